@@ -1,0 +1,53 @@
+"""pyclv: probabilistic customer-lifetime-value models, exact and fast.
+
+From a transaction log to a per-customer forecast::
+
+    import pyclv
+    tx = pyclv.datasets.load_cdnow_transactions()
+    summary = pyclv.rfm_summary(tx, monetary_value_col="amount", time_unit="W")
+    bgnbd = pyclv.BetaGeo().fit(summary)
+    gg = pyclv.GammaGamma().fit(summary)
+    scores = pyclv.score(bgnbd, gg, summary, horizon=52, annual_discount_rate=0.1)
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("pyclv")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+from pyclv import datasets
+from pyclv.data import calibration_holdout_split, rfm_summary
+from pyclv.exceptions import (
+    ConvergenceError,
+    DataValidationError,
+    ModelFormatError,
+    NotFittedError,
+    PyCLVError,
+    PyCLVWarning,
+)
+from pyclv.io import load_model, load_models, save_models
+from pyclv.models import BetaGeo, GammaGamma
+from pyclv.value import customer_lifetime_value, discounted_expected_purchases, score
+
+__all__ = [
+    "BetaGeo",
+    "ConvergenceError",
+    "DataValidationError",
+    "GammaGamma",
+    "ModelFormatError",
+    "NotFittedError",
+    "PyCLVError",
+    "PyCLVWarning",
+    "__version__",
+    "calibration_holdout_split",
+    "customer_lifetime_value",
+    "datasets",
+    "discounted_expected_purchases",
+    "load_model",
+    "load_models",
+    "rfm_summary",
+    "save_models",
+    "score",
+]

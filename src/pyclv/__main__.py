@@ -1,0 +1,5 @@
+"""``python -m pyclv``: the command line."""
+
+from pyclv.cli import main
+
+raise SystemExit(main())

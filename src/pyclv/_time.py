@@ -1,0 +1,55 @@
+"""Time units: the one place where calendar time is converted into model time.
+
+pyclv measures recency, T and horizons in an explicit unit stored on the data (``attrs["time_unit"]``) and on
+every fitted model (``time_unit_``). There are no hidden constants: a day is a day, a week is seven days, and a
+year is 365.25 days (used only to turn an annual discount rate into a rate per time unit).
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["DAYS_PER_UNIT", "DAYS_PER_YEAR", "check_time_unit", "days_to_units", "rate_per_unit"]
+
+#: Length of each supported time unit in days.
+DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0}
+
+#: Length of a year in days (the Julian year), for annual discount rates.
+DAYS_PER_YEAR = 365.25
+
+
+def check_time_unit(time_unit: str) -> str:
+    """Return ``time_unit`` if it is supported, else raise ``ValueError`` listing the supported units."""
+    if time_unit not in DAYS_PER_UNIT:
+        supported = ", ".join(f"{k!r}" for k in DAYS_PER_UNIT)
+        raise ValueError(f"time_unit must be one of {supported} (days or weeks); got {time_unit!r}.")
+    return time_unit
+
+
+def days_to_units(days: float, time_unit: str) -> float:
+    """Convert a number of days into ``time_unit`` (exactly: weeks are days / 7)."""
+    return days / DAYS_PER_UNIT[check_time_unit(time_unit)]
+
+
+def rate_per_unit(annual_discount_rate: float, time_unit: str | None) -> float:
+    """Continuous discount rate per time unit equivalent to an effective annual rate.
+
+    A cash flow at time t (in ``time_unit``) is discounted by ``exp(-delta * t)`` with
+    ``delta = log(1 + annual_discount_rate) * days_per_unit / 365.25``, so that one year of time units
+    discounts by exactly ``1 / (1 + annual_discount_rate)``.
+
+    Raises
+    ------
+    ValueError
+        If the rate is not finite or is <= -1, or if a non-zero rate is given without a time unit.
+    """
+    if not math.isfinite(annual_discount_rate) or annual_discount_rate <= -1.0:
+        raise ValueError(f"annual_discount_rate must be a finite number > -1; got {annual_discount_rate!r}.")
+    if annual_discount_rate == 0.0:
+        return 0.0
+    if time_unit is None:
+        raise ValueError(
+            "An annual discount rate needs the model's time unit: fit the model on a summary from "
+            "rfm_summary (which records it) or build it with from_params(..., time_unit='W')."
+        )
+    return math.log1p(annual_discount_rate) * DAYS_PER_UNIT[check_time_unit(time_unit)] / DAYS_PER_YEAR

@@ -1,0 +1,225 @@
+"""The command line: a thin layer over the public API for nightly jobs.
+
+``pyclv fit``   transactions -> BG/NBD + Gamma-Gamma, saved in one JSON artifact
+``pyclv score`` transactions + artifact -> the per-customer score table (Parquet or CSV), written atomically
+``pyclv demo``  the whole pipeline on the bundled full CDNOW cohort
+
+Exit codes: 0 success, 2 bad usage, 3 invalid data, 4 a fit that did not converge, 5 a file that cannot be
+read or written. A user's mistake gets a one-line message that says what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from pyclv import __version__
+from pyclv.data import calibration_holdout_split, rfm_summary
+from pyclv.datasets import load_cdnow_transactions
+from pyclv.evaluation import holdout_comparison
+from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError
+from pyclv.io import load_models, read_table, save_models, write_table
+from pyclv.models import BetaGeo, GammaGamma
+from pyclv.models._transaction import TransactionModel
+from pyclv.value import score
+
+__all__ = ["EXIT_CONVERGENCE", "EXIT_DATA", "EXIT_IO", "EXIT_USAGE", "main"]
+
+EXIT_USAGE = 2
+EXIT_DATA = 3
+EXIT_CONVERGENCE = 4
+EXIT_IO = 5
+
+log = logging.getLogger("pyclv")
+
+
+class UsageError(Exception):
+    """A command-line option that makes no sense (exit code 2)."""
+
+
+def _add_columns(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--customer-col", default="customer_id", help="customer id column (default: customer_id)")
+    parser.add_argument("--date-col", default="date", help="transaction date column (default: date)")
+    parser.add_argument("--amount-col", default="amount", help="transaction value column (default: amount)")
+    parser.add_argument(
+        "--date-format", default=None, help="strftime format of the dates, e.g. %%Y%%m%%d (default: inferred)"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pyclv", description="Customer lifetime value: fit, score, demo.")
+    parser.add_argument("--version", action="version", version=f"pyclv {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    fit = sub.add_parser("fit", help="fit BG/NBD + Gamma-Gamma on a transaction log and save the models")
+    fit.add_argument("transactions", help="transaction log (.csv or .parquet)")
+    fit.add_argument("--observation-end", required=True, help="last date of the observation period (YYYY-MM-DD)")
+    _add_columns(fit)
+    fit.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
+    fit.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty for both models (default: 0)")
+    fit.add_argument("--out", required=True, help="model artifact to write (.json)")
+
+    sc = sub.add_parser("score", help="score every customer with a saved model")
+    sc.add_argument("transactions", help="transaction log (.csv or .parquet)")
+    sc.add_argument("--model", required=True, help="model artifact written by 'pyclv fit'")
+    sc.add_argument("--observation-end", required=True, help="scoring date: last date of the log to use")
+    _add_columns(sc)
+    sc.add_argument("--horizon", type=float, required=True, help="CLV horizon in the model's time unit")
+    sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
+    sc.add_argument("--margin", type=float, default=1.0, help="profit margin applied to spend (default: 1)")
+    sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv)")
+
+    demo = sub.add_parser("demo", help="run the whole pipeline on the bundled CDNOW cohort")
+    demo.add_argument("--out", default="demo-output", help="folder for the model and score files")
+    return parser
+
+
+def _read_transactions(args: argparse.Namespace) -> pd.DataFrame:
+    path = Path(args.transactions)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    frame = read_table(path)
+    log.info("read %s: %d transactions, columns %s", path, len(frame), ", ".join(map(str, frame.columns)))
+    if args.date_format and args.date_col in frame.columns:
+        col = frame[args.date_col]
+        frame[args.date_col] = pd.to_datetime(col.astype("string"), format=args.date_format, errors="coerce").where(
+            col.notna()
+        )
+    return frame
+
+
+def _summary(args: argparse.Namespace, frame: pd.DataFrame, time_unit: str) -> pd.DataFrame:
+    return rfm_summary(
+        frame,
+        customer_id_col=args.customer_col,
+        datetime_col=args.date_col,
+        monetary_value_col=args.amount_col,
+        observation_period_end=args.observation_end,
+        time_unit=time_unit,
+    )
+
+
+def _fit_pair(summary: pd.DataFrame, penalizer: float) -> tuple[BetaGeo, GammaGamma]:
+    bgnbd = BetaGeo(penalizer=penalizer).fit(summary)
+    gg = GammaGamma(penalizer=penalizer).fit(summary)
+    for model in (bgnbd, gg):
+        params = ", ".join(f"{k}={v:.4g}" for k, v in model.params_.items())
+        log.info("fitted %s on %s customers: %s (LL %.2f)", type(model).__name__, model.n_customers_, params, model.log_likelihood_)
+    return bgnbd, gg
+
+
+def _cmd_fit(args: argparse.Namespace) -> None:
+    if args.penalizer < 0:
+        raise UsageError("--penalizer must be >= 0")
+    summary = _summary(args, _read_transactions(args), args.time_unit)
+    log.info("summarised %d customers (time unit %s)", len(summary), args.time_unit)
+    bgnbd, gg = _fit_pair(summary, args.penalizer)
+    save_models(args.out, transaction=bgnbd, spend=gg)
+    log.info("wrote %s", args.out)
+
+
+def _cmd_score(args: argparse.Namespace) -> None:
+    if args.horizon <= 0:
+        raise UsageError("--horizon must be > 0 (in the model's time unit)")
+    if args.annual_discount_rate <= -1:
+        raise UsageError("--annual-discount-rate must be > -1")
+    if Path(args.out).suffix.lower() not in (".parquet", ".pq", ".csv"):
+        raise UsageError("--out must end in .parquet or .csv")
+    models = load_models(args.model)
+    transaction, spend = models.get("transaction"), models.get("spend")
+    if not isinstance(transaction, TransactionModel) or not isinstance(spend, GammaGamma):
+        raise ModelFormatError(f"{args.model} does not hold a transaction and a spend model; write it with 'pyclv fit'.")
+    unit = transaction.time_unit_ or "W"
+    summary = _summary(args, _read_transactions(args), unit)
+    log.info("summarised %d customers (time unit %s)", len(summary), unit)
+    table = score(
+        transaction,
+        spend,
+        summary,
+        horizon=args.horizon,
+        annual_discount_rate=args.annual_discount_rate,
+        margin=args.margin,
+    ).sort_index()
+    write_table(table, args.out)
+    log.info("wrote %s: %d customers, total CLV %.2f", args.out, len(table), table["clv"].sum())
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    start = time.perf_counter()
+    tx = load_cdnow_transactions(sample=False)
+    data = calibration_holdout_split(
+        tx,
+        calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30",
+        monetary_value_col="amount",
+        time_unit="W",
+    )
+    print(f"CDNOW full cohort: {len(tx):,} transactions of {len(data):,} customers")
+    print("calibration 1997-01-01..1997-09-30, holdout to 1998-06-30 "
+          f"({data['duration_holdout'].iloc[0]:.2f} weeks)\n")
+    bgnbd, gg = _fit_pair(data, 0.0)
+    print(bgnbd.summary(), "\n")
+    print(gg.summary(), "\n")
+    comparison = holdout_comparison(bgnbd, gg, data)
+    print("Holdout: forecast vs actual (totals over customers; MAE per customer)")
+    print(comparison.to_string(float_format=lambda v: f"{v:,.2f}"), "\n")
+    table = score(bgnbd, gg, data, horizon=52.0, annual_discount_rate=0.1)
+    save_models(out / "model.json", transaction=bgnbd, spend=gg)
+    write_table(table, out / "scores.parquet")
+    top = table.sort_values("clv", ascending=False).head(5)
+    print("Top customers by 52-week CLV (10% annual discount):")
+    print(top[["frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases", "clv"]].round(2).to_string())
+    print(f"\nwrote {out / 'model.json'} and {out / 'scores.parquet'} in {time.perf_counter() - start:.1f} s")
+
+
+def _log_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    """Show a warning as one log line (this process is the command line, not a user's session)."""
+    log.warning("%s: %s", category.__name__, message)
+
+
+_COMMANDS = {"fit": _cmd_fit, "score": _cmd_score, "demo": _cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="pyclv: %(message)s",
+        stream=sys.stderr,
+    )
+    warnings.showwarning = _log_warning
+    try:
+        _COMMANDS[args.command](args)
+    except UsageError as exc:
+        parser.error(str(exc))
+    except DataValidationError as exc:
+        print(f"pyclv: invalid data: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    except ConvergenceError as exc:
+        print(f"pyclv: the fit did not converge: {exc}", file=sys.stderr)
+        return EXIT_CONVERGENCE
+    except ModelFormatError as exc:
+        print(f"pyclv: cannot use the model file: {exc}", file=sys.stderr)
+        return EXIT_IO
+    except (OSError, ValueError) as exc:
+        # OSError: files; ValueError from readers (unparseable CSV/Parquet) and option values
+        kind = "cannot read or write a file" if isinstance(exc, OSError) else "invalid input"
+        code = EXIT_IO if isinstance(exc, OSError) else EXIT_DATA
+        print(f"pyclv: {kind}: {exc}", file=sys.stderr)
+        return code
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""The interface every transaction model shares: the questions users ask of a fitted model.
+
+A transaction model's module supplies pure functions; its class maps them to these private hooks and
+inherits the public methods, which validate the data, call the hooks on numpy arrays and return pandas
+objects aligned to the input's index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pyclv.data import validate_summary
+from pyclv.exceptions import DataValidationError
+from pyclv.models._base import BaseModel
+
+__all__ = ["TransactionModel"]
+
+
+def _as_float_or_array(values: np.ndarray, like: object) -> float | np.ndarray:
+    return float(values) if np.ndim(like) == 0 else values
+
+
+class TransactionModel(BaseModel):
+    """Base class of the models of the number and timing of transactions (BG/NBD and its family)."""
+
+    # -- hooks (pure functions of the natural parameters; broadcasting)
+    @staticmethod
+    def _conditional_expected_purchases(
+        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _probability_of_purchases(theta: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def _simulate(theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        raise NotImplementedError
+
+    # -- data
+    def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        s = validate_summary(data)
+        return (s.frequency, s.recency, s.T), np.ones(len(s.frequency), dtype=bool)
+
+    def _history(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], pd.Index]:
+        """Validated (x, t_x, T) arrays and the index of a summary, refusing one in another time unit."""
+        self._check_fitted()
+        s = validate_summary(data)
+        unit = data.attrs.get("time_unit")
+        if unit is not None and self.time_unit_ is not None and unit != self.time_unit_:
+            raise DataValidationError(
+                f"The summary is in time unit {unit!r} but the model was fitted in {self.time_unit_!r}; rebuild "
+                f"the summary with rfm_summary(..., time_unit={self.time_unit_!r}). pyclv never rescales time silently.",
+                column="T",
+            )
+        return (s.frequency, s.recency, s.T), s.index
+
+    @staticmethod
+    def _check_horizon(t: float, name: str = "t") -> float:
+        t = float(t)
+        if not (np.isfinite(t) and t >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0 (in the model's time unit); got {t!r}.")
+        return t
+
+    # -- public predictions
+    def expected_purchases(self, data: pd.DataFrame, t: float) -> pd.Series:
+        """Expected number of repeat purchases in the next ``t`` time units, per customer.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency``, ``recency`` and ``T`` (in the model's time unit).
+        t : float
+            Horizon, in the model's time unit.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``expected_purchases``, aligned to ``data.index``.
+        """
+        t = self._check_horizon(t)
+        (x, t_x, T), index = self._history(data)
+        with np.errstate(divide="ignore"):
+            values = self._conditional_expected_purchases(self._theta, x, t_x, T, np.asarray(t))
+        return pd.Series(values, index=index, name="expected_purchases")
+
+    def p_alive(self, data: pd.DataFrame) -> pd.Series:
+        """Probability that each customer is still alive at the end of its observation (``T``).
+
+        Returns
+        -------
+        pandas.Series
+            Named ``p_alive``, aligned to ``data.index``, in [0, 1].
+        """
+        (x, t_x, T), index = self._history(data)
+        with np.errstate(divide="ignore"):
+            values = self._p_alive(self._theta, x, t_x, T)
+        return pd.Series(values, index=index, name="p_alive")
+
+    def expected_purchases_new_customer(self, t: float | np.ndarray) -> float | np.ndarray:
+        """Expected repeat purchases of a randomly chosen new customer in its first ``t`` time units.
+
+        ``t`` may be a number (returns a float) or an array (returns an array of the same shape).
+        """
+        t_arr = np.asarray(t, dtype=float)
+        if not np.all(np.isfinite(t_arr) & (t_arr >= 0)):
+            raise ValueError("t must be finite and >= 0 (in the model's time unit).")
+        return _as_float_or_array(self._expected_purchases_new_customer(self._theta, t_arr), t)
+
+    def probability_of_purchases(self, n: int | np.ndarray, t: float | np.ndarray) -> float | np.ndarray:
+        """Unconditional probability that a new customer makes exactly ``n`` repeat purchases in (0, t].
+
+        ``n`` and ``t`` broadcast; scalars give a float.
+        """
+        n_arr = np.asarray(n, dtype=float)
+        t_arr = np.asarray(t, dtype=float)
+        if not np.all((n_arr >= 0) & (n_arr == np.round(n_arr))):
+            raise ValueError("n must be a whole number >= 0.")
+        if not np.all(np.isfinite(t_arr) & (t_arr >= 0)):
+            raise ValueError("t must be finite and >= 0 (in the model's time unit).")
+        values = self._probability_of_purchases(self._theta, n_arr, t_arr)
+        return _as_float_or_array(values, np.broadcast_arrays(n_arr, t_arr)[0])
+
+    def simulate(self, n_customers: int, T: float | np.ndarray, *, seed: int | np.random.Generator | None = None) -> pd.DataFrame:
+        """Draw a summary table from the fitted model.
+
+        Parameters
+        ----------
+        n_customers : int
+            Number of customers.
+        T : float or array of length ``n_customers``
+            Each customer's observation time since its first purchase.
+        seed : int or numpy.random.Generator, optional
+            Seed for reproducible draws.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``frequency``, ``recency``, ``T`` indexed by ``customer_id`` 0..n-1, with the model's time unit in
+            ``attrs``.
+        """
+        rng = np.random.default_rng(seed)
+        T_arr = np.broadcast_to(np.asarray(T, dtype=float), (int(n_customers),)).copy()
+        if not np.all(np.isfinite(T_arr) & (T_arr >= 0)):
+            raise ValueError("T must be finite and >= 0.")
+        x, t_x, T_out = self._simulate(self._theta, T_arr, rng)
+        frame = pd.DataFrame(
+            {"frequency": x, "recency": t_x, "T": T_out},
+            index=pd.RangeIndex(int(n_customers), name="customer_id"),
+        )
+        frame.attrs["time_unit"] = self.time_unit_
+        return frame

@@ -1,0 +1,231 @@
+r"""Customer lifetime value: discounting, CLV and the per-customer score table.
+
+The expected discounted value of a customer over the next H time units is
+
+.. math::
+    \mathrm{CLV} = m \; E[M] \int_0^H e^{-\delta t}\, dE[Y(t)]
+
+with m the margin, E[M] the expected spend per transaction (the spend model), E[Y(t)] the expected number
+of repeat purchases in the next t time units (the transaction model) and :math:`\delta` the continuous
+discount rate per time unit equivalent to the annual rate (:func:`pyclv._time.rate_per_unit`; a year is
+365.25 days). Integrating by parts,
+
+.. math::
+    \int_0^H e^{-\delta t}\, dE[Y(t)] = e^{-\delta H} E[Y(H)] + \delta \int_0^H e^{-\delta t} E[Y(t)]\, dt,
+
+and the last integral is computed by composite Gauss-Legendre quadrature on geometrically shrinking
+panels toward t = 0, which keeps the relative error below 1e-8 whatever the ratio of the horizon to the
+model's own time scale (see the tests). With a zero rate the integral is exactly E[Y(H)]. The spend model is
+assumed independent of the transaction process, as in Fader, Hardie & Lee (2005, "RFM and CLV").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pyclv._arrays import unique_rows
+from pyclv._time import DAYS_PER_UNIT, rate_per_unit
+from pyclv.exceptions import DataValidationError
+from pyclv.models._base import BaseModel
+from pyclv.models._transaction import TransactionModel
+from pyclv.models.gamma_gamma import GammaGamma
+
+__all__ = ["SHORT_WINDOWS_DAYS", "customer_lifetime_value", "discounted_expected_purchases", "score"]
+
+#: The short planning windows of the score table, in days.
+SHORT_WINDOWS_DAYS: tuple[int, ...] = (30, 60, 90)
+
+_PANEL_RATIO = 8.0
+_N_PANELS = 10
+_NODES_PER_PANEL = 12
+_CHUNK_ROWS = 20_000
+
+
+def _quadrature_rule(horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights on [0, horizon]: Gauss-Legendre on panels [0, H r^-(m-1)], ..., [H/r, H]."""
+    edges = np.concatenate([[0.0], horizon * _PANEL_RATIO ** -np.arange(_N_PANELS - 1, -1, -1.0)])
+    x, w = np.polynomial.legendre.leggauss(_NODES_PER_PANEL)
+    lo, hi = edges[:-1, None], edges[1:, None]
+    nodes = 0.5 * (hi - lo) * x[None, :] + 0.5 * (hi + lo)
+    weights = 0.5 * (hi - lo) * w[None, :]
+    return nodes.ravel(), weights.ravel()
+
+
+def _check_models(transaction_model: BaseModel, spend_model: BaseModel | None) -> None:
+    if not isinstance(transaction_model, TransactionModel):
+        raise TypeError(f"transaction_model must be a pyclv transaction model (e.g. BetaGeo); got {type(transaction_model).__name__}.")
+    transaction_model._check_fitted()
+    if spend_model is not None:
+        if not isinstance(spend_model, GammaGamma):
+            raise TypeError(f"spend_model must be a pyclv spend model (GammaGamma); got {type(spend_model).__name__}.")
+        spend_model._check_fitted()
+
+
+def _check_positive_horizon(horizon: float) -> float:
+    horizon = float(horizon)
+    if not (np.isfinite(horizon) and horizon > 0):
+        raise ValueError(f"horizon must be a finite number > 0 in the model's time unit; got {horizon!r}.")
+    return horizon
+
+
+def discounted_expected_purchases(
+    transaction_model: TransactionModel, data: pd.DataFrame, *, horizon: float, annual_discount_rate: float = 0.0
+) -> pd.Series:
+    r"""Discounted expected repeat purchases :math:`\int_0^H e^{-\delta t}\, dE[Y(t)]` per customer.
+
+    Parameters
+    ----------
+    transaction_model : TransactionModel
+        A fitted transaction model (e.g. :class:`pyclv.BetaGeo`).
+    data : pandas.DataFrame
+        Summary with ``frequency``, ``recency`` and ``T`` in the model's time unit.
+    horizon : float
+        H, in the model's time unit.
+    annual_discount_rate : float, default 0.0
+        Effective annual rate (0.1 for 10 % a year); needs the model's time unit when non-zero.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``discounted_expected_purchases``, aligned to ``data.index``.
+    """
+    _check_models(transaction_model, None)
+    horizon = _check_positive_horizon(horizon)
+    delta = rate_per_unit(annual_discount_rate, transaction_model.time_unit_)
+    if delta == 0.0:
+        return transaction_model.expected_purchases(data, horizon).rename("discounted_expected_purchases")
+    (x, t_x, T), index = transaction_model._history(data)
+    (ux, utx, uT), inverse = unique_rows((x, t_x, T))
+    nodes, weights = _quadrature_rule(horizon)
+    kernel = delta * weights * np.exp(-delta * nodes)
+    theta = transaction_model._theta
+    out = np.empty(len(ux))
+    with np.errstate(divide="ignore"):
+        for start in range(0, len(ux), _CHUNK_ROWS):
+            sl = slice(start, start + _CHUNK_ROWS)
+            cx, ctx, cT = ux[sl, None], utx[sl, None], uT[sl, None]
+            path = transaction_model._conditional_expected_purchases(theta, cx, ctx, cT, nodes[None, :])
+            end = transaction_model._conditional_expected_purchases(theta, cx, ctx, cT, np.array([[horizon]]))
+            out[sl] = path @ kernel + np.exp(-delta * horizon) * end[:, 0]
+    return pd.Series(out[inverse], index=index, name="discounted_expected_purchases")
+
+
+def customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    data: pd.DataFrame,
+    *,
+    horizon: float,
+    annual_discount_rate: float = 0.0,
+    margin: float = 1.0,
+) -> pd.Series:
+    r"""Expected discounted margin per customer over the next ``horizon`` time units.
+
+    .. math:: \mathrm{CLV} = m \; E[M \mid x, \bar z] \int_0^H e^{-\delta t}\, dE[Y(t) \mid x, t_x, T]
+
+    Parameters
+    ----------
+    transaction_model : TransactionModel
+        Fitted transaction model (e.g. :class:`pyclv.BetaGeo`).
+    spend_model : GammaGamma
+        Fitted spend model.
+    data : pandas.DataFrame
+        Summary with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
+    horizon : float
+        H, in the transaction model's time unit (e.g. 52 for a year in weeks).
+    annual_discount_rate : float, default 0.0
+        Effective annual discount rate; converted to a continuous rate per time unit with 365.25 days a year.
+    margin : float, default 1.0
+        Profit margin applied to spend.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``clv``, aligned to ``data.index``. With a zero rate it equals
+        ``margin * expected_spend * expected_purchases(data, horizon)`` exactly.
+
+    References
+    ----------
+    Fader, Hardie & Lee (2005), "RFM and CLV: using iso-value curves for customer base analysis", JMR 42(4).
+
+    Examples
+    --------
+    >>> import pyclv
+    >>> summary = pyclv.datasets.load_cdnow_summary()
+    >>> bgnbd = pyclv.BetaGeo().fit(summary)
+    >>> gg = pyclv.GammaGamma().fit(summary)
+    >>> clv = pyclv.customer_lifetime_value(bgnbd, gg, summary, horizon=52, annual_discount_rate=0.1)
+    >>> round(float(clv.loc[1]), 2)
+    46.43
+    """
+    _check_models(transaction_model, spend_model)
+    margin = float(margin)
+    if not np.isfinite(margin):
+        raise ValueError(f"margin must be a finite number; got {margin!r}.")
+    purchases = discounted_expected_purchases(
+        transaction_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate
+    )
+    spend = spend_model.expected_spend(data)
+    return (margin * spend * purchases).rename("clv")
+
+
+def score(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    data: pd.DataFrame,
+    *,
+    horizon: float,
+    annual_discount_rate: float = 0.0,
+    margin: float = 1.0,
+) -> pd.DataFrame:
+    """The per-customer table a nightly job writes.
+
+    Parameters
+    ----------
+    transaction_model, spend_model, data, horizon, annual_discount_rate, margin
+        As in :func:`customer_lifetime_value`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input customer, same index, with the summary columns (``frequency``, ``recency``, ``T``,
+        ``monetary_value``), ``p_alive``, ``p_churned`` (1 - p_alive), ``expected_purchases_30d``, ``_60d``,
+        ``_90d`` (windows in days, converted into the model's time unit), ``expected_purchases`` over the
+        horizon, ``expected_spend`` and ``clv``.
+
+    Raises
+    ------
+    ValueError
+        If the transaction model has no time unit (the day windows cannot be converted).
+    """
+    _check_models(transaction_model, spend_model)
+    horizon = _check_positive_horizon(horizon)
+    unit = transaction_model.time_unit_
+    if unit is None:
+        raise ValueError(
+            "score needs the transaction model's time unit to convert the 30/60/90-day windows: fit it on a "
+            "summary from rfm_summary, or build it with from_params(..., time_unit='D' or 'W')."
+        )
+    columns = [c for c in ("frequency", "recency", "T", "monetary_value") if c in data.columns]
+    if "monetary_value" not in columns:
+        raise DataValidationError(
+            "score needs the column 'monetary_value' (average repeat spend): pass monetary_value_col to rfm_summary.",
+            column="monetary_value",
+        )
+    out = data[columns].astype(float).copy()
+    p_alive = transaction_model.p_alive(data)
+    out["p_alive"] = p_alive
+    out["p_churned"] = 1.0 - p_alive
+    for days in SHORT_WINDOWS_DAYS:
+        out[f"expected_purchases_{days}d"] = transaction_model.expected_purchases(data, days / DAYS_PER_UNIT[unit])
+    out["expected_purchases"] = transaction_model.expected_purchases(data, horizon)
+    out["expected_spend"] = spend_model.expected_spend(data)
+    out["clv"] = customer_lifetime_value(
+        transaction_model, spend_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate, margin=margin
+    )
+    out.attrs["time_unit"] = unit
+    out.attrs["horizon"] = horizon
+    out.attrs["annual_discount_rate"] = annual_discount_rate
+    out.attrs["margin"] = margin
+    return out

@@ -1,0 +1,146 @@
+"""One table-driven contract test over every model (the way scipy.stats tests its distributions).
+
+Each case names a model class, parameters to simulate from, and a data builder; every model must pass the
+same checks: fit returns self, domains hold, LL finite, summary renders, save/load round trip, index kept,
+parameters recovered from simulated data, unfitted use refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pyclv
+from pyclv.models import BaseModel
+
+
+def _transaction_data(model: BaseModel, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    data = model.simulate(n, rng.uniform(20.0, 52.0, n), seed=seed)  # type: ignore[attr-defined]
+    data.index = pd.Index([f"c{i:06d}" for i in range(n)], name="customer_id")  # string ids, kept as given
+    return data
+
+
+def _spend_data(model: BaseModel, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frequency = pd.Series(
+        rng.poisson(3.0, n).astype(float), index=pd.Index([f"c{i:06d}" for i in range(n)], name="customer_id")
+    )
+    monetary = model.simulate(frequency, seed=seed)  # type: ignore[attr-defined]
+    return pd.DataFrame({"frequency": frequency, "monetary_value": monetary})
+
+
+def _predict_transactions(model: BaseModel, data: pd.DataFrame) -> pd.Series:
+    return model.expected_purchases(data, 10.0)  # type: ignore[attr-defined]
+
+
+def _predict_spend(model: BaseModel, data: pd.DataFrame) -> pd.Series:
+    return model.expected_spend(data)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Case:
+    cls: type[BaseModel]
+    truth: dict[str, float]
+    data: Callable[[BaseModel, int, int], pd.DataFrame]
+    predict: Callable[[BaseModel, pd.DataFrame], pd.Series]
+
+
+CASES = [
+    Case(pyclv.BetaGeo, {"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 3.0}, _transaction_data, _predict_transactions),
+    Case(pyclv.GammaGamma, {"p": 6.0, "q": 4.0, "v": 15.0}, _spend_data, _predict_spend),
+]
+IDS = [case.cls.__name__ for case in CASES]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=IDS)
+def case_fit(request: pytest.FixtureRequest) -> tuple[Case, BaseModel, pd.DataFrame]:
+    case: Case = request.param
+    truth = case.cls.from_params(**case.truth, time_unit="W")
+    data = case.data(truth, 20_000, 7)
+    data.attrs["time_unit"] = "W"
+    model = case.cls()
+    returned = model.fit(data)
+    assert returned is model
+    return case, model, data
+
+
+def test_fitted_attributes(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    case, model, _ = case_fit
+    names = list(case.truth)
+    assert list(model.params_.index) == names and model.params_.name == "estimate"
+    assert (model.params_ > 0).all()
+    assert np.isfinite(model.log_likelihood_)
+    assert list(model.covariance_.index) == names and np.all(np.isfinite(model.covariance_.to_numpy()))
+    np.testing.assert_allclose(model.covariance_, model.covariance_.T)
+    assert model.converged_ and model.time_unit_ == "W"
+
+
+def test_parameters_recovered(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    case, model, _ = case_fit
+    for name, value in case.truth.items():
+        assert abs(model.params_[name] - value) < 4.0 * model.standard_errors_[name], name
+
+
+def test_summary_renders(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    case, model, _ = case_fit
+    summary = model.summary()
+    text, html = str(summary), summary._repr_html_()
+    for name in case.truth:
+        assert name in text and name in html
+    frame = summary.to_frame()
+    assert list(frame.columns) == ["estimate", "std_error", "lower", "upper"]
+    assert (frame["lower"] < frame["estimate"]).all() and (frame["estimate"] < frame["upper"]).all()
+    assert summary.stats["aic"] == pytest.approx(2 * len(case.truth) - 2 * model.log_likelihood_)
+
+
+def test_save_load_round_trip(case_fit: tuple[Case, BaseModel, pd.DataFrame], tmp_path: Path) -> None:
+    case, model, data = case_fit
+    model.save(tmp_path / "m.json")
+    loaded = pyclv.load_model(tmp_path / "m.json")
+    assert type(loaded) is case.cls
+    pd.testing.assert_series_equal(loaded.params_, model.params_)
+    pd.testing.assert_series_equal(case.predict(loaded, data), case.predict(model, data))
+
+
+def test_predictions_keep_the_index(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    case, model, data = case_fit
+    subset = data.iloc[::-7]
+    prediction = case.predict(model, subset)
+    assert prediction.index.equals(subset.index)
+    assert prediction.notna().all() and prediction.name
+
+
+def test_from_params_validates_domains(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    case, _, _ = case_fit
+    bad = dict(case.truth)
+    first = next(iter(bad))
+    bad[first] = -1.0
+    with pytest.raises(ValueError, match=first):
+        case.cls.from_params(**bad)
+    with pytest.raises(ValueError, match="missing"):
+        case.cls.from_params(**{k: v for k, v in case.truth.items() if k != first})
+
+
+def test_unfitted_use_is_refused(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    case, _, data = case_fit
+    with pytest.raises(pyclv.NotFittedError):
+        case.predict(case.cls(), data)
+    with pytest.raises(pyclv.NotFittedError):
+        case.cls().summary()
+
+
+def test_weights_equal_repeated_rows(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    case, _, data = case_fit
+    small = data.iloc[:300]
+    repeats = np.random.default_rng(0).integers(1, 4, len(small))
+    expanded = small.loc[small.index.repeat(repeats)]
+    weighted = case.cls().fit(small, weights=repeats)
+    repeated = case.cls().fit(expanded)
+    np.testing.assert_allclose(weighted.params_, repeated.params_, rtol=1e-5)
+    assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-9)

@@ -1,0 +1,148 @@
+"""The command line, run as a user runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pyclv
+from pyclv.cli import EXIT_DATA, EXIT_IO, EXIT_USAGE
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pyclv", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def log_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "transactions.csv"
+    tx = pyclv.datasets.load_cdnow_transactions(sample=True)
+    tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_json(log_csv: Path) -> Path:
+    out = log_csv.parent / "model.json"
+    result = run("fit", log_csv, "--observation-end", "1997-09-30", "--time-unit", "W", "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_fit_writes_both_models(model_json: Path) -> None:
+    models = pyclv.load_models(model_json)
+    assert isinstance(models["transaction"], pyclv.BetaGeo)
+    assert isinstance(models["spend"], pyclv.GammaGamma)
+    # fitted on the calibration period of the CDNOW sample: FHL (2005) parameters
+    assert models["transaction"].params_["r"] == pytest.approx(0.2426, rel=1e-3)
+    assert models["transaction"].time_unit_ == "W"
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_score_writes_one_sorted_row_per_customer(log_csv: Path, model_json: Path, suffix: str) -> None:
+    out = log_csv.parent / f"scores{suffix}"
+    result = run(
+        "score",
+        log_csv,
+        "--model",
+        model_json,
+        "--observation-end",
+        "1998-06-30",
+        "--horizon",
+        "52",
+        "--annual-discount-rate",
+        "0.1",
+        "--out",
+        out,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "wrote" in result.stderr
+    table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out, index_col="customer_id")
+    assert len(table) == 2357 and table.index.is_unique and table.index.is_monotonic_increasing
+    assert table[["p_alive", "expected_purchases", "expected_spend", "clv"]].notna().all().all()
+    assert np.all((table["p_alive"] >= 0) & (table["p_alive"] <= 1))
+
+
+def test_missing_column_is_a_data_error(log_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m.json"
+    result = run("fit", log_csv, "--observation-end", "1997-09-30", "--amount-col", "revenue", "--out", out)
+    assert result.returncode == EXIT_DATA
+    assert "revenue" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_bad_dates_are_a_data_error(log_csv: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(log_csv)
+    frame.loc[[3, 7], "date"] = "not a date"
+    bad = tmp_path / "bad.csv"
+    frame.to_csv(bad, index=False)
+    result = run("fit", bad, "--observation-end", "1997-09-30", "--out", tmp_path / "m.json")
+    assert result.returncode == EXIT_DATA
+    assert "'date'" in result.stderr and "2" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_file_is_an_io_error(tmp_path: Path) -> None:
+    result = run("fit", tmp_path / "nope.csv", "--observation-end", "1997-09-30", "--out", tmp_path / "m.json")
+    assert result.returncode == EXIT_IO and "no such file" in result.stderr
+
+
+def test_bad_model_file_is_an_io_error(log_csv: Path, tmp_path: Path) -> None:
+    model = tmp_path / "bad.json"
+    model.write_text('{"format": "pyclv-models", "format_version": 42}')
+    result = run(
+        "score",
+        log_csv,
+        "--model",
+        model,
+        "--observation-end",
+        "1998-06-30",
+        "--horizon",
+        "52",
+        "--out",
+        tmp_path / "s.parquet",
+    )
+    assert result.returncode == EXIT_IO and "version 42" in result.stderr
+    assert not (tmp_path / "s.parquet").exists()
+
+
+def test_bad_usage(log_csv: Path, model_json: Path, tmp_path: Path) -> None:
+    result = run(
+        "score",
+        log_csv,
+        "--model",
+        model_json,
+        "--observation-end",
+        "1998-06-30",
+        "--horizon",
+        "-1",
+        "--out",
+        tmp_path / "s.parquet",
+    )
+    assert result.returncode == EXIT_USAGE and "--horizon" in result.stderr
+    assert run("fit").returncode == EXIT_USAGE
+
+
+def test_date_format_option(tmp_path: Path) -> None:
+    tx = pyclv.datasets.load_cdnow_transactions(sample=True)
+    path = tmp_path / "yyyymmdd.parquet"
+    tx.assign(date=tx["date"].dt.strftime("%Y%m%d").astype(int)).to_parquet(path)
+    result = run(
+        "fit", path, "--observation-end", "1997-09-30", "--date-format", "%Y%m%d", "--out", tmp_path / "m.json"
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
+    result = run("demo", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "23,570 customers" in result.stdout
+    assert "repeat_transactions" in result.stdout and "revenue" in result.stdout
+    scores = pd.read_parquet(tmp_path / "scores.parquet")
+    assert len(scores) == 23570 and scores["clv"].notna().all()
+    assert set(pyclv.load_models(tmp_path / "model.json")) == {"transaction", "spend"}
