@@ -21,3 +21,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .hypothesis
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_core.py

@@ -19,6 +19,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 from pyclv import datasets
 from pyclv.data import calibration_holdout_split, rfm_summary
+from pyclv.evaluation import historical_clv, holdout_comparison
 from pyclv.exceptions import (
     ConvergenceError,
     DataValidationError,
@@ -27,7 +28,7 @@ from pyclv.exceptions import (
     PyCLVError,
     PyCLVWarning,
 )
-from pyclv.io import load_model, load_models, save_models
+from pyclv.io import load_model, load_models, save_model, save_models
 from pyclv.models import BetaGeo, GammaGamma
 from pyclv.value import customer_lifetime_value, discounted_expected_purchases, score
 
@@ -45,9 +46,12 @@ __all__ = [
     "customer_lifetime_value",
     "datasets",
     "discounted_expected_purchases",
+    "historical_clv",
+    "holdout_comparison",
     "load_model",
     "load_models",
     "rfm_summary",
+    "save_model",
     "save_models",
     "score",
 ]

@@ -157,7 +157,7 @@ def customer_lifetime_value(
     >>> gg = pyclv.GammaGamma().fit(summary)
     >>> clv = pyclv.customer_lifetime_value(bgnbd, gg, summary, horizon=52, annual_discount_rate=0.1)
     >>> round(float(clv.loc[1]), 2)
-    46.43
+    36.79
     """
     _check_models(transaction_model, spend_model)
     margin = float(margin)

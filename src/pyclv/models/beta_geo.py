@@ -131,18 +131,24 @@ def _one_minus_scaled_hyp2f1(
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     scale = (a + b + x - 1.0) / (a - 1.0)
     hyp = special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = scale * -np.expm1((a - 1.0) * log1mz + np.log(hyp))
+    value = scale * _one_minus_power_times(a - 1.0, log1mz, hyp)
     failed = ~np.isfinite(value)
     if np.any(failed):
         # scipy's hyp2f1 can fail where the series itself is well behaved (e.g. 2F1(-0.5, -0.5; 99; 0.9)):
         # sum the Euler series directly there.
         A, B, C, Z, L, S = np.broadcast_arrays(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z, log1mz, scale)
         series = _hyp2f1_series(A[failed], B[failed], C[failed], Z[failed])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = np.array(value, dtype=float, copy=True)
-            value[failed] = S[failed] * -np.expm1((B[failed]) * L[failed] + np.log(series))
+        value = np.array(value, dtype=float, copy=True)
+        value[failed] = S[failed] * _one_minus_power_times(B[failed], L[failed], series)
     return value
+
+
+def _one_minus_power_times(exponent: ArrayLike, log_base: ArrayLike, factor: ArrayLike) -> np.ndarray:
+    """``1 - exp(exponent * log_base) * factor``, without cancellation when the product is near 1."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_form = -np.expm1(exponent * log_base + np.log(factor))
+        direct = 1.0 - np.exp(exponent * log_base) * factor
+    return np.where(np.asarray(factor) > 0, log_form, direct)
 
 
 def _hyp2f1_series(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""Time pyclv's core path at growing customer counts and print a table.
+
+Data come from the models' own simulators (BG/NBD with the CDNOW parameters of Fader, Hardie & Lee 2005,
+Gamma-Gamma spend), so every size has the same structure. For each size: BG/NBD fit, Gamma-Gamma fit on the
+repeat customers, and the full score table (P(alive), 30/60/90-day and horizon purchases, spend, discounted
+CLV), as medians of --repeat runs, with the peak memory of the process.
+
+    python benchmarks/bench_core.py --sizes 10000 100000 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+import pyclv
+
+
+def simulate(n: int, seed: int = 0) -> pd.DataFrame:
+    truth = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    rng = np.random.default_rng(seed)
+    # CDNOW-like ages: customers acquired over 12 weeks, observed 39 weeks after the start; T on a daily grid
+    T = 39.0 - np.floor(rng.uniform(0, 84, n)) / 7.0
+    data = truth.simulate(n, T, seed=seed)
+    data["recency"] = np.round(data["recency"] * 7.0) / 7.0  # whole days, as a real log gives
+    spend = pyclv.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+    data["monetary_value"] = spend.simulate(data["frequency"], seed=seed)
+    data.attrs["time_unit"] = "W"
+    return data
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(f"pyclv {pyclv.__version__}, numpy {np.__version__}, pandas {pd.__version__}, "
+          f"Python {platform.python_version()}, {platform.machine()}")
+    rows = []
+    for n in args.sizes:
+        data = simulate(n)
+        bgnbd = pyclv.BetaGeo().fit(data)
+        gg = pyclv.GammaGamma().fit(data)
+        rows.append({
+            "customers": n,
+            "bgnbd_fit_s": median_time(lambda: pyclv.BetaGeo().fit(data), args.repeat),
+            "gamma_gamma_fit_s": median_time(lambda: pyclv.GammaGamma().fit(data), args.repeat),
+            "score_s": median_time(lambda: pyclv.score(bgnbd, gg, data, horizon=52, annual_discount_rate=0.1), args.repeat),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "r": bgnbd.params_["r"],
+            "alpha": bgnbd.params_["alpha"],
+            "a": bgnbd.params_["a"],
+            "b": bgnbd.params_["b"],
+        })
+    print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+
+if __name__ == "__main__":
+    main()
