@@ -112,6 +112,18 @@ class _DailyLog:
     end_day: int
 
 
+def _require_columns(frame: pd.DataFrame, required: Sequence[str], *, what: str, todo: str) -> None:
+    """Raise a DataValidationError listing the required columns missing from ``frame`` and those present."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        present = ", ".join(repr(c) for c in frame.columns) or "none"
+        raise DataValidationError(
+            f"{what} is missing the column(s) {', '.join(repr(c) for c in missing)}; the columns present are: "
+            f"{present}. {todo}",
+            column=", ".join(missing),
+        )
+
+
 def _check_columns(transactions: Any, required: Sequence[str]) -> None:
     """A non-empty DataFrame with the required columns."""
     if not isinstance(transactions, pd.DataFrame):
@@ -119,15 +131,13 @@ def _check_columns(transactions: Any, required: Sequence[str]) -> None:
             f"transactions must be a pandas DataFrame with one row per transaction; got "
             f"{type(transactions).__name__}. Build one with pd.DataFrame(...) or a reader such as pd.read_csv."
         )
-    missing = [c for c in required if c not in transactions.columns]
-    if missing:
-        present = ", ".join(repr(c) for c in transactions.columns) or "none"
-        raise DataValidationError(
-            f"transactions is missing the column(s) {', '.join(repr(c) for c in missing)}; the columns present "
-            f"are: {present}. Rename your columns or pass customer_id_col=, datetime_col= "
-            f"(and monetary_value_col=) to say which columns to use.",
-            column=", ".join(missing),
-        )
+    _require_columns(
+        transactions,
+        required,
+        what="transactions",
+        todo="Rename your columns or pass customer_id_col=, datetime_col= (and monetary_value_col=) to say which "
+        "columns to use.",
+    )
     if len(transactions) == 0:
         raise DataValidationError(
             "transactions is empty: there is nothing to summarise. Check the filter or query that produced it.",
@@ -750,15 +760,13 @@ def validate_summary(
     if len(names) != 3:
         raise ValueError(f"columns must name the frequency, recency and T columns (three names); got {columns!r}.")
     required = (names if history else names[:1]) + (["monetary_value"] if require_monetary else [])
-    missing = [c for c in required if c not in data.columns]
-    if missing:
-        present = ", ".join(repr(c) for c in data.columns) or "none"
-        raise DataValidationError(
-            f"The summary is missing the column(s) {', '.join(repr(c) for c in missing)}; the columns present "
-            f"are: {present}. Build the summary with pyclv.rfm_summary"
-            f"{' (with monetary_value_col=...)' if 'monetary_value' in missing else ''}, or rename its columns.",
-            column=", ".join(missing),
-        )
+    monetary_hint = " (with monetary_value_col=...)" if "monetary_value" not in data.columns else ""
+    _require_columns(
+        data,
+        required,
+        what="The summary",
+        todo=f"Build the summary with pyclv.rfm_summary{monetary_hint}, or rename its columns.",
+    )
     if len(data) == 0:
         raise DataValidationError(
             "The summary has no customers. Check the filter or the period that produced it.",

@@ -72,7 +72,13 @@ def save_models(path: str | Path, **models: BaseModel) -> None:
 
     Examples
     --------
-    >>> save_models("clv.json", transaction=bgnbd, spend=gamma_gamma)  # doctest: +SKIP
+    >>> import tempfile, pathlib, pyclv
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "clv.json"
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> spend = pyclv.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
+    >>> save_models(path, transaction=bgnbd, spend=spend)
+    >>> sorted(load_models(path))
+    ['spend', 'transaction']
     """
     if not models:
         raise ValueError("save_models needs at least one model, given by role, e.g. transaction=model.")

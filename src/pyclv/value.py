@@ -69,6 +69,13 @@ def _check_positive_horizon(horizon: float) -> float:
     return horizon
 
 
+def _checked_margin(margin: float) -> float:
+    margin = float(margin)
+    if not np.isfinite(margin):
+        raise ValueError(f"margin must be a finite number; got {margin!r}.")
+    return margin
+
+
 def discounted_expected_purchases(
     transaction_model: TransactionModel, data: pd.DataFrame, *, horizon: float, annual_discount_rate: float = 0.0
 ) -> pd.Series:
@@ -160,9 +167,7 @@ def customer_lifetime_value(
     36.79
     """
     _check_models(transaction_model, spend_model)
-    margin = float(margin)
-    if not np.isfinite(margin):
-        raise ValueError(f"margin must be a finite number; got {margin!r}.")
+    margin = _checked_margin(margin)
     purchases = discounted_expected_purchases(
         transaction_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate
     )
@@ -221,9 +226,13 @@ def score(
         out[f"expected_purchases_{days}d"] = transaction_model.expected_purchases(data, days / DAYS_PER_UNIT[unit])
     out["expected_purchases"] = transaction_model.expected_purchases(data, horizon)
     out["expected_spend"] = spend_model.expected_spend(data)
-    out["clv"] = customer_lifetime_value(
-        transaction_model, spend_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate, margin=margin
-    )
+    if rate_per_unit(annual_discount_rate, unit) == 0.0:
+        discounted = out["expected_purchases"]  # the same number customer_lifetime_value would compute again
+    else:
+        discounted = discounted_expected_purchases(
+            transaction_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate
+        )
+    out["clv"] = _checked_margin(margin) * out["expected_spend"] * discounted
     out.attrs["time_unit"] = unit
     out.attrs["horizon"] = horizon
     out.attrs["annual_discount_rate"] = annual_discount_rate
