@@ -206,6 +206,7 @@ def score(
     """
     _check_models(transaction_model, spend_model)
     horizon = _check_positive_horizon(horizon)
+    margin = _checked_margin(margin)
     unit = transaction_model.time_unit_
     if unit is None:
         raise ValueError(
@@ -232,7 +233,7 @@ def score(
         discounted = discounted_expected_purchases(
             transaction_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate
         )
-    out["clv"] = _checked_margin(margin) * out["expected_spend"] * discounted
+    out["clv"] = margin * out["expected_spend"] * discounted
     out.attrs["time_unit"] = unit
     out.attrs["horizon"] = horizon
     out.attrs["annual_discount_rate"] = annual_discount_rate
