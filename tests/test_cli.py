@@ -62,7 +62,8 @@ def test_score_writes_one_sorted_row_per_customer(log_csv: Path, model_json: Pat
     )
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stderr
-    table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out, index_col="customer_id")
+    # ids are read as text from CSV (so "001" and "1" stay two customers) and sorted as text
+    table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out, index_col="customer_id", dtype={"customer_id": str})
     assert len(table) == 2357 and table.index.is_unique and table.index.is_monotonic_increasing
     assert table[["p_alive", "expected_purchases", "expected_spend", "clv"]].notna().all().all()
     assert np.all((table["p_alive"] >= 0) & (table["p_alive"] <= 1))
@@ -146,3 +147,33 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     scores = pd.read_parquet(tmp_path / "scores.parquet")
     assert len(scores) == 23570 and scores["clv"].notna().all()
     assert set(pyclv.load_models(tmp_path / "model.json")) == {"transaction", "spend"}
+
+
+def test_csv_ids_are_text_so_no_customer_is_merged(model_json: Path, tmp_path: Path) -> None:
+    log = tmp_path / "ids.csv"
+    log.write_text("customer_id,date,amount\n001,1997-01-01,3\n1,1997-02-01,4\n01,1997-03-01,5\n1,1997-03-05,6\n")
+    out = tmp_path / "s.csv"
+    result = run("score", log, "--model", model_json, "--observation-end", "1998-06-30", "--horizon", "52", "--out", out)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(out, dtype={"customer_id": str}).set_index("customer_id")
+    assert list(table.index) == ["001", "01", "1"]
+    assert list(table["frequency"]) == [0.0, 0.0, 1.0]
+
+
+def test_non_finite_options_are_usage_errors(log_csv: Path, model_json: Path, tmp_path: Path) -> None:
+    base = ["score", log_csv, "--model", model_json, "--observation-end", "1998-06-30", "--out", tmp_path / "s.parquet"]
+    for extra in (["--horizon", "nan"], ["--horizon", "52", "--margin", "inf"]):
+        result = run(*base, *extra)
+        assert result.returncode == EXIT_USAGE, result.stderr
+    assert not (tmp_path / "s.parquet").exists()
+
+
+def test_spend_model_with_infinite_mean_is_a_clear_error(log_csv: Path, tmp_path: Path) -> None:
+    model = tmp_path / "q.json"
+    pyclv.save_models(
+        model,
+        transaction=pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W"),
+        spend=pyclv.GammaGamma.from_params(p=6.25, q=0.9, v=15.44),
+    )
+    result = run("score", log_csv, "--model", model, "--observation-end", "1998-06-30", "--horizon", "52", "--out", tmp_path / "s.parquet")
+    assert result.returncode == EXIT_DATA and "q = 0.9" in result.stderr and "Traceback" not in result.stderr

@@ -63,6 +63,7 @@ def test_bundle_round_trip(fitted: pyclv.BetaGeo, tmp_path: Path) -> None:
         (lambda p: p.update(model_type="Mystery"), "Unknown model type 'Mystery'"),
         (lambda p: p.pop("format"), "not a pyclv model file"),
         (lambda p: p["params"].pop("alpha"), "malformed"),
+        (lambda p: p["params"].update(r=-1.0), "outside their domain"),
     ],
 )
 def test_load_refuses_bad_files(fitted: pyclv.BetaGeo, tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -109,3 +110,10 @@ def test_table_round_trip(tmp_path: Path, suffix: str) -> None:
 def test_table_refuses_unknown_suffix(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unsupported file type"):
         write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.xlsx")
+
+
+def test_load_refuses_a_non_object_entry(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text('{"format": "pyclv-models", "format_version": 1, "models": {"transaction": [1]}}')
+    with pytest.raises(pyclv.ModelFormatError, match="JSON object"):
+        pyclv.load_models(path)

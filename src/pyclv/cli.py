@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import time
 import warnings
@@ -24,7 +25,7 @@ from pyclv import __version__
 from pyclv.data import calibration_holdout_split, rfm_summary
 from pyclv.datasets import load_cdnow_transactions
 from pyclv.evaluation import holdout_comparison
-from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError
+from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
 from pyclv.io import load_models, read_table, save_models, write_table
 from pyclv.models import BetaGeo, GammaGamma
 from pyclv.models._transaction import TransactionModel
@@ -86,7 +87,7 @@ def _read_transactions(args: argparse.Namespace) -> pd.DataFrame:
     path = Path(args.transactions)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    frame = read_table(path)
+    frame = read_table(path, string_columns=(args.customer_col,))
     log.info("read %s: %d transactions, columns %s", path, len(frame), ", ".join(map(str, frame.columns)))
     if args.date_format and args.date_col in frame.columns:
         col = frame[args.date_col]
@@ -117,8 +118,8 @@ def _fit_pair(summary: pd.DataFrame, penalizer: float) -> tuple[BetaGeo, GammaGa
 
 
 def _cmd_fit(args: argparse.Namespace) -> None:
-    if args.penalizer < 0:
-        raise UsageError("--penalizer must be >= 0")
+    if not (math.isfinite(args.penalizer) and args.penalizer >= 0):
+        raise UsageError("--penalizer must be a finite number >= 0")
     summary = _summary(args, _read_transactions(args), args.time_unit)
     log.info("summarised %d customers (time unit %s)", len(summary), args.time_unit)
     bgnbd, gg = _fit_pair(summary, args.penalizer)
@@ -127,17 +128,21 @@ def _cmd_fit(args: argparse.Namespace) -> None:
 
 
 def _cmd_score(args: argparse.Namespace) -> None:
-    if args.horizon <= 0:
-        raise UsageError("--horizon must be > 0 (in the model's time unit)")
-    if args.annual_discount_rate <= -1:
-        raise UsageError("--annual-discount-rate must be > -1")
+    if not (math.isfinite(args.horizon) and args.horizon > 0):
+        raise UsageError("--horizon must be a finite number > 0 (in the model's time unit)")
+    if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
+        raise UsageError("--annual-discount-rate must be a finite number > -1")
+    if not math.isfinite(args.margin):
+        raise UsageError("--margin must be a finite number")
     if Path(args.out).suffix.lower() not in (".parquet", ".pq", ".csv"):
         raise UsageError("--out must end in .parquet or .csv")
     models = load_models(args.model)
     transaction, spend = models.get("transaction"), models.get("spend")
     if not isinstance(transaction, TransactionModel) or not isinstance(spend, GammaGamma):
         raise ModelFormatError(f"{args.model} does not hold a transaction and a spend model; write it with 'pyclv fit'.")
-    unit = transaction.time_unit_ or "W"
+    unit = transaction.time_unit_
+    if unit is None:
+        raise ModelFormatError(f"{args.model}: the transaction model has no time unit; refit it with 'pyclv fit'.")
     summary = _summary(args, _read_transactions(args), unit)
     log.info("summarised %d customers (time unit %s)", len(summary), unit)
     table = score(
@@ -212,6 +217,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelFormatError as exc:
         print(f"pyclv: cannot use the model file: {exc}", file=sys.stderr)
         return EXIT_IO
+    except PyCLVError as exc:  # e.g. a spend model whose population mean is infinite
+        print(f"pyclv: cannot score with these models: {exc}", file=sys.stderr)
+        return EXIT_DATA
     except (OSError, ValueError) as exc:
         # OSError: files; ValueError from readers (unparseable CSV/Parquet) and option values
         kind = "cannot read or write a file" if isinstance(exc, OSError) else "invalid input"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,11 +139,15 @@ def _table_suffix(path: str | Path) -> str:
     return suffix
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame (by its suffix)."""
+def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame (by its suffix).
+
+    ``string_columns`` (e.g. the customer id) are read from CSV as text, so that ids such as "001" and "1"
+    stay distinct customers instead of both becoming the number 1.
+    """
     suffix = _table_suffix(path)
     if suffix == ".csv":
-        return pd.read_csv(path)
+        return pd.read_csv(path, dtype={c: str for c in string_columns})
     return pd.read_parquet(path)
 
 

@@ -14,8 +14,9 @@ discount rate per time unit equivalent to the annual rate (:func:`pyclv._time.ra
     \int_0^H e^{-\delta t}\, dE[Y(t)] = e^{-\delta H} E[Y(H)] + \delta \int_0^H e^{-\delta t} E[Y(t)]\, dt,
 
 and the last integral is computed by composite Gauss-Legendre quadrature on geometrically shrinking
-panels toward t = 0, which keeps the relative error below 1e-8 whatever the ratio of the horizon to the
-model's own time scale (see the tests). With a zero rate the integral is exactly E[Y(H)]. The spend model is
+panels toward t = 0, which keeps the relative error below 1e-6 whatever the ratio of the horizon to the
+model's own time scale (tested against adaptive quadrature; measured at most about 3e-7, for horizons of
+1e4 to 1e6 time units with large discount rates, and below 1e-10 for ordinary horizons). With a zero rate the integral is exactly E[Y(H)]. The spend model is
 assumed independent of the transaction process, as in Fader, Hardie & Lee (2005, "RFM and CLV").
 """
 

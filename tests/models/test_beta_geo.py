@@ -209,3 +209,9 @@ def test_failed_fit_raises_convergence_error(summary: pd.DataFrame) -> None:
     with pytest.raises(pyclv.ConvergenceError, match="What to try") as info:
         pyclv.BetaGeo(max_iterations=2).fit(summary)
     assert info.value.result is not None and not info.value.result.success
+
+
+def test_data_without_repeat_purchases_cannot_be_fitted(summary: pd.DataFrame) -> None:
+    with pytest.raises(pyclv.DataValidationError, match="no customer has a repeat purchase") as info:
+        pyclv.BetaGeo().fit(summary[summary["frequency"] == 0])
+    assert info.value.column == "frequency" and info.value.n_rows == int((summary["frequency"] == 0).sum())

@@ -456,6 +456,8 @@ class BaseModel:
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any]) -> BaseModel:
         """Rebuild a model from :meth:`to_dict` output, refusing unknown types or malformed fields."""
+        if not isinstance(spec, Mapping):
+            raise ModelFormatError(f"A model entry must be a JSON object; got {type(spec).__name__}.")
         model_type = spec.get("model_type")
         if model_type not in model_registry:
             known = ", ".join(sorted(model_registry))
@@ -467,6 +469,9 @@ class BaseModel:
             cov = np.array(
                 [[np.nan if c is None else float(c) for c in row] for row in spec["covariance"]], dtype=float
             ).reshape(len(names), len(names))
+            bad = [p.name for p, v in zip(klass._params, theta) if not p.contains(float(v))]
+            if bad:
+                raise ValueError(f"parameter(s) {', '.join(bad)} outside their domain")
             model = klass(**dict(spec.get("settings", {})))
             ll = spec.get("log_likelihood")
             time_unit = spec.get("time_unit")
@@ -481,7 +486,7 @@ class BaseModel:
                 fit_seconds=float(spec.get("fit_seconds", 0.0)),
                 fitted_at=spec.get("fitted_at"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"The {model_type} entry of the model file is malformed: {exc}.") from exc
         return model
 

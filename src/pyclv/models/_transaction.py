@@ -50,6 +50,20 @@ class TransactionModel(BaseModel):
     # -- data
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         s = validate_summary(data)
+        if not np.any(s.frequency > 0):
+            raise DataValidationError(
+                f"{type(self).__name__} cannot be fitted: no customer has a repeat purchase (column 'frequency' is 0 "
+                f"in all {len(s.frequency)} rows), so the data say nothing about purchase rates or dropout. Use a "
+                "longer observation period or more customers.",
+                column="frequency",
+                n_rows=len(s.frequency),
+            )
+        if not np.any(s.T > 0):
+            raise DataValidationError(
+                f"{type(self).__name__} cannot be fitted: every customer has T = 0 (observed for no time).",
+                column="T",
+                n_rows=len(s.T),
+            )
         return (s.frequency, s.recency, s.T), np.ones(len(s.frequency), dtype=bool)
 
     def _history(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], pd.Index]:
