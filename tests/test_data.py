@@ -229,7 +229,7 @@ def test_no_warning_when_nothing_is_excluded(cdnow_calibration: pd.DataFrame) ->
 
 def test_unsupported_time_unit() -> None:
     with pytest.raises(ValueError, match="time_unit"):
-        rfm_summary(_log([(1, "2020-01-01", 1.0)]), time_unit="M")
+        rfm_summary(_log([(1, "2020-01-01", 1.0)]), time_unit="H")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Time units: the one place where calendar time is converted into model time.
 
 pyclv measures recency, T and horizons in an explicit unit stored on the data (``attrs["time_unit"]``) and on
-every fitted model (``time_unit_``). There are no hidden constants: a day is a day, a week is seven days, and a
-year is 365.25 days (used only to turn an annual discount rate into a rate per time unit).
+every fitted model (``time_unit_``). There are no hidden constants: a day is a day, a week is seven days, a
+year is 365.25 days and a month a twelfth of that (never "30 days").
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import math
 
 __all__ = ["DAYS_PER_UNIT", "DAYS_PER_YEAR", "check_time_unit", "days_to_units", "rate_per_unit"]
 
-#: Length of each supported time unit in days.
-DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0}
+#: Length of each supported time unit in days: day, week, the average Gregorian-Julian month (365.25 / 12)
+#: and year (365.25). Months and years serve period-based models (sBG, BG/BB) and discounting.
+DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 365.25}
 
 #: Length of a year in days (the Julian year), for annual discount rates.
 DAYS_PER_YEAR = 365.25
@@ -22,7 +23,7 @@ def check_time_unit(time_unit: str) -> str:
     """Return ``time_unit`` if it is supported, else raise ``ValueError`` listing the supported units."""
     if time_unit not in DAYS_PER_UNIT:
         supported = ", ".join(f"{k!r}" for k in DAYS_PER_UNIT)
-        raise ValueError(f"time_unit must be one of {supported} (days or weeks); got {time_unit!r}.")
+        raise ValueError(f"time_unit must be one of {supported} (days, weeks, months, years); got {time_unit!r}.")
     return time_unit
 
 

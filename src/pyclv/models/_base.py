@@ -137,9 +137,18 @@ class BaseModel:
     def _loglik(theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    @staticmethod
-    def _loglik_grad(theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    @classmethod
+    def _loglik_grad(cls, theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+        """Per-customer gradient of ``_loglik``; this default uses central differences (override it with the
+        analytic gradient where the model has one)."""
+        grads = []
+        for i, value in enumerate(theta):
+            h = 1e-6 * max(abs(value), 1e-8)
+            up, down = theta.copy(), theta.copy()
+            up[i] += h
+            down[i] -= h
+            grads.append((cls._loglik(up, *arrays) - cls._loglik(down, *arrays)) / (2.0 * h))
+        return np.stack(grads, axis=-1)
 
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -7,9 +7,14 @@ objects aligned to the input's index.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 
+from pyclv._arrays import unique_rows
+from pyclv._quadrature import discounted_increments
+from pyclv._time import rate_per_unit
 from pyclv.data import validate_summary
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
@@ -22,7 +27,16 @@ def _as_float_or_array(values: np.ndarray, like: object) -> float | np.ndarray:
 
 
 class TransactionModel(BaseModel):
-    """Base class of the models of the number and timing of transactions (BG/NBD and its family)."""
+    """Base class of the models of the number and timing of transactions (BG/NBD and its family).
+
+    A subclass sets ``_params`` and implements the hooks below as pure functions of the natural parameters
+    ``theta`` and the customers' histories ``(x, t_x, T)`` (broadcasting: customers along one axis, horizons
+    along another). ``_columns`` names the summary columns that hold x, t_x and T; ``_discrete`` is True for
+    models of whole purchase opportunities (BG/BB), whose horizons are whole periods.
+    """
+
+    _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
+    _discrete: ClassVar[bool] = False
 
     # -- hooks (pure functions of the natural parameters; broadcasting)
     @staticmethod
@@ -44,12 +58,37 @@ class TransactionModel(BaseModel):
         raise NotImplementedError
 
     @staticmethod
+    def _conditional_probability_of_purchases(
+        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, n: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        """P(exactly n repeat purchases in (T, T + t] | x, t_x, T)."""
+        raise NotImplementedError
+
+    @staticmethod
     def _simulate(theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
         raise NotImplementedError
 
+    def _dert(self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, delta: float) -> np.ndarray:
+        """Discounted expected residual transactions over an infinite horizon. This default integrates the
+        conditional expectation numerically (see :mod:`pyclv._quadrature`); models with a closed form
+        override it."""
+        return self._discounted_purchases(theta, x, t_x, T, np.inf, delta)
+
+    def _discounted_purchases(
+        self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, horizon: float, delta: float
+    ) -> np.ndarray:
+        """int_0^H exp(-delta t) dE[Y(t)] per customer, computed once per distinct (x, t_x, T)."""
+        (ux, utx, uT), inverse = unique_rows((x, t_x, T))
+
+        def path(rows: slice, t: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore"):
+                return self._conditional_expected_purchases(theta, ux[rows, None], utx[rows, None], uT[rows, None], t)
+
+        return discounted_increments(path, len(ux), horizon, delta, discrete=self._discrete)[inverse]
+
     # -- data
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        s = validate_summary(data)
+        s = validate_summary(data, columns=self._columns)
         if not np.any(s.frequency > 0):
             raise DataValidationError(
                 f"{type(self).__name__} cannot be fitted: no customer has a repeat purchase (column 'frequency' is 0 "
@@ -69,7 +108,7 @@ class TransactionModel(BaseModel):
     def _history(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], pd.Index]:
         """Validated (x, t_x, T) arrays and the index of a summary, refusing one in another time unit."""
         self._check_fitted()
-        s = validate_summary(data)
+        s = validate_summary(data, columns=self._columns)
         unit = data.attrs.get("time_unit")
         if unit is not None and self.time_unit_ is not None and unit != self.time_unit_:
             raise DataValidationError(
@@ -79,11 +118,12 @@ class TransactionModel(BaseModel):
             )
         return (s.frequency, s.recency, s.T), s.index
 
-    @staticmethod
-    def _check_horizon(t: float, name: str = "t") -> float:
+    def _check_horizon(self, t: float, name: str = "t") -> float:
         t = float(t)
         if not (np.isfinite(t) and t >= 0):
             raise ValueError(f"{name} must be a finite number >= 0 (in the model's time unit); got {t!r}.")
+        if self._discrete and t != np.floor(t):
+            raise ValueError(f"{name} must be a whole number of periods for {type(self).__name__}; got {t!r}.")
         return t
 
     # -- public predictions
@@ -144,6 +184,41 @@ class TransactionModel(BaseModel):
             raise ValueError("t must be finite and >= 0 (in the model's time unit).")
         values = self._probability_of_purchases(self._theta, n_arr, t_arr)
         return _as_float_or_array(values, np.broadcast_arrays(n_arr, t_arr)[0])
+
+    def conditional_probability_of_purchases(self, data: pd.DataFrame, n: int, t: float) -> pd.Series:
+        """Probability that each customer makes exactly ``n`` repeat purchases in the next ``t`` time units.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``p_{n}_purchases``, aligned to ``data.index``.
+        """
+        t = self._check_horizon(t)
+        if not (float(n) >= 0 and float(n) == np.floor(float(n))):
+            raise ValueError(f"n must be a whole number >= 0; got {n!r}.")
+        (x, t_x, T), index = self._history(data)
+        with np.errstate(divide="ignore"):
+            values = self._conditional_probability_of_purchases(self._theta, x, t_x, T, np.asarray(float(n)), np.asarray(t))
+        return pd.Series(values, index=index, name=f"p_{int(n)}_purchases")
+
+    def dert(self, data: pd.DataFrame, *, annual_discount_rate: float) -> pd.Series:
+        r"""Discounted expected residual transactions: :math:`\int_0^\infty e^{-\delta t}\, dE[Y(t)]`.
+
+        The number of future transactions, each discounted to today, with :math:`\delta` the continuous rate
+        per time unit equivalent to ``annual_discount_rate`` (which must be > 0). Multiplied by the expected
+        margin per transaction it is the customer's residual lifetime value (Fader, Hardie & Lee 2005,
+        "RFM and CLV").
+
+        Returns
+        -------
+        pandas.Series
+            Named ``dert``, aligned to ``data.index``.
+        """
+        if not annual_discount_rate > 0:
+            raise ValueError(f"DERT needs a positive annual_discount_rate; got {annual_discount_rate!r}.")
+        delta = rate_per_unit(annual_discount_rate, self.time_unit_)
+        (x, t_x, T), index = self._history(data)
+        return pd.Series(self._dert(self._theta, x, t_x, T, delta), index=index, name="dert")
 
     def simulate(self, n_customers: int, T: float | np.ndarray, *, seed: int | np.random.Generator | None = None) -> pd.DataFrame:
         """Draw a summary table from the fitted model.

@@ -1,0 +1,99 @@
+r"""Discounted expected purchases, :math:`\int_0^H e^{-\delta t}\, dE[Y(t)]`, for any transaction model.
+
+Integrating by parts,
+
+.. math::
+    \int_0^H e^{-\delta t}\, dE[Y(t)] = e^{-\delta H} E[Y(H)] + \delta \int_0^H e^{-\delta t} E[Y(t)]\, dt.
+
+The last integral is computed by composite Gauss-Legendre quadrature on panels that shrink geometrically
+toward t = 0 (so the model's own time scale, however small against the horizon, is resolved), followed by
+panels no wider than 2 / delta (so the discount factor is resolved). An infinite horizon is cut where
+:math:`e^{-\delta t} < e^{-50}`: E[Y(t)] grows at most linearly, so the tail beyond is below 1e-20 of the
+total. Measured against adaptive quadrature at 1e-12, the relative error stays below 1e-9 (tests).
+
+For discrete-time models (purchase opportunities at whole periods), the integral is the sum
+:math:`\sum_{k=1}^{H} e^{-\delta k}\,(E[Y(k)] - E[Y(k-1)])`, and an infinite horizon is cut the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["discounted_increments", "effective_horizon"]
+
+_PANEL_RATIO = 8.0
+_N_GEOMETRIC_PANELS = 10
+_NODES_PER_PANEL = 12
+_DISCOUNT_PANEL_WIDTH = 2.0  # in units of 1 / delta
+_CUTOFF = 50.0  # delta * t beyond which the discounted tail is negligible
+_CHUNK_ROWS = 20_000
+
+#: E[Y(t)] for a block of customers (rows) at a row vector of horizons (columns).
+PathFunction = Callable[[slice, np.ndarray], np.ndarray]
+
+
+def _continuous_rule(horizon: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights for the integral over [0, horizon] (horizon finite)."""
+    first = horizon if delta == 0 else min(horizon, _DISCOUNT_PANEL_WIDTH / delta)
+    edges = list(first * _PANEL_RATIO ** -np.arange(_N_GEOMETRIC_PANELS - 1, -1, -1.0))
+    if first < horizon:
+        n_more = int(np.ceil((horizon - first) * delta / _DISCOUNT_PANEL_WIDTH))
+        edges += list(np.linspace(first, horizon, n_more + 1)[1:])
+    edges_arr = np.concatenate([[0.0], edges])
+    x, w = np.polynomial.legendre.leggauss(_NODES_PER_PANEL)
+    lo, hi = edges_arr[:-1, None], edges_arr[1:, None]
+    nodes = 0.5 * (hi - lo) * x[None, :] + 0.5 * (hi + lo)
+    weights = 0.5 * (hi - lo) * w[None, :]
+    return nodes.ravel(), weights.ravel()
+
+
+def effective_horizon(horizon: float, delta: float) -> float:
+    """The horizon, or where the discount factor falls below exp(-50) if that comes first."""
+    if delta > 0:
+        return min(horizon, _CUTOFF / delta)
+    if not np.isfinite(horizon):
+        raise ValueError("An infinite horizon needs a positive discount rate (the undiscounted sum is infinite).")
+    return horizon
+
+
+def discounted_increments(path: PathFunction, n_rows: int, horizon: float, delta: float, *, discrete: bool = False) -> np.ndarray:
+    r""":math:`\int_0^H e^{-\delta t}\, dE[Y(t)]` for ``n_rows`` customers.
+
+    Parameters
+    ----------
+    path : callable
+        ``path(rows, t)`` returns E[Y(t)] for the customers ``rows`` (a slice) at horizons ``t`` (a 2-d row
+        vector), shape (customers, horizons).
+    n_rows : int
+        Number of customers.
+    horizon : float
+        H, in the model's time unit; may be ``inf`` when ``delta > 0``.
+    delta : float
+        Continuous discount rate per time unit (>= 0).
+    discrete : bool, default False
+        Purchases happen at whole periods 1, 2, ... (BG/BB): sum instead of integrating.
+    """
+    h = effective_horizon(horizon, delta)
+    out = np.empty(n_rows)
+    if discrete:
+        periods = np.arange(0.0, np.floor(h) + 1.0)
+        factors = np.exp(-delta * periods[1:])
+        for start in range(0, n_rows, _CHUNK_ROWS):
+            rows = slice(start, min(start + _CHUNK_ROWS, n_rows))
+            values = path(rows, periods[None, :])
+            out[rows] = np.diff(values, axis=1) @ factors
+        return out
+    if delta == 0.0:
+        for start in range(0, n_rows, _CHUNK_ROWS):
+            rows = slice(start, min(start + _CHUNK_ROWS, n_rows))
+            out[rows] = path(rows, np.array([[h]]))[:, 0]
+        return out
+    nodes, weights = _continuous_rule(h, delta)
+    kernel = delta * weights * np.exp(-delta * nodes)
+    for start in range(0, n_rows, _CHUNK_ROWS):
+        rows = slice(start, min(start + _CHUNK_ROWS, n_rows))
+        values = path(rows, np.concatenate([nodes, [h]])[None, :])
+        out[rows] = values[:, :-1] @ kernel + np.exp(-delta * h) * values[:, -1]
+    return out
