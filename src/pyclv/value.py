@@ -25,11 +25,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pyclv._arrays import unique_rows
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
+from pyclv.uncertainty import Method, draws_for, interval_bounds
 
 __all__ = ["SHORT_WINDOWS_DAYS", "customer_lifetime_value", "discounted_expected_purchases", "score"]
 
@@ -96,6 +98,94 @@ def discounted_expected_purchases(
     return pd.Series(values, index=index, name="discounted_expected_purchases")
 
 
+def _predictions(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    theta_t: np.ndarray,
+    theta_s: np.ndarray,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    *,
+    horizon: float,
+    delta: float,
+    margin: float,
+    windows: dict[str, float],
+    full: bool,
+) -> dict[str, np.ndarray]:
+    """Per-customer predictions at one pair of parameter vectors (the estimate, or one draw)."""
+    x, t_x, T, m = arrays
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore"):
+        if full:
+            out["p_alive"] = transaction_model._p_alive(theta_t, x, t_x, T)
+            for name, t in windows.items():
+                out[name] = transaction_model._conditional_expected_purchases(theta_t, x, t_x, T, np.asarray(t))
+        finite = np.isfinite(horizon)
+        if finite and (full or delta == 0.0):
+            out["expected_purchases"] = transaction_model._conditional_expected_purchases(
+                theta_t, x, t_x, T, np.asarray(horizon)
+            )
+        if delta == 0.0:
+            discounted = out["expected_purchases"]
+        elif finite:
+            discounted = transaction_model._discounted_purchases(theta_t, x, t_x, T, horizon, delta)
+        else:
+            discounted = out["dert"] = transaction_model._dert(theta_t, x, t_x, T, delta)
+    spend = spend_model._expected_spend(theta_s, x, m)
+    if full:
+        out["expected_spend"] = spend
+    out["clv"] = margin * spend * discounted
+    return out
+
+
+def _evaluate(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    data: pd.DataFrame,
+    *,
+    horizon: float,
+    annual_discount_rate: float,
+    margin: float,
+    windows: dict[str, float],
+    full: bool,
+    interval: float | None,
+    method: Method,
+    n_draws: int,
+    seed: int | np.random.Generator | None,
+) -> tuple[dict[str, np.ndarray], pd.Index]:
+    """Predictions (and their bounds under parameter uncertainty) for the customers of ``data``."""
+    _check_models(transaction_model, spend_model)
+    horizon = _check_horizon(horizon)
+    margin = _checked_margin(margin)
+    if interval is not None and not 0.0 < interval < 1.0:
+        raise ValueError(f"interval must be in (0, 1), e.g. 0.9; got {interval!r}.")
+    delta = rate_per_unit(annual_discount_rate, transaction_model.time_unit_)
+    if np.isinf(horizon) and delta <= 0:
+        raise ValueError("An infinite horizon needs a positive annual_discount_rate (otherwise CLV is infinite).")
+    (x, t_x, T), index = transaction_model._history(data)
+    xs, m, _ = spend_model._spend_history(data)
+    if not np.array_equal(x, xs):
+        raise DataValidationError("The transaction and spend columns disagree on 'frequency'.", column="frequency")
+    distinct, inverse = unique_rows((x, t_x, T, m))
+    settings = {"horizon": horizon, "delta": delta, "margin": margin, "windows": windows, "full": full}
+    values = _predictions(
+        transaction_model, spend_model, transaction_model._theta, spend_model._theta, distinct, **settings
+    )
+    result = {name: v[inverse] for name, v in values.items()}
+    if interval is not None:
+        rng = np.random.default_rng(seed)
+        draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng)
+        draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng)
+        bounds = interval_bounds(
+            lambda d: _predictions(transaction_model, spend_model, draws_t[d], draws_s[d], distinct, **settings),
+            int(n_draws),
+            interval,
+        )
+        for name, (lower, upper) in bounds.items():
+            result[f"{name}_lower"] = lower[inverse]
+            result[f"{name}_upper"] = upper[inverse]
+    return result, index
+
+
 def customer_lifetime_value(
     transaction_model: TransactionModel,
     spend_model: GammaGamma,
@@ -104,7 +194,11 @@ def customer_lifetime_value(
     horizon: float,
     annual_discount_rate: float = 0.0,
     margin: float = 1.0,
-) -> pd.Series:
+    interval: float | None = None,
+    method: Method = "asymptotic",
+    n_draws: int = 200,
+    seed: int | np.random.Generator | None = None,
+) -> pd.Series | pd.DataFrame:
     r"""Expected discounted margin per customer over the next ``horizon`` time units.
 
     .. math:: \mathrm{CLV} = m \; E[M \mid x, \bar z] \int_0^H e^{-\delta t}\, dE[Y(t) \mid x, t_x, T]
@@ -116,18 +210,31 @@ def customer_lifetime_value(
     spend_model : GammaGamma
         Fitted spend model.
     data : pandas.DataFrame
-        Summary with ``frequency``, ``recency``, ``T`` and ``monetary_value``.
+        Summary with the transaction model's columns (``frequency``, ``recency``, ``T``) and
+        ``monetary_value``.
     horizon : float
-        H, in the transaction model's time unit (e.g. 52 for a year in weeks).
+        H, in the transaction model's time unit (e.g. 52 for a year in weeks); ``numpy.inf`` for the whole
+        residual lifetime (margin x expected spend x DERT; needs a positive rate).
     annual_discount_rate : float, default 0.0
         Effective annual discount rate; converted to a continuous rate per time unit with 365.25 days a year.
     margin : float, default 1.0
         Profit margin applied to spend.
+    interval : float, optional
+        If given (e.g. 0.9), also return the bounds of a ``interval`` interval for each customer's CLV from the
+        parameter uncertainty of both models (see :mod:`pyclv.uncertainty`).
+    method : {"asymptotic", "bootstrap"}, default "asymptotic"
+        How parameter draws are made: from the estimators' asymptotic normal distribution, or by refitting
+        both models on customers of ``data`` resampled with replacement.
+    n_draws : int, default 200
+        Number of parameter draws.
+    seed : int or numpy.random.Generator, optional
+        Seed for reproducible intervals.
 
     Returns
     -------
-    pandas.Series
-        Named ``clv``, aligned to ``data.index``. With a zero rate it equals
+    pandas.Series or pandas.DataFrame
+        A Series named ``clv`` aligned to ``data.index``; with ``interval``, a DataFrame with columns ``clv``,
+        ``clv_lower`` and ``clv_upper``. With a zero rate the CLV equals
         ``margin * expected_spend * expected_purchases(data, horizon)`` exactly.
 
     References
@@ -144,13 +251,13 @@ def customer_lifetime_value(
     >>> round(float(clv.loc[1]), 2)
     36.79
     """
-    _check_models(transaction_model, spend_model)
-    margin = _checked_margin(margin)
-    purchases = discounted_expected_purchases(
-        transaction_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate
+    values, index = _evaluate(
+        transaction_model, spend_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate,
+        margin=margin, windows={}, full=False, interval=interval, method=method, n_draws=n_draws, seed=seed,
     )
-    spend = spend_model.expected_spend(data)
-    return (margin * spend * purchases).rename("clv")
+    if interval is None:
+        return pd.Series(values["clv"], index=index, name="clv")
+    return pd.DataFrame({k: values[k] for k in ("clv", "clv_lower", "clv_upper")}, index=index)
 
 
 def score(
@@ -161,6 +268,10 @@ def score(
     horizon: float,
     annual_discount_rate: float = 0.0,
     margin: float = 1.0,
+    interval: float | None = None,
+    method: Method = "asymptotic",
+    n_draws: int = 200,
+    seed: int | np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """The per-customer table a nightly job writes.
 
@@ -168,52 +279,57 @@ def score(
     ----------
     transaction_model, spend_model, data, horizon, annual_discount_rate, margin
         As in :func:`customer_lifetime_value`.
+    interval, method, n_draws, seed
+        As in :func:`customer_lifetime_value`; with ``interval``, every prediction column gets ``_lower`` and
+        ``_upper`` bounds.
 
     Returns
     -------
     pandas.DataFrame
-        One row per input customer, same index, with the summary columns (``frequency``, ``recency``, ``T``,
-        ``monetary_value``), ``p_alive``, ``p_churned`` (1 - p_alive), ``expected_purchases_30d``, ``_60d``,
-        ``_90d`` (windows in days, converted into the model's time unit), ``expected_purchases`` over the
-        horizon, ``expected_spend`` and ``clv``.
+        One row per input customer, same index, with the summary columns (e.g. ``frequency``, ``recency``,
+        ``T``, ``monetary_value``), ``p_alive``, ``p_churned`` (1 - p_alive), ``expected_purchases_30d``,
+        ``_60d``, ``_90d`` (windows in days, converted into the model's time unit; not for models of whole
+        periods such as BG/BB), ``expected_purchases`` over the horizon (``dert`` instead for an infinite
+        horizon), ``expected_spend`` and ``clv``.
 
     Raises
     ------
     ValueError
         If the transaction model has no time unit (the day windows cannot be converted).
     """
-    _check_models(transaction_model, spend_model)
-    horizon = _check_horizon(horizon)
-    margin = _checked_margin(margin)
     unit = transaction_model.time_unit_
     if unit is None:
         raise ValueError(
             "score needs the transaction model's time unit to convert the 30/60/90-day windows: fit it on a "
             "summary from rfm_summary, or build it with from_params(..., time_unit='D' or 'W')."
         )
-    columns = [c for c in ("frequency", "recency", "T", "monetary_value") if c in data.columns]
+    columns = [c for c in (*transaction_model._columns, "monetary_value") if c in data.columns]
     if "monetary_value" not in columns:
         raise DataValidationError(
             "score needs the column 'monetary_value' (average repeat spend): pass monetary_value_col to rfm_summary.",
             column="monetary_value",
         )
+    windows = (
+        {}
+        if transaction_model._discrete
+        else {f"expected_purchases_{d}d": d / DAYS_PER_UNIT[unit] for d in SHORT_WINDOWS_DAYS}
+    )
+    values, index = _evaluate(
+        transaction_model, spend_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate,
+        margin=margin, windows=windows, full=True, interval=interval, method=method, n_draws=n_draws, seed=seed,
+    )
     out = data[columns].astype(float).copy()
-    p_alive = transaction_model.p_alive(data)
-    out["p_alive"] = p_alive
-    out["p_churned"] = 1.0 - p_alive
-    for days in SHORT_WINDOWS_DAYS:
-        out[f"expected_purchases_{days}d"] = transaction_model.expected_purchases(data, days / DAYS_PER_UNIT[unit])
-    out["expected_purchases"] = transaction_model.expected_purchases(data, horizon)
-    out["expected_spend"] = spend_model.expected_spend(data)
-    if rate_per_unit(annual_discount_rate, unit) == 0.0:
-        discounted = out["expected_purchases"]  # the same number customer_lifetime_value would compute again
-    else:
-        discounted = discounted_expected_purchases(
-            transaction_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate
-        )
-    out["clv"] = margin * out["expected_spend"] * discounted
-    out.attrs["time_unit"] = unit
-    out.attrs["horizon"] = horizon
-    out.attrs["annual_discount_rate"] = annual_discount_rate
-    out.attrs["margin"] = margin
+    order = ["p_alive", *windows, "expected_purchases", "dert", "expected_spend", "clv"]
+    for name in order:
+        if name not in values:
+            continue
+        out[name] = values[name]
+        if name == "p_alive":
+            out["p_churned"] = 1.0 - values["p_alive"]
+        if f"{name}_lower" in values:
+            out[f"{name}_lower"] = values[f"{name}_lower"]
+            out[f"{name}_upper"] = values[f"{name}_upper"]
+    out.attrs.update(time_unit=unit, horizon=float(horizon), annual_discount_rate=annual_discount_rate, margin=margin)
+    if interval is not None:
+        out.attrs.update(interval=interval, interval_method=method, n_draws=int(n_draws))
     return out

@@ -215,3 +215,45 @@ def test_data_without_repeat_purchases_cannot_be_fitted(summary: pd.DataFrame) -
     with pytest.raises(pyclv.DataValidationError, match="no customer has a repeat purchase") as info:
         pyclv.BetaGeo().fit(summary[summary["frequency"] == 0])
     assert info.value.column == "frequency" and info.value.n_rows == int((summary["frequency"] == 0).sum())
+
+
+def test_conditional_probabilities_form_a_distribution_with_the_right_mean(published: pyclv.BetaGeo, summary: pd.DataFrame) -> None:
+    data = summary.loc[[1, 2, 3, 18, 1516]]  # a mix of x = 0 and repeat buyers
+    probs = np.column_stack([published.conditional_probability_of_purchases(data, n, 39.0) for n in range(300)])
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
+    mean = probs @ np.arange(300)
+    np.testing.assert_allclose(mean, published.expected_purchases(data, 39.0), rtol=1e-7)
+
+
+def test_conditional_probability_reduces_to_the_unconditional(published: pyclv.BetaGeo) -> None:
+    new = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]})
+    for n in range(5):
+        conditional = published.conditional_probability_of_purchases(new, n, 39.0).iloc[0]
+        assert conditional == pytest.approx(published.probability_of_purchases(n, 39.0), rel=1e-12)
+
+
+def test_conditional_probability_matches_simulation() -> None:
+    # simulate the posterior story directly: alive with P(alive), then min(Poisson(lambda t), geometric J)
+    model = pyclv.BetaGeo.from_params(r=0.5, alpha=5.0, a=0.8, b=2.5)
+    x, t_x, T, t = 3.0, 20.0, 30.0, 26.0
+    data = pd.DataFrame({"frequency": [x], "recency": [t_x], "T": [T]})
+    rng = np.random.default_rng(5)
+    m = 400_000
+    alive = rng.random(m) < model.p_alive(data).iloc[0]
+    lam = rng.gamma(0.5 + x, 1.0 / (5.0 + T), m)
+    p = rng.beta(0.8, 2.5 + x, m)
+    y = np.where(alive, np.minimum(rng.poisson(lam * t), rng.geometric(p)), 0)
+    for n in range(4):
+        expected = model.conditional_probability_of_purchases(data, n, t).iloc[0]
+        assert (y == n).mean() == pytest.approx(expected, abs=4 * np.sqrt(expected * (1 - expected) / m))
+
+
+def test_dert_is_the_limit_of_discounted_purchases(published: pyclv.BetaGeo, summary: pd.DataFrame) -> None:
+    data = summary.iloc[:20]
+    dert = published.dert(data, annual_discount_rate=0.15)
+    long_run = pyclv.discounted_expected_purchases(published, data, horizon=52 * 400, annual_discount_rate=0.15)
+    np.testing.assert_allclose(dert, long_run, rtol=1e-9)
+    # more discounting, less value; and DERT exceeds the first year's discounted purchases
+    assert (published.dert(data, annual_discount_rate=0.3) < dert).all()
+    one_year = pyclv.discounted_expected_purchases(published, data, horizon=52, annual_discount_rate=0.15)
+    assert (dert > one_year).all()

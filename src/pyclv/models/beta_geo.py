@@ -29,6 +29,7 @@ from pyclv.models._transaction import TransactionModel
 __all__ = [
     "BetaGeo",
     "conditional_expected_purchases",
+    "conditional_probability_of_purchases",
     "expected_purchases",
     "log_p_alive_odds",
     "loglik",
@@ -221,6 +222,42 @@ def probability_of_purchases(r: float, alpha: float, a: float, b: float, n: Arra
     return first + second
 
 
+def conditional_probability_of_purchases(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, n: ArrayLike, t: ArrayLike
+) -> np.ndarray:
+    r"""Probability of exactly n repeat purchases in (T, T + t] given the history (x, t_x, T).
+
+    A customer alive at T has the posterior :math:`\lambda \sim \mathrm{Gamma}(r+x, \alpha+T)`,
+    :math:`p \sim \mathrm{Beta}(a, b+x)`; from there it buys until its geometric number of purchases J
+    runs out, so :math:`Y = \min(N(t), J)` with :math:`N(t) \sim \mathrm{Poisson}(\lambda t)`. Integrating,
+
+    .. math::
+        P(Y(t)=n \mid \cdot) = \delta_{n=0}(1 - P_a) + P_a\Big[\frac{B(a, b+x+n)}{B(a, b+x)}
+        \mathrm{NB}(n; r+x, \tfrac{\alpha+T}{\alpha+T+t})
+        + \delta_{n>0}\frac{B(a+1, b+x+n-1)}{B(a, b+x)} I_{t/(\alpha+T+t)}(n, r+x)\Big]
+
+    with :math:`P_a` = P(alive) and I the regularised incomplete beta function (the negative binomial's
+    upper tail). For x = 0, T = 0 it reduces to FHL (2005) eq. (8).
+    """
+    n = np.asarray(n, dtype=float)
+    t = np.asarray(t, dtype=float)
+    alive = p_alive(r, alpha, a, b, x, t_x, T)
+    lbeta = special.betaln(a, b + x)
+    log_nb = (
+        special.gammaln(r + x + n)
+        - special.gammaln(r + x)
+        - special.gammaln(n + 1.0)
+        + (r + x) * (np.log(alpha + T) - np.log(alpha + T + t))
+        + special.xlogy(n, t)
+        - n * np.log(alpha + T + t)
+    )
+    first = np.exp(special.betaln(a, b + x + n) - lbeta + log_nb)
+    nm = np.maximum(n, 1.0)
+    tail = special.betainc(nm, r + x, t / (alpha + T + t))
+    second = np.where(n > 0, np.exp(special.betaln(a + 1.0, b + x + nm - 1.0) - lbeta) * tail, 0.0)
+    return np.where(n == 0, 1.0 - alive, 0.0) + alive * (first + second)
+
+
 def simulate(
     r: float, alpha: float, a: float, b: float, T: ArrayLike, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -313,6 +350,12 @@ class BetaGeo(TransactionModel):
     @staticmethod
     def _probability_of_purchases(theta: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
         return probability_of_purchases(*theta, n, t)
+
+    @staticmethod
+    def _conditional_probability_of_purchases(
+        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, n: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        return conditional_probability_of_purchases(*theta, x, t_x, T, n, t)
 
     @staticmethod
     def _simulate(theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:

@@ -177,16 +177,25 @@ class GammaGamma(BaseModel):
         PyCLVError
             If q <= 1 and some customer has no repeat purchase: the population mean spend is then infinite.
         """
+        x, m, index = self._spend_history(data)
+        return pd.Series(self._expected_spend(self._theta, x, m), index=index, name="expected_spend")
+
+    def _spend_history(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+        """Validated (frequency, monetary_value) arrays and the index of a summary."""
         self._check_fitted()
         s = validate_summary(data, require_monetary=True, history=False)
-        p, q, v = self._theta
-        if q <= 1.0 and np.any(s.frequency == 0):
+        assert s.monetary_value is not None
+        return s.frequency, s.monetary_value, s.index
+
+    @staticmethod
+    def _expected_spend(theta: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+        p, q, v = theta
+        if q <= 1.0 and np.any(x == 0):
             raise PyCLVError(
                 f"GammaGamma has q = {q:.4g} <= 1, so the population mean spend (used for customers without "
                 "repeat purchases) is infinite; refit with a penalizer or on more data."
             )
-        values = conditional_expected_spend(p, q, v, s.frequency, s.monetary_value)
-        return pd.Series(values, index=s.index, name="expected_spend")
+        return conditional_expected_spend(p, q, v, x, m)
 
     def simulate(self, frequency: np.ndarray | pd.Series, *, seed: int | np.random.Generator | None = None) -> pd.Series:
         """Draw average spends for customers with the given numbers of repeat purchases (0 where x = 0)."""
