@@ -39,7 +39,7 @@ import pandas as pd
 from pyclv._time import DAYS_PER_UNIT, check_time_unit
 from pyclv.exceptions import DataValidationError, PyCLVWarning
 
-__all__ = ["Summary", "calibration_holdout_split", "rfm_summary", "validate_summary"]
+__all__ = ["Summary", "calibration_holdout_split", "discrete_summary", "rfm_summary", "validate_summary"]
 
 #: How many offending values or row labels an error message shows.
 _N_EXAMPLES = 3
@@ -530,6 +530,91 @@ def rfm_summary(
         "observation_period_end",
     )
     return _summarise(daily.customers, daily.customer, daily.day, daily.amount, daily.end_day, time_unit)
+
+
+def discrete_summary(
+    transactions: pd.DataFrame,
+    *,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "date",
+    monetary_value_col: str | None = None,
+    observation_period_end: DateLike | None = None,
+    time_unit: str = "Y",
+) -> pd.DataFrame:
+    """Summarise a transaction log into whole purchase opportunities, for discrete-time models (BG/BB).
+
+    Each customer's time is cut into periods of one ``time_unit`` counted from its first purchase: period 0
+    holds the first purchase, periods 1, 2, ..., n are its repeat opportunities, n being the number of
+    *complete* periods before ``observation_period_end``. A period with one or more transactions counts once.
+
+    Parameters
+    ----------
+    transactions, customer_id_col, datetime_col, monetary_value_col, observation_period_end
+        As in :func:`rfm_summary` (the same validation).
+    time_unit : {"Y", "M", "W", "D"}, default "Y"
+        Length of one opportunity.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer id: ``frequency`` (opportunities 1..n with a transaction), ``recency`` (the last
+        such opportunity, 0 if none), ``n_periods`` (n), and with a value column ``monetary_value`` (mean spend
+        per repeat opportunity with a transaction, 0 if none). ``attrs["time_unit"]`` records the period.
+
+    Warns
+    -----
+    PyCLVWarning
+        Transactions in a customer's last, incomplete period are not in the summary (that opportunity is
+        not over yet); the warning counts them.
+
+    Examples
+    --------
+    >>> import pyclv
+    >>> tx = pyclv.datasets.load_cdnow_transactions()
+    >>> monthly = discrete_summary(tx[tx["date"] <= "1998-05-31"], time_unit="M")
+    >>> monthly.columns.tolist(), int(monthly["n_periods"].max())
+    (['frequency', 'recency', 'n_periods'], 15)
+    """
+    check_time_unit(time_unit)
+    daily = _validated_days(
+        transactions, customer_id_col, datetime_col, monetary_value_col, observation_period_end, "observation_period_end"
+    )
+    length = DAYS_PER_UNIT[time_unit]
+    starts = _run_starts(daily.customer)
+    counts = np.diff(np.r_[starts, len(daily.customer)])
+    first = np.repeat(daily.day[starts], counts)
+    period = np.floor((daily.day - first) / length).astype(np.int64)
+    n_periods = np.floor((daily.end_day - daily.day[starts] + 1) / length).astype(np.int64) - 1
+    n_periods = np.maximum(n_periods, 0)
+    incomplete = period > np.repeat(n_periods, counts)
+    if incomplete.any():
+        warnings.warn(
+            f"{int(incomplete.sum()):,} customer-day(s) with transactions fall in a customer's last, incomplete "
+            f"period of length {time_unit} and are not in the summary (that opportunity is not over yet).",
+            PyCLVWarning,
+            stacklevel=2,
+        )
+    keep = ~incomplete
+    customer, period = daily.customer[keep], period[keep]
+    amount = daily.amount[keep] if daily.amount is not None else None
+    # one row per (customer, period): the first row of each run; periods are sorted within a customer
+    key_starts = _run_starts(customer * (int(period.max()) + 1) + period)
+    cust_p, per_p = customer[key_starts], period[key_starts]
+    n_codes = len(daily.customers)
+    repeat = per_p > 0
+    frequency = np.bincount(cust_p[repeat], minlength=n_codes).astype(np.float64)
+    recency = np.zeros(n_codes)
+    np.maximum.at(recency, cust_p, per_p.astype(np.float64))
+    observed = np.unique(customer)
+    columns = {"frequency": frequency[observed], "recency": recency[observed], "n_periods": n_periods.astype(np.float64)}
+    if amount is not None:
+        per_amount = np.add.reduceat(amount, key_starts)
+        spend = np.bincount(cust_p[repeat], weights=per_amount[repeat], minlength=n_codes)
+        columns["monetary_value"] = np.divide(spend, frequency, out=np.zeros(n_codes), where=frequency > 0)[observed]
+    summary = pd.DataFrame(columns, index=daily.customers.take(observed))
+    summary.index.name = customer_id_col
+    summary.attrs["time_unit"] = time_unit
+    return summary
 
 
 def calibration_holdout_split(

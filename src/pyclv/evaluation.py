@@ -6,6 +6,8 @@ beside the historical-CLV baseline that practitioners compute in a spreadsheet.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +15,7 @@ from pyclv.exceptions import DataValidationError
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 
-__all__ = ["historical_clv", "holdout_comparison"]
+__all__ = ["compare_models", "historical_clv", "holdout_comparison"]
 
 _HOLDOUT_COLUMNS = ("frequency_holdout", "revenue_holdout", "duration_holdout")
 
@@ -93,3 +95,62 @@ def holdout_comparison(
             "historical_mae": np.abs(hist - actual).mean(),
         }
     return pd.DataFrame(table).T
+
+
+def compare_models(
+    models: Mapping[str, TransactionModel] | Sequence[TransactionModel], calibration_holdout_data: pd.DataFrame
+) -> pd.DataFrame:
+    """Fit statistics and holdout accuracy of several fitted transaction models, side by side.
+
+    Parameters
+    ----------
+    models : mapping of name to model, or sequence of models
+        Transaction models fitted on the calibration part of ``calibration_holdout_data`` (a sequence is named
+        by class name).
+    calibration_holdout_data : pandas.DataFrame
+        Output of :func:`pyclv.calibration_holdout_split`: the calibration summary with ``frequency_holdout``
+        and ``duration_holdout``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: ``n_params``, ``log_likelihood``, ``aic``, ``bic`` (from the fit), and on the holdout
+        ``actual`` and ``predicted`` total repeat transactions, ``aggregate_error_pct``, and the per-customer
+        ``mae`` and ``rmse`` of predicted against actual repeat transactions. Sorted by BIC.
+
+    Notes
+    -----
+    LL, AIC and BIC compare models only when they were fitted on the same data; the holdout columns compare
+    them on what customers did next, which is what a forecast is for.
+    """
+    named = dict(models) if isinstance(models, Mapping) else {type(m).__name__: m for m in models}
+    if not named:
+        raise ValueError("compare_models needs at least one fitted model.")
+    data = calibration_holdout_data
+    for col in ("frequency_holdout", "duration_holdout"):
+        if col not in data.columns:
+            raise DataValidationError(
+                f"compare_models needs the column {col!r}: build the data with calibration_holdout_split.", column=col
+            )
+    actual = data["frequency_holdout"].to_numpy(dtype=float)
+    duration = float(data["duration_holdout"].iloc[0])
+    rows = {}
+    for name, model in named.items():
+        if not isinstance(model, TransactionModel):
+            raise TypeError(f"compare_models compares transaction models; {name!r} is a {type(model).__name__}.")
+        predicted = model.expected_purchases(data, duration).to_numpy()
+        error = predicted - actual
+        rows[name] = {
+            "n_params": len(model.param_names()),
+            "log_likelihood": model.log_likelihood_,
+            "aic": model.aic,
+            "bic": model.bic,
+            "actual": actual.sum(),
+            "predicted": predicted.sum(),
+            "aggregate_error_pct": 100.0 * (predicted.sum() - actual.sum()) / actual.sum() if actual.sum() else np.nan,
+            "mae": np.abs(error).mean(),
+            "rmse": np.sqrt(np.mean(error**2)),
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "model"
+    return table.sort_values("bic")
