@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from pyclv import __version__
-from pyclv.data import calibration_holdout_split, rfm_summary
+from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
 from pyclv.datasets import load_cdnow_transactions
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
@@ -32,6 +32,9 @@ from pyclv.models._transaction import TransactionModel
 from pyclv.value import score
 
 __all__ = ["EXIT_CONVERGENCE", "EXIT_DATA", "EXIT_IO", "EXIT_USAGE", "main"]
+
+#: The transaction models the command line fits, by the name given to --model.
+TRANSACTION_MODELS: dict[str, type[TransactionModel]] = {"bgnbd": BetaGeo}
 
 EXIT_USAGE = 2
 EXIT_DATA = 3
@@ -64,7 +67,18 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("transactions", help="transaction log (.csv or .parquet)")
     fit.add_argument("--observation-end", required=True, help="last date of the observation period (YYYY-MM-DD)")
     _add_columns(fit)
-    fit.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
+    fit.add_argument(
+        "--model",
+        choices=list(TRANSACTION_MODELS),
+        default="bgnbd",
+        help="transaction model (default: bgnbd); bgbb models whole periods of --time-unit",
+    )
+    fit.add_argument(
+        "--time-unit",
+        choices=["D", "W", "M", "Y"],
+        default=None,
+        help="model time unit (default: W; Y for bgbb); months are 365.25/12 days",
+    )
     fit.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty for both models (default: 0)")
     fit.add_argument("--out", required=True, help="model artifact to write (.json)")
 
@@ -73,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--model", required=True, help="model artifact written by 'pyclv fit'")
     sc.add_argument("--observation-end", required=True, help="scoring date: last date of the log to use")
     _add_columns(sc)
-    sc.add_argument("--horizon", type=float, required=True, help="CLV horizon in the model's time unit")
+    sc.add_argument("--horizon", type=float, required=True, help="CLV horizon in the model's time unit (inf: residual lifetime, DERT)")
     sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
     sc.add_argument("--margin", type=float, default=1.0, help="profit margin applied to spend (default: 1)")
     sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv)")
@@ -97,8 +111,9 @@ def _read_transactions(args: argparse.Namespace) -> pd.DataFrame:
     return frame
 
 
-def _summary(args: argparse.Namespace, frame: pd.DataFrame, time_unit: str) -> pd.DataFrame:
-    return rfm_summary(
+def _summary(args: argparse.Namespace, frame: pd.DataFrame, time_unit: str, *, discrete: bool = False) -> pd.DataFrame:
+    summarise = discrete_summary if discrete else rfm_summary
+    return summarise(
         frame,
         customer_id_col=args.customer_col,
         datetime_col=args.date_col,
@@ -108,8 +123,10 @@ def _summary(args: argparse.Namespace, frame: pd.DataFrame, time_unit: str) -> p
     )
 
 
-def _fit_pair(summary: pd.DataFrame, penalizer: float) -> tuple[BetaGeo, GammaGamma]:
-    bgnbd = BetaGeo(penalizer=penalizer).fit(summary)
+def _fit_pair(
+    summary: pd.DataFrame, penalizer: float, model: str = "bgnbd"
+) -> tuple[TransactionModel, GammaGamma]:
+    bgnbd = TRANSACTION_MODELS[model](penalizer=penalizer).fit(summary)
     gg = GammaGamma(penalizer=penalizer).fit(summary)
     for model in (bgnbd, gg):
         params = ", ".join(f"{k}={v:.4g}" for k, v in model.params_.items())
@@ -120,20 +137,24 @@ def _fit_pair(summary: pd.DataFrame, penalizer: float) -> tuple[BetaGeo, GammaGa
 def _cmd_fit(args: argparse.Namespace) -> None:
     if not (math.isfinite(args.penalizer) and args.penalizer >= 0):
         raise UsageError("--penalizer must be a finite number >= 0")
-    summary = _summary(args, _read_transactions(args), args.time_unit)
-    log.info("summarised %d customers (time unit %s)", len(summary), args.time_unit)
-    bgnbd, gg = _fit_pair(summary, args.penalizer)
+    discrete = TRANSACTION_MODELS[args.model]._discrete
+    unit = args.time_unit or ("Y" if discrete else "W")
+    summary = _summary(args, _read_transactions(args), unit, discrete=discrete)
+    log.info("summarised %d customers (time unit %s)", len(summary), unit)
+    bgnbd, gg = _fit_pair(summary, args.penalizer, args.model)
     save_models(args.out, transaction=bgnbd, spend=gg)
     log.info("wrote %s", args.out)
 
 
 def _cmd_score(args: argparse.Namespace) -> None:
-    if not (math.isfinite(args.horizon) and args.horizon > 0):
-        raise UsageError("--horizon must be a finite number > 0 (in the model's time unit)")
+    if not args.horizon > 0:  # NaN fails too
+        raise UsageError("--horizon must be > 0 (in the model's time unit), or inf for the whole residual lifetime")
     if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
         raise UsageError("--annual-discount-rate must be a finite number > -1")
     if not math.isfinite(args.margin):
         raise UsageError("--margin must be a finite number")
+    if math.isinf(args.horizon) and not args.annual_discount_rate > 0:
+        raise UsageError("--horizon inf needs a positive --annual-discount-rate (undiscounted CLV is infinite)")
     if Path(args.out).suffix.lower() not in (".parquet", ".pq", ".csv"):
         raise UsageError("--out must end in .parquet or .csv")
     models = load_models(args.model)
@@ -143,7 +164,7 @@ def _cmd_score(args: argparse.Namespace) -> None:
     unit = transaction.time_unit_
     if unit is None:
         raise ModelFormatError(f"{args.model}: the transaction model has no time unit; refit it with 'pyclv fit'.")
-    summary = _summary(args, _read_transactions(args), unit)
+    summary = _summary(args, _read_transactions(args), unit, discrete=transaction._discrete)
     log.info("summarised %d customers (time unit %s)", len(summary), unit)
     table = score(
         transaction,
