@@ -257,3 +257,47 @@ def test_dert_is_the_limit_of_discounted_purchases(published: pyclv.BetaGeo, sum
     assert (published.dert(data, annual_discount_rate=0.3) < dert).all()
     one_year = pyclv.discounted_expected_purchases(published, data, horizon=52, annual_discount_rate=0.15)
     assert (dert > one_year).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    x=st.integers(0, 10_000),
+    frac=st.floats(0.0, 1.0),
+    T=st.floats(1e-2, 1e5),
+    t1=st.floats(0.0, 1e4),
+    dt=st.floats(0.0, 1e4),
+    r=st.floats(1e-3, 1e3),
+    alpha=st.floats(1e-3, 1e3),
+    a=st.floats(1e-3, 1e3),
+    b=st.floats(1e-3, 1e3),
+)
+def test_stable_in_the_extremes(x: int, frac: float, T: float, t1: float, dt: float, r: float, alpha: float, a: float, b: float) -> None:
+    """x up to 10,000, T up to 100,000, parameters from 1e-3 to 1e3: finite, in range, monotone, no warnings."""
+    t_x = frac * T if x > 0 else 0.0
+    theta = (r, alpha, a, b)
+    ll = beta_geo.loglik(*theta, np.array([float(x)]), np.array([t_x]), np.array([T]))
+    assert np.isfinite(ll).all()
+    pa = beta_geo.p_alive(*theta, float(x), t_x, T)
+    assert 0.0 <= pa <= 1.0
+    e1 = beta_geo.conditional_expected_purchases(*theta, float(x), t_x, T, t1)
+    e2 = beta_geo.conditional_expected_purchases(*theta, float(x), t_x, T, t1 + dt)
+    assert np.isfinite(e1) and np.isfinite(e2) and e1 >= -1e-12
+    assert e2 >= e1 * (1 - 1e-6) - 1e-12
+
+
+@pytest.mark.parametrize(
+    ("theta", "x", "T", "t"),
+    [
+        ((0.0332, 0.0159, 889.0, 0.0524), 0, 428.0, 8790.0),  # scipy's 2F1 overflows in both transformations
+        ((0.5, 1.0, 0.5, 0.5), 99, 1.0, 19.0),  # scipy returns inf for 2F1(-0.5, -0.5; 99; 0.905)
+        ((101.0, 833.0, 869.0, 1.02), 1, 2510.0, 6420.0),
+        ((0.00662, 880.0, 0.00149, 0.0639), 10_000, 56_700.0, 0.0123),  # tiny z: cancellation-prone
+    ],
+)
+def test_hard_cases_match_arbitrary_precision(theta: tuple[float, ...], x: int, T: float, t: float) -> None:
+    r, alpha, a, b = theta
+    mpmath.mp.dps = 60
+    z = mpmath.mpf(t) / (alpha + T + t)
+    exact = (a + b + x - 1) / (a - 1) * (1 - ((mpmath.mpf(alpha) + T) / (alpha + T + t)) ** (r + x) * mpmath.hyp2f1(r + x, b + x, a + b + x - 1, z))
+    ours = beta_geo._one_minus_scaled_hyp2f1(r, alpha, a, b, float(x), T, t)
+    assert float(ours) == pytest.approx(float(exact), rel=1e-5)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import integrate, special
 
 from pyclv.models._base import Param
 from pyclv.models._transaction import TransactionModel
@@ -135,27 +135,51 @@ def _one_minus_scaled_hyp2f1(
     value = scale * _one_minus_power_times(a - 1.0, log1mz, hyp)
     failed = ~np.isfinite(value)
     if np.any(failed):
-        # scipy's hyp2f1 can fail where the series itself is well behaved (e.g. 2F1(-0.5, -0.5; 99; 0.9)):
-        # sum the Euler series directly there.
-        A, B, C, Z, L, S = np.broadcast_arrays(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z, log1mz, scale)
-        series = _hyp2f1_series(A[failed], B[failed], C[failed], Z[failed])
         value = np.array(value, dtype=float, copy=True)
-        value[failed] = S[failed] * _one_minus_power_times(B[failed], L[failed], series)
+        A, B, C, Z, L, S, R, X, AT, TT, BB = np.broadcast_arrays(
+            a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z, log1mz, scale, r, x, alpha + T, t, b
+        )
+        # 1. Pfaff's transformation, 2F1(r+x, a-1; a+b+x-1; -t/(alpha+T)), also through scipy
+        with np.errstate(invalid="ignore", over="ignore"):
+            pfaff = S[failed] * (1.0 - special.hyp2f1(R[failed] + X[failed], B[failed], C[failed], -TT[failed] / AT[failed]))
+        value[failed] = pfaff
+        failed = ~np.isfinite(value)
+    if np.any(failed):
+        # 2. Gauss's series of the Euler form, summed with rescaling (scipy can fail where it converges,
+        #    e.g. 2F1(-0.5, -0.5; 99; 0.9), or overflow where (1-z)^(a-1) is tiny and the series huge)
+        log_f = _log_hyp2f1_series(A[failed], B[failed], C[failed], Z[failed])
+        with np.errstate(invalid="ignore", over="ignore"):
+            value[failed] = S[failed] * -np.expm1(B[failed] * L[failed] + log_f)
+        failed = ~np.isfinite(value)
+    if np.any(failed):
+        # 3. The defining integral over the dropout probability, p ~ Beta(a, b+x) (last resort, rare rows)
+        idx = np.flatnonzero(failed)
+        value.flat[idx] = [
+            _alive_expectation_by_quadrature(R.flat[i], AT.flat[i], B.flat[i] + 1.0, BB.flat[i], X.flat[i], TT.flat[i])
+            for i in idx
+        ]
     return value
 
 
-def _one_minus_power_times(exponent: ArrayLike, log_base: ArrayLike, factor: ArrayLike) -> np.ndarray:
-    """``1 - exp(exponent * log_base) * factor``, without cancellation when the product is near 1."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        log_form = -np.expm1(exponent * log_base + np.log(factor))
-        direct = 1.0 - np.exp(exponent * log_base) * factor
-    return np.where(np.asarray(factor) > 0, log_form, direct)
+def _alive_expectation_by_quadrature(r: float, alpha_T: float, a: float, b: float, x: float, t: float) -> float:
+    r""":math:`E_p[(1 - (1 + p t/(\alpha+T))^{-(r+x)})/p]` for :math:`p \sim \mathrm{Beta}(a, b+x)`: the
+    expected purchases in the next t of a customer alive at T (numerical integration)."""
+    log_norm = special.betaln(a, b + x)
+
+    def integrand(p: float) -> float:
+        gain = -np.expm1(-(r + x) * np.log1p(p * t / alpha_T)) / p if p > 0 else (r + x) * t / alpha_T
+        return gain * np.exp(special.xlogy(a - 1.0, p) + special.xlog1py(b + x - 1.0, -p) - log_norm)
+
+    mode = min(max((a - 1.0) / (a + b + x - 2.0), 0.0), 1.0) if a + b + x > 2.0 else 0.5
+    return float(integrate.quad(integrand, 0.0, 1.0, points=[mode], limit=500, epsabs=0.0, epsrel=1e-10)[0])
 
 
-def _hyp2f1_series(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000) -> np.ndarray:
-    """Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, summed term by term until it has converged."""
+def _log_hyp2f1_series(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000) -> np.ndarray:
+    """log of Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, rescaled as it grows (NaN if it is negative
+    or has not converged)."""
     total = np.ones_like(z)
     term = np.ones_like(z)
+    log_scale = np.zeros_like(z)
     active = np.ones(z.shape, dtype=bool)
     for k in range(max_terms):
         if not active.any():
@@ -163,9 +187,24 @@ def _hyp2f1_series(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, m
         idx = np.flatnonzero(active)
         term[idx] *= (A[idx] + k) * (B[idx] + k) / ((C[idx] + k) * (k + 1.0)) * z[idx]
         total[idx] += term[idx]
+        big = np.abs(total[idx]) > 1e200
+        if big.any():
+            j = idx[big]
+            total[j] *= 1e-200
+            term[j] *= 1e-200
+            log_scale[j] += 200.0 * np.log(10.0)
         done = np.abs(term[idx]) <= 1e-17 * np.abs(total[idx])
         active[idx[done]] = False
-    return total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(active | (total <= 0), np.nan, np.log(total) + log_scale)
+
+
+def _one_minus_power_times(exponent: ArrayLike, log_base: ArrayLike, factor: ArrayLike) -> np.ndarray:
+    """``1 - exp(exponent * log_base) * factor``, without cancellation when the product is near 1."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        log_form = -np.expm1(exponent * log_base + np.log(factor))
+        direct = 1.0 - np.exp(exponent * log_base) * factor
+    return np.where(np.asarray(factor) > 0, log_form, direct)
 
 
 def conditional_expected_purchases(
