@@ -18,8 +18,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 from pyclv import datasets
-from pyclv.data import calibration_holdout_split, rfm_summary
-from pyclv.evaluation import historical_clv, holdout_comparison
+from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
+from pyclv.evaluation import compare_models, historical_clv, holdout_comparison
 from pyclv.exceptions import (
     ConvergenceError,
     DataValidationError,
@@ -29,7 +29,7 @@ from pyclv.exceptions import (
     PyCLVWarning,
 )
 from pyclv.io import load_model, load_models, save_model, save_models
-from pyclv.models import BetaGeo, GammaGamma
+from pyclv.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, survivors_to_data
 from pyclv.value import customer_lifetime_value, discounted_expected_purchases, score
 
 __all__ = [
@@ -38,14 +38,19 @@ __all__ = [
     "DataValidationError",
     "GammaGamma",
     "ModelFormatError",
+    "ModifiedBetaGeo",
     "NotFittedError",
+    "ParetoNBD",
     "PyCLVError",
     "PyCLVWarning",
+    "ShiftedBetaGeo",
     "__version__",
     "calibration_holdout_split",
+    "compare_models",
     "customer_lifetime_value",
     "datasets",
     "discounted_expected_purchases",
+    "discrete_summary",
     "historical_clv",
     "holdout_comparison",
     "load_model",
@@ -54,4 +59,5 @@ __all__ = [
     "save_model",
     "save_models",
     "score",
+    "survivors_to_data",
 ]

@@ -27,14 +27,18 @@ from pyclv.datasets import load_cdnow_transactions
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
 from pyclv.io import load_models, read_table, save_models, write_table
-from pyclv.models import BetaGeo, GammaGamma
+from pyclv.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from pyclv.models._transaction import TransactionModel
 from pyclv.value import score
 
 __all__ = ["EXIT_CONVERGENCE", "EXIT_DATA", "EXIT_IO", "EXIT_USAGE", "main"]
 
 #: The transaction models the command line fits, by the name given to --model.
-TRANSACTION_MODELS: dict[str, type[TransactionModel]] = {"bgnbd": BetaGeo}
+TRANSACTION_MODELS: dict[str, type[TransactionModel]] = {
+    "bgnbd": BetaGeo,
+    "pareto-nbd": ParetoNBD,
+    "mbgnbd": ModifiedBetaGeo,
+}
 
 EXIT_USAGE = 2
 EXIT_DATA = 3

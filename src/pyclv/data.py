@@ -571,9 +571,10 @@ def discrete_summary(
     --------
     >>> import pyclv
     >>> tx = pyclv.datasets.load_cdnow_transactions()
-    >>> monthly = discrete_summary(tx[tx["date"] <= "1998-05-31"], time_unit="M")
-    >>> monthly.columns.tolist(), int(monthly["n_periods"].max())
-    (['frequency', 'recency', 'n_periods'], 15)
+    >>> calibration = tx[tx["date"] <= "1997-09-30"]
+    >>> daily = discrete_summary(calibration, observation_period_end="1997-09-30", time_unit="D")
+    >>> daily.loc[1].tolist()  # days 17 and 213 after the first purchase, of 272 complete days
+    [2.0, 213.0, 272.0]
     """
     check_time_unit(time_unit)
     daily = _validated_days(

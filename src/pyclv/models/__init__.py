@@ -4,5 +4,19 @@ from pyclv.models._base import BaseModel, ModelSummary, Param
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.beta_geo import BetaGeo
 from pyclv.models.gamma_gamma import GammaGamma
+from pyclv.models.modified_beta_geo import ModifiedBetaGeo
+from pyclv.models.pareto_nbd import ParetoNBD
+from pyclv.models.shifted_beta_geo import ShiftedBetaGeo, survivors_to_data
 
-__all__ = ["BaseModel", "BetaGeo", "GammaGamma", "ModelSummary", "Param", "TransactionModel"]
+__all__ = [
+    "BaseModel",
+    "BetaGeo",
+    "GammaGamma",
+    "ModelSummary",
+    "ModifiedBetaGeo",
+    "Param",
+    "ParetoNBD",
+    "ShiftedBetaGeo",
+    "TransactionModel",
+    "survivors_to_data",
+]

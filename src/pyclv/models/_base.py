@@ -319,7 +319,7 @@ class BaseModel:
             covariance=covariance,
             log_likelihood=log_likelihood,
             n_customers=n_customers,
-            time_unit=data.attrs.get("time_unit"),
+            time_unit=None if data.attrs.get("time_unit") is None else check_time_unit(data.attrs["time_unit"]),
             converged=True,
             n_iterations=int(res.nit),
             fit_seconds=time.perf_counter() - start_clock,

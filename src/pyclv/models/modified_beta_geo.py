@@ -156,8 +156,9 @@ def _alive_future_quadrature(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: 
     the integrand is :math:`s c\, p^{a-1}` to relative 1e-12, so that piece is :math:`s c I_{p_0}(a, \beta)`;
     above the 1 - 1e-12 quantile the remaining mass times the integrand's value there is added.
 
-    This is the fallback where scipy's hypergeometric function fails (z = t/(alpha+T+t) within about 1e-6
-    of one together with large a, or tiny b); it costs about 2,000 evaluations per value.
+    This is the fallback for z = t/(alpha+T+t) within 1e-4 of one, where scipy's hypergeometric function
+    fails or loses digits in the extremes; it costs about 2,000 evaluations (90 microseconds) per value and
+    agrees with mpmath to about 1e-11 over parameters 1e-3..1e3 (tests).
     """
     out = np.empty(s.shape)
     for start in range(0, s.shape[0], _QUAD_CHUNK):
@@ -194,6 +195,27 @@ def _alive_future_quadrature_block(s: np.ndarray, c: np.ndarray, a: np.ndarray, 
     return left + body + right
 
 
+def _alive_future_series(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    r""":math:`E[(1 - (1+pc)^{-s})/p]`, :math:`p \sim \mathrm{Beta}(a, \beta)`, as a power series in c (short horizons).
+
+    Integrating :math:`\partial_u E[\cdot] = s\,E[(1+pu)^{-s-1}]` term by term,
+
+    .. math:: s \sum_{k\ge0} \frac{(s+1)_k (a)_k}{(a+\beta)_k\, k!\, (k+1)} (-1)^k c^{k+1}
+              = s c\; {}_3F_2(s+1, a, 1; a+\beta, 2; -c).
+
+    Used where (s + 1) c <= 1/2 and c <= 1/2, so the terms alternate and shrink at least by half each step:
+    no cancellation, unlike ``1 - (1-z)^{a-1} 2F1(.)`` when that bracket is small.
+    """
+    term = s * c
+    total = term.copy()
+    for k in range(200):
+        term = term * (-(s + 1.0 + k) * (a + k) * c / ((a + beta + k) * (k + 2.0)))
+        total += term
+        if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+            break
+    return total
+
+
 def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLike, T: ArrayLike, t: ArrayLike) -> np.ndarray:
     r"""Expected purchases in (T, T + t] of a customer alive at T:
 
@@ -203,8 +225,10 @@ def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLi
 
     the BG/NBD numerator with b + 1 for b. Euler's transformation gives
     :math:`(1-z)^{r+x}\,{}_2F_1(r+x, b+x+1; a+b+x; z) = (1-z)^{a-1}\,{}_2F_1(a+b-r, a-1; a+b+x; z)`, whose upper
-    parameters do not grow with x (the stable branch, as in :mod:`pyclv.models.beta_geo`). Where scipy's
-    value is not finite or breaks the bounds :math:`0 \le E \le s t/(\alpha+T)` (and
+    parameters do not grow with x (the stable branch, as in :mod:`pyclv.models.beta_geo`). For short
+    horizons, where that bracket is small and would lose digits to cancellation, a power series in
+    t / (alpha + T) is summed instead (:func:`_alive_future_series`). Where z is within 1e-4 of one (scipy's
+    value loses digits there in the extremes), or scipy's value is not finite or breaks the bounds :math:`0 \le E \le s t/(\alpha+T)` (and
     :math:`E \le (a+b+x)/(a-1)` for a > 1), the posterior integral is computed by quadrature
     (:func:`_alive_future_quadrature`). At a = 1 the expression has a removable singularity; within 1e-6 of
     one it is the mean of the values at 1 -+ 1e-5 (second-order accurate, relative error about 1e-10).
@@ -217,6 +241,14 @@ def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLi
         return np.where(near_a, 0.5 * (lo + hi), lo)
     s = r + x
     c = t / (alpha + T)
+    small = ((s + 1.0) * c <= 0.5) & (c <= 0.5)
+    if np.any(small):
+        value = np.empty(s.shape)
+        value[small] = _alive_future_series(s[small], c[small], a_arr[small], b_arr[small] + x[small] + 1.0)
+        rest = ~small
+        if np.any(rest):
+            value[rest] = _alive_future(r, alpha, a_arr[rest], b_arr[rest], x[rest], T[rest], t[rest])
+        return value
     z = t / (alpha + T + t)
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     scale = (a_arr + b_arr + x) / (a_arr - 1.0)
@@ -224,7 +256,7 @@ def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLi
         hyp = special.hyp2f1(a_arr + b_arr - r, a_arr - 1.0, a_arr + b_arr + x, z)
         value = scale * beta_geo._one_minus_power_times(a_arr - 1.0, log1mz, hyp)
         bound = np.where(a_arr > 1.0, np.minimum(s * c, scale), s * c) * (1.0 + 1e-9)
-        bad = ~np.isfinite(value) | (value < 0.0) | (value > bound)
+        bad = ~np.isfinite(value) | (value < 0.0) | (value > bound) | (c > 1e4)
     if np.any(bad):
         value = np.array(value, dtype=float, copy=True)
         value[bad] = _alive_future_quadrature(s[bad], c[bad], a_arr[bad], b_arr[bad] + x[bad] + 1.0)
