@@ -19,12 +19,11 @@ Fader, P. S., Hardie, B. G. S. (2013). Overcoming the BG/NBD model's #NUM! error
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from scipy import integrate, special
 
+from pyclv._arrays import per_whole_number
 from pyclv.models._base import Param
 from pyclv.models._transaction import TransactionModel
 
@@ -44,29 +43,14 @@ __all__ = [
 ArrayLike = np.ndarray | float
 
 
-def _by_frequency(f: Callable[[np.ndarray], np.ndarray], x: ArrayLike) -> np.ndarray:
-    """``f(x)`` evaluated once per distinct frequency: the special functions of x are the costly part of the
-    likelihood, and a large customer base has few distinct frequencies."""
-    x = np.asarray(x, dtype=float)
-    if x.size < 1024:
-        return f(x)
-    top = float(x.max())
-    if 0 <= x.min() and top < 4 * x.size:
-        index = x.astype(np.int64)
-        if np.array_equal(index, x):  # whole numbers, as validated summaries have: a lookup table
-            return f(np.arange(int(top) + 1, dtype=float))[index]
-    distinct, inverse = np.unique(x, return_inverse=True)
-    return f(distinct)[inverse.reshape(x.shape)]
-
-
 def _log_terms(
     r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:
     """The two log-terms of the likelihood (FHL 2005, eq. 6) without their common factor."""
     lbeta_ab = special.betaln(a, b)
-    term1 = _by_frequency(lambda u: special.betaln(a, b + u), x) - lbeta_ab - (r + x) * np.log(alpha + T)
+    term1 = per_whole_number(lambda u: special.betaln(a, b + u), x) - lbeta_ab - (r + x) * np.log(alpha + T)
     # The second term exists only for x > 0; b + x - 1 > 0 there. Evaluate it safely everywhere.
-    beta2 = _by_frequency(lambda u: special.betaln(a + 1.0, b + np.maximum(u, 1.0) - 1.0), x)
+    beta2 = per_whole_number(lambda u: special.betaln(a + 1.0, b + np.maximum(u, 1.0) - 1.0), x)
     term2 = beta2 - lbeta_ab - (r + x) * np.log(alpha + t_x)
     term2 = np.where(x > 0, term2, -np.inf)
     return term1, term2
@@ -82,7 +66,7 @@ def loglik(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayL
     The two terms are combined with ``logaddexp``, so x in the thousands and T in the tens of thousands
     stay finite (the #NUM! cases of Hardie's spreadsheet).
     """
-    common = _by_frequency(lambda u: special.gammaln(r + u), x) - special.gammaln(r) + r * np.log(alpha)
+    common = per_whole_number(lambda u: special.gammaln(r + u), x) - special.gammaln(r) + r * np.log(alpha)
     term1, term2 = _log_terms(r, alpha, a, b, x, t_x, T)
     return common + np.logaddexp(term1, term2)
 
@@ -96,10 +80,10 @@ def loglik_grad(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: 
     log_at, log_atx = np.log(alpha + T), np.log(alpha + t_x)
     psi_ab, psi_a, psi_b = special.digamma(a + b), special.digamma(a), special.digamma(b)
     psi_abx, psi_rx, psi_bx = (
-        _by_frequency(lambda u, shift=shift: special.digamma(shift + u), x) for shift in (a + b, r, b)
+        per_whole_number(lambda u, shift=shift: special.digamma(shift + u), x) for shift in (a + b, r, b)
     )
     # digamma(b + x - 1) is only used where x > 0 (w2 = 0 elsewhere): evaluate it at x >= 1
-    psi_bx1 = _by_frequency(lambda u: special.digamma(b + np.maximum(u, 1.0) - 1.0), x)
+    psi_bx1 = per_whole_number(lambda u: special.digamma(b + np.maximum(u, 1.0) - 1.0), x)
     d_r = psi_rx - special.digamma(r) + np.log(alpha) - w1 * log_at - w2 * log_atx
     d_alpha = r / alpha - (r + x) * (w1 / (alpha + T) + w2 / (alpha + t_x))
     d_a = w1 * (psi_ab - psi_abx) + w2 * (special.digamma(a + 1.0) - psi_abx - psi_a + psi_ab)

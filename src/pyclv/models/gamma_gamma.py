@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from pyclv._arrays import per_whole_number
 from pyclv.data import validate_summary
 from pyclv.exceptions import DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models._base import BaseModel, Param
@@ -43,8 +44,7 @@ def loglik(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.nd
     """
     px = p * x
     return (
-        special.gammaln(px + q)
-        - special.gammaln(px)
+        per_whole_number(lambda u: special.gammaln(p * u + q) - special.gammaln(p * u), x)
         - special.gammaln(q)
         + q * np.log(v)
         + (px - 1.0) * np.log(zbar)
@@ -56,9 +56,10 @@ def loglik(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.nd
 def loglik_grad(p: float, q: float, v: float, x: np.ndarray, zbar: np.ndarray) -> np.ndarray:
     """Gradient of :func:`loglik` with respect to ``(p, q, v)``, one row per customer."""
     px = p * x
-    psi_pxq = special.digamma(px + q)
+    psi_pxq = per_whole_number(lambda u: special.digamma(p * u + q), x)
+    psi_px = per_whole_number(lambda u: special.digamma(p * u), x)
     log_vxz = np.log(v + x * zbar)
-    d_p = x * (psi_pxq - special.digamma(px) + np.log(zbar) + np.log(x) - log_vxz)
+    d_p = x * (psi_pxq - psi_px + np.log(zbar) + np.log(x) - log_vxz)
     d_q = psi_pxq - special.digamma(q) + np.log(v) - log_vxz
     d_v = q / v - (px + q) / (v + x * zbar)
     return np.stack([d_p, d_q, d_v], axis=-1)
