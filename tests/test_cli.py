@@ -177,3 +177,22 @@ def test_spend_model_with_infinite_mean_is_a_clear_error(log_csv: Path, tmp_path
     )
     result = run("score", log_csv, "--model", model, "--observation-end", "1998-06-30", "--horizon", "52", "--out", tmp_path / "s.parquet")
     assert result.returncode == EXIT_DATA and "q = 0.9" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("name", "cls", "unit"), [
+    ("pareto-nbd", pyclv.ParetoNBD, "W"),
+    ("mbgnbd", pyclv.ModifiedBetaGeo, "W"),
+    ("bgbb", pyclv.BetaGeoBetaBinom, "M"),  # whole months as purchase opportunities
+])
+def test_fit_and_score_every_model(log_csv: Path, tmp_path: Path, name: str, cls: type, unit: str) -> None:
+    model = tmp_path / f"{name}.json"
+    result = run("fit", log_csv, "--observation-end", "1997-09-30", "--model", name, "--time-unit", unit, "--out", model)
+    assert result.returncode == 0, result.stderr
+    fitted = pyclv.load_models(model)["transaction"]
+    assert type(fitted) is cls and fitted.time_unit_ == unit
+    out = tmp_path / f"{name}.parquet"
+    result = run("score", log_csv, "--model", model, "--observation-end", "1998-06-30", "--horizon", "12",
+                 "--annual-discount-rate", "0.1", "--out", out)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_parquet(out)
+    assert len(table) == 2357 and table["clv"].notna().all() and (table["clv"] >= 0).all()

@@ -79,7 +79,7 @@ def test_donations() -> None:
     assert len(donations) == 22
     assert int(donations["weights"].sum()) == 11_104
     assert (donations["n_periods"] == 6).all()
-    assert donations.attrs.get("time_unit") is None
+    assert donations.attrs.get("time_unit") == "Y"  # annual campaigns
     assert (donations["frequency"] <= donations["recency"]).all()
     assert (donations["recency"] <= donations["n_periods"]).all()
     assert not donations.duplicated(["frequency", "recency"]).any()

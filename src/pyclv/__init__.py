@@ -29,11 +29,12 @@ from pyclv.exceptions import (
     PyCLVWarning,
 )
 from pyclv.io import load_model, load_models, save_model, save_models
-from pyclv.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, survivors_to_data
+from pyclv.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, survivors_to_data
 from pyclv.value import customer_lifetime_value, discounted_expected_purchases, score
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "ConvergenceError",
     "DataValidationError",
     "GammaGamma",

@@ -27,7 +27,7 @@ from pyclv.datasets import load_cdnow_transactions
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
 from pyclv.io import load_models, read_table, save_models, write_table
-from pyclv.models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
+from pyclv.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from pyclv.models._transaction import TransactionModel
 from pyclv.value import score
 
@@ -38,6 +38,7 @@ TRANSACTION_MODELS: dict[str, type[TransactionModel]] = {
     "bgnbd": BetaGeo,
     "pareto-nbd": ParetoNBD,
     "mbgnbd": ModifiedBetaGeo,
+    "bgbb": BetaGeoBetaBinom,
 }
 
 EXIT_USAGE = 2

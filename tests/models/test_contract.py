@@ -35,6 +35,17 @@ def _spend_data(model: BaseModel, n: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"frequency": frequency, "monetary_value": monetary})
 
 
+def _discrete_data(model: BaseModel, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    data = model.simulate(n, rng.integers(4, 12, n), seed=seed)  # type: ignore[attr-defined]
+    data.index = pd.Index([f"c{i:06d}" for i in range(n)], name="customer_id")
+    return data
+
+
+def _predict_discrete(model: BaseModel, data: pd.DataFrame) -> pd.Series:
+    return model.expected_purchases(data, 5)  # type: ignore[attr-defined]
+
+
 def _retention_data(model: BaseModel, n: int, seed: int) -> pd.DataFrame:
     data = model.simulate(n, 12, seed=seed)  # type: ignore[attr-defined]
     data.index = pd.Index([f"c{i:06d}" for i in range(n)], name="customer_id")
@@ -65,6 +76,7 @@ CASES = [
     Case(pyclv.BetaGeo, {"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 3.0}, _transaction_data, _predict_transactions),
     Case(pyclv.ModifiedBetaGeo, {"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 3.0}, _transaction_data, _predict_transactions),
     Case(pyclv.ParetoNBD, {"r": 0.6, "alpha": 8.0, "s": 0.8, "beta": 10.0}, _transaction_data, _predict_transactions),
+    Case(pyclv.BetaGeoBetaBinom, {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8}, _discrete_data, _predict_discrete),
     Case(pyclv.GammaGamma, {"p": 6.0, "q": 4.0, "v": 15.0}, _spend_data, _predict_spend),
     Case(pyclv.ShiftedBetaGeo, {"alpha": 0.7, "beta": 1.2}, _retention_data, _predict_retention),
 ]

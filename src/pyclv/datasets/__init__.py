@@ -128,8 +128,8 @@ def load_donations() -> pd.DataFrame:
     pandas.DataFrame
         22 rows, one per (frequency, recency) pattern, with int64 columns ``frequency`` (repeat donations),
         ``recency`` (the period of the last donation), ``n_periods`` (6 annual repeat opportunities) and
-        ``weights`` (the number of donors with the pattern; 11,104 in all). Time is in discrete periods, so
-        ``attrs["time_unit"]`` is ``None``.
+        ``weights`` (the number of donors with the pattern; 11,104 in all). The opportunities are the
+        annual fund-raising campaigns, so ``attrs["time_unit"]`` is ``"Y"``.
 
     Notes
     -----
@@ -150,5 +150,5 @@ def load_donations() -> pd.DataFrame:
     with _open("donations.csv") as handle:
         donations = pd.read_csv(handle).rename(columns={"periods": "n_periods"})
     donations = donations[["frequency", "recency", "n_periods", "weights"]].astype("int64")
-    donations.attrs["time_unit"] = None
+    donations.attrs["time_unit"] = "Y"
     return donations

@@ -3,6 +3,7 @@
 from pyclv.models._base import BaseModel, ModelSummary, Param
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.beta_geo import BetaGeo
+from pyclv.models.beta_geo_beta_binom import BetaGeoBetaBinom
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.models.modified_beta_geo import ModifiedBetaGeo
 from pyclv.models.pareto_nbd import ParetoNBD
@@ -11,6 +12,7 @@ from pyclv.models.shifted_beta_geo import ShiftedBetaGeo, survivors_to_data
 __all__ = [
     "BaseModel",
     "BetaGeo",
+    "BetaGeoBetaBinom",
     "GammaGamma",
     "ModelSummary",
     "ModifiedBetaGeo",

@@ -118,6 +118,15 @@ class TransactionModel(BaseModel):
             )
         return (s.frequency, s.recency, s.T), s.index
 
+    def _check_horizons(self, t: float | np.ndarray, name: str = "t") -> np.ndarray:
+        """Horizons as a float array: finite, >= 0, and whole periods for discrete-time models."""
+        t_arr = np.asarray(t, dtype=float)
+        if not np.all(np.isfinite(t_arr) & (t_arr >= 0)):
+            raise ValueError(f"{name} must be finite and >= 0 (in the model's time unit).")
+        if self._discrete and not np.all(t_arr == np.floor(t_arr)):
+            raise ValueError(f"{name} must be a whole number of periods for {type(self).__name__}.")
+        return t_arr
+
     def _check_horizon(self, t: float, name: str = "t") -> float:
         t = float(t)
         if not (np.isfinite(t) and t >= 0):
@@ -166,9 +175,7 @@ class TransactionModel(BaseModel):
 
         ``t`` may be a number (returns a float) or an array (returns an array of the same shape).
         """
-        t_arr = np.asarray(t, dtype=float)
-        if not np.all(np.isfinite(t_arr) & (t_arr >= 0)):
-            raise ValueError("t must be finite and >= 0 (in the model's time unit).")
+        t_arr = self._check_horizons(t)
         return _as_float_or_array(self._expected_purchases_new_customer(self._theta, t_arr), t)
 
     def probability_of_purchases(self, n: int | np.ndarray, t: float | np.ndarray) -> float | np.ndarray:
@@ -177,11 +184,9 @@ class TransactionModel(BaseModel):
         ``n`` and ``t`` broadcast; scalars give a float.
         """
         n_arr = np.asarray(n, dtype=float)
-        t_arr = np.asarray(t, dtype=float)
+        t_arr = self._check_horizons(t)
         if not np.all((n_arr >= 0) & (n_arr == np.round(n_arr))):
             raise ValueError("n must be a whole number >= 0.")
-        if not np.all(np.isfinite(t_arr) & (t_arr >= 0)):
-            raise ValueError("t must be finite and >= 0 (in the model's time unit).")
         values = self._probability_of_purchases(self._theta, n_arr, t_arr)
         return _as_float_or_array(values, np.broadcast_arrays(n_arr, t_arr)[0])
 
@@ -228,23 +233,22 @@ class TransactionModel(BaseModel):
         n_customers : int
             Number of customers.
         T : float or array of length ``n_customers``
-            Each customer's observation time since its first purchase.
+            Each customer's observation time since its first purchase (whole periods for discrete-time
+            models).
         seed : int or numpy.random.Generator, optional
             Seed for reproducible draws.
 
         Returns
         -------
         pandas.DataFrame
-            ``frequency``, ``recency``, ``T`` indexed by ``customer_id`` 0..n-1, with the model's time unit in
-            ``attrs``.
+            The model's summary columns (``frequency``, ``recency``, ``T``; ``n_periods`` for BG/BB) indexed by
+            ``customer_id`` 0..n-1, with the model's time unit in ``attrs``.
         """
         rng = np.random.default_rng(seed)
-        T_arr = np.broadcast_to(np.asarray(T, dtype=float), (int(n_customers),)).copy()
-        if not np.all(np.isfinite(T_arr) & (T_arr >= 0)):
-            raise ValueError("T must be finite and >= 0.")
+        T_arr = np.broadcast_to(self._check_horizons(T, "T"), (int(n_customers),)).copy()
         x, t_x, T_out = self._simulate(self._theta, T_arr, rng)
         frame = pd.DataFrame(
-            {"frequency": x, "recency": t_x, "T": T_out},
+            dict(zip(self._columns, (x, t_x, T_out))),
             index=pd.RangeIndex(int(n_customers), name="customer_id"),
         )
         frame.attrs["time_unit"] = self.time_unit_
