@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["discounted_increments", "effective_horizon"]
+__all__ = ["DRAW_NODES_PER_PANEL", "discounted_increments", "effective_horizon"]
 
 _PANEL_RATIO = 8.0
 _N_GEOMETRIC_PANELS = 10
@@ -30,11 +30,15 @@ _DISCOUNT_PANEL_WIDTH = 2.0  # in units of 1 / delta
 _CUTOFF = 50.0  # delta * t beyond which the discounted tail is negligible
 _CHUNK_ROWS = 20_000
 
+#: Nodes per panel for the parameter draws behind intervals: a relative error below 1e-5 (measured in the
+#: tests), far below the Monte Carlo error of a few hundred draws.
+DRAW_NODES_PER_PANEL = 6
+
 #: E[Y(t)] for a block of customers (rows) at a row vector of horizons (columns).
 PathFunction = Callable[[slice, np.ndarray], np.ndarray]
 
 
-def _continuous_rule(horizon: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
+def _continuous_rule(horizon: float, delta: float, nodes_per_panel: int = _NODES_PER_PANEL) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights for the integral over [0, horizon] (horizon finite)."""
     first = horizon if delta == 0 else min(horizon, _DISCOUNT_PANEL_WIDTH / delta)
     edges = list(first * _PANEL_RATIO ** -np.arange(_N_GEOMETRIC_PANELS - 1, -1, -1.0))
@@ -42,7 +46,7 @@ def _continuous_rule(horizon: float, delta: float) -> tuple[np.ndarray, np.ndarr
         n_more = int(np.ceil((horizon - first) * delta / _DISCOUNT_PANEL_WIDTH))
         edges += list(np.linspace(first, horizon, n_more + 1)[1:])
     edges_arr = np.concatenate([[0.0], edges])
-    x, w = np.polynomial.legendre.leggauss(_NODES_PER_PANEL)
+    x, w = np.polynomial.legendre.leggauss(nodes_per_panel)
     lo, hi = edges_arr[:-1, None], edges_arr[1:, None]
     nodes = 0.5 * (hi - lo) * x[None, :] + 0.5 * (hi + lo)
     weights = 0.5 * (hi - lo) * w[None, :]
@@ -58,7 +62,15 @@ def effective_horizon(horizon: float, delta: float) -> float:
     return horizon
 
 
-def discounted_increments(path: PathFunction, n_rows: int, horizon: float, delta: float, *, discrete: bool = False) -> np.ndarray:
+def discounted_increments(
+    path: PathFunction,
+    n_rows: int,
+    horizon: float,
+    delta: float,
+    *,
+    discrete: bool = False,
+    nodes_per_panel: int = _NODES_PER_PANEL,
+) -> np.ndarray:
     r""":math:`\int_0^H e^{-\delta t}\, dE[Y(t)]` for ``n_rows`` customers.
 
     Parameters
@@ -74,6 +86,9 @@ def discounted_increments(path: PathFunction, n_rows: int, horizon: float, delta
         Continuous discount rate per time unit (>= 0).
     discrete : bool, default False
         Purchases happen at whole periods 1, 2, ... (BG/BB): sum instead of integrating.
+    nodes_per_panel : int, default 12
+        Gauss-Legendre nodes per panel. 12 gives a relative error below 1e-9; parameter draws for intervals
+        use fewer (see :data:`DRAW_NODES_PER_PANEL`), since their Monte Carlo error is far larger.
     """
     h = effective_horizon(horizon, delta)
     out = np.empty(n_rows)
@@ -90,7 +105,7 @@ def discounted_increments(path: PathFunction, n_rows: int, horizon: float, delta
             rows = slice(start, min(start + _CHUNK_ROWS, n_rows))
             out[rows] = path(rows, np.array([[h]]))[:, 0]
         return out
-    nodes, weights = _continuous_rule(h, delta)
+    nodes, weights = _continuous_rule(h, delta, nodes_per_panel)
     kernel = delta * weights * np.exp(-delta * nodes)
     for start in range(0, n_rows, _CHUNK_ROWS):
         rows = slice(start, min(start + _CHUNK_ROWS, n_rows))

@@ -22,10 +22,13 @@ independent of the transaction process, as in Fader, Hardie & Lee (2005, "RFM an
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from pyclv._arrays import unique_rows
+from pyclv._quadrature import DRAW_NODES_PER_PANEL
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
@@ -98,42 +101,67 @@ def discounted_expected_purchases(
     return pd.Series(values, index=index, name="discounted_expected_purchases")
 
 
+def _transaction_predictions(
+    model: TransactionModel,
+    theta: np.ndarray,
+    history: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    horizon: float,
+    delta: float,
+    windows: dict[str, float],
+    full: bool,
+    nodes_per_panel: int,
+) -> dict[str, np.ndarray]:
+    """Transaction-model predictions for distinct histories (x, t_x, T) at one parameter vector."""
+    x, t_x, T = history
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore"):
+        if full:
+            out["p_alive"] = model._p_alive(theta, x, t_x, T)
+            for name, t in windows.items():
+                out[name] = model._conditional_expected_purchases(theta, x, t_x, T, np.asarray(t))
+        if np.isfinite(horizon) and (full or delta == 0.0):
+            out["expected_purchases"] = model._conditional_expected_purchases(theta, x, t_x, T, np.asarray(horizon))
+        if delta == 0.0:
+            out["discounted"] = out["expected_purchases"]
+        elif np.isinf(horizon) and model._has_closed_form_dert:
+            out["discounted"] = model._dert(theta, x, t_x, T, delta)
+        else:
+            out["discounted"] = model._discounted_purchases(
+                theta, x, t_x, T, horizon, delta, distinct=True, nodes_per_panel=nodes_per_panel
+            )
+        if np.isinf(horizon):
+            out["dert"] = out["discounted"]
+    return out
+
+
 def _predictions(
     transaction_model: TransactionModel,
     spend_model: GammaGamma,
     theta_t: np.ndarray,
     theta_s: np.ndarray,
-    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    history: tuple[np.ndarray, np.ndarray, np.ndarray],
+    inverse: np.ndarray,
+    spend_arrays: tuple[np.ndarray, np.ndarray],
     *,
-    horizon: float,
-    delta: float,
     margin: float,
-    windows: dict[str, float],
     full: bool,
+    nodes_per_panel: int = 12,
+    **settings: Any,
 ) -> dict[str, np.ndarray]:
-    """Per-customer predictions at one pair of parameter vectors (the estimate, or one draw)."""
-    x, t_x, T, m = arrays
-    out: dict[str, np.ndarray] = {}
-    with np.errstate(divide="ignore"):
-        if full:
-            out["p_alive"] = transaction_model._p_alive(theta_t, x, t_x, T)
-            for name, t in windows.items():
-                out[name] = transaction_model._conditional_expected_purchases(theta_t, x, t_x, T, np.asarray(t))
-        finite = np.isfinite(horizon)
-        if finite and (full or delta == 0.0):
-            out["expected_purchases"] = transaction_model._conditional_expected_purchases(
-                theta_t, x, t_x, T, np.asarray(horizon)
-            )
-        if delta == 0.0:
-            discounted = out["expected_purchases"]
-        elif finite:
-            discounted = transaction_model._discounted_purchases(theta_t, x, t_x, T, horizon, delta)
-        else:
-            discounted = out["dert"] = transaction_model._dert(theta_t, x, t_x, T, delta)
-    spend = spend_model._expected_spend(theta_s, x, m)
+    """Per-customer predictions at one pair of parameter vectors (the estimate, or one draw).
+
+    Transaction quantities are computed once per distinct history and spread to customers by ``inverse``;
+    spend (cheap arithmetic) per customer.
+    """
+    per_history = _transaction_predictions(
+        transaction_model, theta_t, history, full=full, nodes_per_panel=nodes_per_panel, **settings
+    )
+    out = {name: values[inverse] for name, values in per_history.items() if full and name != "discounted"}
+    spend = spend_model._expected_spend(theta_s, *spend_arrays)
     if full:
         out["expected_spend"] = spend
-    out["clv"] = margin * spend * discounted
+    out["clv"] = margin * spend * per_history["discounted"][inverse]
     return out
 
 
@@ -165,24 +193,32 @@ def _evaluate(
     xs, m, _ = spend_model._spend_history(data)
     if not np.array_equal(x, xs):
         raise DataValidationError("The transaction and spend columns disagree on 'frequency'.", column="frequency")
-    distinct, inverse = unique_rows((x, t_x, T, m))
-    settings = {"horizon": horizon, "delta": delta, "margin": margin, "windows": windows, "full": full}
-    values = _predictions(
-        transaction_model, spend_model, transaction_model._theta, spend_model._theta, distinct, **settings
-    )
-    result = {name: v[inverse] for name, v in values.items()}
+    history, inverse = unique_rows((x, t_x, T))
+    common = {
+        "history": history,
+        "inverse": inverse,
+        "spend_arrays": (x, m),
+        "horizon": horizon,
+        "delta": delta,
+        "margin": margin,
+        "windows": windows,
+        "full": full,
+    }
+    result = _predictions(transaction_model, spend_model, transaction_model._theta, spend_model._theta, **common)
     if interval is not None:
         rng = np.random.default_rng(seed)
         draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng)
         draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng)
         bounds = interval_bounds(
-            lambda d: _predictions(transaction_model, spend_model, draws_t[d], draws_s[d], distinct, **settings),
+            lambda d: _predictions(
+                transaction_model, spend_model, draws_t[d], draws_s[d], nodes_per_panel=DRAW_NODES_PER_PANEL, **common
+            ),
             int(n_draws),
             interval,
         )
         for name, (lower, upper) in bounds.items():
-            result[f"{name}_lower"] = lower[inverse]
-            result[f"{name}_upper"] = upper[inverse]
+            result[f"{name}_lower"] = lower
+            result[f"{name}_upper"] = upper
     return result, index
 
 

@@ -75,16 +75,36 @@ class TransactionModel(BaseModel):
         return self._discounted_purchases(theta, x, t_x, T, np.inf, delta)
 
     def _discounted_purchases(
-        self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, horizon: float, delta: float
+        self,
+        theta: np.ndarray,
+        x: np.ndarray,
+        t_x: np.ndarray,
+        T: np.ndarray,
+        horizon: float,
+        delta: float,
+        *,
+        distinct: bool = False,
+        nodes_per_panel: int = 12,
     ) -> np.ndarray:
-        """int_0^H exp(-delta t) dE[Y(t)] per customer, computed once per distinct (x, t_x, T)."""
-        (ux, utx, uT), inverse = unique_rows((x, t_x, T))
+        """int_0^H exp(-delta t) dE[Y(t)] per customer, computed once per distinct (x, t_x, T) (``distinct``:
+        the rows are distinct already)."""
+        if distinct:
+            (ux, utx, uT), inverse = (x, t_x, T), slice(None)
+        else:
+            (ux, utx, uT), inverse = unique_rows((x, t_x, T))
 
         def path(rows: slice, t: np.ndarray) -> np.ndarray:
             with np.errstate(divide="ignore"):
                 return self._conditional_expected_purchases(theta, ux[rows, None], utx[rows, None], uT[rows, None], t)
 
-        return discounted_increments(path, len(ux), horizon, delta, discrete=self._discrete)[inverse]
+        values = discounted_increments(
+            path, len(ux), horizon, delta, discrete=self._discrete, nodes_per_panel=nodes_per_panel
+        )
+        return values[inverse]
+
+    @property
+    def _has_closed_form_dert(self) -> bool:
+        return type(self)._dert is not TransactionModel._dert
 
     # -- data
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
