@@ -141,3 +141,26 @@ def test_time_unit_mismatch_is_refused(models: tuple, summary: pd.DataFrame) -> 
     daily.attrs["time_unit"] = "D"
     with pytest.raises(pyclv.DataValidationError, match="time unit"):
         bgnbd.expected_purchases(daily, 30)
+
+
+def test_draw_quadrature_is_accurate_to_1e_5() -> None:
+    """The coarser rule used for parameter draws stays far below the Monte Carlo error of the draws."""
+    from pyclv._quadrature import DRAW_NODES_PER_PANEL, discounted_increments
+
+    cases = [
+        ((0.2426, 4.41, 0.79, 2.43), "W", [(0, 0, 38.86), (2, 30.43, 38.86), (50, 38, 39)], [4.0, 52.0, 520.0, np.inf]),
+        ((0.2426, 30.9, 0.79, 2.43), "D", [(0, 0, 0.0), (2, 213, 272)], [30.0, 365.0, 3652.5, np.inf]),
+        ((0.5, 0.05, 0.5, 5.0), "D", [(0, 0, 0.0), (3, 10, 100)], [36525.0, np.inf]),
+    ]
+    for theta, unit, rows, horizons in cases:
+        x, t_x, T = (np.array(c, dtype=float) for c in zip(*rows))
+
+        def path(r: slice, t: np.ndarray) -> np.ndarray:
+            return beta_geo.conditional_expected_purchases(*theta, x[r, None], t_x[r, None], T[r, None], t)
+
+        for horizon in horizons:
+            for rate in (0.05, 0.1, 0.5):
+                delta = rate_per_unit(rate, unit)
+                fine = discounted_increments(path, len(x), horizon, delta)
+                coarse = discounted_increments(path, len(x), horizon, delta, nodes_per_panel=DRAW_NODES_PER_PANEL)
+                np.testing.assert_allclose(coarse, fine, rtol=1e-5)
