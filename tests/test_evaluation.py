@@ -70,3 +70,13 @@ def test_score_works_with_every_transaction_model(model_cls: type, split: pd.Dat
     assert table.index.equals(split.index) and table.notna().all().all()
     lifetime = pyclv.customer_lifetime_value(model, gg, split.iloc[:200], horizon=np.inf, annual_discount_rate=0.1)
     assert (lifetime >= table["clv"].iloc[:200] * (1 - 1e-12)).all()
+
+
+def test_compare_models_warns_when_fits_are_not_comparable(fitted: dict, split: pd.DataFrame) -> None:
+    other = pyclv.BetaGeo().fit(split.iloc[:1000])
+    with pytest.warns(pyclv.PyCLVWarning, match="different numbers of customers"):
+        pyclv.compare_models({"all": fitted["BG/NBD"], "part": other}, split)
+    uneven = split.copy()
+    uneven.loc[uneven.index[:5], "duration_holdout"] = 10.0
+    with pytest.raises(pyclv.DataValidationError, match="duration_holdout"):
+        pyclv.compare_models(fitted, uneven)

@@ -93,3 +93,16 @@ def test_infinite_horizon_is_margin_spend_dert(models: tuple, summary: pd.DataFr
     assert "dert" in table.columns and "expected_purchases" not in table.columns
     with pytest.raises(ValueError, match="positive annual_discount_rate"):
         pyclv.customer_lifetime_value(bgnbd, gg, summary, horizon=np.inf)
+
+
+def test_bootstrap_resamples_customers_of_weighted_patterns() -> None:
+    # BG/BB donations: 22 patterns standing for 11,104 donors (weights). A bootstrap must resample donors,
+    # not patterns: the spread of its refits then matches the asymptotic standard errors.
+    from pyclv.uncertainty import bootstrap_draws
+
+    data = pyclv.datasets.load_donations()
+    bgbb = pyclv.BetaGeoBetaBinom().fit(data, weights="weights")
+    draws = bootstrap_draws(bgbb, data, 60, np.random.default_rng(4), weights="weights")
+    ratio = draws.std(axis=0, ddof=1) / bgbb.standard_errors_.to_numpy()
+    assert np.all((ratio > 0.6) & (ratio < 1.6)), ratio
+    # resampling the 22 rows themselves would scatter the refits far more widely (or fail to converge)

@@ -6,12 +6,13 @@ beside the historical-CLV baseline that practitioners compute in a spreadsheet.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from pyclv.exceptions import DataValidationError
+from pyclv.exceptions import DataValidationError, PyCLVWarning
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 
@@ -133,7 +134,22 @@ def compare_models(
                 f"compare_models needs the column {col!r}: build the data with calibration_holdout_split.", column=col
             )
     actual = data["frequency_holdout"].to_numpy(dtype=float)
-    duration = float(data["duration_holdout"].iloc[0])
+    durations = data["duration_holdout"].to_numpy(dtype=float)
+    if not np.all(durations == durations[0]):
+        raise DataValidationError(
+            "compare_models needs one holdout duration for all customers (column 'duration_holdout' varies).",
+            column="duration_holdout",
+            n_rows=int(np.sum(durations != durations[0])),
+        )
+    duration = float(durations[0])
+    sizes = {name: model.n_customers_ for name, model in named.items() if hasattr(model, "n_customers_")}
+    if len(set(sizes.values())) > 1:
+        warnings.warn(
+            f"compare_models: the models were fitted on different numbers of customers ({sizes}); their LL, AIC "
+            "and BIC are not comparable, only the holdout columns are.",
+            PyCLVWarning,
+            stacklevel=2,
+        )
     rows = {}
     for name, model in named.items():
         if not isinstance(model, TransactionModel):

@@ -4,7 +4,8 @@ Two ways to draw plausible parameter sets for a fitted model:
 
 * ``"asymptotic"``: draws from the maximum-likelihood estimator's asymptotic normal distribution on the
   unconstrained scale (log / logit), mapped back, so every draw respects the parameters' domains;
-* ``"bootstrap"``: refits of the same model class and settings on customers resampled with replacement.
+* ``"bootstrap"``: refits of the same model class and settings on customers resampled with replacement
+  (rows that stand for several customers, through ``weights``, are resampled customer by customer).
 
 A prediction is evaluated at every draw (vectorised over customers, one pass per draw), and the
 ``(1 - interval) / 2`` and ``(1 + interval) / 2`` quantiles over the draws bound it. The point prediction
@@ -20,10 +21,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pyclv.exceptions import PyCLVError, PyCLVWarning
-from pyclv.models._base import BaseModel
+from pyclv.exceptions import ConvergenceError, DataValidationError, PyCLVError, PyCLVWarning
+from pyclv.models._base import BaseModel, _resolve_weights
 
-__all__ = ["Method", "bootstrap_draws", "interval_bounds", "parameter_draws"]
+__all__ = ["Method", "bootstrap_draws", "draws_for", "interval_bounds", "parameter_draws"]
 
 Method = Literal["asymptotic", "bootstrap"]
 
@@ -52,24 +53,58 @@ def parameter_draws(model: BaseModel, n_draws: int, rng: np.random.Generator) ->
 
 
 def bootstrap_draws(
-    model: BaseModel, data: pd.DataFrame, n_draws: int, rng: np.random.Generator
+    model: BaseModel,
+    data: pd.DataFrame,
+    n_draws: int,
+    rng: np.random.Generator,
+    weights: np.ndarray | pd.Series | str | None = None,
 ) -> np.ndarray:
-    """Parameters refitted on ``n_draws`` resamples of the rows of ``data`` (one row per customer)."""
-    n = len(data)
-    draws = []
+    """Parameters refitted on ``n_draws`` bootstrap resamples of the customers of ``data``.
+
+    ``weights`` (as in ``fit``) counts the customers each row stands for, e.g. the donors of a BG/BB pattern;
+    a resample draws that many customers with replacement, which is a multinomial draw of new counts per row.
+    A resample whose refit does not converge is replaced by another (with a warning); more than
+    ``n_draws // 10`` failures raise the last error.
+    """
+    counts = _resolve_weights(data, weights)
+    total = int(round(counts.sum()))
+    if total < 2:
+        raise ValueError("The bootstrap needs at least two customers.")
+    probabilities = counts / counts.sum()
     settings = {"penalizer": model.penalizer, "max_iterations": model.max_iterations}
     start = dict(model.params_)
+    draws: list[np.ndarray] = []
+    failures = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PyCLVWarning)  # a resample's edge-of-domain warnings are expected
-        for _ in range(n_draws):
-            sample = data.iloc[rng.integers(0, n, n)]
-            refit = type(model)(**settings).fit(sample, initial_params=start)
+        while len(draws) < n_draws:
+            resample = rng.multinomial(total, probabilities).astype(float)
+            try:
+                refit = type(model)(**settings).fit(data, weights=resample, initial_params=start)
+            except (ConvergenceError, DataValidationError):
+                failures += 1
+                if failures > max(n_draws // 10, 1):
+                    raise
+                continue
             draws.append(refit.params_.to_numpy())
+    if failures:
+        warnings.warn(
+            f"{type(model).__name__}: {failures} bootstrap refit(s) did not converge and were replaced by new "
+            "resamples.",
+            PyCLVWarning,
+            stacklevel=3,
+        )
     return np.asarray(draws)
 
 
 def draws_for(
-    model: BaseModel, data: pd.DataFrame, *, method: Method, n_draws: int, rng: np.random.Generator
+    model: BaseModel,
+    data: pd.DataFrame,
+    *,
+    method: Method,
+    n_draws: int,
+    rng: np.random.Generator,
+    weights: np.ndarray | pd.Series | str | None = None,
 ) -> np.ndarray:
     """Draws by ``method``; validated arguments."""
     if int(n_draws) < 2:
@@ -77,7 +112,7 @@ def draws_for(
     if method == "asymptotic":
         return parameter_draws(model, int(n_draws), rng)
     if method == "bootstrap":
-        return bootstrap_draws(model, data, int(n_draws), rng)
+        return bootstrap_draws(model, data, int(n_draws), rng, weights)
     raise ValueError(f"method must be 'asymptotic' or 'bootstrap'; got {method!r}.")
 
 

@@ -179,6 +179,7 @@ def _evaluate(
     method: Method,
     n_draws: int,
     seed: int | np.random.Generator | None,
+    weights: np.ndarray | pd.Series | str | None = None,
 ) -> tuple[dict[str, np.ndarray], pd.Index]:
     """Predictions (and their bounds under parameter uncertainty) for the customers of ``data``."""
     _check_models(transaction_model, spend_model)
@@ -207,8 +208,8 @@ def _evaluate(
     result = _predictions(transaction_model, spend_model, transaction_model._theta, spend_model._theta, **common)
     if interval is not None:
         rng = np.random.default_rng(seed)
-        draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng)
-        draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng)
+        draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
+        draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
         bounds = interval_bounds(
             lambda d: _predictions(
                 transaction_model, spend_model, draws_t[d], draws_s[d], nodes_per_panel=DRAW_NODES_PER_PANEL, **common
@@ -234,6 +235,7 @@ def customer_lifetime_value(
     method: Method = "asymptotic",
     n_draws: int = 200,
     seed: int | np.random.Generator | None = None,
+    weights: np.ndarray | pd.Series | str | None = None,
 ) -> pd.Series | pd.DataFrame:
     r"""Expected discounted margin per customer over the next ``horizon`` time units.
 
@@ -265,6 +267,9 @@ def customer_lifetime_value(
         Number of parameter draws.
     seed : int or numpy.random.Generator, optional
         Seed for reproducible intervals.
+    weights : array-like, pandas.Series or str, optional
+        For the bootstrap: how many customers each row stands for (as in ``fit``), e.g. the ``weights``
+        column of pattern data such as BG/BB's donations.
 
     Returns
     -------
@@ -290,6 +295,7 @@ def customer_lifetime_value(
     values, index = _evaluate(
         transaction_model, spend_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate,
         margin=margin, windows={}, full=False, interval=interval, method=method, n_draws=n_draws, seed=seed,
+        weights=weights,
     )
     if interval is None:
         return pd.Series(values["clv"], index=index, name="clv")
@@ -308,6 +314,7 @@ def score(
     method: Method = "asymptotic",
     n_draws: int = 200,
     seed: int | np.random.Generator | None = None,
+    weights: np.ndarray | pd.Series | str | None = None,
 ) -> pd.DataFrame:
     """The per-customer table a nightly job writes.
 
@@ -315,7 +322,7 @@ def score(
     ----------
     transaction_model, spend_model, data, horizon, annual_discount_rate, margin
         As in :func:`customer_lifetime_value`.
-    interval, method, n_draws, seed
+    interval, method, n_draws, seed, weights
         As in :func:`customer_lifetime_value`; with ``interval``, every prediction column gets ``_lower`` and
         ``_upper`` bounds.
 
@@ -353,6 +360,7 @@ def score(
     values, index = _evaluate(
         transaction_model, spend_model, data, horizon=horizon, annual_discount_rate=annual_discount_rate,
         margin=margin, windows=windows, full=True, interval=interval, method=method, n_draws=n_draws, seed=seed,
+        weights=weights,
     )
     out = data[columns].astype(float).copy()
     order = ["p_alive", *windows, "expected_purchases", "dert", "expected_spend", "clv"]

@@ -22,7 +22,7 @@ from scipy import optimize, special, stats
 
 from pyclv._arrays import unique_rows
 from pyclv._time import check_time_unit
-from pyclv.exceptions import ConvergenceError, ModelFormatError, NotFittedError, PyCLVWarning
+from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, NotFittedError, PyCLVWarning
 
 __all__ = ["BaseModel", "ModelSummary", "Param", "model_registry"]
 
@@ -264,8 +264,6 @@ class BaseModel:
         arrays, w = _compress(arrays, w)
         total_w = float(w.sum())
         if total_w <= 0:
-            from pyclv.exceptions import DataValidationError
-
             raise DataValidationError(f"{type(self).__name__}.fit needs at least one row with a positive weight.")
         theta0 = self._initial_params(arrays, w)
         if initial_params:
@@ -375,6 +373,17 @@ class BaseModel:
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet: call fit(data) or build it with "
                 f"{type(self).__name__}.from_params(...)."
+            )
+
+    def _check_time_unit_of(self, data: pd.DataFrame, column: str) -> None:
+        """Refuse data whose recorded time unit differs from the model's (pyclv never rescales time)."""
+        unit = data.attrs.get("time_unit")
+        if unit is not None and self.time_unit_ is not None and unit != self.time_unit_:
+            raise DataValidationError(
+                f"The data are in time unit {unit!r} but the model was fitted in {self.time_unit_!r}; rebuild them "
+                f"in {self.time_unit_!r} (e.g. rfm_summary(..., time_unit={self.time_unit_!r})). pyclv never "
+                "rescales time silently.",
+                column=column,
             )
 
     @property
@@ -508,8 +517,6 @@ class BaseModel:
 
 def _resolve_weights(data: pd.DataFrame, weights: np.ndarray | pd.Series | str | Sequence[float] | None) -> np.ndarray:
     """Weights as a float64 array aligned to the rows of ``data``, validated."""
-    from pyclv.exceptions import DataValidationError
-
     n = len(data)
     if weights is None:
         return np.ones(n)

@@ -129,13 +129,7 @@ class TransactionModel(BaseModel):
         """Validated (x, t_x, T) arrays and the index of a summary, refusing one in another time unit."""
         self._check_fitted()
         s = validate_summary(data, columns=self._columns)
-        unit = data.attrs.get("time_unit")
-        if unit is not None and self.time_unit_ is not None and unit != self.time_unit_:
-            raise DataValidationError(
-                f"The summary is in time unit {unit!r} but the model was fitted in {self.time_unit_!r}; rebuild "
-                f"the summary with rfm_summary(..., time_unit={self.time_unit_!r}). pyclv never rescales time silently.",
-                column="T",
-            )
+        self._check_time_unit_of(data, self._columns[2])
         return (s.frequency, s.recency, s.T), s.index
 
     def _check_horizons(self, t: float | np.ndarray, name: str = "t") -> np.ndarray:

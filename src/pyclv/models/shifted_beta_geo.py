@@ -499,13 +499,7 @@ class ShiftedBetaGeo(BaseModel):
         """Validated (periods, churned) of ``data`` and its index, refusing data in another time unit."""
         self._check_fitted()
         periods, churned = validate_retention_data(data)
-        unit = data.attrs.get("time_unit")
-        if unit is not None and self.time_unit_ is not None and unit != self.time_unit_:
-            raise DataValidationError(
-                f"The data's periods are in time unit {unit!r} but the model was fitted in {self.time_unit_!r}; "
-                "pyclv never rescales time silently.",
-                column="periods",
-            )
+        self._check_time_unit_of(data, "periods")
         return periods, churned, data.index
 
     @staticmethod
