@@ -23,4 +23,5 @@ clean:
 	rm -rf $(VENV) demo-output .pytest_cache .hypothesis
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_core.py
+	$(BIN)/python benchmarks/bench_core.py --sizes 10000 100000 1000000 10000000
+	$(BIN)/python benchmarks/bench_peers.py

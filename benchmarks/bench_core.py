@@ -29,7 +29,7 @@ def simulate(n: int, seed: int = 0) -> pd.DataFrame:
     # CDNOW-like ages: customers acquired over 12 weeks, observed 39 weeks after the start; T on a daily grid
     T = 39.0 - np.floor(rng.uniform(0, 84, n)) / 7.0
     data = truth.simulate(n, T, seed=seed)
-    data["recency"] = np.round(data["recency"] * 7.0) / 7.0  # whole days, as a real log gives
+    data["recency"] = np.floor(data["recency"] * 7.0) / 7.0  # whole days, never beyond T
     spend = pyclv.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
     data["monetary_value"] = spend.simulate(data["frequency"], seed=seed)
     data.attrs["time_unit"] = "W"

@@ -1,0 +1,171 @@
+"""pyclv against its peers, side by side on the same data in one run; writes benchmarks/RESULTS.md.
+
+Data come from the models' own simulators (BG/NBD and Gamma-Gamma at the CDNOW parameters of Fader, Hardie
+& Lee 2005), saved once per size and read by every contender. pyclv runs in this process; lifetimes 0.11.3
+runs in its own virtual environment (created on first use under benchmarks/.venvs/, with the numpy, pandas and
+scipy it still works with), through ``_peer_lifetimes.py``. Each cell is the median of --repeat runs.
+
+    python benchmarks/bench_peers.py                 # the default sizes
+    python benchmarks/bench_peers.py --quick         # small sizes, to check the script
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import pyclv
+
+HERE = Path(__file__).resolve().parent
+VENVS = HERE / ".venvs"
+LIFETIMES_REQUIREMENTS = ["lifetimes==0.11.3", "numpy<2", "pandas<2.2", "scipy<1.12"]
+
+TRUTH_BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+TRUTH_GG = {"p": 6.25, "q": 3.74, "v": 15.44}
+
+
+def simulate(n: int, seed: int = 0) -> pd.DataFrame:
+    """CDNOW-like customers: acquired over 12 weeks, observed to week 39, recency on a daily grid."""
+    rng = np.random.default_rng(seed)
+    T = 39.0 - np.floor(rng.uniform(0, 84, n)) / 7.0
+    data = pyclv.BetaGeo.from_params(**TRUTH_BG, time_unit="W").simulate(n, T, seed=seed)
+    data["recency"] = np.floor(data["recency"] * 7.0) / 7.0  # whole days, never beyond T
+    data["monetary_value"] = pyclv.GammaGamma.from_params(**TRUTH_GG).simulate(data["frequency"], seed=seed)
+    data.attrs["time_unit"] = "W"
+    return data
+
+
+def lifetimes_python() -> Path | None:
+    """The lifetimes environment's python, created on first use; None if it cannot be installed."""
+    python = VENVS / "lifetimes" / "bin" / "python"
+    if python.exists():
+        return python
+    VENVS.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(VENVS / "lifetimes")], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *LIFETIMES_REQUIREMENTS], check=True)
+    except subprocess.CalledProcessError as exc:
+        print(f"lifetimes could not be installed ({exc}); its columns stay empty", file=sys.stderr)
+        return None
+    return python
+
+
+def run_lifetimes(python: Path | None, task: str, data: pd.DataFrame, repeat: int) -> dict | None:
+    if python is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "data.npz"
+        np.savez(path, **{c: data[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value")})
+        done = subprocess.run(
+            [str(python), str(HERE / "_peer_lifetimes.py"), task, str(path), str(repeat)],
+            capture_output=True, text=True, timeout=3600,
+        )
+    if done.returncode != 0:
+        print(f"lifetimes {task} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (numbers to 4 significant digits)."""
+    def cell(value: object) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def time_pyclv(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--no-peers", action="store_true", help="time pyclv only")
+    parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    big, pareto_n = (20_000, 5_000) if args.quick else (1_000_000, 100_000)
+    python = None if args.no_peers else lifetimes_python()
+
+    rows: list[dict] = []
+    params_rows: list[dict] = []
+
+    def record(task: str, n: int, pyclv_s: float, peer: dict | None, ours: dict, note: str = "") -> None:
+        peer_s = statistics.median(peer["times"]) if peer else np.nan
+        rows.append({"task": task, "customers": n, "pyclv_s": pyclv_s, "lifetimes_s": peer_s,
+                     "speed-up": peer_s / pyclv_s if peer else np.nan, "note": note})
+        if peer and peer["params"]:
+            for k, v in ours.items():
+                if k in peer["params"]:
+                    params_rows.append({"task": task, "parameter": k, "pyclv": v, "lifetimes": peer["params"][k],
+                                        "rel_diff": abs(v - peer["params"][k]) / abs(peer["params"][k])})
+
+    data = simulate(big)
+    seconds, model = time_pyclv(lambda: pyclv.BetaGeo().fit(data), args.repeat)
+    record("BG/NBD fit", big, seconds, run_lifetimes(python, "bgnbd_fit", data, args.repeat), dict(model.params_))
+
+    small = data.iloc[:pareto_n]
+    seconds, model = time_pyclv(lambda: pyclv.ParetoNBD().fit(small), args.repeat)
+    record("Pareto/NBD fit", pareto_n, seconds, run_lifetimes(python, "pareto_fit", small, 1), dict(model.params_),
+           "lifetimes: 1 run")
+
+    repeaters = data[data["frequency"] > 0]
+    seconds, model = time_pyclv(lambda: pyclv.GammaGamma().fit(repeaters), args.repeat)
+    record("Gamma-Gamma fit", len(repeaters), seconds, run_lifetimes(python, "gamma_gamma_fit", data, args.repeat),
+           dict(model.params_))
+
+    bg = pyclv.BetaGeo().fit(data)
+    gg = pyclv.GammaGamma().fit(data)
+    annual = (1.01) ** (365.25 / 7 / 4.345) - 1  # lifetimes discounts 1 % per 30-day month, horizon 12 months
+    seconds, clv = time_pyclv(
+        lambda: pyclv.customer_lifetime_value(bg, gg, data, horizon=52.0, annual_discount_rate=annual), args.repeat
+    )
+    record("CLV (BG/NBD + Gamma-Gamma)", big, seconds, run_lifetimes(python, "clv", data, args.repeat),
+           {"total_clv": float(np.sum(clv))},
+           "lifetimes sums 12 monthly steps of 30 days; pyclv integrates continuously: totals differ by design")
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    table = pd.DataFrame(rows)
+    lines = [
+        "# pyclv benchmarks against its peers",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"pyclv {pyclv.__version__} (numpy {np.__version__}, pandas {pd.__version__}); "
+        f"lifetimes {'0.11.3' if python else 'not installed'}. Median of {args.repeat} runs; "
+        f"pyclv process peak RSS {peak:,.0f} MB. Generated by `benchmarks/bench_peers.py`.",
+        "",
+        markdown(table),
+        "",
+        "## Fitted values side by side",
+        "",
+        markdown(pd.DataFrame(params_rows)) if params_rows else "(no peer results)",
+        "",
+    ]
+    Path(args.out).write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
