@@ -119,9 +119,9 @@ def _transaction_predictions(
         if full:
             out["p_alive"] = model._p_alive(theta, x, t_x, T)
             for name, t in windows.items():
-                out[name] = model._conditional_expected_purchases(theta, x, t_x, T, np.asarray(t))
+                out[name] = model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(t))
         if np.isfinite(horizon) and (full or delta == 0.0):
-            out["expected_purchases"] = model._conditional_expected_purchases(theta, x, t_x, T, np.asarray(horizon))
+            out["expected_purchases"] = model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(horizon))
         if delta == 0.0:
             out["discounted"] = out["expected_purchases"]
         elif np.isinf(horizon) and model._has_closed_form_dert:

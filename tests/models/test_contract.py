@@ -169,3 +169,25 @@ def test_weights_equal_repeated_rows(case_fit: tuple[Case, BaseModel, pd.DataFra
     repeated = case.cls().fit(expanded)
     np.testing.assert_allclose(weighted.params_, repeated.params_, rtol=1e-5)
     assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-9)
+
+
+def test_factorised_shortcuts_agree_with_the_direct_formulas(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    """Models with E[Y(t)] = P(alive) g(x, T, t) compute g once per distinct (x, T): same numbers as directly."""
+    from pyclv._quadrature import discounted_increments
+    from pyclv.models import TransactionModel
+
+    case, model, data = case_fit
+    if not (isinstance(model, TransactionModel) and model._factorised):
+        pytest.skip(f"{case.cls.__name__} has no factorised expectation")
+    subset = data.iloc[:3000]
+    (x, t_x, T), _ = model._history(subset)
+    theta = model._theta
+    direct = model._conditional_expected_purchases(theta, x, t_x, T, np.asarray(10.0))
+    np.testing.assert_allclose(model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(10.0)), direct, rtol=1e-12)
+
+    def path(rows: slice, t: np.ndarray) -> np.ndarray:
+        return model._conditional_expected_purchases(theta, x[rows, None], t_x[rows, None], T[rows, None], t)
+
+    delta = 0.002
+    expected = discounted_increments(path, len(x), 104.0, delta)
+    np.testing.assert_allclose(model._discounted_purchases(theta, x, t_x, T, 104.0, delta), expected, rtol=1e-12)

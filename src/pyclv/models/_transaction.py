@@ -37,6 +37,9 @@ class TransactionModel(BaseModel):
 
     _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
     _discrete: ClassVar[bool] = False
+    #: True when E[Y(t) | x, t_x, T] = P(alive) * g(x, T, t): then ``_expected_purchases_if_alive`` gives g, and
+    #: the costly g (hypergeometric terms, quadrature over t) is computed once per distinct (x, T) only.
+    _factorised: ClassVar[bool] = False
 
     # -- hooks (pure functions of the natural parameters; broadcasting)
     @staticmethod
@@ -48,6 +51,21 @@ class TransactionModel(BaseModel):
     @staticmethod
     def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    @staticmethod
+    def _expected_purchases_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T] for models with ``_factorised = True``."""
+        raise NotImplementedError
+
+    def _expected_purchases_by_history(
+        self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        """``_conditional_expected_purchases`` for many customers at one horizon, the factorised models'
+        costly part computed once per distinct (x, T)."""
+        if not self._factorised:
+            return self._conditional_expected_purchases(theta, x, t_x, T, t)
+        (ux, uT), inverse = unique_rows((x, T))
+        return self._expected_purchases_if_alive(theta, ux, uT, t)[inverse] * self._p_alive(theta, x, t_x, T)
 
     @staticmethod
     def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -88,6 +106,18 @@ class TransactionModel(BaseModel):
     ) -> np.ndarray:
         """int_0^H exp(-delta t) dE[Y(t)] per customer, computed once per distinct (x, t_x, T) (``distinct``:
         the rows are distinct already)."""
+        if self._factorised:
+            # the discounted purchases of an alive customer depend on (x, T) only
+            (ux, uT), inverse = unique_rows((x, T))
+
+            def alive_path(rows: slice, t: np.ndarray) -> np.ndarray:
+                return self._expected_purchases_if_alive(theta, ux[rows, None], uT[rows, None], t)
+
+            values = discounted_increments(
+                alive_path, len(ux), horizon, delta, discrete=self._discrete, nodes_per_panel=nodes_per_panel
+            )
+            with np.errstate(divide="ignore"):
+                return values[inverse] * self._p_alive(theta, x, t_x, T)
         if distinct:
             (ux, utx, uT), inverse = (x, t_x, T), slice(None)
         else:

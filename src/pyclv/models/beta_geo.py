@@ -357,6 +357,7 @@ class BetaGeo(TransactionModel):
     """
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
+    _factorised = True
 
     @staticmethod
     def _loglik(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -383,6 +384,10 @@ class BetaGeo(TransactionModel):
     @staticmethod
     def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         return p_alive(*theta, x, t_x, T)
+
+    @staticmethod
+    def _expected_purchases_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return _one_minus_scaled_hyp2f1(*theta, x, T, t)
 
     @staticmethod
     def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -405,6 +405,7 @@ class ModifiedBetaGeo(TransactionModel):
     """
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
+    _factorised = True
 
     @staticmethod
     def _loglik(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -437,6 +438,10 @@ class ModifiedBetaGeo(TransactionModel):
     @staticmethod
     def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         return p_alive(*theta, x, t_x, T)
+
+    @staticmethod
+    def _expected_purchases_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return _alive_future(*theta, x, T, t)
 
     @staticmethod
     def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -262,10 +262,17 @@ def conditional_expected_purchases(
     At s = 1 the bracket over (s - 1) is its limit :math:`\log((\beta+T+t)/(\beta+T))`.
     All arguments broadcast (e.g. customers along one axis and horizons along another).
     """
+    return _expected_purchases_if_alive(r, alpha, s, beta, x, T, t) * p_alive(r, alpha, s, beta, x, t_x, T)
+
+
+def _expected_purchases_if_alive(
+    r: float, alpha: float, s: float, beta: float, x: ArrayLike, T: ArrayLike, t: ArrayLike
+) -> np.ndarray:
+    """The conditional expectation's factor for a customer alive at T (depends on x and T only)."""
     x, T, t = (np.asarray(v, dtype=float) for v in (x, T, t))
     L = np.log1p(t / (beta + T))
     mean_rate_alive = (r + x) / (alpha + T)
-    return mean_rate_alive * (beta + T) * _one_minus_power_over(s - 1.0, L) * p_alive(r, alpha, s, beta, x, t_x, T)
+    return mean_rate_alive * (beta + T) * _one_minus_power_over(s - 1.0, L)
 
 
 def expected_purchases(r: float, alpha: float, s: float, beta: float, t: ArrayLike) -> np.ndarray:
@@ -499,6 +506,7 @@ class ParetoNBD(TransactionModel):
     """
 
     _params = (Param("r"), Param("alpha"), Param("s"), Param("beta"))
+    _factorised = True
 
     @staticmethod
     def _loglik(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
@@ -528,6 +536,10 @@ class ParetoNBD(TransactionModel):
     @staticmethod
     def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
         return p_alive(*theta, x, t_x, T)
+
+    @staticmethod
+    def _expected_purchases_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return _expected_purchases_if_alive(*theta, x, T, t)
 
     @staticmethod
     def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
