@@ -133,12 +133,10 @@ class BaseModel:
         """Validated float64 arrays for the likelihood and a boolean mask of the rows used."""
         raise NotImplementedError
 
-    @staticmethod
-    def _loglik(theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+    def _loglik(self, theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    @classmethod
-    def _loglik_grad(cls, theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+    def _loglik_grad(self, theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
         """Per-customer gradient of ``_loglik``; this default uses central differences (override it with the
         analytic gradient where the model has one)."""
         grads = []
@@ -147,7 +145,7 @@ class BaseModel:
             up, down = theta.copy(), theta.copy()
             up[i] += h
             down[i] -= h
-            grads.append((cls._loglik(up, *arrays) - cls._loglik(down, *arrays)) / (2.0 * h))
+            grads.append((self._loglik(up, *arrays) - self._loglik(down, *arrays)) / (2.0 * h))
         return np.stack(grads, axis=-1)
 
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:

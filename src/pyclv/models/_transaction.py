@@ -7,6 +7,8 @@ objects aligned to the input's index.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -19,43 +21,90 @@ from pyclv.data import validate_summary
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
 
-__all__ = ["TransactionModel"]
+__all__ = ["TransactionFunctions", "TransactionModel"]
 
 
 def _as_float_or_array(values: np.ndarray, like: object) -> float | np.ndarray:
     return float(values) if np.ndim(like) == 0 else values
 
 
+@dataclass(frozen=True)
+class TransactionFunctions:
+    """A transaction model's mathematics: pure functions of ``(*params, ...)`` that broadcast.
+
+    ``loglik(*params, x, t_x, T)`` per customer; ``loglik_grad`` its gradient (one column per parameter; None:
+    numerical); ``p_alive(*params, x, t_x, T)``; ``conditional_expected_purchases(*params, x, t_x, T, t)``;
+    ``expected_purchases(*params, t)`` for a new customer; ``probability_of_purchases(*params, n, t)``;
+    ``conditional_probability_of_purchases(*params, x, t_x, T, n, t)``; ``simulate(*params, T, rng)`` returning
+    (x, t_x, T); optionally ``expected_purchases_if_alive(*params, x, T, t)`` when the conditional expectation
+    is P(alive) times a function of (x, T, t), and ``dert(*params, x, t_x, T, delta)`` in closed form.
+    """
+
+    loglik: Callable[..., np.ndarray]
+    loglik_grad: Callable[..., np.ndarray] | None
+    p_alive: Callable[..., np.ndarray]
+    conditional_expected_purchases: Callable[..., np.ndarray]
+    expected_purchases: Callable[..., np.ndarray]
+    probability_of_purchases: Callable[..., np.ndarray]
+    conditional_probability_of_purchases: Callable[..., np.ndarray]
+    simulate: Callable[..., tuple[np.ndarray, ...]]
+    expected_purchases_if_alive: Callable[..., np.ndarray] | None = None
+    dert: Callable[..., np.ndarray] | None = None
+
+
 class TransactionModel(BaseModel):
     """Base class of the models of the number and timing of transactions (BG/NBD and its family).
 
-    A subclass sets ``_params`` and implements the hooks below as pure functions of the natural parameters
-    ``theta`` and the customers' histories ``(x, t_x, T)`` (broadcasting: customers along one axis, horizons
-    along another). ``_columns`` names the summary columns that hold x, t_x and T; ``_discrete`` is True for
+    A subclass sets ``_params`` and ``_functions`` (its module's pure functions of the natural parameters and
+    the customers' histories ``(x, t_x, T)``, broadcasting: customers along one axis, horizons along another)
+    and ``_initial_params``; it inherits fitting, predictions, discounting and persistence. ``_columns`` names the summary columns that hold x, t_x and T; ``_discrete`` is True for
     models of whole purchase opportunities (BG/BB), whose horizons are whole periods.
     """
 
     _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
     _discrete: ClassVar[bool] = False
-    #: True when E[Y(t) | x, t_x, T] = P(alive) * g(x, T, t): then ``_expected_purchases_if_alive`` gives g, and
-    #: the costly g (hypergeometric terms, quadrature over t) is computed once per distinct (x, T) only.
-    _factorised: ClassVar[bool] = False
+    _functions: ClassVar[TransactionFunctions]
 
-    # -- hooks (pure functions of the natural parameters; broadcasting)
-    @staticmethod
+    # -- hooks: the model's pure functions, called with the natural parameters unpacked first
+    def _loglik(self, theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+        return self._functions.loglik(*theta, *arrays)
+
+    def _loglik_grad(self, theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+        if self._functions.loglik_grad is None:
+            return super()._loglik_grad(theta, *arrays)
+        return self._functions.loglik_grad(*theta, *arrays)
+
     def _conditional_expected_purchases(
-        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
+        self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
     ) -> np.ndarray:
-        raise NotImplementedError
+        return self._functions.conditional_expected_purchases(*theta, x, t_x, T, t)
 
-    @staticmethod
-    def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    def _p_alive(self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+        return self._functions.p_alive(*theta, x, t_x, T)
 
-    @staticmethod
-    def _expected_purchases_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """E[Y(t) | alive at T, x, T] for models with ``_factorised = True``."""
-        raise NotImplementedError
+    def _expected_purchases_if_alive(self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T] for factorised models."""
+        assert self._functions.expected_purchases_if_alive is not None
+        return self._functions.expected_purchases_if_alive(*theta, x, T, t)
+
+    def _expected_purchases_new_customer(self, theta: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return self._functions.expected_purchases(*theta, t)
+
+    def _probability_of_purchases(self, theta: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return self._functions.probability_of_purchases(*theta, n, t)
+
+    def _conditional_probability_of_purchases(
+        self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, n: np.ndarray, t: np.ndarray
+    ) -> np.ndarray:
+        return self._functions.conditional_probability_of_purchases(*theta, x, t_x, T, n, t)
+
+    def _simulate(self, theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        return self._functions.simulate(*theta, T, rng)
+
+    @property
+    def _factorised(self) -> bool:
+        """E[Y(t) | x, t_x, T] = P(alive) g(x, T, t): the costly g is computed once per distinct (x, T)."""
+        return self._functions.expected_purchases_if_alive is not None
 
     def _expected_purchases_by_history(
         self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
@@ -67,29 +116,11 @@ class TransactionModel(BaseModel):
         (ux, uT), inverse = unique_rows((x, T))
         return self._expected_purchases_if_alive(theta, ux, uT, t)[inverse] * self._p_alive(theta, x, t_x, T)
 
-    @staticmethod
-    def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    @staticmethod
-    def _probability_of_purchases(theta: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    @staticmethod
-    def _conditional_probability_of_purchases(
-        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, n: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        """P(exactly n repeat purchases in (T, T + t] | x, t_x, T)."""
-        raise NotImplementedError
-
-    @staticmethod
-    def _simulate(theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-        raise NotImplementedError
-
     def _dert(self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, delta: float) -> np.ndarray:
-        """Discounted expected residual transactions over an infinite horizon. This default integrates the
-        conditional expectation numerically (see :mod:`pyclv._quadrature`); models with a closed form
-        override it."""
+        """Discounted expected residual transactions over an infinite horizon: the model's closed form where it
+        has one, else the conditional expectation integrated numerically (see :mod:`pyclv._quadrature`)."""
+        if self._functions.dert is not None:
+            return self._functions.dert(*theta, x, t_x, T, delta)
         return self._discounted_purchases(theta, x, t_x, T, np.inf, delta)
 
     def _discounted_purchases(
@@ -134,7 +165,7 @@ class TransactionModel(BaseModel):
 
     @property
     def _has_closed_form_dert(self) -> bool:
-        return type(self)._dert is not TransactionModel._dert
+        return self._functions.dert is not None
 
     # -- data
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:

@@ -28,7 +28,7 @@ from scipy import special
 
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionModel
+from pyclv.models._transaction import TransactionFunctions, TransactionModel
 
 __all__ = [
     "BetaGeoBetaBinom",
@@ -568,16 +568,19 @@ class BetaGeoBetaBinom(TransactionModel):
     """
 
     _params = (Param("alpha"), Param("beta"), Param("gamma"), Param("delta"))
+    _functions = TransactionFunctions(
+        loglik=loglik,
+        loglik_grad=loglik_grad,
+        p_alive=p_alive,
+        conditional_expected_purchases=conditional_expected_purchases,
+        expected_purchases=expected_purchases,
+        probability_of_purchases=probability_of_purchases,
+        conditional_probability_of_purchases=conditional_probability_of_purchases,
+        simulate=simulate,
+        dert=dert,
+    )
     _columns = ("frequency", "recency", "n_periods")
     _discrete = True
-
-    @staticmethod
-    def _loglik(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return loglik(*theta, x, t_x, T)
-
-    @staticmethod
-    def _loglik_grad(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return loglik_grad(*theta, x, t_x, T)
 
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         # p: transactions per opportunity up to the last transaction; theta: one over the mean number of
@@ -622,35 +625,3 @@ class BetaGeoBetaBinom(TransactionModel):
         (x, t_x, n), index = super()._history(data)
         self._check_discrete(x, t_x, n, index)
         return (x, t_x, n), index
-
-    # -- predictions: the shared interface of TransactionModel
-    @staticmethod
-    def _conditional_expected_purchases(
-        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        return conditional_expected_purchases(*theta, x, t_x, T, t)
-
-    @staticmethod
-    def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return p_alive(*theta, x, t_x, T)
-
-    @staticmethod
-    def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return expected_purchases(*theta, t)
-
-    @staticmethod
-    def _probability_of_purchases(theta: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return probability_of_purchases(*theta, n, t)
-
-    @staticmethod
-    def _conditional_probability_of_purchases(
-        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, n: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        return conditional_probability_of_purchases(*theta, x, t_x, T, n, t)
-
-    @staticmethod
-    def _simulate(theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-        return simulate(*theta, T, rng)
-
-    def _dert(self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, delta: float) -> np.ndarray:
-        return dert(*theta, x, t_x, T, delta)

@@ -36,7 +36,7 @@ from scipy import special
 
 from pyclv.models import beta_geo
 from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionModel
+from pyclv.models._transaction import TransactionFunctions, TransactionModel
 
 __all__ = [
     "ModifiedBetaGeo",
@@ -405,15 +405,17 @@ class ModifiedBetaGeo(TransactionModel):
     """
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
-    _factorised = True
-
-    @staticmethod
-    def _loglik(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return loglik(*theta, x, t_x, T)
-
-    @staticmethod
-    def _loglik_grad(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return loglik_grad(*theta, x, t_x, T)
+    _functions = TransactionFunctions(
+        loglik=loglik,
+        loglik_grad=loglik_grad,
+        p_alive=p_alive,
+        conditional_expected_purchases=conditional_expected_purchases,
+        expected_purchases=expected_purchases,
+        probability_of_purchases=probability_of_purchases,
+        conditional_probability_of_purchases=conditional_probability_of_purchases,
+        simulate=simulate,
+        expected_purchases_if_alive=_alive_future,
+    )
 
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         # Poisson-Gamma moment start among the repeat buyers, with no dropout: E[x | x > 0] ~ r T / alpha with
@@ -427,36 +429,3 @@ class ModifiedBetaGeo(TransactionModel):
         share_zero = float(weights[~buyers].sum()) / total
         p_drop = min(max(0.5 * share_zero, 0.05), 0.9)
         return np.array([1.0, mean_T / mean_x, 1.0, (1.0 - p_drop) / p_drop])
-
-    # -- predictions: the shared interface of TransactionModel
-    @staticmethod
-    def _conditional_expected_purchases(
-        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        return conditional_expected_purchases(*theta, x, t_x, T, t)
-
-    @staticmethod
-    def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return p_alive(*theta, x, t_x, T)
-
-    @staticmethod
-    def _expected_purchases_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return _alive_future(*theta, x, T, t)
-
-    @staticmethod
-    def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return expected_purchases(*theta, t)
-
-    @staticmethod
-    def _probability_of_purchases(theta: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return probability_of_purchases(*theta, n, t)
-
-    @staticmethod
-    def _conditional_probability_of_purchases(
-        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, n: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        return conditional_probability_of_purchases(*theta, x, t_x, T, n, t)
-
-    @staticmethod
-    def _simulate(theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-        return simulate(*theta, T, rng)

@@ -48,7 +48,7 @@ import numpy as np
 from scipy import integrate, optimize, special
 
 from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionModel
+from pyclv.models._transaction import TransactionFunctions, TransactionModel
 
 __all__ = [
     "ParetoNBD",
@@ -506,15 +506,18 @@ class ParetoNBD(TransactionModel):
     """
 
     _params = (Param("r"), Param("alpha"), Param("s"), Param("beta"))
-    _factorised = True
-
-    @staticmethod
-    def _loglik(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return loglik(*theta, x, t_x, T)
-
-    @staticmethod
-    def _loglik_grad(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return loglik_grad(*theta, x, t_x, T)
+    _functions = TransactionFunctions(
+        loglik=loglik,
+        loglik_grad=loglik_grad,
+        p_alive=p_alive,
+        conditional_expected_purchases=conditional_expected_purchases,
+        expected_purchases=expected_purchases,
+        probability_of_purchases=probability_of_purchases,
+        conditional_probability_of_purchases=conditional_probability_of_purchases,
+        simulate=simulate,
+        expected_purchases_if_alive=_expected_purchases_if_alive,
+        dert=dert,
+    )
 
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         # Moment-style start: exponential heterogeneity (r = s = 1) with the mean purchase rate of the
@@ -525,39 +528,3 @@ class ParetoNBD(TransactionModel):
         mean_x = max(float(weights @ x) / total, 1e-2)
         mean_T = max(float(weights @ T) / total, 1e-2)
         return np.array([1.0, mean_T / mean_x, 1.0, mean_T])
-
-    # -- predictions: the shared interface of TransactionModel
-    @staticmethod
-    def _conditional_expected_purchases(
-        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        return conditional_expected_purchases(*theta, x, t_x, T, t)
-
-    @staticmethod
-    def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return p_alive(*theta, x, t_x, T)
-
-    @staticmethod
-    def _expected_purchases_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return _expected_purchases_if_alive(*theta, x, T, t)
-
-    @staticmethod
-    def _expected_purchases_new_customer(theta: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return expected_purchases(*theta, t)
-
-    @staticmethod
-    def _probability_of_purchases(theta: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return probability_of_purchases(*theta, n, t)
-
-    @staticmethod
-    def _conditional_probability_of_purchases(
-        theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, n: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        return conditional_probability_of_purchases(*theta, x, t_x, T, n, t)
-
-    def _dert(self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, delta: float) -> np.ndarray:
-        return dert(*theta, x, t_x, T, delta)
-
-    @staticmethod
-    def _simulate(theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-        return simulate(*theta, T, rng)
