@@ -18,6 +18,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 from pyclv import datasets
+from pyclv.business import clv_segments, cohort_forecast, cohort_table, payback, rfm_scores
 from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
 from pyclv.evaluation import compare_models, historical_clv, holdout_comparison
 from pyclv.exceptions import (
@@ -47,6 +48,9 @@ __all__ = [
     "ShiftedBetaGeo",
     "__version__",
     "calibration_holdout_split",
+    "clv_segments",
+    "cohort_forecast",
+    "cohort_table",
     "compare_models",
     "customer_lifetime_value",
     "datasets",
@@ -56,6 +60,8 @@ __all__ = [
     "holdout_comparison",
     "load_model",
     "load_models",
+    "payback",
+    "rfm_scores",
     "rfm_summary",
     "save_model",
     "save_models",
