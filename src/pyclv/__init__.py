@@ -20,7 +20,16 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 from pyclv import datasets
 from pyclv.business import clv_segments, cohort_forecast, cohort_table, payback, rfm_scores
 from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
-from pyclv.evaluation import compare_models, historical_clv, holdout_comparison
+from pyclv.evaluation import (
+    EvaluationReport,
+    compare_models,
+    decile_table,
+    evaluate,
+    historical_clv,
+    holdout_comparison,
+    ranking_metrics,
+    tracking,
+)
 from pyclv.exceptions import (
     ConvergenceError,
     DataValidationError,
@@ -38,6 +47,7 @@ __all__ = [
     "BetaGeoBetaBinom",
     "ConvergenceError",
     "DataValidationError",
+    "EvaluationReport",
     "GammaGamma",
     "ModelFormatError",
     "ModifiedBetaGeo",
@@ -55,16 +65,20 @@ __all__ = [
     "customer_lifetime_value",
     "datasets",
     "discounted_expected_purchases",
+    "decile_table",
     "discrete_summary",
+    "evaluate",
     "historical_clv",
     "holdout_comparison",
     "load_model",
     "load_models",
     "payback",
+    "ranking_metrics",
     "rfm_scores",
     "rfm_summary",
     "save_model",
     "save_models",
     "score",
     "survivors_to_data",
+    "tracking",
 ]
