@@ -17,7 +17,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from pyclv import datasets
+from pyclv import datasets, plotting
 from pyclv.business import clv_segments, cohort_forecast, cohort_table, payback, rfm_scores
 from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
 from pyclv.evaluation import (
@@ -73,6 +73,7 @@ __all__ = [
     "load_model",
     "load_models",
     "payback",
+    "plotting",
     "ranking_metrics",
     "rfm_scores",
     "rfm_summary",

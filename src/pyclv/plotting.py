@@ -1,0 +1,1321 @@
+r"""Matplotlib figures to judge a forecast: fit, holdout, tracking, lift, cohorts and payback.
+
+Every function takes an optional ``ax`` (a :class:`matplotlib.axes.Axes`; the current Axes of pyplot when
+omitted), draws on it and returns it; nothing is shown or saved, and matplotlib is imported only when a
+function is called, so ``import pyclv`` does not need a display or even matplotlib itself.
+
+The figures use the models' public predictions only (``expected_purchases``, ``p_alive``,
+``probability_of_purchases``, ``expected_purchases_new_customer``), so they work for every continuous-time
+transaction model of pyclv (BG/NBD, Pareto/NBD, MBG/NBD). The computations behind the tracking and lift
+charts are public functions returning DataFrames (:func:`expected_vs_actual_repeat_transactions`,
+:func:`lift_table`), to be read, tested and exported, not only looked at.
+
+Model checks (Fader, Hardie & Lee 2005, section 4):
+
+- :func:`plot_period_transactions`: the histogram of repeat transactions in the calibration period against
+  the model's expectation (the in-sample fit);
+- :func:`plot_calibration_purchases_vs_holdout_purchases`: the conditional expectations, mean holdout
+  purchases by calibration frequency;
+- :func:`plot_cumulative_transactions` / :func:`plot_incremental_transactions`: the tracking plots of
+  aggregate repeat transactions over calibration and holdout;
+- :func:`plot_frequency_recency_matrix`, :func:`plot_probability_alive_matrix`,
+  :func:`plot_history_alive`: what the model says about a customer given its history.
+
+Business views: :func:`plot_clv_distribution`, :func:`plot_lift_chart`, :func:`plot_cohort_retention`,
+:func:`plot_payback`.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting your customers" the easy way: an alternative
+to the Pareto/NBD model. Marketing Science, 24(2), 275-284.
+
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). RFM and CLV: using iso-value curves for customer base
+analysis. Journal of Marketing Research, 42(4), 415-430.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pyclv._time import DAYS_PER_UNIT, check_time_unit
+from pyclv.data import (
+    DateLike,
+    _check_columns,
+    _day_str,
+    _to_day,
+    _to_days,
+    _validated_days,
+    validate_summary,
+)
+from pyclv.exceptions import DataValidationError, PyCLVWarning
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from pyclv.models._transaction import TransactionModel
+
+__all__ = [
+    "expected_vs_actual_repeat_transactions",
+    "lift_table",
+    "plot_calibration_purchases_vs_holdout_purchases",
+    "plot_clv_distribution",
+    "plot_cohort_retention",
+    "plot_cumulative_transactions",
+    "plot_frequency_recency_matrix",
+    "plot_history_alive",
+    "plot_incremental_transactions",
+    "plot_lift_chart",
+    "plot_payback",
+    "plot_period_transactions",
+    "plot_probability_alive_matrix",
+]
+
+#: Largest number of recency columns of the frequency/recency matrices (the grid stays small at any T).
+_MAX_RECENCY_POINTS = 200
+
+#: Largest frequency the matrices choose by default, and the quantile of the model's distribution of repeat
+#: purchases in (0, T] that sets the default.
+_MAX_DEFAULT_FREQUENCY = 100
+_DEFAULT_FREQUENCY_QUANTILE = 0.99
+
+#: Distinct customer ages evaluated at once by plot_period_transactions (bounds its memory).
+_CHUNK = 50_000
+
+#: Retention tables with at most this many cells get their values written in the cells.
+_MAX_ANNOTATED_CELLS = 400
+
+#: How the titles name the time units.
+_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _get_ax(ax: Axes | None) -> Axes:
+    """The Axes to draw on: the one given, or pyplot's current Axes."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    return plt.gca()
+
+
+def _model_time_unit(model: TransactionModel, time_unit: str | None) -> str:
+    """The time unit of the model's time axis: the model's, or the one given (which must agree with it)."""
+    fitted = getattr(model, "time_unit_", None)
+    if time_unit is None:
+        if fitted is None:
+            raise ValueError(
+                "This model does not record its time unit: pass time_unit= (the unit it was fitted in, e.g. 'W'), "
+                "or build it with from_params(..., time_unit='W')."
+            )
+        return str(fitted)
+    check_time_unit(time_unit)
+    if fitted is not None and fitted != time_unit:
+        raise ValueError(
+            f"time_unit={time_unit!r} differs from the model's time unit {fitted!r}; pyclv never rescales time "
+            f"silently. Pass time_unit={fitted!r} or omit it."
+        )
+    return time_unit
+
+
+def _frequency_labels(max_frequency: int) -> list[str]:
+    """``["0", "1", ..., "6", "7+"]`` for ``max_frequency=7``."""
+    return [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
+
+
+def _check_max_frequency(max_frequency: int) -> int:
+    if not (float(max_frequency) == int(max_frequency) and int(max_frequency) >= 1):
+        raise ValueError(f"max_frequency must be a whole number >= 1; got {max_frequency!r}.")
+    return int(max_frequency)
+
+
+def _age_column(data: pd.DataFrame) -> str:
+    """The column holding each customer's observation length: ``T`` (or ``n_periods`` for BG/BB data)."""
+    return "n_periods" if "T" not in data.columns and "n_periods" in data.columns else "T"
+
+
+def _finite_values(values: Any, name: str) -> np.ndarray:
+    """A 1-d float array of finite values, or a DataValidationError naming ``name`` and counting bad rows."""
+    array = np.asarray(
+        values.to_numpy(dtype=float, na_value=np.nan) if isinstance(values, pd.Series) else values,
+        dtype=float,
+    )
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional (one value per customer); got shape {array.shape}.")
+    if len(array) == 0:
+        raise DataValidationError(f"{name} is empty: there is nothing to plot.", column=name, n_rows=0)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        n = int(bad.sum())
+        raise DataValidationError(
+            f"{name} has {n:,} missing or infinite value(s) of {len(array):,}; drop or fill them before plotting.",
+            column=name,
+            n_rows=n,
+        )
+    return array
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Frequency x recency matrices
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _default_max_frequency(model: TransactionModel, T: float) -> int:
+    """The 99% quantile of a new customer's repeat purchases in (0, T] under the model (at least 1)."""
+    n = np.arange(_MAX_DEFAULT_FREQUENCY + 1, dtype=float)
+    cdf = np.cumsum(np.asarray(model.probability_of_purchases(n, T), dtype=float))
+    reached = np.flatnonzero(cdf >= _DEFAULT_FREQUENCY_QUANTILE)
+    return max(int(reached[0]) if len(reached) else _MAX_DEFAULT_FREQUENCY, 1)
+
+
+def _grid(
+    model: TransactionModel,
+    T: float,
+    max_frequency: int | None,
+    max_recency: float | None,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, np.ndarray]:
+    """Frequencies, recencies, the summary of the possible grid cells, and their positions in the grid."""
+    T = float(T)
+    if not (math.isfinite(T) and T > 0):
+        raise ValueError(f"T must be a finite number > 0 (the customers' age, in the model's time unit); got {T!r}.")
+    max_f = _default_max_frequency(model, T) if max_frequency is None else _check_max_frequency(max_frequency)
+    max_r = T if max_recency is None else float(max_recency)
+    if not (math.isfinite(max_r) and 0 < max_r <= T):
+        raise ValueError(f"max_recency must be > 0 and <= T = {T!r} (recency cannot exceed age); got {max_recency!r}.")
+    n_recency = min(math.ceil(max_r) + 1, _MAX_RECENCY_POINTS)
+    frequency = np.arange(max_f + 1, dtype=float)
+    recency = np.linspace(0.0, max_r, n_recency)
+    f_grid, r_grid = np.meshgrid(frequency, recency, indexing="ij")
+    possible = (f_grid > 0) | (r_grid == 0)  # without repeat purchases, recency is 0
+    cells = pd.DataFrame({"frequency": f_grid[possible], "recency": r_grid[possible], "T": T})
+    return frequency, recency, cells, possible
+
+
+def _plot_matrix(
+    ax: Axes,
+    frequency: np.ndarray,
+    recency: np.ndarray,
+    values: np.ndarray,
+    *,
+    cmap: str,
+    label: str,
+    vmax: float | None,
+) -> None:
+    mesh = ax.pcolormesh(
+        recency,
+        frequency,
+        np.ma.masked_invalid(values),
+        shading="nearest",
+        cmap=cmap,
+        vmin=0.0,
+        vmax=vmax,
+    )
+    ax.figure.colorbar(mesh, ax=ax, label=label)
+    ax.set_xlabel("Customer's recency (time of last purchase since the first)")
+    ax.set_ylabel("Customer's frequency (repeat purchases)")
+
+
+def plot_frequency_recency_matrix(
+    model: TransactionModel,
+    *,
+    T: float,
+    max_frequency: int | None = None,
+    max_recency: float | None = None,
+    t: float = 1.0,
+    cmap: str = "viridis",
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Heat map of the expected purchases in the next ``t`` over a frequency x recency grid.
+
+    Every cell is a customer of age ``T`` with frequency x (rows) and recency :math:`t_x` (columns); its
+    colour is :math:`E[Y(t) \mid x, t_x, T]` from ``model.expected_purchases``. The picture of Fader, Hardie
+    & Lee (2005, "RFM and CLV", Figure 3): the best customers bought often and recently (top right); those
+    who bought often but long ago (top left) have probably left.
+
+    Parameters
+    ----------
+    model : TransactionModel
+        Fitted continuous-time transaction model (BG/NBD, Pareto/NBD, MBG/NBD).
+    T : float
+        The customers' age (time since the first purchase), in the model's time unit.
+    max_frequency : int, optional
+        Largest frequency shown; by default the 99% quantile of a new customer's repeat purchases in
+        (0, T] under the model (at most 100).
+    max_recency : float, optional
+        Largest recency shown, at most ``T`` (the default).
+    t : float, default 1.0
+        Horizon of the forecast, in the model's time unit.
+    cmap : str, default "viridis"
+        Matplotlib colour map.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, with a colour bar beside it. The heat map is ``ax.collections[0]`` (a QuadMesh).
+
+    Raises
+    ------
+    ValueError
+        If ``T``, ``max_frequency``, ``max_recency`` or ``t`` is out of range.
+
+    Notes
+    -----
+    The grid has ``max_frequency + 1`` rows and ``min(ceil(max_recency) + 1, 200)`` evenly spaced recency
+    columns from 0 to ``max_recency``, so memory does not depend on the number of customers. Cells with
+    frequency 0 and recency > 0 cannot occur (a customer without repeat purchases has recency 0) and are
+    left blank.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> import pyclv
+    >>> from pyclv.plotting import plot_frequency_recency_matrix
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = plot_frequency_recency_matrix(bgnbd, T=39, max_frequency=10, t=52, ax=Figure().subplots())
+    >>> ax.collections[0].get_array().shape  # 11 frequencies x 40 recencies
+    (11, 40)
+    """
+    frequency, recency, cells, possible = _grid(model, T, max_frequency, max_recency)
+    values = np.full(possible.shape, np.nan)
+    values[possible] = model.expected_purchases(cells, t).to_numpy()
+    unit = _UNIT_NAMES.get(str(getattr(model, "time_unit_", None)), "time units")
+    ax = _get_ax(ax)
+    _plot_matrix(
+        ax,
+        frequency,
+        recency,
+        values,
+        cmap=cmap,
+        label=f"Expected purchases in the next {t:g} {unit}",
+        vmax=None,
+    )
+    ax.set_title(
+        f"Expected purchases in the next {t:g} {unit},\nby frequency and recency (age T = {float(T):g} {unit})"
+    )
+    return ax
+
+
+def plot_probability_alive_matrix(
+    model: TransactionModel,
+    *,
+    T: float,
+    max_frequency: int | None = None,
+    max_recency: float | None = None,
+    cmap: str = "viridis",
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Heat map of P(alive) over a frequency x recency grid, for customers of age ``T``.
+
+    Every cell is a customer of age ``T`` with frequency x (rows) and recency :math:`t_x` (columns); its
+    colour is :math:`P(\text{alive} \mid x, t_x, T)` from ``model.p_alive``, on a fixed 0-1 scale.
+
+    Parameters
+    ----------
+    model, T, max_frequency, max_recency, cmap, ax
+        As in :func:`plot_frequency_recency_matrix`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes, with a colour bar; the heat map is ``ax.collections[0]``.
+
+    Notes
+    -----
+    The grid is that of :func:`plot_frequency_recency_matrix` (small at any data size). Under the BG/NBD a
+    customer without repeat purchases is alive with probability 1 (it cannot have dropped out yet), hence
+    the single bright cell in the bottom row.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> import pyclv
+    >>> from pyclv.plotting import plot_probability_alive_matrix
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = plot_probability_alive_matrix(bgnbd, T=39, max_frequency=10, ax=Figure().subplots())
+    >>> float(ax.collections[0].get_array()[0, 0])  # frequency 0: alive for sure under the BG/NBD
+    1.0
+    """
+    frequency, recency, cells, possible = _grid(model, T, max_frequency, max_recency)
+    values = np.full(possible.shape, np.nan)
+    values[possible] = model.p_alive(cells).to_numpy()
+    unit = _UNIT_NAMES.get(str(getattr(model, "time_unit_", None)), "time units")
+    ax = _get_ax(ax)
+    _plot_matrix(ax, frequency, recency, values, cmap=cmap, label="P(alive)", vmax=1.0)
+    ax.set_title(f"Probability a customer is alive,\nby frequency and recency (age T = {float(T):g} {unit})")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Calibration fit and holdout
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _expected_frequency_counts(model: TransactionModel, ages: np.ndarray, max_frequency: int) -> np.ndarray:
+    """Expected numbers of customers with 0, 1, ..., max_frequency - 1 and >= max_frequency repeat purchases."""
+    unique_ages, counts = np.unique(ages, return_counts=True)
+    n = np.arange(max_frequency, dtype=float)[:, None]
+    expected = np.zeros(max_frequency)
+    for start in range(0, len(unique_ages), _CHUNK):
+        chunk = slice(start, start + _CHUNK)
+        probabilities = np.asarray(model.probability_of_purchases(n, unique_ages[None, chunk]), dtype=float)
+        expected += probabilities @ counts[chunk]
+    return np.r_[expected, len(ages) - expected.sum()]
+
+
+def plot_period_transactions(
+    model: TransactionModel,
+    data: pd.DataFrame,
+    *,
+    max_frequency: int = 7,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Actual and expected numbers of customers with 0, 1, 2, ..., "7+" repeat transactions.
+
+    The in-sample check of Fader, Hardie & Lee (2005, Figure 2): the histogram of the calibration
+    frequencies beside what the model expects for customers observed for the same lengths of time.
+
+    Parameters
+    ----------
+    model : TransactionModel
+        Fitted transaction model.
+    data : pandas.DataFrame
+        The calibration summary the model was fitted on (``frequency``, ``recency``, ``T``).
+    max_frequency : int, default 7
+        The last bar counts the customers with ``max_frequency`` or more repeat transactions.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Two bar containers in ``ax.containers``: the actual counts (label ``"Actual"``), then the model's
+        (``"Model"``).
+
+    Notes
+    -----
+    The model's bar for k repeat transactions is the expected number of customers with k of them,
+
+    .. math:: E[n_k] = \sum_i P(X(T_i) = k),
+
+    each customer's probability taken at its own age :math:`T_i` from ``model.probability_of_purchases``
+    (the unconditional distribution of a new customer's repeat purchases in (0, T]); the last bar is
+    :math:`N - \sum_{k < K} E[n_k]`. It is exact, not simulated, so it does not vary between runs, and it is
+    computed once per distinct age, which keeps it fast and small for any number of customers.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> import pyclv
+    >>> from pyclv.plotting import plot_period_transactions
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = plot_period_transactions(bgnbd, pyclv.datasets.load_cdnow_summary(), ax=Figure().subplots())
+    >>> [int(bar.get_height()) for bar in ax.containers[0]]  # the CDNOW calibration histogram
+    [1411, 439, 214, 100, 62, 38, 29, 64]
+    """
+    max_frequency = _check_max_frequency(max_frequency)
+    age = _age_column(data)
+    checked = validate_summary(data, columns=("frequency", "recency", age))
+    actual = np.bincount(
+        np.minimum(checked.frequency, max_frequency).astype(np.int64),
+        minlength=max_frequency + 1,
+    )
+    assert checked.T is not None  # validated with history
+    expected = _expected_frequency_counts(model, checked.T, max_frequency)
+    ax = _get_ax(ax)
+    positions = np.arange(max_frequency + 1)
+    width = 0.4
+    ax.bar(positions - width / 2, actual, width, label="Actual")
+    ax.bar(positions + width / 2, expected, width, label="Model")
+    ax.set_xticks(positions, _frequency_labels(max_frequency))
+    ax.set_title("Frequency of repeat transactions")
+    ax.set_xlabel("Number of repeat transactions")
+    ax.set_ylabel("Customers")
+    ax.legend()
+    return ax
+
+
+def plot_calibration_purchases_vs_holdout_purchases(
+    model: TransactionModel,
+    calibration_holdout_data: pd.DataFrame,
+    *,
+    max_frequency: int = 7,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""Mean actual and predicted holdout purchases by calibration frequency (0, 1, ..., "7+").
+
+    The conditional-expectations check of Fader, Hardie & Lee (2005, Figure 4): customers are grouped by
+    their calibration frequency, and within each group the mean number of repeat transactions they made in
+    the holdout is set beside the mean of ``model.expected_purchases(data, duration_holdout)``.
+
+    Parameters
+    ----------
+    model : TransactionModel
+        Transaction model fitted on the calibration part of the data.
+    calibration_holdout_data : pandas.DataFrame
+        Output of :func:`pyclv.calibration_holdout_split` (``frequency``, ``recency``, ``T``,
+        ``frequency_holdout``, ``duration_holdout``).
+    max_frequency : int, default 7
+        The last group holds the customers with ``max_frequency`` or more calibration transactions.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Two lines, ``"Actual"`` then ``"Model"``, at x = 0, 1, ..., ``max_frequency``; a group without
+        customers is NaN (a gap).
+
+    Raises
+    ------
+    DataValidationError
+        If the holdout columns are missing.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from matplotlib.figure import Figure
+    >>> import pyclv
+    >>> from pyclv.plotting import plot_calibration_purchases_vs_holdout_purchases
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     split = pyclv.calibration_holdout_split(pyclv.datasets.load_cdnow_transactions(),
+    ...         calibration_period_end="1997-09-30", observation_period_end="1998-06-30", time_unit="W")
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = plot_calibration_purchases_vs_holdout_purchases(bgnbd, split, ax=Figure().subplots())
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['Actual', 'Model']
+    """
+    max_frequency = _check_max_frequency(max_frequency)
+    data = calibration_holdout_data
+    for column in ("frequency_holdout", "duration_holdout"):
+        if column not in data.columns:
+            raise DataValidationError(
+                f"The data have no column {column!r}: build them with pyclv.calibration_holdout_split.",
+                column=column,
+            )
+    checked = validate_summary(data)
+    actual = _finite_values(data["frequency_holdout"], "frequency_holdout")
+    durations = _finite_values(data["duration_holdout"], "duration_holdout")
+    predicted = np.empty(len(data))
+    for duration in np.unique(durations):  # usually one holdout length for everybody
+        rows = durations == duration
+        predicted[rows] = model.expected_purchases(data[rows], float(duration)).to_numpy()
+    group = np.minimum(checked.frequency, max_frequency).astype(np.int64)
+    size = np.bincount(group, minlength=max_frequency + 1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):  # empty groups are NaN, drawn as gaps
+        mean_actual = np.bincount(group, weights=actual, minlength=max_frequency + 1) / size
+        mean_predicted = np.bincount(group, weights=predicted, minlength=max_frequency + 1) / size
+    ax = _get_ax(ax)
+    positions = np.arange(max_frequency + 1)
+    ax.plot(positions, mean_actual, marker="o", label="Actual")
+    ax.plot(positions, mean_predicted, marker="s", linestyle="--", label="Model")
+    ax.set_xticks(positions, _frequency_labels(max_frequency))
+    ax.set_title("Actual vs predicted holdout purchases")
+    ax.set_xlabel("Repeat transactions in the calibration period")
+    ax.set_ylabel("Mean repeat transactions in the holdout period")
+    ax.legend()
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tracking plots
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _period_ends(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
+    """For each day of ``dates`` (consecutive days), the number of its period: 0, 0, ..., 1, 1, ..."""
+    offset = pd.tseries.frequencies.to_offset("7D" if freq == "W" else freq)
+    if isinstance(offset, pd.offsets.Tick):
+        days = offset.nanos / 86_400e9
+        if days < 1 or days != math.floor(days):
+            raise ValueError(f"freq must be a whole number of days or a calendar period (e.g. 'MS'); got {freq!r}.")
+        return np.arange(len(dates)) // int(days)
+    # calendar periods (weeks ending on a given weekday, months, quarters, ...) as pandas resamples them
+    ends = pd.Series(dates, index=dates).resample(offset).max().dropna().to_numpy()
+    return np.searchsorted(ends, dates.to_numpy())
+
+
+def expected_vs_actual_repeat_transactions(
+    model: TransactionModel,
+    transactions: pd.DataFrame,
+    *,
+    calibration_period_end: DateLike,
+    observation_period_end: DateLike | None = None,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "date",
+    time_unit: str | None = None,
+    freq: str = "W",
+) -> pd.DataFrame:
+    r"""Actual and expected repeat transactions of the calibration cohort, period by period.
+
+    The numbers behind the tracking plots of Fader, Hardie & Lee (2005, Figures 1 and 3). The cohort is the
+    customers whose first purchase is on or before ``calibration_period_end``; each is followed from its own
+    first purchase (its birth) to ``observation_period_end``, through the calibration and holdout periods.
+
+    Parameters
+    ----------
+    model : TransactionModel
+        Transaction model fitted on the calibration period.
+    transactions : pandas.DataFrame
+        The transaction log (validated as by :func:`pyclv.rfm_summary`; same-day purchases are one).
+    calibration_period_end : date-like
+        Last day of the calibration period.
+    observation_period_end : date-like, optional
+        Last day followed; the last transaction's date by default. Later transactions are excluded with a
+        warning.
+    customer_id_col, datetime_col : str
+        Columns of the customer ids and transaction dates.
+    time_unit : str, optional
+        The model's time unit; by default the one the model records (``model.time_unit_``).
+    freq : str, default "W"
+        Length of the periods. ``"W"`` and fixed lengths such as ``"D"`` or ``"14D"`` count periods from the
+        cohort's first purchase day (week 1 is its first seven days, as in the paper); calendar
+        frequencies (``"W-SUN"``, ``"MS"``, ``"QS"``, ...) follow :meth:`pandas.DataFrame.resample`. The last
+        period may be partial.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period, indexed by its last day (``period_end``), with float columns ``actual`` and
+        ``expected`` (repeat transactions in the period) and ``actual_cumulative`` and
+        ``expected_cumulative`` (since the cohort's first purchase). ``attrs`` records
+        ``calibration_period_end`` (a Timestamp) and ``time_unit``.
+
+    Raises
+    ------
+    DataValidationError
+        As :func:`pyclv.rfm_summary`; also if ``calibration_period_end`` is before the first transaction or
+        not before ``observation_period_end``.
+    ValueError
+        If the time unit is unknown or differs from the model's, or ``freq`` is not a whole number of days.
+
+    Warns
+    -----
+    PyCLVWarning
+        If transactions fall after ``observation_period_end``, or customers make their first purchase after
+        ``calibration_period_end`` (they are not in the cohort and are left out).
+
+    Notes
+    -----
+    A customer born on day :math:`b_i` is expected to have made
+    :math:`E[X(d - b_i)]` repeat transactions by day :math:`d \ge b_i`, the expectation of a new customer
+    (``model.expected_purchases_new_customer``, FHL 2005, eq. 9), with times in the model's unit. With
+    :math:`n_b` customers born on day b, the cohort's expected cumulative repeat transactions are the
+    convolution
+
+    .. math:: E[C(d)] = \sum_{b \le d} n_b \, E[X(d - b)],
+
+    computed on the daily grid (memory proportional to the number of days, not customers). Actual repeat
+    transactions are the distinct purchase days of each customer after its first. The cumulative values at
+    the calibration end equal the total calibration frequency of :func:`pyclv.rfm_summary` (actual) and
+    :math:`\sum_i E[X(T_i)]` (expected).
+
+    Examples
+    --------
+    >>> import pyclv
+    >>> from pyclv.plotting import expected_vs_actual_repeat_transactions
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> tracking = expected_vs_actual_repeat_transactions(
+    ...     bgnbd, pyclv.datasets.load_cdnow_transactions(), calibration_period_end="1997-09-30",
+    ...     observation_period_end="1998-06-30")
+    >>> len(tracking), tracking.index[38].date(), int(tracking["actual_cumulative"].iloc[38])  # week 39
+    (78, datetime.date(1997, 9, 30), 2457)
+    """
+    unit = _model_time_unit(model, time_unit)
+    daily = _validated_days(
+        transactions,
+        customer_id_col,
+        datetime_col,
+        None,
+        observation_period_end,
+        "observation_period_end",
+    )
+    calibration_end = _to_day(calibration_period_end, "calibration_period_end")
+    starts = np.flatnonzero(np.r_[True, daily.customer[1:] != daily.customer[:-1]])
+    births = daily.day[starts]
+    first_day = int(births.min())
+    if calibration_end < first_day:
+        raise DataValidationError(
+            f"calibration_period_end {_day_str(calibration_end)} is before the first transaction "
+            f"({_day_str(first_day)}): the cohort is empty. Pass a later calibration end.",
+            column="calibration_period_end",
+        )
+    if calibration_end >= daily.end_day:
+        raise DataValidationError(
+            f"calibration_period_end {_day_str(calibration_end)} must be before observation_period_end "
+            f"{_day_str(daily.end_day)}. Pass an earlier calibration end.",
+            column="calibration_period_end",
+        )
+    in_cohort = births <= calibration_end
+    if not in_cohort.all():
+        warnings.warn(
+            f"{int((~in_cohort).sum()):,} customer(s) made their first purchase after calibration_period_end "
+            f"{_day_str(calibration_end)}; they are not in the calibration cohort and are left out.",
+            PyCLVWarning,
+            stacklevel=2,
+        )
+    n_days = daily.end_day - first_day + 1
+    repeat = np.ones(len(daily.day), dtype=bool)
+    repeat[starts] = False
+    repeat &= in_cohort[np.cumsum(~repeat) - 1]
+    actual_daily = np.bincount(daily.day[repeat] - first_day, minlength=n_days).astype(float)
+    born = np.bincount(births[in_cohort] - first_day, minlength=n_days).astype(float)
+    per_new_customer = np.asarray(
+        model.expected_purchases_new_customer(np.arange(n_days) / DAYS_PER_UNIT[unit]),
+        dtype=float,
+    )
+    expected_cumulative_daily = np.convolve(born, per_new_customer)[:n_days]
+
+    dates = pd.date_range(pd.Timestamp(_day_str(first_day)), periods=n_days, freq="D")
+    period = _period_ends(dates, freq)
+    last_day = np.r_[np.flatnonzero(np.diff(period)), n_days - 1]
+    actual = np.add.reduceat(actual_daily, np.r_[0, last_day[:-1] + 1])
+    expected_cumulative = expected_cumulative_daily[last_day]
+    table = pd.DataFrame(
+        {
+            "actual": actual,
+            "expected": np.diff(expected_cumulative, prepend=0.0),
+            "actual_cumulative": np.cumsum(actual),
+            "expected_cumulative": expected_cumulative,
+        },
+        index=pd.DatetimeIndex(dates[last_day], name="period_end"),
+    )
+    table.attrs["calibration_period_end"] = pd.Timestamp(_day_str(calibration_end))
+    table.attrs["time_unit"] = unit
+    return table
+
+
+def _date_axis(ax: Axes) -> None:
+    """Short, non-overlapping date tick labels on the x axis."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
+def _plot_tracking(ax: Axes, table: pd.DataFrame, actual: str, expected: str) -> None:
+    dates = table.index.to_numpy()
+    ax.plot(dates, table[actual].to_numpy(), label="Actual")
+    ax.plot(dates, table[expected].to_numpy(), linestyle="--", label="Model")
+    calibration_end = np.datetime64(table.attrs["calibration_period_end"], "D")
+    ax.axvline(calibration_end, color="grey", linestyle=":", label="End of calibration")  # type: ignore[arg-type]
+    _date_axis(ax)
+    ax.set_xlabel("Date (end of period)")
+    ax.legend()
+
+
+def plot_cumulative_transactions(
+    model: TransactionModel,
+    transactions: pd.DataFrame,
+    *,
+    calibration_period_end: DateLike,
+    observation_period_end: DateLike | None = None,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "date",
+    time_unit: str | None = None,
+    freq: str = "W",
+    ax: Axes | None = None,
+) -> Axes:
+    """Tracking plot of cumulative repeat transactions: actual vs model, across calibration and holdout.
+
+    Fader, Hardie & Lee (2005), Figure 1. The data are those of :func:`expected_vs_actual_repeat_transactions`
+    (same parameters), drawn as two lines with a vertical line at the end of the calibration period.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines ``"Actual"`` and ``"Model"`` (the cumulative columns, at each period's last day) and the
+        vertical line ``"End of calibration"``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> import pyclv
+    >>> from pyclv.plotting import plot_cumulative_transactions
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = plot_cumulative_transactions(bgnbd, pyclv.datasets.load_cdnow_transactions(),
+    ...     calibration_period_end="1997-09-30", observation_period_end="1998-06-30", ax=Figure().subplots())
+    >>> int(ax.get_lines()[0].get_ydata()[-1])  # repeat transactions in 78 weeks
+    4339
+    """
+    table = expected_vs_actual_repeat_transactions(
+        model,
+        transactions,
+        calibration_period_end=calibration_period_end,
+        observation_period_end=observation_period_end,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        time_unit=time_unit,
+        freq=freq,
+    )
+    ax = _get_ax(ax)
+    _plot_tracking(ax, table, "actual_cumulative", "expected_cumulative")
+    ax.set_title("Tracking cumulative repeat transactions")
+    ax.set_ylabel("Cumulative repeat transactions")
+    return ax
+
+
+def plot_incremental_transactions(
+    model: TransactionModel,
+    transactions: pd.DataFrame,
+    *,
+    calibration_period_end: DateLike,
+    observation_period_end: DateLike | None = None,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "date",
+    time_unit: str | None = None,
+    freq: str = "W",
+    ax: Axes | None = None,
+) -> Axes:
+    """Tracking plot of repeat transactions per period: actual vs model, across calibration and holdout.
+
+    Fader, Hardie & Lee (2005), Figure 3. The data are those of :func:`expected_vs_actual_repeat_transactions`
+    (same parameters); the model's line is smooth, the actual one shows seasonality the model does not know.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines ``"Actual"`` and ``"Model"`` (repeat transactions in each period, at its last day) and the
+        vertical line ``"End of calibration"``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> import pyclv
+    >>> from pyclv.plotting import plot_incremental_transactions
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> ax = plot_incremental_transactions(bgnbd, pyclv.datasets.load_cdnow_transactions(),
+    ...     calibration_period_end="1997-09-30", observation_period_end="1998-06-30", ax=Figure().subplots())
+    >>> len(ax.get_lines()[0].get_ydata())  # 78 weeks
+    78
+    """
+    table = expected_vs_actual_repeat_transactions(
+        model,
+        transactions,
+        calibration_period_end=calibration_period_end,
+        observation_period_end=observation_period_end,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        time_unit=time_unit,
+        freq=freq,
+    )
+    ax = _get_ax(ax)
+    _plot_tracking(ax, table, "actual", "expected")
+    ax.set_title("Tracking repeat transactions per period")
+    ax.set_ylabel("Repeat transactions per period")
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One customer's history
+# ---------------------------------------------------------------------------------------------------------
+
+
+def plot_history_alive(
+    model: TransactionModel,
+    transactions: pd.DataFrame,
+    customer_id: Any,
+    *,
+    observation_period_end: DateLike | None = None,
+    customer_id_col: str = "customer_id",
+    datetime_col: str = "date",
+    time_unit: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    r"""One customer's P(alive), day by day from its first purchase, with its purchases marked.
+
+    On each day d the customer's history so far, :math:`(x(d), t_x(d), T = d - b)` with b its first purchase
+    day, gives ``model.p_alive``: the probability rises at each repeat purchase and decays while the customer
+    stays silent.
+
+    Parameters
+    ----------
+    model : TransactionModel
+        Fitted transaction model.
+    transactions : pandas.DataFrame
+        The transaction log (any number of customers).
+    customer_id : Any
+        The customer to show, a value of ``customer_id_col``.
+    observation_period_end : date-like, optional
+        Last day shown; the log's last transaction date by default. The customer's later purchases are
+        left out.
+    customer_id_col, datetime_col : str
+        Columns of the customer ids and transaction dates.
+    time_unit : str, optional
+        The model's time unit; by default the one the model records.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The line ``"P(alive)"`` (one point per day) and the markers ``"Purchases"`` at the purchase days.
+
+    Raises
+    ------
+    DataValidationError
+        If the customer has no transaction on or before the end, or the log is invalid.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> import pyclv
+    >>> from pyclv.plotting import plot_history_alive
+    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+    >>> tx = pyclv.datasets.load_cdnow_transactions()
+    >>> ax = plot_history_alive(bgnbd, tx, 1, observation_period_end="1997-09-30", ax=Figure().subplots())
+    >>> len(ax.get_lines()[1].get_xdata())  # customer 1 bought on three days
+    3
+    """
+    unit = _model_time_unit(model, time_unit)
+    _check_columns(transactions, [customer_id_col, datetime_col])
+    if observation_period_end is None:
+        observation_period_end = _day_str(int(_to_days(transactions[datetime_col], datetime_col).max()))
+    rows = transactions[transactions[customer_id_col] == customer_id]
+    if len(rows) and observation_period_end is not None:  # a shorter history is what was asked: no warning
+        rows = rows[
+            _to_days(rows[datetime_col], datetime_col) <= _to_day(observation_period_end, "observation_period_end")
+        ]
+    if len(rows) == 0:
+        raise DataValidationError(
+            f"Customer {customer_id!r} has no transactions in column {customer_id_col!r} on or before the end of "
+            f"the period. Check the id and its type (1 and '1' differ).",
+            column=customer_id_col,
+            n_rows=0,
+        )
+    daily = _validated_days(
+        rows,
+        customer_id_col,
+        datetime_col,
+        None,
+        observation_period_end,
+        "observation_period_end",
+    )
+    purchase_days = daily.day  # one customer: its distinct purchase days, sorted
+    birth = int(purchase_days[0])
+    days = np.arange(birth, daily.end_day + 1)
+    n_before = np.searchsorted(purchase_days, days, side="right")  # purchase days on or before each day
+    history = pd.DataFrame(
+        {
+            "frequency": (n_before - 1).astype(float),
+            "recency": (purchase_days[n_before - 1] - birth) / DAYS_PER_UNIT[unit],
+            "T": (days - birth) / DAYS_PER_UNIT[unit],
+        }
+    )
+    alive = model.p_alive(history).to_numpy()
+    dates = days.astype("datetime64[D]")
+    purchase_dates = purchase_days.astype("datetime64[D]")
+    ax = _get_ax(ax)
+    ax.plot(dates, alive, label="P(alive)")
+    ax.plot(
+        purchase_dates,
+        alive[purchase_days - birth],
+        linestyle="none",
+        marker="o",
+        label="Purchases",
+    )
+    ax.set_ylim(0.0, 1.05)
+    ax.set_title(f"History of P(alive) of customer {customer_id}")
+    _date_axis(ax)
+    ax.set_xlabel("Date")
+    ax.set_ylabel("P(alive)")
+    ax.legend()
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Value: distribution and lift
+# ---------------------------------------------------------------------------------------------------------
+
+
+def plot_clv_distribution(
+    clv: pd.Series | pd.DataFrame | np.ndarray,
+    *,
+    bins: int = 50,
+    ax: Axes | None = None,
+) -> Axes:
+    """Histogram of customer lifetime values, with their mean and median marked.
+
+    Parameters
+    ----------
+    clv : pandas.Series, numpy.ndarray or pandas.DataFrame
+        One value per customer, e.g. from :func:`pyclv.customer_lifetime_value`; a DataFrame is read from
+        its ``clv`` column (the output with intervals).
+    bins : int, default 50
+        Number of histogram bins.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The histogram bars (``ax.patches``, heights are customer counts) and the vertical lines ``"Mean"``
+        and ``"Median"``.
+
+    Raises
+    ------
+    DataValidationError
+        If values are missing or infinite, or there are none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from pyclv.plotting import plot_clv_distribution
+    >>> ax = plot_clv_distribution(np.array([0.0, 10.0, 10.0, 250.0]), bins=5, ax=Figure().subplots())
+    >>> [int(p.get_height()) for p in ax.patches]
+    [3, 0, 0, 0, 1]
+    """
+    if isinstance(clv, pd.DataFrame):
+        if "clv" not in clv.columns:
+            raise DataValidationError("The CLV table has no column 'clv' to plot.", column="clv")
+        clv = clv["clv"]
+    values = _finite_values(clv, "clv")
+    ax = _get_ax(ax)
+    ax.hist(values, bins=bins)
+    ax.axvline(
+        float(values.mean()),
+        color="black",
+        linestyle="--",
+        label=f"Mean ({values.mean():,.2f})",
+    )
+    ax.axvline(
+        float(np.median(values)),
+        color="grey",
+        linestyle=":",
+        label=f"Median ({np.median(values):,.2f})",
+    )
+    ax.set_title("Distribution of customer lifetime value")
+    ax.set_xlabel("Customer lifetime value")
+    ax.set_ylabel("Customers")
+    ax.legend()
+    return ax
+
+
+def lift_table(
+    predicted: pd.Series | np.ndarray | Sequence[float],
+    actual: pd.Series | np.ndarray | Sequence[float],
+    *,
+    n_bins: int = 10,
+) -> pd.DataFrame:
+    r"""How much of the actual value each group of customers, ranked by predicted value, holds.
+
+    Customers are sorted by predicted value, highest first (ties kept in input order), and cut into
+    ``n_bins`` groups of equal size (deciles by default; sizes differ by at most one).
+
+    Parameters
+    ----------
+    predicted, actual : pandas.Series or array-like
+        Predicted and realised value per customer (e.g. CLV and holdout revenue). Two Series are aligned on
+        their index, which must hold the same customers.
+    n_bins : int, default 10
+        Number of groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``bin`` 1..n_bins (1 = highest predicted), with ``n_customers``, ``predicted`` and
+        ``actual`` (totals), ``predicted_share`` and ``actual_share`` (of the grand totals),
+        ``cumulative_actual_share`` and ``lift`` = actual share / customer share (1 for a random ranking).
+
+    Raises
+    ------
+    DataValidationError
+        If values are missing or infinite, the two do not match, there are fewer customers than bins, or
+        the actual values do not sum to a positive total.
+
+    Examples
+    --------
+    >>> from pyclv.plotting import lift_table
+    >>> table = lift_table([5.0, 1.0, 3.0, 0.0], [4.0, 0.0, 4.0, 2.0], n_bins=2)
+    >>> table["actual_share"].tolist(), table["lift"].tolist()  # the top half holds 80% of the value
+    ([0.8, 0.2], [1.6, 0.4])
+    """
+    n_bins = int(n_bins)
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be >= 1; got {n_bins!r}.")
+    if isinstance(predicted, pd.Series) and isinstance(actual, pd.Series) and not predicted.index.equals(actual.index):
+        if len(predicted) != len(actual) or not predicted.index.isin(actual.index).all():
+            missing = int((~predicted.index.isin(actual.index)).sum()) + max(len(actual) - len(predicted), 0)
+            raise DataValidationError(
+                f"predicted and actual do not hold the same customers ({missing:,} unmatched); align them first.",
+                column="actual",
+                n_rows=missing,
+            )
+        actual = actual.reindex(predicted.index)
+    p = _finite_values(predicted, "predicted")
+    a = _finite_values(actual, "actual")
+    if len(p) != len(a):
+        raise DataValidationError(
+            f"predicted has {len(p):,} values and actual {len(a):,}; they must be one per customer.",
+            column="actual",
+        )
+    if len(p) < n_bins:
+        raise DataValidationError(
+            f"{len(p):,} customers cannot fill {n_bins} bins.",
+            column="predicted",
+            n_rows=len(p),
+        )
+    if not a.sum() > 0:
+        raise DataValidationError(
+            "The actual values do not sum to a positive total; shares of it are undefined.",
+            column="actual",
+        )
+    order = np.argsort(-p, kind="stable")
+    groups = np.array_split(order, n_bins)
+    sizes = np.array([len(g) for g in groups])
+    predicted_total = np.array([p[g].sum() for g in groups])
+    actual_total = np.array([a[g].sum() for g in groups])
+    actual_share = actual_total / a.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        predicted_share = predicted_total / p.sum()
+    return pd.DataFrame(
+        {
+            "n_customers": sizes,
+            "predicted": predicted_total,
+            "actual": actual_total,
+            "predicted_share": predicted_share,
+            "actual_share": actual_share,
+            "cumulative_actual_share": np.cumsum(actual_share),
+            "lift": actual_share / (sizes / len(p)),
+        },
+        index=pd.RangeIndex(1, n_bins + 1, name="bin"),
+    )
+
+
+def plot_lift_chart(
+    predicted: pd.Series | np.ndarray | Sequence[float],
+    actual: pd.Series | np.ndarray | Sequence[float],
+    *,
+    n_bins: int = 10,
+    ax: Axes | None = None,
+) -> Axes:
+    """Decile lift chart: the share of the actual value captured by each group of predicted value.
+
+    Bars are the ``actual_share`` of :func:`lift_table` (group 1 = the customers with the highest predicted
+    value); a horizontal line marks ``1 / n_bins``, what a random ranking captures, and markers show the
+    share the model predicted for each group.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The bars (``ax.containers[0]``), the line ``"Predicted share"`` and the line ``"Random"``.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from pyclv.plotting import plot_lift_chart
+    >>> ax = plot_lift_chart([5.0, 1.0, 3.0, 0.0], [4.0, 0.0, 4.0, 2.0], n_bins=2, ax=Figure().subplots())
+    >>> [float(round(bar.get_height(), 2)) for bar in ax.containers[0]]
+    [0.8, 0.2]
+    """
+    table = lift_table(predicted, actual, n_bins=n_bins)
+    ax = _get_ax(ax)
+    ax.bar(table.index.to_numpy(), table["actual_share"].to_numpy(), label="Actual share")
+    ax.plot(
+        table.index.to_numpy(),
+        table["predicted_share"].to_numpy(),
+        marker="o",
+        linestyle="none",
+        color="black",
+        label="Predicted share",
+    )
+    ax.axhline(1.0 / len(table), color="grey", linestyle="--", label="Random")
+    ax.set_xticks(table.index.to_numpy())
+    ax.set_title("Share of actual value by predicted-value group")
+    ax.set_xlabel("Group of customers by predicted value (1 = highest)")
+    ax.set_ylabel("Share of actual value")
+    ax.legend()
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Cohorts: retention and payback
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _numeric_table(table: Any, name: str) -> np.ndarray:
+    """A non-empty DataFrame's values as floats (NaN allowed), or a DataValidationError naming the column."""
+    if not isinstance(table, pd.DataFrame):
+        raise DataValidationError(
+            f"{name} must be a pandas DataFrame with one row per cohort and one column per period; got "
+            f"{type(table).__name__}.",
+        )
+    if table.shape[0] == 0 or table.shape[1] == 0:
+        raise DataValidationError(f"{name} is empty: there is nothing to plot.", n_rows=0)
+    for column in table.columns:
+        dtype = table[column].dtype
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            raise DataValidationError(
+                f"Column {column!r} of {name} has dtype {dtype}, not numbers; convert it with pd.to_numeric.",
+                column=str(column),
+                n_rows=len(table),
+            )
+    return table.to_numpy(dtype=float, na_value=np.nan)
+
+
+def plot_cohort_retention(
+    retention_table: pd.DataFrame,
+    *,
+    annotate: bool | None = None,
+    cmap: str = "viridis",
+    ax: Axes | None = None,
+) -> Axes:
+    """Heat map of retention rates, cohorts (rows) by periods since acquisition (columns).
+
+    Parameters
+    ----------
+    retention_table : pandas.DataFrame
+        Index: the cohorts (e.g. acquisition months); columns: the periods since acquisition; values:
+        retention rates in [0, 1]. Missing values (periods a cohort has not reached yet) are left blank.
+    annotate : bool, optional
+        Write each rate in its cell as a percentage; by default when the table has at most 400 cells.
+    cmap : str, default "viridis"
+        Matplotlib colour map, on a fixed 0-1 scale.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The image (``ax.images[0]``, its array the table), a colour bar, tick labels from the index and
+        columns, and the cell texts when annotated.
+
+    Raises
+    ------
+    DataValidationError
+        If the table is empty, not numeric, or holds rates outside [0, 1].
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from matplotlib.figure import Figure
+    >>> from pyclv.plotting import plot_cohort_retention
+    >>> table = pd.DataFrame({1: [0.6, 0.55], 2: [0.45, None]}, index=["2024-01", "2024-02"])
+    >>> ax = plot_cohort_retention(table, ax=Figure().subplots())
+    >>> [text.get_text() for text in ax.texts]
+    ['60%', '45%', '55%']
+    """
+    values = _numeric_table(retention_table, "retention_table")
+    outside = ~np.isnan(values) & ((values < 0) | (values > 1))
+    if outside.any():
+        column = retention_table.columns[np.flatnonzero(outside.any(axis=0))[0]]
+        raise DataValidationError(
+            f"retention_table has {int(outside.sum()):,} rate(s) outside [0, 1] (first in column {column!r}); "
+            f"pass rates, not counts or percentages (divide by the cohort size, or by 100).",
+            column=str(column),
+            n_rows=int(outside.any(axis=1).sum()),
+        )
+    ax = _get_ax(ax)
+    image = ax.imshow(
+        np.ma.masked_invalid(values),
+        aspect="auto",
+        cmap=cmap,
+        vmin=0.0,
+        vmax=1.0,
+        interpolation="nearest",
+    )
+    ax.figure.colorbar(image, ax=ax, label="Retention rate")
+    n_rows, n_cols = values.shape
+    ax.set_xticks(np.arange(n_cols), [str(c) for c in retention_table.columns])
+    ax.set_yticks(np.arange(n_rows), [str(i) for i in retention_table.index])
+    if annotate is None:
+        annotate = values.size <= _MAX_ANNOTATED_CELLS
+    if annotate:
+        for (i, j), value in np.ndenumerate(values):
+            if not np.isnan(value):
+                colour = "white" if value < 0.5 else "black"  # readable on viridis' dark low end
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.0%}",
+                    ha="center",
+                    va="center",
+                    color=colour,
+                    fontsize="small",
+                )
+    ax.set_title("Retention by cohort")
+    ax.set_xlabel(str(retention_table.columns.name or "Periods since acquisition"))
+    ax.set_ylabel(str(retention_table.index.name or "Cohort"))
+    return ax
+
+
+def plot_payback(
+    curves: pd.DataFrame | pd.Series,
+    *,
+    acquisition_cost: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Cumulative margin per customer over the periods since acquisition, one line per cohort.
+
+    A cohort has paid back its acquisition cost when its line crosses the horizontal line at the cost.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame or pandas.Series
+        Rows: cohorts (the index labels the lines); columns: periods since acquisition (numbers, or labels
+        drawn at 0, 1, 2, ...); values: cumulative margin per acquired customer. Missing values (periods not
+        reached yet) end a line. A Series indexed by period is one curve.
+    acquisition_cost : float, optional
+        Cost of acquiring one customer, drawn as a horizontal line.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per cohort, labelled by the cohort, and the line ``"Acquisition cost"`` if given.
+
+    Raises
+    ------
+    DataValidationError
+        If ``curves`` is empty or not numeric.
+    ValueError
+        If ``acquisition_cost`` is not a finite number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from matplotlib.figure import Figure
+    >>> from pyclv.plotting import plot_payback
+    >>> curves = pd.DataFrame({0: [10.0, 12.0], 1: [25.0, 26.0], 2: [38.0, None]}, index=["2024-01", "2024-02"])
+    >>> ax = plot_payback(curves, acquisition_cost=30.0, ax=Figure().subplots())
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['2024-01', '2024-02', 'Acquisition cost']
+    """
+    if isinstance(curves, pd.Series):
+        curves = curves.to_frame().T.set_axis([curves.name if curves.name is not None else "margin"])
+    values = _numeric_table(curves, "curves")
+    columns = curves.columns
+    periods = (
+        columns.to_numpy(dtype=float)
+        if pd.api.types.is_numeric_dtype(columns.dtype)
+        else np.arange(len(columns), dtype=float)
+    )
+    ax = _get_ax(ax)
+    for label, row in zip(curves.index, values):
+        ax.plot(periods, row, marker=".", label=str(label))
+    if not pd.api.types.is_numeric_dtype(columns.dtype):
+        ax.set_xticks(periods, [str(c) for c in columns])
+    if acquisition_cost is not None:
+        cost = float(acquisition_cost)
+        if not math.isfinite(cost):
+            raise ValueError(f"acquisition_cost must be a finite number; got {acquisition_cost!r}.")
+        ax.axhline(cost, color="black", linestyle="--", label="Acquisition cost")
+    ax.set_title("Payback: cumulative margin per customer by cohort")
+    ax.set_xlabel(str(columns.name or "Periods since acquisition"))
+    ax.set_ylabel("Cumulative margin per customer")
+    ax.legend(title=str(curves.index.name) if curves.index.name else None)
+    return ax
