@@ -62,8 +62,7 @@ def test_score_writes_one_sorted_row_per_customer(log_csv: Path, model_json: Pat
     )
     assert result.returncode == 0, result.stderr
     assert "wrote" in result.stderr
-    # ids are read as text from CSV (so "001" and "1" stay two customers) and sorted as text
-    table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out, index_col="customer_id", dtype={"customer_id": str})
+    table = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out, index_col="customer_id")
     assert len(table) == 2357 and table.index.is_unique and table.index.is_monotonic_increasing
     assert table[["p_alive", "expected_purchases", "expected_spend", "clv"]].notna().all().all()
     assert np.all((table["p_alive"] >= 0) & (table["p_alive"] <= 1))

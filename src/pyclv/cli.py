@@ -22,11 +22,12 @@ from pathlib import Path
 import pandas as pd
 
 from pyclv import __version__
-from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
+from pyclv.data import calibration_holdout_split
+from pyclv.engines import duckdb as engine
 from pyclv.datasets import load_cdnow_transactions
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
-from pyclv.io import load_models, read_table, save_models, write_table
+from pyclv.io import load_models, save_models, write_table
 from pyclv.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from pyclv.models._transaction import TransactionModel
 from pyclv.value import score
@@ -102,30 +103,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_transactions(args: argparse.Namespace) -> pd.DataFrame:
+def _summary(args: argparse.Namespace, time_unit: str, *, discrete: bool = False) -> pd.DataFrame:
+    """Summarise the transaction file out of core with the embedded engine (DuckDB)."""
     path = Path(args.transactions)
-    if not path.is_file():
+    if not any(ch in str(path) for ch in "*?[") and not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    frame = read_table(path, string_columns=(args.customer_col,))
-    log.info("read %s: %d transactions, columns %s", path, len(frame), ", ".join(map(str, frame.columns)))
-    if args.date_format and args.date_col in frame.columns:
-        col = frame[args.date_col]
-        frame[args.date_col] = pd.to_datetime(col.astype("string"), format=args.date_format, errors="coerce").where(
-            col.notna()
-        )
-    return frame
-
-
-def _summary(args: argparse.Namespace, frame: pd.DataFrame, time_unit: str, *, discrete: bool = False) -> pd.DataFrame:
-    summarise = discrete_summary if discrete else rfm_summary
-    return summarise(
-        frame,
+    summarise = engine.discrete_summary if discrete else engine.rfm_summary
+    summary = summarise(
+        str(path),
         customer_id_col=args.customer_col,
         datetime_col=args.date_col,
         monetary_value_col=args.amount_col,
         observation_period_end=args.observation_end,
         time_unit=time_unit,
+        date_format=args.date_format,
     )
+    log.info("read %s: %d customers (time unit %s)", path, len(summary), time_unit)
+    return summary
 
 
 def _fit_pair(
@@ -144,8 +138,7 @@ def _cmd_fit(args: argparse.Namespace) -> None:
         raise UsageError("--penalizer must be a finite number >= 0")
     discrete = TRANSACTION_MODELS[args.model]._discrete
     unit = args.time_unit or ("Y" if discrete else "W")
-    summary = _summary(args, _read_transactions(args), unit, discrete=discrete)
-    log.info("summarised %d customers (time unit %s)", len(summary), unit)
+    summary = _summary(args, unit, discrete=discrete)
     bgnbd, gg = _fit_pair(summary, args.penalizer, args.model)
     save_models(args.out, transaction=bgnbd, spend=gg)
     log.info("wrote %s", args.out)
@@ -169,8 +162,7 @@ def _cmd_score(args: argparse.Namespace) -> None:
     unit = transaction.time_unit_
     if unit is None:
         raise ModelFormatError(f"{args.model}: the transaction model has no time unit; refit it with 'pyclv fit'.")
-    summary = _summary(args, _read_transactions(args), unit, discrete=transaction._discrete)
-    log.info("summarised %d customers (time unit %s)", len(summary), unit)
+    summary = _summary(args, unit, discrete=transaction._discrete)
     table = score(
         transaction,
         spend,

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import datetime
 import numbers
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,15 @@ _RECENCY_RTOL = 1e-9
 
 #: A single date: a string such as "1997-09-30", a datetime or date, a numpy datetime64 or a pandas Timestamp.
 DateLike: TypeAlias = str | datetime.date | np.datetime64 | pd.Timestamp
+
+#: A transaction log: a DataFrame (summarised with pandas) or a path or glob of Parquet or CSV files
+#: (summarised out of core by the embedded DuckDB engine, :mod:`pyclv.engines.duckdb`).
+Transactions: TypeAlias = pd.DataFrame | str | os.PathLike[str]
+
+
+def _is_file_source(transactions: Any) -> TypeGuard[str | os.PathLike[str]]:
+    """A path or glob of files, for the DuckDB engine, rather than a DataFrame."""
+    return isinstance(transactions, (str, os.PathLike))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -128,8 +138,8 @@ def _check_columns(transactions: Any, required: Sequence[str]) -> None:
     """A non-empty DataFrame with the required columns."""
     if not isinstance(transactions, pd.DataFrame):
         raise DataValidationError(
-            f"transactions must be a pandas DataFrame with one row per transaction; got "
-            f"{type(transactions).__name__}. Build one with pd.DataFrame(...) or a reader such as pd.read_csv."
+            f"transactions must be a pandas DataFrame with one row per transaction, or the path of Parquet or "
+            f"CSV files; got {type(transactions).__name__}. Build one with pd.DataFrame(...), or pass a path."
         )
     _require_columns(
         transactions,
@@ -436,7 +446,7 @@ def _summarise(
 
 
 def rfm_summary(
-    transactions: pd.DataFrame,
+    transactions: Transactions,
     *,
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
@@ -448,8 +458,10 @@ def rfm_summary(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        One row per transaction, with at least a customer id and a date column.
+    transactions : pandas.DataFrame, str or os.PathLike
+        One row per transaction, with at least a customer id and a date column. A path or glob of Parquet
+        or CSV files (``"tx/*.parquet"``) is summarised out of core by the embedded DuckDB engine
+        (:func:`pyclv.engines.duckdb.rfm_summary`), with the same result, validation and warnings.
     customer_id_col : str, default "customer_id"
         Column of customer ids (integers or strings; not missing).
     datetime_col : str, default "date"
@@ -521,6 +533,17 @@ def rfm_summary(
     [2.0, 30.4286, 38.8571, 22.345]
     """
     check_time_unit(time_unit)
+    if _is_file_source(transactions):
+        from pyclv.engines import duckdb as engine
+
+        return engine.rfm_summary(
+            transactions,
+            customer_id_col=customer_id_col,
+            datetime_col=datetime_col,
+            monetary_value_col=monetary_value_col,
+            observation_period_end=observation_period_end,
+            time_unit=time_unit,
+        )
     daily = _validated_days(
         transactions,
         customer_id_col,
@@ -533,7 +556,7 @@ def rfm_summary(
 
 
 def discrete_summary(
-    transactions: pd.DataFrame,
+    transactions: Transactions,
     *,
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
@@ -550,7 +573,8 @@ def discrete_summary(
     Parameters
     ----------
     transactions, customer_id_col, datetime_col, monetary_value_col, observation_period_end
-        As in :func:`rfm_summary` (the same validation).
+        As in :func:`rfm_summary` (the same validation); files are summarised by
+        :func:`pyclv.engines.duckdb.discrete_summary`.
     time_unit : {"Y", "M", "W", "D"}, default "Y"
         Length of one opportunity.
 
@@ -577,6 +601,17 @@ def discrete_summary(
     [2.0, 213.0, 272.0]
     """
     check_time_unit(time_unit)
+    if _is_file_source(transactions):
+        from pyclv.engines import duckdb as engine
+
+        return engine.discrete_summary(
+            transactions,
+            customer_id_col=customer_id_col,
+            datetime_col=datetime_col,
+            monetary_value_col=monetary_value_col,
+            observation_period_end=observation_period_end,
+            time_unit=time_unit,
+        )
     daily = _validated_days(
         transactions, customer_id_col, datetime_col, monetary_value_col, observation_period_end, "observation_period_end"
     )
@@ -619,7 +654,7 @@ def discrete_summary(
 
 
 def calibration_holdout_split(
-    transactions: pd.DataFrame,
+    transactions: Transactions,
     *,
     calibration_period_end: DateLike,
     observation_period_end: DateLike | None = None,
@@ -632,8 +667,9 @@ def calibration_holdout_split(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        One row per transaction (see :func:`rfm_summary`).
+    transactions : pandas.DataFrame, str or os.PathLike
+        One row per transaction (see :func:`rfm_summary`), or a path or glob of Parquet or CSV files
+        (summarised by :func:`pyclv.engines.duckdb.calibration_holdout_split`).
     calibration_period_end : date-like
         Last day of the calibration period (inclusive).
     observation_period_end : date-like, optional
@@ -681,6 +717,18 @@ def calibration_holdout_split(
     [2.0, 1.0, 39.0]
     """
     check_time_unit(time_unit)
+    if _is_file_source(transactions):
+        from pyclv.engines import duckdb as engine
+
+        return engine.calibration_holdout_split(
+            transactions,
+            calibration_period_end=calibration_period_end,
+            observation_period_end=observation_period_end,
+            customer_id_col=customer_id_col,
+            datetime_col=datetime_col,
+            monetary_value_col=monetary_value_col,
+            time_unit=time_unit,
+        )
     daily = _validated_days(
         transactions,
         customer_id_col,
