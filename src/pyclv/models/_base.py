@@ -286,7 +286,7 @@ class BaseModel:
                 f"{dict(zip(self.param_names(), theta0))}."
             )
         bounds = [(-_U_BOUND, _U_BOUND)] * len(u0)
-        options = {"maxiter": int(self.max_iterations), "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20}
+        options = {"maxiter": int(self.max_iterations), "ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
         with np.errstate(all="ignore"):
             res = optimize.minimize(objective, u0, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
             if not res.success:  # one restart from where it stopped usually finishes a line-search stall
@@ -558,5 +558,13 @@ def _compress(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> tuple[tuple[np.n
     if not keep.all():
         arrays = tuple(a[keep] for a in arrays)
         w = w[keep]
+    n = len(w)
+    if n > 50_000:
+        # Collapsing pays when rows repeat (frequency, recency, T on a daily grid); with continuous columns
+        # (average spend) nearly every row is distinct: judge from a sample before grouping everything.
+        sample = np.random.default_rng(0).choice(n, 10_000, replace=False)
+        distinct_sample, _ = unique_rows(tuple(a[sample] for a in arrays))
+        if len(distinct_sample[0]) > 9_000:
+            return arrays, w
     distinct, inverse = unique_rows(arrays)
     return distinct, np.bincount(inverse, weights=w, minlength=len(distinct[0]))

@@ -42,27 +42,46 @@ def loglik(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.nd
     This is the density of the *average* (LL = -4055.92 on the CDNOW sample); the density of the total
     :math:`x\bar z` differs by :math:`-\log x` per customer (-4659.30). Defined for x >= 1, zbar > 0.
     """
-    px = p * x
-    return (
-        per_whole_number(lambda u: special.gammaln(p * u + q) - special.gammaln(p * u), x)
-        - special.gammaln(q)
-        + q * np.log(v)
-        + (px - 1.0) * np.log(zbar)
-        + px * np.log(x)
-        - (px + q) * np.log(v + x * zbar)
-    )
+    return _loglik(p, q, v, *_spend_arrays(np.asarray(x, dtype=float), np.asarray(zbar, dtype=float)))
 
 
 def loglik_grad(p: float, q: float, v: float, x: np.ndarray, zbar: np.ndarray) -> np.ndarray:
     """Gradient of :func:`loglik` with respect to ``(p, q, v)``, one row per customer."""
-    px = p * x
+    return _loglik_grad(p, q, v, *_spend_arrays(np.asarray(x, dtype=float), np.asarray(zbar, dtype=float)))
+
+
+def _spend_arrays(x: np.ndarray, zbar: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The data as the likelihood uses it: x, the total spend s = x zbar, log s and log zbar (fixed during a
+    fit, so computed once)."""
+    total = x * zbar
+    return x, total, np.log(total), np.log(zbar)
+
+
+def _loglik(
+    p: float, q: float, v: float, x: np.ndarray, total: np.ndarray, log_total: np.ndarray, log_zbar: np.ndarray
+) -> np.ndarray:
+    # (px - 1) log zbar + px log x = px log(x zbar) - log zbar
+    return (
+        per_whole_number(lambda u: special.gammaln(p * u + q) - special.gammaln(p * u), x)
+        - special.gammaln(q)
+        + q * np.log(v)
+        + p * x * log_total
+        - log_zbar
+        - (p * x + q) * np.log(v + total)
+    )
+
+
+def _loglik_grad(
+    p: float, q: float, v: float, x: np.ndarray, total: np.ndarray, log_total: np.ndarray, log_zbar: np.ndarray
+) -> np.ndarray:
     psi_pxq = per_whole_number(lambda u: special.digamma(p * u + q), x)
     psi_px = per_whole_number(lambda u: special.digamma(p * u), x)
-    log_vxz = np.log(v + x * zbar)
-    d_p = x * (psi_pxq - psi_px + np.log(zbar) + np.log(x) - log_vxz)
-    d_q = psi_pxq - special.digamma(q) + np.log(v) - log_vxz
-    d_v = q / v - (px + q) / (v + x * zbar)
-    return np.stack([d_p, d_q, d_v], axis=-1)
+    log_v_total = np.log(v + total)
+    grad = np.empty((len(x), 3))
+    grad[:, 0] = x * (psi_pxq - psi_px + log_total - log_v_total)
+    grad[:, 1] = psi_pxq - special.digamma(q) + np.log(v) - log_v_total
+    grad[:, 2] = q / v - (p * x + q) / (v + total)
+    return grad
 
 
 def conditional_expected_spend(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.ndarray:
@@ -143,20 +162,20 @@ class GammaGamma(BaseModel):
                 column="monetary_value",
                 n_rows=len(x),
             )
-        return (x[mask], m[mask]), mask
+        return _spend_arrays(x[mask], m[mask]), mask
 
     @staticmethod
-    def _loglik(theta: np.ndarray, x: np.ndarray, zbar: np.ndarray) -> np.ndarray:
-        return loglik(*theta, x, zbar)
+    def _loglik(theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+        return _loglik(*theta, *arrays)
 
     @staticmethod
-    def _loglik_grad(theta: np.ndarray, x: np.ndarray, zbar: np.ndarray) -> np.ndarray:
-        return loglik_grad(*theta, x, zbar)
+    def _loglik_grad(theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+        return _loglik_grad(*theta, *arrays)
 
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         # p = 1, q = 2 puts the population mean spend p v / (q - 1) at the observed mean.
-        _, zbar = arrays
-        return np.array([1.0, 2.0, float(weights @ zbar) / float(weights.sum())])
+        x, total = arrays[0], arrays[1]
+        return np.array([1.0, 2.0, float(weights @ (total / x)) / float(weights.sum())])
 
     def expected_spend(self, data: pd.DataFrame) -> pd.Series:
         """Conditional expected average spend per transaction, per customer.
