@@ -2,7 +2,8 @@
 
 ``pyclv fit``   transactions -> BG/NBD + Gamma-Gamma, saved in one JSON artifact
 ``pyclv score`` transactions + artifact -> the per-customer score table (Parquet or CSV), written atomically
-``pyclv demo``  the whole pipeline on the bundled full CDNOW cohort
+``pyclv report`` transactions -> fit on a calibration period, one self-contained HTML report on the holdout
+``pyclv demo``  the whole pipeline on the bundled full CDNOW cohort (and its report)
 
 Exit codes: 0 success, 2 bad usage, 3 invalid data, 4 a fit that did not converge, 5 a file that cannot be
 read or written. A user's mistake gets a one-line message that says what to do, never a traceback.
@@ -23,13 +24,14 @@ import pandas as pd
 
 from pyclv import __version__
 from pyclv.data import calibration_holdout_split
-from pyclv.engines import duckdb as engine
 from pyclv.datasets import load_cdnow_transactions
+from pyclv.engines import duckdb as engine
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
-from pyclv.io import load_models, save_models, write_table
+from pyclv.io import load_models, read_table, save_models, write_table
 from pyclv.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
 from pyclv.models._transaction import TransactionModel
+from pyclv.report import write_report
 from pyclv.value import score
 
 __all__ = ["EXIT_CONVERGENCE", "EXIT_DATA", "EXIT_IO", "EXIT_USAGE", "main"]
@@ -97,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
     sc.add_argument("--margin", type=float, default=1.0, help="profit margin applied to spend (default: 1)")
     sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv)")
+
+    rep = sub.add_parser("report", help="fit on a calibration period and write an HTML report against the holdout")
+    rep.add_argument("transactions", help="transaction log (.csv or .parquet)")
+    rep.add_argument("--calibration-end", required=True, help="last date of the calibration period (YYYY-MM-DD)")
+    rep.add_argument("--observation-end", required=True, help="last date of the holdout period (YYYY-MM-DD)")
+    _add_columns(rep)
+    rep.add_argument("--model", choices=[m for m, c in TRANSACTION_MODELS.items() if not c._discrete], default="bgnbd")
+    rep.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
+    rep.add_argument("--annual-discount-rate", type=float, default=0.0, help="to rank customers by CLV (default: 0)")
+    rep.add_argument("--out", required=True, help="report to write (.html)")
 
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled CDNOW cohort")
     demo.add_argument("--out", default="demo-output", help="folder for the model and score files")
@@ -198,10 +210,40 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     table = score(bgnbd, gg, data, horizon=52.0, annual_discount_rate=0.1)
     save_models(out / "model.json", transaction=bgnbd, spend=gg)
     write_table(table, out / "scores.parquet")
+    write_report(
+        out / "report.html", bgnbd, gg, data, tx, calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30", monetary_value_col="amount", title="pyclv demo: the CDNOW cohort",
+    )
     top = table.sort_values("clv", ascending=False).head(5)
     print("Top customers by 52-week CLV (10% annual discount):")
     print(top[["frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases", "clv"]].round(2).to_string())
-    print(f"\nwrote {out / 'model.json'} and {out / 'scores.parquet'} in {time.perf_counter() - start:.1f} s")
+    print(f"\nwrote {out / 'model.json'}, {out / 'scores.parquet'} and {out / 'report.html'} "
+          f"in {time.perf_counter() - start:.1f} s")
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    if Path(args.out).suffix.lower() not in (".html", ".htm"):
+        raise UsageError("--out must end in .html")
+    if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
+        raise UsageError("--annual-discount-rate must be a finite number > -1")
+    path = Path(args.transactions)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    columns = {"customer_id_col": args.customer_col, "datetime_col": args.date_col}
+    data = engine.calibration_holdout_split(
+        str(path), calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
+        monetary_value_col=args.amount_col, time_unit=args.time_unit, date_format=args.date_format, **columns,
+    )
+    transaction, spend = _fit_pair(data, 0.0, args.model)
+    log_frame = read_table(path, string_columns=(args.customer_col,))  # for the tracking curves and cohorts
+    if args.date_format and args.date_col in log_frame.columns:
+        log_frame[args.date_col] = pd.to_datetime(log_frame[args.date_col].astype("string"), format=args.date_format)
+    write_report(
+        args.out, transaction, spend, data, log_frame,
+        calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
+        monetary_value_col=args.amount_col, annual_discount_rate=args.annual_discount_rate, **columns,
+    )
+    log.info("wrote %s", args.out)
 
 
 def _log_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
@@ -209,7 +251,7 @@ def _log_warning(message: Warning | str, category: type[Warning], *_: object, **
     log.warning("%s: %s", category.__name__, message)
 
 
-_COMMANDS = {"fit": _cmd_fit, "score": _cmd_score, "demo": _cmd_demo}
+_COMMANDS = {"fit": _cmd_fit, "score": _cmd_score, "report": _cmd_report, "demo": _cmd_demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
