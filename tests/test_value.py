@@ -115,6 +115,9 @@ def test_score_table(models: tuple, summary: pd.DataFrame) -> None:
         "expected_purchases_90d",
         "expected_purchases",
         "expected_spend",
+        "expected_value_30d",
+        "expected_value_60d",
+        "expected_value_90d",
         "clv",
     ]
     assert list(table.columns) == expected_cols
@@ -122,6 +125,7 @@ def test_score_table(models: tuple, summary: pd.DataFrame) -> None:
     np.testing.assert_allclose(table["p_alive"] + table["p_churned"], 1.0)
     # 30 days are 30/7 weeks
     np.testing.assert_allclose(table["expected_purchases_30d"], bgnbd.expected_purchases(shuffled, 30 / 7))
+    np.testing.assert_allclose(table["expected_value_90d"], table["expected_spend"] * table["expected_purchases_90d"])
     assert (table["expected_purchases_30d"] <= table["expected_purchases_60d"]).all()
     assert (table["expected_purchases_60d"] <= table["expected_purchases_90d"]).all()
     # a 10 % rate lowers CLV below the undiscounted value

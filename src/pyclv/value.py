@@ -161,6 +161,8 @@ def _predictions(
     spend = spend_model._expected_spend(theta_s, *spend_arrays)
     if full:
         out["expected_spend"] = spend
+        for name in settings["windows"]:  # the value of the short planning windows (undiscounted)
+            out[name.replace("expected_purchases", "expected_value")] = margin * spend * out[name]
     out["clv"] = margin * spend * per_history["discounted"][inverse]
     return out
 
@@ -333,7 +335,8 @@ def score(
         ``T``, ``monetary_value``), ``p_alive``, ``p_churned`` (1 - p_alive), ``expected_purchases_30d``,
         ``_60d``, ``_90d`` (windows in days, converted into the model's time unit; not for models of whole
         periods such as BG/BB), ``expected_purchases`` over the horizon (``dert`` instead for an infinite
-        horizon), ``expected_spend`` and ``clv``.
+        horizon), ``expected_spend``, ``expected_value_30d``, ``_60d``, ``_90d`` (margin x expected spend x
+        expected purchases in the window, undiscounted) and ``clv``.
 
     Raises
     ------
@@ -363,7 +366,8 @@ def score(
         weights=weights,
     )
     out = data[columns].astype(float).copy()
-    order = ["p_alive", *windows, "expected_purchases", "dert", "expected_spend", "clv"]
+    value_windows = [name.replace("expected_purchases", "expected_value") for name in windows]
+    order = ["p_alive", *windows, "expected_purchases", "dert", "expected_spend", *value_windows, "clv"]
     for name in order:
         if name not in values:
             continue
