@@ -1,4 +1,8 @@
-"""pyclv.evaluate and pyclv.tracking: the forecast judged against the CDNOW holdout and three baselines."""
+"""pyclv.evaluate, decile_table and tracking: the forecast judged against the CDNOW holdout and three baselines.
+
+Besides models fitted here, some tests use the BG/NBD parameters Fader, Hardie & Lee (2005, Table 1) estimated on
+the CDNOW sample's 39-week calibration period (the ``fhl`` fixture).
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,21 @@ def models(split: pd.DataFrame) -> tuple[pyclv.BetaGeo, pyclv.GammaGamma]:
 @pytest.fixture(scope="module")
 def report(models: tuple, split: pd.DataFrame) -> EvaluationReport:
     return evaluate(*models, split)
+
+
+@pytest.fixture(scope="module")
+def fhl() -> pyclv.BetaGeo:
+    # FHL (2005), Table 1: BG/NBD estimates on the CDNOW sample, 39-week calibration period.
+    return pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
+
+
+def _daily_log(log: pd.DataFrame) -> pd.DataFrame:
+    """One row per (customer, purchase day), with the customer's first day and a repeat flag (pandas only)."""
+    daily = log.assign(day=log["date"].dt.floor("D"))[["customer_id", "day"]].drop_duplicates()
+    daily = daily.sort_values(["customer_id", "day"])
+    daily["birth"] = daily.groupby("customer_id")["day"].transform("min")
+    daily["repeat"] = daily["day"] > daily["birth"]
+    return daily
 
 
 def _daily(log: pd.DataFrame) -> pd.DataFrame:
@@ -246,6 +265,44 @@ def test_ties_score_as_a_random_order() -> None:
     assert ranking_metrics(predicted, actual, top_k=0.1)["top_k_overlap"] == pytest.approx((2 / 3) / 2)
 
 
+def test_decile_table_of_the_fhl_forecast(fhl: pyclv.BetaGeo, split: pd.DataFrame) -> None:
+    predicted = fhl.expected_purchases(split, 39.0)
+    actual = split["frequency_holdout"]
+    table = decile_table(predicted, actual)
+    # cuts at floor(k * 2357 / 10): 0, 235, 471, 707, 942, 1178, 1414, 1649, 1885, 2121, 2357
+    assert table["n_customers"].tolist() == [235, 236, 236, 235, 236, 236, 235, 236, 236, 236]
+    assert table["share"].sum() == pytest.approx(1.0) and table["predicted_share"].sum() == pytest.approx(1.0)
+    assert table.loc[1, "predicted_share"] == pytest.approx(table.loc[1, "predicted"] / predicted.sum())
+    # the top decile's actual total, tied predictions averaged (computed with a pandas groupby)
+    tie_mean = actual.groupby(predicted).transform("mean")
+    top = tie_mean[predicted.sort_values(ascending=False, kind="stable").index[:235]].sum()
+    assert table.loc[1, "actual"] == pytest.approx(top, rel=1e-12)
+    assert table.loc[1, "lift"] > 3  # the top decile holds more than three times its share of holdout purchases
+    # a perfect ranking captures the most in the top group, and shares never increase
+    perfect = decile_table(actual, actual)
+    assert np.all(np.diff(perfect["share"]) <= 1e-12)
+    assert perfect.loc[1, "share"] >= table.loc[1, "share"]
+
+
+def test_decile_table_aligns_series_on_the_index() -> None:
+    predicted = pd.Series([5.0, 1.0, 3.0, 0.0], index=["a", "b", "c", "d"])
+    actual = pd.Series([2.0, 4.0, 0.0, 4.0], index=["d", "c", "b", "a"])
+    table = decile_table(predicted, actual, n_bins=2)
+    assert table["actual"].tolist() == [8.0, 2.0] and table["lift"].tolist() == [1.6, 0.4]
+    assert table["predicted_share"].tolist() == [8.0 / 9.0, 1.0 / 9.0]
+    with pytest.raises(pyclv.DataValidationError, match="same customers") as info:
+        decile_table(predicted, actual.rename(index={"d": "e"}), n_bins=2)
+    assert info.value.n_rows == 1
+    assert decile_table(predicted, actual * 0, n_bins=2)["share"].isna().all()  # no value to share
+    with pytest.raises(pyclv.DataValidationError, match="missing or infinite") as info:
+        decile_table([1.0, np.nan, np.inf], [1.0, 2.0, 3.0])
+    assert info.value.column == "predicted" and info.value.n_rows == 2
+    with pytest.raises(pyclv.DataValidationError, match="negative"):
+        decile_table([1.0, 2.0], [1.0, -2.0])
+    with pytest.raises(ValueError, match="n_bins"):
+        decile_table([1.0, 2.0], [1.0, 2.0], n_bins=0)
+
+
 @given(
     st.lists(st.tuples(st.integers(0, 5), st.floats(0, 100, allow_subnormal=False)), min_size=10, max_size=40)
 )
@@ -312,12 +369,18 @@ def test_tracking_totals_equal_the_log(weekly: pd.DataFrame, log: pd.DataFrame, 
     daily = daily[daily["day"] <= OBS_END]
     repeats = len(daily) - daily["customer_id"].nunique()
     assert weekly["actual_cumulative"].iloc[-1] == repeats == split["frequency"].sum() + split["frequency_holdout"].sum()
+    assert repeats == 4339
     assert weekly["actual"].sum() == repeats
     np.testing.assert_allclose(weekly["expected"].cumsum(), weekly["expected_cumulative"], rtol=1e-12)
     assert len(weekly) == 78 and weekly["holdout"].sum() == 39
     assert weekly.index[0] == pd.Timestamp("1997-01-07") and weekly.index[-1] == pd.Timestamp(OBS_END)
     calibration = weekly[~weekly["holdout"]]
     assert calibration["actual_cumulative"].iloc[-1] == split["frequency"].sum()
+    assert weekly.loc[CAL_END, "actual_cumulative"] == 2457  # the total calibration frequency of the CDNOW summary
+    # week by week, counted from 1997-01-01 with pandas
+    marked = _daily_log(log)
+    week = (marked.loc[marked["repeat"], "day"] - pd.Timestamp("1997-01-01")).dt.days // 7
+    np.testing.assert_array_equal(weekly["actual"].to_numpy(), np.bincount(week, minlength=78))
     # repeats of one week, counted directly
     week = daily[(daily["day"] > "1997-03-04") & (daily["day"] <= "1997-03-11")]
     first = daily.groupby("customer_id")["day"].transform("min")
@@ -349,3 +412,70 @@ def test_tracking_periods_and_errors(models: tuple, log: pd.DataFrame) -> None:
     late = pd.concat([log, pd.DataFrame({"customer_id": [99999], "date": [pd.Timestamp("1998-01-05")], "quantity": [1], "amount": [9.0]})])
     with pytest.warns(pyclv.PyCLVWarning, match="first purchase after"):
         tracking(models[0], late, calibration_period_end=CAL_END, observation_period_end=OBS_END)
+
+
+def test_tracking_expected_is_the_sum_of_new_customer_expectations(fhl: pyclv.BetaGeo, log: pd.DataFrame) -> None:
+    table = tracking(fhl, log, calibration_period_end=CAL_END, observation_period_end=OBS_END)
+    for end in (CAL_END, OBS_END):
+        part = log[log["date"] <= end]
+        ages = pyclv.rfm_summary(part, observation_period_end=end, time_unit="W")["T"].to_numpy()
+        direct = fhl.expected_purchases_new_customer(ages).sum()
+        assert table.loc[end, "expected_cumulative"] == pytest.approx(direct, rel=1e-12)
+    # the BG/NBD tracks CDNOW's cumulative repeat transactions within 5% at weeks 39 and 78 (FHL 2005, Figure 1)
+    error = table["expected_cumulative"] / table["actual_cumulative"] - 1
+    assert abs(error.loc[CAL_END]) < 0.05 and abs(error.loc[OBS_END]) < 0.05
+
+
+def test_tracking_by_calendar_month_and_by_day(fhl: pyclv.BetaGeo, log: pd.DataFrame, weekly: pd.DataFrame) -> None:
+    def run(period: str) -> pd.DataFrame:
+        return tracking(fhl, log, calibration_period_end=CAL_END, observation_period_end=OBS_END, period=period)
+
+    monthly = run("MS")
+    assert len(monthly) == 18 and monthly.index[0] == pd.Timestamp("1997-01-31")
+    assert monthly["actual"].sum() == 4339 and monthly["holdout"].sum() == 9
+    daily = run("D")
+    assert len(daily) == 546
+    for end in ("1997-01-31", CAL_END, OBS_END):
+        assert daily.loc[end, "expected_cumulative"] == pytest.approx(monthly.loc[end, "expected_cumulative"], rel=1e-12)
+    assert daily.loc[CAL_END, "actual_cumulative"] == weekly.loc[CAL_END, "actual_cumulative"]
+    fortnights = run("14D")  # fixed lengths count from the first purchase day, like "W"
+    assert fortnights.index[0] == pd.Timestamp("1997-01-14") and len(fortnights) == 40  # 39 + the cut at CAL_END
+    # calendar weeks: partial first and last weeks, and the calibration end (a Tuesday) cuts its week in two
+    sundays = run("W-SUN")
+    assert sundays.index[0] == pd.Timestamp("1997-01-05") and pd.Timestamp(CAL_END) in sundays.index
+    inner = sundays.index.drop([pd.Timestamp(CAL_END), pd.Timestamp(OBS_END)])
+    assert (inner.day_of_week == 6).all() and len(inner) == len(pd.date_range("1997-01-05", OBS_END, freq="W-SUN"))
+    assert sundays.index[-1] == pd.Timestamp(OBS_END) and sundays["actual"].sum() == 4339
+    assert sundays.loc[CAL_END, "expected_cumulative"] == pytest.approx(daily.loc[CAL_END, "expected_cumulative"], rel=1e-12)
+    with pytest.raises(ValueError, match="whole number of days"):
+        run("12h")
+    with pytest.raises(ValueError, match="period must be"):
+        run("fortnightly")
+
+
+def test_tracking_leaves_out_customers_born_after_calibration(fhl: pyclv.BetaGeo, log: pd.DataFrame) -> None:
+    with pytest.warns(pyclv.PyCLVWarning, match="not in the calibration cohort"):
+        table = tracking(fhl, log, calibration_period_end="1997-02-15", observation_period_end=OBS_END)
+    daily = _daily_log(log)
+    cohort = daily[(daily["birth"] <= "1997-02-15") & daily["repeat"]]
+    assert table["actual"].sum() == len(cohort)
+
+
+def test_tracking_checks_time_units_and_dates(fhl: pyclv.BetaGeo, log: pd.DataFrame) -> None:
+    def run(model: pyclv.BetaGeo, **kwargs: object) -> pd.DataFrame:
+        return tracking(model, log, calibration_period_end=CAL_END, observation_period_end=OBS_END, **kwargs)
+
+    with pytest.raises(pyclv.DataValidationError, match="time unit"):
+        run(fhl, time_unit="D")
+    unitless = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    with pytest.raises(ValueError, match="time_unit="):
+        run(unitless)
+    assert run(unitless, time_unit="W").equals(run(fhl))
+    # the observation end defaults to the last transaction, here the end of the CDNOW log
+    assert tracking(fhl, log, calibration_period_end=CAL_END).equals(run(fhl))
+    with pytest.raises(pyclv.DataValidationError, match="calibration_period_end"):
+        tracking(fhl, log, calibration_period_end=OBS_END, observation_period_end=OBS_END)
+    with pytest.raises(pyclv.DataValidationError, match="before the first transaction"):
+        tracking(fhl, log, calibration_period_end="1996-12-31", observation_period_end=OBS_END)
+    with pytest.raises(TypeError, match="transaction model"):
+        tracking(pyclv.GammaGamma(), log, calibration_period_end=CAL_END)

@@ -1,5 +1,7 @@
 """Tests of pyclv.plotting: every figure draws, is labelled, and its artists hold the numbers they should.
 
+The tables behind the tracking and lift charts (pyclv.tracking, pyclv.decile_table) are tested in test_evaluate.py.
+
 The data are the bundled CDNOW sample and the BG/NBD parameters Fader, Hardie & Lee (2005, Table 1) estimated
 on its 39-week calibration period. Expected values are computed independently of the plotting code, from the
 raw transaction log with pandas or from the model's public predictions customer by customer.
@@ -74,15 +76,6 @@ def _no_show(monkeypatch):
     monkeypatch.setattr(plt, "show", forbidden)
     yield
     plt.close("all")
-
-
-def _daily_log(transactions: pd.DataFrame) -> pd.DataFrame:
-    """One row per (customer, purchase day), with the customer's first day and a repeat flag (pandas only)."""
-    daily = transactions.assign(day=transactions["date"].dt.floor("D"))[["customer_id", "day"]].drop_duplicates()
-    daily = daily.sort_values(["customer_id", "day"])
-    daily["birth"] = daily.groupby("customer_id")["day"].transform("min")
-    daily["repeat"] = daily["day"] > daily["birth"]
-    return daily
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -231,90 +224,6 @@ def test_calibration_vs_holdout_needs_holdout_columns(bgnbd, summary, ax):
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _tracking(bgnbd, transactions, **kwargs):
-    return plotting.expected_vs_actual_repeat_transactions(
-        bgnbd,
-        transactions,
-        calibration_period_end=CALIBRATION_END,
-        observation_period_end=OBSERVATION_END,
-        **kwargs,
-    )
-
-
-def test_tracking_totals_match_the_raw_log(bgnbd, transactions):
-    table = _tracking(bgnbd, transactions)
-    daily = _daily_log(transactions)
-    assert len(table) == 78  # 78 weeks from 1997-01-01 to 1998-06-30
-    assert table.index[0] == pd.Timestamp("1997-01-07") and table.index[-1] == pd.Timestamp(OBSERVATION_END)
-    assert table["actual"].sum() == table["actual_cumulative"].iloc[-1] == daily["repeat"].sum() == 4339
-    # week by week, counted from 1997-01-01 with pandas
-    week = (daily.loc[daily["repeat"], "day"] - pd.Timestamp("1997-01-01")).dt.days // 7
-    np.testing.assert_array_equal(table["actual"].to_numpy(), np.bincount(week, minlength=78))
-    calibration = table.loc[CALIBRATION_END]
-    assert calibration["actual_cumulative"] == 2457  # the total calibration frequency of the CDNOW summary
-    np.testing.assert_allclose(table["expected"].cumsum(), table["expected_cumulative"], rtol=1e-12)
-
-
-def test_tracking_expected_is_the_sum_of_new_customer_expectations(bgnbd, transactions):
-    table = _tracking(bgnbd, transactions)
-    for end in (CALIBRATION_END, OBSERVATION_END):
-        log = transactions[transactions["date"] <= end]
-        ages = pyclv.rfm_summary(log, observation_period_end=end, time_unit="W")["T"].to_numpy()
-        direct = bgnbd.expected_purchases_new_customer(ages).sum()
-        assert table.loc[end, "expected_cumulative"] == pytest.approx(direct, rel=1e-12)
-    # the BG/NBD tracks CDNOW's cumulative repeat transactions within 5% at weeks 39 and 78 (FHL 2005, Figure 1)
-    error = table["expected_cumulative"] / table["actual_cumulative"] - 1
-    assert abs(error.loc[CALIBRATION_END]) < 0.05 and abs(error.loc[OBSERVATION_END]) < 0.05
-
-
-def test_tracking_by_calendar_month_and_by_day(bgnbd, transactions):
-    weekly = _tracking(bgnbd, transactions)
-    monthly = _tracking(bgnbd, transactions, freq="MS")
-    assert len(monthly) == 18 and monthly.index[0] == pd.Timestamp("1997-01-31")
-    assert monthly["actual"].sum() == 4339
-    daily = _tracking(bgnbd, transactions, freq="D")
-    assert len(daily) == 546
-    for end in ("1997-01-31", CALIBRATION_END, OBSERVATION_END):
-        assert daily.loc[end, "expected_cumulative"] == pytest.approx(
-            monthly.loc[end, "expected_cumulative"], rel=1e-12
-        )
-    assert daily.loc[CALIBRATION_END, "actual_cumulative"] == weekly.loc[CALIBRATION_END, "actual_cumulative"]
-    sundays = _tracking(bgnbd, transactions, freq="W-SUN")  # calendar weeks: partial first and last weeks
-    assert sundays.index[0] == pd.Timestamp("1997-01-05") and (sundays.index[:-1].day_of_week == 6).all()
-    assert sundays.index[-1] == pd.Timestamp(OBSERVATION_END) and sundays["actual"].sum() == 4339
-    with pytest.raises(ValueError, match="whole number of days"):
-        _tracking(bgnbd, transactions, freq="12h")
-
-
-def test_tracking_leaves_out_customers_born_after_calibration(bgnbd, transactions):
-    with pytest.warns(PyCLVWarning, match="not in the calibration cohort"):
-        table = plotting.expected_vs_actual_repeat_transactions(
-            bgnbd,
-            transactions,
-            calibration_period_end="1997-02-15",
-            observation_period_end=OBSERVATION_END,
-        )
-    daily = _daily_log(transactions)
-    cohort = daily[(daily["birth"] <= "1997-02-15") & daily["repeat"]]
-    assert table["actual"].sum() == len(cohort)
-
-
-def test_tracking_checks_time_units_and_dates(bgnbd, transactions):
-    with pytest.raises(ValueError, match="time unit"):
-        _tracking(bgnbd, transactions, time_unit="D")
-    unitless = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    with pytest.raises(ValueError, match="time_unit="):
-        _tracking(unitless, transactions)
-    assert _tracking(unitless, transactions, time_unit="W").equals(_tracking(bgnbd, transactions))
-    with pytest.raises(DataValidationError, match="calibration_period_end"):
-        plotting.expected_vs_actual_repeat_transactions(
-            bgnbd,
-            transactions,
-            calibration_period_end=OBSERVATION_END,
-            observation_period_end=OBSERVATION_END,
-        )
-
-
 @pytest.mark.parametrize(
     ("function", "actual", "expected", "ylabel"),
     [
@@ -336,7 +245,9 @@ def test_tracking_plots_draw_the_table(bgnbd, transactions, ax, function, actual
         ax=ax,
     )
     assert out is ax
-    table = _tracking(bgnbd, transactions)
+    table = pyclv.tracking(
+        bgnbd, transactions, calibration_period_end=CALIBRATION_END, observation_period_end=OBSERVATION_END
+    )
     actual_line, model_line, calibration_line = ax.get_lines()
     np.testing.assert_array_equal(actual_line.get_ydata(), table[actual].to_numpy())
     np.testing.assert_array_equal(model_line.get_ydata(), table[expected].to_numpy())
@@ -344,6 +255,17 @@ def test_tracking_plots_draw_the_table(bgnbd, transactions, ax, function, actual
     assert calibration_line.get_label() == "End of calibration"
     assert pd.Timestamp(calibration_line.get_xdata()[0]) == pd.Timestamp(CALIBRATION_END)
     assert ylabel in ax.get_ylabel() and "Tracking" in ax.get_title()
+
+
+def test_tracking_plots_pass_the_period_and_time_unit_on(transactions, ax):
+    unitless = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    plotting.plot_incremental_transactions(
+        unitless, transactions, calibration_period_end=CALIBRATION_END, observation_period_end=OBSERVATION_END,
+        time_unit="W", period="MS", ax=ax,
+    )
+    assert len(ax.get_lines()[0].get_xdata()) == 18  # calendar months from January 1997 to June 1998
+    with pytest.raises(ValueError, match="time_unit="):
+        plotting.plot_cumulative_transactions(unitless, transactions, calibration_period_end=CALIBRATION_END, ax=ax)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -410,45 +332,29 @@ def test_clv_distribution_reads_the_clv_column_and_rejects_nan(ax):
     assert info.value.n_rows == 2
 
 
-def test_lift_table_shares(bgnbd, split):
-    predicted = bgnbd.expected_purchases(split, 39.0)
-    table = plotting.lift_table(predicted, split["frequency_holdout"])
-    assert table["n_customers"].tolist() == [236] * 7 + [235] * 3
-    assert table["actual_share"].sum() == pytest.approx(1.0) and table["predicted_share"].sum() == pytest.approx(1.0)
-    top = split["frequency_holdout"][predicted.sort_values(ascending=False, kind="stable").index[:236]].sum()
-    assert table.loc[1, "actual"] == top
-    assert table.loc[1, "lift"] > 3  # the top decile holds more than three times its share of holdout purchases
-    # a perfect ranking captures the most in the top group, and shares never increase
-    perfect = plotting.lift_table(split["frequency_holdout"], split["frequency_holdout"])
-    assert np.all(np.diff(perfect["actual_share"]) <= 0)
-    assert perfect.loc[1, "actual_share"] >= table.loc[1, "actual_share"]
-
-
-def test_lift_table_aligns_series_on_the_index():
-    predicted = pd.Series([5.0, 1.0, 3.0, 0.0], index=["a", "b", "c", "d"])
-    actual = pd.Series([2.0, 4.0, 0.0, 4.0], index=["d", "c", "b", "a"])
-    table = plotting.lift_table(predicted, actual, n_bins=2)
-    assert table["actual"].tolist() == [8.0, 2.0]
-    with pytest.raises(DataValidationError, match="same customers"):
-        plotting.lift_table(predicted, actual.rename(index={"d": "e"}), n_bins=2)
-    with pytest.raises(DataValidationError, match="positive total"):
-        plotting.lift_table(predicted, actual * 0, n_bins=2)
-
-
 def test_lift_chart_bars_are_the_actual_shares(bgnbd, split, ax):
     predicted = bgnbd.expected_purchases(split, 39.0)
     out = plotting.plot_lift_chart(predicted, split["frequency_holdout"], ax=ax)
     assert out is ax
-    table = plotting.lift_table(predicted, split["frequency_holdout"])
+    table = pyclv.decile_table(predicted, split["frequency_holdout"])
     np.testing.assert_allclose(
         [bar.get_height() for bar in ax.containers[0]],
-        table["actual_share"],
+        table["share"],
         rtol=1e-12,
     )
     predicted_line, random_line = ax.get_lines()
     np.testing.assert_allclose(predicted_line.get_ydata(), table["predicted_share"], rtol=1e-12)
     assert random_line.get_ydata()[0] == pytest.approx(0.1)
     assert "Share of actual value" in ax.get_ylabel()
+
+
+def test_lift_chart_needs_value_to_share_and_enough_customers(ax):
+    predicted = pd.Series([5.0, 1.0, 3.0, 0.0], index=["a", "b", "c", "d"])
+    actual = pd.Series([2.0, 4.0, 0.0, 4.0], index=["d", "c", "b", "a"])
+    with pytest.raises(DataValidationError, match="positive total"):
+        plotting.plot_lift_chart(predicted, actual * 0, n_bins=2, ax=ax)
+    with pytest.raises(DataValidationError, match="cannot fill 5 groups"):
+        plotting.plot_lift_chart(predicted, actual, n_bins=5, ax=ax)
 
 
 # ---------------------------------------------------------------------------------------------------------

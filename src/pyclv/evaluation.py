@@ -81,6 +81,13 @@ def _summary_arrays(data: pd.DataFrame, what: str, columns: Sequence[str]) -> di
     return out
 
 
+def _whole_number(value: int, name: str) -> int:
+    """``value`` as an int if it is a whole number >= 1, else a ValueError naming ``name``."""
+    if not (float(value) == int(value) and int(value) >= 1):
+        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}.")
+    return int(value)
+
+
 def _historical_lifespan(
     frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, horizon: float, lapse: float | None
 ) -> _Lifespan:
@@ -360,18 +367,50 @@ def compare_models(
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _finite_values(values: object, name: str) -> np.ndarray:
+    """A 1-d float array of finite values, or a DataValidationError naming ``name`` and counting bad rows."""
+    array = np.asarray(
+        values.to_numpy(dtype=float, na_value=np.nan) if isinstance(values, pd.Series) else values,
+        dtype=float,
+    )
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional (one value per customer); got shape {array.shape}.")
+    if len(array) == 0:
+        raise DataValidationError(f"{name} is empty: there are no customers.", column=name, n_rows=0)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        n = int(bad.sum())
+        raise DataValidationError(
+            f"{name} has {n:,} missing or infinite value(s) of {len(array):,}; drop or fill them first.",
+            column=name,
+            n_rows=n,
+        )
+    return array
+
+
 def _ranking_arrays(predicted: object, actual: object) -> tuple[np.ndarray, np.ndarray]:
-    p = np.asarray(predicted, dtype=float).ravel()
-    a = np.asarray(actual, dtype=float).ravel()
+    """Finite per-customer predictions and actual values (>= 0) in one order; two Series are aligned on their index."""
+    if isinstance(predicted, pd.Series) and isinstance(actual, pd.Series) and not predicted.index.equals(actual.index):
+        if len(predicted) != len(actual) or not predicted.index.isin(actual.index).all():
+            missing = int((~predicted.index.isin(actual.index)).sum()) + max(len(actual) - len(predicted), 0)
+            raise DataValidationError(
+                f"predicted and actual do not hold the same customers ({missing:,} unmatched); align them first.",
+                column="actual",
+                n_rows=missing,
+            )
+        actual = actual.reindex(predicted.index)
+    p, a = (
+        _finite_values(v if isinstance(v, pd.Series) else np.ravel(np.asarray(v, dtype=float)), name)
+        for v, name in ((predicted, "predicted"), (actual, "actual"))
+    )
     if p.shape != a.shape:
-        raise ValueError(f"predicted and actual must have the same length; got {p.size} and {a.size}.")
-    if p.size == 0:
-        raise ValueError("predicted and actual are empty: there is nothing to rank.")
-    for name, values in (("predicted", p), ("actual", a)):
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"{name} holds {int(np.sum(~np.isfinite(values)))} value(s) that are not finite numbers.")
+        raise DataValidationError(
+            f"predicted has {p.size:,} values and actual {a.size:,}; they must be one per customer, in the same order.",
+            column="actual",
+        )
     if np.any(a < 0):
-        raise ValueError(f"actual holds {int(np.sum(a < 0))} negative value(s); revenue is >= 0.")
+        n = int(np.sum(a < 0))
+        raise DataValidationError(f"actual holds {n:,} negative value(s); revenue is >= 0.", column="actual", n_rows=n)
     return p, a
 
 
@@ -388,54 +427,72 @@ def _positional_actual(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
     return np.repeat(np.add.reduceat(a, starts) / counts, counts)
 
 
-def decile_table(predicted: object, actual: object) -> pd.DataFrame:
+def decile_table(predicted: object, actual: object, *, n_bins: int = 10) -> pd.DataFrame:
     r"""Share of the actual value captured by each decile of customers ranked by a prediction.
 
-    Customers are ordered by decreasing prediction and cut at positions :math:`\lfloor kn/10 \rfloor`,
-    k = 0..10 (deciles differ in size by at most one customer). Customers with equal predictions are in a
-    random order: their actual values are averaged, which gives each share its expectation over that order.
+    Customers are ordered by decreasing prediction and cut at positions :math:`\lfloor kn/B \rfloor`,
+    k = 0..B with B = ``n_bins`` (groups differ in size by at most one customer). Customers with equal
+    predictions are in a random order: their actual values are averaged, which gives each share its
+    expectation over that order.
 
     Parameters
     ----------
-    predicted, actual : array-like
+    predicted, actual : pandas.Series or array-like
         Per-customer prediction (e.g. CLV over the holdout) and actual value (e.g. holdout revenue, >= 0),
-        in the same order.
+        in the same order. Two Series are aligned on their index, which must hold the same customers.
+    n_bins : int, default 10
+        Number of groups B (deciles by default).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``decile`` 1 (highest predictions) to 10: ``n_customers``, ``predicted`` and ``actual``
-        (totals in the decile), ``share`` (of the total actual value), ``cumulative_share`` and ``lift``
-        (share / share of customers: 1 for a random ranking). Shares are NaN when the actual total is 0.
+        Indexed by ``decile`` 1 (highest predictions) to ``n_bins``: ``n_customers``, ``predicted`` and
+        ``actual`` (totals in the group), ``predicted_share`` (of the total prediction), ``share`` (of the
+        total actual value), ``cumulative_share`` and ``lift`` (share / share of customers: 1 for a random
+        ranking; NaN for an empty group). Actual shares are NaN when the actual total is 0, and predicted
+        shares when the predicted total is 0.
+
+    Raises
+    ------
+    DataValidationError
+        If values are missing or infinite, ``actual`` is negative, or the two do not hold the same customers.
+    ValueError
+        If ``n_bins`` is not a whole number >= 1.
 
     Examples
     --------
     >>> table = decile_table(range(10, 0, -1), [5, 3, 2, 0, 0, 0, 0, 0, 0, 0])
     >>> table["share"].round(6).tolist()[:4], table["lift"].round(6).tolist()[:4]
     ([0.5, 0.3, 0.2, 0.0], [5.0, 3.0, 2.0, 0.0])
+    >>> halves = decile_table([5.0, 1.0, 3.0, 0.0], [4.0, 0.0, 4.0, 2.0], n_bins=2)
+    >>> halves["share"].tolist(), halves["lift"].tolist()  # the top half holds 80% of the value
+    ([0.8, 0.2], [1.6, 0.4])
     """
+    n_bins = _whole_number(n_bins, "n_bins")
     p, a = _ranking_arrays(predicted, actual)
     n = p.size
     values = _positional_actual(p, a)
     sorted_p = np.sort(p)[::-1]
-    bounds = (np.arange(11) * n) // 10
+    bounds = (np.arange(n_bins + 1) * n) // n_bins
     sizes = np.diff(bounds)
     cum_a = np.r_[0.0, np.cumsum(values)][bounds]
     cum_p = np.r_[0.0, np.cumsum(sorted_p)][bounds]
     total = a.sum()
-    share = np.diff(cum_a) / total if total > 0 else np.full(10, np.nan)
+    share = np.diff(cum_a) / total if total > 0 else np.full(n_bins, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
+        predicted_share = np.diff(cum_p) / p.sum()
         lift = np.where(sizes > 0, share / (sizes / n), np.nan)
     table = pd.DataFrame(
         {
             "n_customers": sizes,
             "predicted": np.diff(cum_p),
             "actual": np.diff(cum_a),
+            "predicted_share": predicted_share,
             "share": share,
             "cumulative_share": np.cumsum(share),
             "lift": lift,
         },
-        index=pd.RangeIndex(1, 11, name="decile"),
+        index=pd.RangeIndex(1, n_bins + 1, name="decile"),
     )
     return table
 
@@ -734,16 +791,21 @@ class EvaluationReport:
         return "\n".join(parts)
 
 
-def _conditional_expectations(frequency: np.ndarray, actual: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
-    """Mean actual and predicted holdout transactions by calibration frequency 0..6 and 7+."""
-    labels: list[int | str] = [0, 1, 2, 3, 4, 5, 6, "7+"]
-    group = np.minimum(frequency, 7).astype(np.int64)
-    n = np.bincount(group, minlength=8)
+def _conditional_expectations(
+    frequency: np.ndarray, actual: np.ndarray, predicted: np.ndarray, max_frequency: int = 7
+) -> pd.DataFrame:
+    """Mean actual and predicted holdout transactions by calibration frequency 0, 1, ... and "7+" (max_frequency).
+
+    An empty group has NaN means.
+    """
+    labels: list[int | str] = [*range(max_frequency), f"{max_frequency}+"]
+    group = np.minimum(frequency, max_frequency).astype(np.int64)
+    n = np.bincount(group, minlength=max_frequency + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         table = pd.DataFrame(
             {
-                "actual": np.bincount(group, weights=actual, minlength=8) / n,
-                "predicted": np.bincount(group, weights=predicted, minlength=8) / n,
+                "actual": np.bincount(group, weights=actual, minlength=max_frequency + 1) / n,
+                "predicted": np.bincount(group, weights=predicted, minlength=max_frequency + 1) / n,
                 "n_customers": n,
             },
             index=pd.Index(labels, name="frequency", dtype=object),
@@ -832,8 +894,7 @@ def evaluate(
     >>> int(report.conditional_expectations["n_customers"].sum())
     2357
     """
-    if not isinstance(transaction_model, TransactionModel):
-        raise TypeError(f"transaction_model must be a pyclv transaction model (e.g. BetaGeo); got {type(transaction_model).__name__}.")
+    _check_transaction_model(transaction_model)
     if not isinstance(spend_model, GammaGamma):
         raise TypeError(f"spend_model must be a pyclv spend model (GammaGamma); got {type(spend_model).__name__}.")
     top_k = float(top_k)
@@ -909,6 +970,66 @@ def evaluate(
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _check_transaction_model(model: object, name: str = "transaction_model") -> None:
+    """A TypeError unless ``model`` is a pyclv transaction model."""
+    if not isinstance(model, TransactionModel):
+        raise TypeError(f"{name} must be a pyclv transaction model (e.g. BetaGeo); got {type(model).__name__}.")
+
+
+def _model_time_unit(model: TransactionModel, time_unit: str | None) -> str:
+    """The time unit of the model's time axis: the model's, or the one given (which must agree with it)."""
+    fitted = getattr(model, "time_unit_", None)
+    if time_unit is None:
+        if fitted is None:
+            raise ValueError(
+                "This model does not record its time unit: pass time_unit= (the unit it was fitted in, e.g. 'W'), "
+                "or build it with from_params(..., time_unit='W')."
+            )
+        return str(fitted)
+    check_time_unit(time_unit)
+    if fitted is not None and fitted != time_unit:
+        raise DataValidationError(
+            f"time_unit={time_unit!r} differs from the model's time unit {fitted!r}; pyclv never rescales time "
+            f"silently. Pass time_unit={fitted!r} or omit it.",
+            column="time_unit",
+        )
+    return time_unit
+
+
+def _tracking_period(period: str) -> float | pd.offsets.BaseOffset:
+    """A tracking period: a length in days (counted from the cohort's first day) or a calendar offset."""
+    if period in DAYS_PER_UNIT:
+        return DAYS_PER_UNIT[period]
+    try:
+        offset = pd.tseries.frequencies.to_offset(period)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"period must be a time unit ('D', 'W', 'M', 'Y'), a whole number of days ('14D') or a pandas calendar "
+            f"frequency ('W-SUN', 'MS', 'QS'); got {period!r}."
+        ) from error
+    if isinstance(offset, pd.offsets.Day):
+        days = float(offset.n)
+    elif isinstance(offset, pd.offsets.Tick):
+        days = offset.nanos / 86_400e9
+    else:
+        return offset  # calendar periods (weeks ending on a given weekday, months, quarters, ...)
+    if days < 1 or days != math.floor(days):
+        raise ValueError(f"period must be a whole number of days or a calendar period (e.g. 'MS'); got {period!r}.")
+    return days
+
+
+def _period_ends(first_day: int, last_day: int, period: float | pd.offsets.BaseOffset) -> np.ndarray:
+    """Last days (day numbers) of the periods that cover first_day..last_day, the last one possibly cut short."""
+    if isinstance(period, float):
+        n_full = math.floor((last_day - first_day + 1) / period)
+        ends = first_day - 1 + np.floor(np.arange(1, n_full + 1) * period).astype(np.int64)
+    else:  # the last day of each bin, as pandas resamples the days
+        days = np.arange(first_day, last_day + 1)
+        binned = pd.Series(days, index=pd.DatetimeIndex(days.astype("datetime64[D]"))).resample(period).max()
+        ends = binned.dropna().to_numpy(dtype=np.int64)
+    return np.r_[ends[ends < last_day], last_day]
+
+
 def tracking(
     transaction_model: TransactionModel,
     transactions: pd.DataFrame,
@@ -916,62 +1037,83 @@ def tracking(
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
     calibration_period_end: DateLike,
-    observation_period_end: DateLike,
-    time_unit: str = "W",
+    observation_period_end: DateLike | None = None,
+    time_unit: str | None = None,
     period: str = "W",
 ) -> pd.DataFrame:
     r"""Expected and actual repeat transactions of the calibration cohort per calendar period.
 
     The cohort is every customer whose first purchase is on or before ``calibration_period_end``; customer
-    i is "born" on its first purchase day :math:`b_i`. By the end :math:`e` of a period (a day, inclusive)
-    the cohort has made
+    i is "born" on its first purchase day :math:`b_i` and followed to ``observation_period_end``, through
+    the calibration and holdout periods. By the end :math:`e` of a period (a day, inclusive) the cohort has
+    made
 
     .. math:: \text{actual}(e) = \#\{\text{repeat purchase days} \le e\}, \qquad
               \text{expected}(e) = \sum_{i: b_i \le e} E[X(e - b_i)],
 
     with :math:`E[X(t)]` the model's ``expected_purchases_new_customer`` (repeat purchases of a new
-    customer in its first t time units). This is the tracking comparison of Fader, Hardie and Lee (2005,
-    Figures 3 and 4): a good model follows the cumulative curve through the calibration period and keeps
-    following it in the holdout, which it has not seen.
+    customer in its first t time units; FHL 2005, eq. 9). This is the tracking comparison of Fader, Hardie
+    and Lee (2005, Figures 1 and 3), drawn by :func:`pyclv.plotting.plot_cumulative_transactions` and
+    :func:`pyclv.plotting.plot_incremental_transactions`: a good model follows the cumulative curve through
+    the calibration period and keeps following it in the holdout, which it has not seen.
 
     Parameters
     ----------
     transaction_model : TransactionModel
-        A fitted transaction model, in time unit ``time_unit``.
+        A fitted transaction model.
     transactions : pandas.DataFrame
         The transaction log (validated as in :func:`pyclv.rfm_summary`; purchases on one day are one
         transaction).
     customer_id_col, datetime_col : str
         Its columns.
-    calibration_period_end, observation_period_end : date-like
-        Last days of the calibration and holdout periods (inclusive). Transactions after the observation end
-        are excluded with a warning.
-    time_unit : {"D", "W", "M", "Y"}, default "W"
-        The model's time unit (ages are measured in it).
-    period : {"D", "W", "M", "Y"}, default "W"
-        Length of a tracking period. Periods are counted from the cohort's first purchase day: period j
-        ends on day :math:`b_{min} + \lfloor j L \rfloor - 1` (L the period length in days); the
+    calibration_period_end : date-like
+        Last day of the calibration period (inclusive).
+    observation_period_end : date-like, optional
+        Last day followed (inclusive); the last transaction's date by default. Later transactions are
+        excluded with a warning.
+    time_unit : {"D", "W", "M", "Y"}, optional
+        The model's time unit (ages are measured in it); by default the one the model records
+        (``time_unit_``). A different unit is an error: pyclv never rescales time.
+    period : str, default "W"
+        Length of a tracking period. A time unit ``"D"``, ``"W"``, ``"M"``, ``"Y"`` (1, 7, 365.25/12 and
+        365.25 days) or a whole number of days such as ``"14D"`` counts periods from the cohort's first
+        purchase day :math:`b_{min}`: period j ends on day :math:`b_{min} + \lfloor j L \rfloor - 1` (L the
+        period length in days; week 1 is the first seven days, as in the paper). Calendar frequencies of
+        pandas (``"W-SUN"``, ``"MS"``, ``"QS"``, ...) follow :meth:`pandas.DataFrame.resample`. The
         calibration and observation ends are always period ends, so a period may be cut short there.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``period_end`` (the last day of each period, a Timestamp), with columns ``actual`` and
-        ``expected`` (repeat transactions in the period), ``actual_cumulative`` and ``expected_cumulative``
-        (since the cohort's first purchase), and ``holdout`` (True for periods after the calibration end).
+        Indexed by ``period_end`` (the last day of each period, a Timestamp), with float columns ``actual``
+        and ``expected`` (repeat transactions in the period), ``actual_cumulative`` and
+        ``expected_cumulative`` (since the cohort's first purchase), and ``holdout`` (True for periods after
+        the calibration end). ``attrs`` records ``calibration_period_end`` (a Timestamp) and ``time_unit``.
 
     Raises
     ------
     DataValidationError
-        As :func:`pyclv.rfm_summary`; also if the calibration end is not before the observation end or
-        precedes the first transaction, or if ``time_unit`` differs from the model's.
+        As :func:`pyclv.rfm_summary`; also if ``calibration_period_end`` is before the first transaction or
+        not before the observation end, or if ``time_unit`` differs from the model's.
+    TypeError
+        If ``transaction_model`` is not a pyclv transaction model.
     ValueError
-        If ``time_unit`` or ``period`` is not supported.
+        If ``time_unit`` is not supported or not given for a model that does not record it, or ``period``
+        is neither a time unit, a whole number of days nor a calendar frequency.
 
     Warns
     -----
     PyCLVWarning
-        If some customers first buy in the holdout (they are not in the cohort and are left out).
+        If transactions fall after ``observation_period_end``, or customers make their first purchase after
+        ``calibration_period_end`` (they are not in the cohort and are left out).
+
+    Notes
+    -----
+    With :math:`n_b` customers born on day b, the expected cumulative repeat transactions are the
+    convolution :math:`\sum_{b \le e} n_b \, E[X(e - b)]`, computed on the daily grid (memory proportional
+    to the number of days, not customers); a discrete-time model counts only completed periods. At the
+    calibration end the cumulative values equal the total calibration frequency of
+    :func:`pyclv.rfm_summary` (actual) and :math:`\sum_i E[X(T_i)]` (expected).
 
     References
     ----------
@@ -988,31 +1130,30 @@ def tracking(
     ...                  observation_period_end="1998-06-30")
     >>> len(table), int(table["holdout"].sum()), int(table["actual_cumulative"].iloc[-1])
     (78, 39, 4339)
+    >>> int(table.loc["1997-09-30", "actual_cumulative"])  # week 39: the calibration repeat transactions
+    2457
     """
-    if not isinstance(transaction_model, TransactionModel):
-        raise TypeError(f"transaction_model must be a pyclv transaction model (e.g. BetaGeo); got {type(transaction_model).__name__}.")
-    check_time_unit(time_unit)
-    check_time_unit(period)
+    _check_transaction_model(transaction_model)
     transaction_model._check_fitted()
-    model_unit = transaction_model.time_unit_
-    if model_unit is not None and model_unit != time_unit:
-        raise DataValidationError(
-            f"The model was fitted in time unit {model_unit!r} but tracking was asked for time_unit={time_unit!r}; "
-            f"pass time_unit={model_unit!r}. pyclv never rescales time silently.",
-            column="time_unit",
-        )
+    unit = _model_time_unit(transaction_model, time_unit)
+    length = _tracking_period(period)
     daily = _validated_days(transactions, customer_id_col, datetime_col, None, observation_period_end, "observation_period_end")
     calibration_end = _to_day(calibration_period_end, "calibration_period_end")
-    first_day = int(daily.day.min())
-    if not first_day <= calibration_end < daily.end_day:
+    starts = np.flatnonzero(np.r_[True, daily.customer[1:] != daily.customer[:-1]])
+    births = daily.day[starts]
+    first_day = int(births.min())
+    if calibration_end < first_day:
         raise DataValidationError(
-            f"calibration_period_end {_day_str(calibration_end)} must be on or after the first transaction "
-            f"({_day_str(first_day)}) and before observation_period_end {_day_str(daily.end_day)}.",
+            f"calibration_period_end {_day_str(calibration_end)} is before the first transaction "
+            f"({_day_str(first_day)}): the cohort is empty. Pass a later calibration end.",
             column="calibration_period_end",
         )
-    starts = np.flatnonzero(np.r_[True, daily.customer[1:] != daily.customer[:-1]])
-    counts = np.diff(np.r_[starts, daily.customer.size])
-    births = daily.day[starts]
+    if calibration_end >= daily.end_day:
+        raise DataValidationError(
+            f"calibration_period_end {_day_str(calibration_end)} must be before observation_period_end "
+            f"{_day_str(daily.end_day)}. Pass an earlier calibration end.",
+            column="calibration_period_end",
+        )
     in_cohort = births <= calibration_end
     if not in_cohort.all():
         warnings.warn(
@@ -1023,36 +1164,29 @@ def tracking(
         )
     is_repeat = np.ones(daily.day.size, dtype=bool)
     is_repeat[starts] = False
-    keep_rows = np.repeat(in_cohort, counts) & is_repeat
-    repeat_days = np.sort(daily.day[keep_rows])
-    births = births[in_cohort]
+    counts = np.diff(np.r_[starts, daily.customer.size])
+    repeat_days = np.sort(daily.day[np.repeat(in_cohort, counts) & is_repeat])
 
-    origin = int(births.min())
-    length = DAYS_PER_UNIT[period]
-    n_full = math.floor((daily.end_day - origin + 1) / length)
-    ends = origin - 1 + np.floor(np.arange(1, n_full + 1) * length).astype(np.int64)
-    ends = np.unique(np.r_[ends[ends < daily.end_day], calibration_end, daily.end_day])
-    ends = ends[ends >= origin]
-
+    ends = np.unique(np.r_[_period_ends(first_day, daily.end_day, length), calibration_end])
+    n_days = daily.end_day - first_day + 1
+    born = np.bincount(births[in_cohort] - first_day, minlength=n_days).astype(float)
+    ages = np.arange(n_days) / DAYS_PER_UNIT[unit]
+    if transaction_model._discrete:
+        ages = np.floor(ages)  # a discrete opportunity counts once it is complete
+    per_new_customer = np.asarray(transaction_model.expected_purchases_new_customer(ages), dtype=float)
+    expected_cum = np.convolve(born, per_new_customer)[:n_days][ends - first_day]
     actual_cum = np.searchsorted(repeat_days, ends, side="right").astype(float)
-    birth_days, n_born = np.unique(births, return_counts=True)
-    ages = ends[:, None] - birth_days[None, :]  # days, one row per period end
-    ages_u, inverse = np.unique(np.maximum(ages, 0), return_inverse=True)
-    t = ages_u / DAYS_PER_UNIT[time_unit]
-    if getattr(transaction_model, "_discrete", False):
-        t = np.floor(t)  # a discrete opportunity counts once it is complete
-    expected_by_age = np.asarray(transaction_model.expected_purchases_new_customer(t), dtype=float)
-    expected = expected_by_age[inverse.reshape(ages.shape)] * (ages >= 0)
-    expected_cum = expected @ n_born
 
     table = pd.DataFrame(
         {
-            "actual": np.diff(np.r_[0.0, actual_cum]),
-            "expected": np.diff(np.r_[0.0, expected_cum]),
+            "actual": np.diff(actual_cum, prepend=0.0),
+            "expected": np.diff(expected_cum, prepend=0.0),
             "actual_cumulative": actual_cum,
             "expected_cumulative": expected_cum,
             "holdout": ends > calibration_end,
         },
         index=pd.DatetimeIndex(ends.astype("datetime64[D]"), name="period_end"),
     )
+    table.attrs["calibration_period_end"] = pd.Timestamp(_day_str(calibration_end))
+    table.attrs["time_unit"] = unit
     return table

@@ -7,8 +7,8 @@ function is called, so ``import pyclv`` does not need a display or even matplotl
 The figures use the models' public predictions only (``expected_purchases``, ``p_alive``,
 ``probability_of_purchases``, ``expected_purchases_new_customer``), so they work for every continuous-time
 transaction model of pyclv (BG/NBD, Pareto/NBD, MBG/NBD). The computations behind the tracking and lift
-charts are public functions returning DataFrames (:func:`expected_vs_actual_repeat_transactions`,
-:func:`lift_table`), to be read, tested and exported, not only looked at.
+charts are the public functions :func:`pyclv.tracking` and :func:`pyclv.decile_table` of
+:mod:`pyclv.evaluation`, which return DataFrames to be read and tested, not only looked at.
 
 Model checks (Fader, Hardie & Lee 2005, section 4):
 
@@ -36,24 +36,23 @@ analysis. Journal of Marketing Research, 42(4), 415-430.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from pyclv._time import DAYS_PER_UNIT, check_time_unit
-from pyclv.data import (
-    DateLike,
-    _check_columns,
-    _day_str,
-    _to_day,
-    _to_days,
-    _validated_days,
-    validate_summary,
+from pyclv._time import DAYS_PER_UNIT
+from pyclv.data import DateLike, _check_columns, _day_str, _to_day, _to_days, _validated_days, validate_summary
+from pyclv.evaluation import (
+    _conditional_expectations,
+    _finite_values,
+    _model_time_unit,
+    _whole_number,
+    decile_table,
+    tracking,
 )
-from pyclv.exceptions import DataValidationError, PyCLVWarning
+from pyclv.exceptions import DataValidationError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -61,8 +60,6 @@ if TYPE_CHECKING:
     from pyclv.models._transaction import TransactionModel
 
 __all__ = [
-    "expected_vs_actual_repeat_transactions",
-    "lift_table",
     "plot_calibration_purchases_vs_holdout_purchases",
     "plot_clv_distribution",
     "plot_cohort_retention",
@@ -108,60 +105,14 @@ def _get_ax(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def _model_time_unit(model: TransactionModel, time_unit: str | None) -> str:
-    """The time unit of the model's time axis: the model's, or the one given (which must agree with it)."""
-    fitted = getattr(model, "time_unit_", None)
-    if time_unit is None:
-        if fitted is None:
-            raise ValueError(
-                "This model does not record its time unit: pass time_unit= (the unit it was fitted in, e.g. 'W'), "
-                "or build it with from_params(..., time_unit='W')."
-            )
-        return str(fitted)
-    check_time_unit(time_unit)
-    if fitted is not None and fitted != time_unit:
-        raise ValueError(
-            f"time_unit={time_unit!r} differs from the model's time unit {fitted!r}; pyclv never rescales time "
-            f"silently. Pass time_unit={fitted!r} or omit it."
-        )
-    return time_unit
-
-
 def _frequency_labels(max_frequency: int) -> list[str]:
     """``["0", "1", ..., "6", "7+"]`` for ``max_frequency=7``."""
     return [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
 
 
-def _check_max_frequency(max_frequency: int) -> int:
-    if not (float(max_frequency) == int(max_frequency) and int(max_frequency) >= 1):
-        raise ValueError(f"max_frequency must be a whole number >= 1; got {max_frequency!r}.")
-    return int(max_frequency)
-
-
 def _age_column(data: pd.DataFrame) -> str:
     """The column holding each customer's observation length: ``T`` (or ``n_periods`` for BG/BB data)."""
     return "n_periods" if "T" not in data.columns and "n_periods" in data.columns else "T"
-
-
-def _finite_values(values: Any, name: str) -> np.ndarray:
-    """A 1-d float array of finite values, or a DataValidationError naming ``name`` and counting bad rows."""
-    array = np.asarray(
-        values.to_numpy(dtype=float, na_value=np.nan) if isinstance(values, pd.Series) else values,
-        dtype=float,
-    )
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional (one value per customer); got shape {array.shape}.")
-    if len(array) == 0:
-        raise DataValidationError(f"{name} is empty: there is nothing to plot.", column=name, n_rows=0)
-    bad = ~np.isfinite(array)
-    if bad.any():
-        n = int(bad.sum())
-        raise DataValidationError(
-            f"{name} has {n:,} missing or infinite value(s) of {len(array):,}; drop or fill them before plotting.",
-            column=name,
-            n_rows=n,
-        )
-    return array
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -187,7 +138,7 @@ def _grid(
     T = float(T)
     if not (math.isfinite(T) and T > 0):
         raise ValueError(f"T must be a finite number > 0 (the customers' age, in the model's time unit); got {T!r}.")
-    max_f = _default_max_frequency(model, T) if max_frequency is None else _check_max_frequency(max_frequency)
+    max_f = _default_max_frequency(model, T) if max_frequency is None else _whole_number(max_frequency, "max_frequency")
     max_r = T if max_recency is None else float(max_recency)
     if not (math.isfinite(max_r) and 0 < max_r <= T):
         raise ValueError(f"max_recency must be > 0 and <= T = {T!r} (recency cannot exceed age); got {max_recency!r}.")
@@ -423,7 +374,7 @@ def plot_period_transactions(
     >>> [int(bar.get_height()) for bar in ax.containers[0]]  # the CDNOW calibration histogram
     [1411, 439, 214, 100, 62, 38, 29, 64]
     """
-    max_frequency = _check_max_frequency(max_frequency)
+    max_frequency = _whole_number(max_frequency, "max_frequency")
     age = _age_column(data)
     checked = validate_summary(data, columns=("frequency", "recency", age))
     actual = np.bincount(
@@ -496,7 +447,7 @@ def plot_calibration_purchases_vs_holdout_purchases(
     >>> [line.get_label() for line in ax.get_lines()]
     ['Actual', 'Model']
     """
-    max_frequency = _check_max_frequency(max_frequency)
+    max_frequency = _whole_number(max_frequency, "max_frequency")
     data = calibration_holdout_data
     for column in ("frequency_holdout", "duration_holdout"):
         if column not in data.columns:
@@ -511,15 +462,11 @@ def plot_calibration_purchases_vs_holdout_purchases(
     for duration in np.unique(durations):  # usually one holdout length for everybody
         rows = durations == duration
         predicted[rows] = model.expected_purchases(data[rows], float(duration)).to_numpy()
-    group = np.minimum(checked.frequency, max_frequency).astype(np.int64)
-    size = np.bincount(group, minlength=max_frequency + 1).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):  # empty groups are NaN, drawn as gaps
-        mean_actual = np.bincount(group, weights=actual, minlength=max_frequency + 1) / size
-        mean_predicted = np.bincount(group, weights=predicted, minlength=max_frequency + 1) / size
+    means = _conditional_expectations(checked.frequency, actual, predicted, max_frequency)  # empty groups: NaN gaps
     ax = _get_ax(ax)
     positions = np.arange(max_frequency + 1)
-    ax.plot(positions, mean_actual, marker="o", label="Actual")
-    ax.plot(positions, mean_predicted, marker="s", linestyle="--", label="Model")
+    ax.plot(positions, means["actual"].to_numpy(), marker="o", label="Actual")
+    ax.plot(positions, means["predicted"].to_numpy(), marker="s", linestyle="--", label="Model")
     ax.set_xticks(positions, _frequency_labels(max_frequency))
     ax.set_title("Actual vs predicted holdout purchases")
     ax.set_xlabel("Repeat transactions in the calibration period")
@@ -533,169 +480,6 @@ def plot_calibration_purchases_vs_holdout_purchases(
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _period_ends(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
-    """For each day of ``dates`` (consecutive days), the number of its period: 0, 0, ..., 1, 1, ..."""
-    offset = pd.tseries.frequencies.to_offset("7D" if freq == "W" else freq)
-    if isinstance(offset, pd.offsets.Tick):
-        days = offset.nanos / 86_400e9
-        if days < 1 or days != math.floor(days):
-            raise ValueError(f"freq must be a whole number of days or a calendar period (e.g. 'MS'); got {freq!r}.")
-        return np.arange(len(dates)) // int(days)
-    # calendar periods (weeks ending on a given weekday, months, quarters, ...) as pandas resamples them
-    ends = pd.Series(dates, index=dates).resample(offset).max().dropna().to_numpy()
-    return np.searchsorted(ends, dates.to_numpy())
-
-
-def expected_vs_actual_repeat_transactions(
-    model: TransactionModel,
-    transactions: pd.DataFrame,
-    *,
-    calibration_period_end: DateLike,
-    observation_period_end: DateLike | None = None,
-    customer_id_col: str = "customer_id",
-    datetime_col: str = "date",
-    time_unit: str | None = None,
-    freq: str = "W",
-) -> pd.DataFrame:
-    r"""Actual and expected repeat transactions of the calibration cohort, period by period.
-
-    The numbers behind the tracking plots of Fader, Hardie & Lee (2005, Figures 1 and 3). The cohort is the
-    customers whose first purchase is on or before ``calibration_period_end``; each is followed from its own
-    first purchase (its birth) to ``observation_period_end``, through the calibration and holdout periods.
-
-    Parameters
-    ----------
-    model : TransactionModel
-        Transaction model fitted on the calibration period.
-    transactions : pandas.DataFrame
-        The transaction log (validated as by :func:`pyclv.rfm_summary`; same-day purchases are one).
-    calibration_period_end : date-like
-        Last day of the calibration period.
-    observation_period_end : date-like, optional
-        Last day followed; the last transaction's date by default. Later transactions are excluded with a
-        warning.
-    customer_id_col, datetime_col : str
-        Columns of the customer ids and transaction dates.
-    time_unit : str, optional
-        The model's time unit; by default the one the model records (``model.time_unit_``).
-    freq : str, default "W"
-        Length of the periods. ``"W"`` and fixed lengths such as ``"D"`` or ``"14D"`` count periods from the
-        cohort's first purchase day (week 1 is its first seven days, as in the paper); calendar
-        frequencies (``"W-SUN"``, ``"MS"``, ``"QS"``, ...) follow :meth:`pandas.DataFrame.resample`. The last
-        period may be partial.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per period, indexed by its last day (``period_end``), with float columns ``actual`` and
-        ``expected`` (repeat transactions in the period) and ``actual_cumulative`` and
-        ``expected_cumulative`` (since the cohort's first purchase). ``attrs`` records
-        ``calibration_period_end`` (a Timestamp) and ``time_unit``.
-
-    Raises
-    ------
-    DataValidationError
-        As :func:`pyclv.rfm_summary`; also if ``calibration_period_end`` is before the first transaction or
-        not before ``observation_period_end``.
-    ValueError
-        If the time unit is unknown or differs from the model's, or ``freq`` is not a whole number of days.
-
-    Warns
-    -----
-    PyCLVWarning
-        If transactions fall after ``observation_period_end``, or customers make their first purchase after
-        ``calibration_period_end`` (they are not in the cohort and are left out).
-
-    Notes
-    -----
-    A customer born on day :math:`b_i` is expected to have made
-    :math:`E[X(d - b_i)]` repeat transactions by day :math:`d \ge b_i`, the expectation of a new customer
-    (``model.expected_purchases_new_customer``, FHL 2005, eq. 9), with times in the model's unit. With
-    :math:`n_b` customers born on day b, the cohort's expected cumulative repeat transactions are the
-    convolution
-
-    .. math:: E[C(d)] = \sum_{b \le d} n_b \, E[X(d - b)],
-
-    computed on the daily grid (memory proportional to the number of days, not customers). Actual repeat
-    transactions are the distinct purchase days of each customer after its first. The cumulative values at
-    the calibration end equal the total calibration frequency of :func:`pyclv.rfm_summary` (actual) and
-    :math:`\sum_i E[X(T_i)]` (expected).
-
-    Examples
-    --------
-    >>> import pyclv
-    >>> from pyclv.plotting import expected_vs_actual_repeat_transactions
-    >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
-    >>> tracking = expected_vs_actual_repeat_transactions(
-    ...     bgnbd, pyclv.datasets.load_cdnow_transactions(), calibration_period_end="1997-09-30",
-    ...     observation_period_end="1998-06-30")
-    >>> len(tracking), tracking.index[38].date(), int(tracking["actual_cumulative"].iloc[38])  # week 39
-    (78, datetime.date(1997, 9, 30), 2457)
-    """
-    unit = _model_time_unit(model, time_unit)
-    daily = _validated_days(
-        transactions,
-        customer_id_col,
-        datetime_col,
-        None,
-        observation_period_end,
-        "observation_period_end",
-    )
-    calibration_end = _to_day(calibration_period_end, "calibration_period_end")
-    starts = np.flatnonzero(np.r_[True, daily.customer[1:] != daily.customer[:-1]])
-    births = daily.day[starts]
-    first_day = int(births.min())
-    if calibration_end < first_day:
-        raise DataValidationError(
-            f"calibration_period_end {_day_str(calibration_end)} is before the first transaction "
-            f"({_day_str(first_day)}): the cohort is empty. Pass a later calibration end.",
-            column="calibration_period_end",
-        )
-    if calibration_end >= daily.end_day:
-        raise DataValidationError(
-            f"calibration_period_end {_day_str(calibration_end)} must be before observation_period_end "
-            f"{_day_str(daily.end_day)}. Pass an earlier calibration end.",
-            column="calibration_period_end",
-        )
-    in_cohort = births <= calibration_end
-    if not in_cohort.all():
-        warnings.warn(
-            f"{int((~in_cohort).sum()):,} customer(s) made their first purchase after calibration_period_end "
-            f"{_day_str(calibration_end)}; they are not in the calibration cohort and are left out.",
-            PyCLVWarning,
-            stacklevel=2,
-        )
-    n_days = daily.end_day - first_day + 1
-    repeat = np.ones(len(daily.day), dtype=bool)
-    repeat[starts] = False
-    repeat &= in_cohort[np.cumsum(~repeat) - 1]
-    actual_daily = np.bincount(daily.day[repeat] - first_day, minlength=n_days).astype(float)
-    born = np.bincount(births[in_cohort] - first_day, minlength=n_days).astype(float)
-    per_new_customer = np.asarray(
-        model.expected_purchases_new_customer(np.arange(n_days) / DAYS_PER_UNIT[unit]),
-        dtype=float,
-    )
-    expected_cumulative_daily = np.convolve(born, per_new_customer)[:n_days]
-
-    dates = pd.date_range(pd.Timestamp(_day_str(first_day)), periods=n_days, freq="D")
-    period = _period_ends(dates, freq)
-    last_day = np.r_[np.flatnonzero(np.diff(period)), n_days - 1]
-    actual = np.add.reduceat(actual_daily, np.r_[0, last_day[:-1] + 1])
-    expected_cumulative = expected_cumulative_daily[last_day]
-    table = pd.DataFrame(
-        {
-            "actual": actual,
-            "expected": np.diff(expected_cumulative, prepend=0.0),
-            "actual_cumulative": np.cumsum(actual),
-            "expected_cumulative": expected_cumulative,
-        },
-        index=pd.DatetimeIndex(dates[last_day], name="period_end"),
-    )
-    table.attrs["calibration_period_end"] = pd.Timestamp(_day_str(calibration_end))
-    table.attrs["time_unit"] = unit
-    return table
-
-
 def _date_axis(ax: Axes) -> None:
     """Short, non-overlapping date tick labels on the x axis."""
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
@@ -705,7 +489,9 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
 
 
-def _plot_tracking(ax: Axes, table: pd.DataFrame, actual: str, expected: str) -> None:
+def _plot_tracking(ax: Axes, table: pd.DataFrame, *, cumulative: bool) -> Axes:
+    """Draw a table of :func:`pyclv.tracking`: actual and expected lines and the end of calibration."""
+    actual, expected = ("actual_cumulative", "expected_cumulative") if cumulative else ("actual", "expected")
     dates = table.index.to_numpy()
     ax.plot(dates, table[actual].to_numpy(), label="Actual")
     ax.plot(dates, table[expected].to_numpy(), linestyle="--", label="Model")
@@ -714,6 +500,13 @@ def _plot_tracking(ax: Axes, table: pd.DataFrame, actual: str, expected: str) ->
     _date_axis(ax)
     ax.set_xlabel("Date (end of period)")
     ax.legend()
+    if cumulative:
+        ax.set_title("Tracking cumulative repeat transactions")
+        ax.set_ylabel("Cumulative repeat transactions")
+    else:
+        ax.set_title("Tracking repeat transactions per period")
+        ax.set_ylabel("Repeat transactions per period")
+    return ax
 
 
 def plot_cumulative_transactions(
@@ -725,13 +518,14 @@ def plot_cumulative_transactions(
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
     time_unit: str | None = None,
-    freq: str = "W",
+    period: str = "W",
     ax: Axes | None = None,
 ) -> Axes:
     """Tracking plot of cumulative repeat transactions: actual vs model, across calibration and holdout.
 
-    Fader, Hardie & Lee (2005), Figure 1. The data are those of :func:`expected_vs_actual_repeat_transactions`
-    (same parameters), drawn as two lines with a vertical line at the end of the calibration period.
+    Fader, Hardie & Lee (2005), Figure 1. The data are the table of :func:`pyclv.tracking` (same
+    parameters, ``model`` for its ``transaction_model``), drawn as two lines with a vertical line at the end
+    of the calibration period.
 
     Returns
     -------
@@ -750,7 +544,7 @@ def plot_cumulative_transactions(
     >>> int(ax.get_lines()[0].get_ydata()[-1])  # repeat transactions in 78 weeks
     4339
     """
-    table = expected_vs_actual_repeat_transactions(
+    table = tracking(
         model,
         transactions,
         calibration_period_end=calibration_period_end,
@@ -758,13 +552,9 @@ def plot_cumulative_transactions(
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
         time_unit=time_unit,
-        freq=freq,
+        period=period,
     )
-    ax = _get_ax(ax)
-    _plot_tracking(ax, table, "actual_cumulative", "expected_cumulative")
-    ax.set_title("Tracking cumulative repeat transactions")
-    ax.set_ylabel("Cumulative repeat transactions")
-    return ax
+    return _plot_tracking(_get_ax(ax), table, cumulative=True)
 
 
 def plot_incremental_transactions(
@@ -776,13 +566,13 @@ def plot_incremental_transactions(
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
     time_unit: str | None = None,
-    freq: str = "W",
+    period: str = "W",
     ax: Axes | None = None,
 ) -> Axes:
     """Tracking plot of repeat transactions per period: actual vs model, across calibration and holdout.
 
-    Fader, Hardie & Lee (2005), Figure 3. The data are those of :func:`expected_vs_actual_repeat_transactions`
-    (same parameters); the model's line is smooth, the actual one shows seasonality the model does not know.
+    Fader, Hardie & Lee (2005), Figure 3. The data are the table of :func:`pyclv.tracking` (same
+    parameters); the model's line is smooth, the actual one shows seasonality the model does not know.
 
     Returns
     -------
@@ -801,7 +591,7 @@ def plot_incremental_transactions(
     >>> len(ax.get_lines()[0].get_ydata())  # 78 weeks
     78
     """
-    table = expected_vs_actual_repeat_transactions(
+    table = tracking(
         model,
         transactions,
         calibration_period_end=calibration_period_end,
@@ -809,13 +599,9 @@ def plot_incremental_transactions(
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
         time_unit=time_unit,
-        freq=freq,
+        period=period,
     )
-    ax = _get_ax(ax)
-    _plot_tracking(ax, table, "actual", "expected")
-    ax.set_title("Tracking repeat transactions per period")
-    ax.set_ylabel("Repeat transactions per period")
-    return ax
+    return _plot_tracking(_get_ax(ax), table, cumulative=False)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1004,97 +790,6 @@ def plot_clv_distribution(
     return ax
 
 
-def lift_table(
-    predicted: pd.Series | np.ndarray | Sequence[float],
-    actual: pd.Series | np.ndarray | Sequence[float],
-    *,
-    n_bins: int = 10,
-) -> pd.DataFrame:
-    r"""How much of the actual value each group of customers, ranked by predicted value, holds.
-
-    Customers are sorted by predicted value, highest first (ties kept in input order), and cut into
-    ``n_bins`` groups of equal size (deciles by default; sizes differ by at most one).
-
-    Parameters
-    ----------
-    predicted, actual : pandas.Series or array-like
-        Predicted and realised value per customer (e.g. CLV and holdout revenue). Two Series are aligned on
-        their index, which must hold the same customers.
-    n_bins : int, default 10
-        Number of groups.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``bin`` 1..n_bins (1 = highest predicted), with ``n_customers``, ``predicted`` and
-        ``actual`` (totals), ``predicted_share`` and ``actual_share`` (of the grand totals),
-        ``cumulative_actual_share`` and ``lift`` = actual share / customer share (1 for a random ranking).
-
-    Raises
-    ------
-    DataValidationError
-        If values are missing or infinite, the two do not match, there are fewer customers than bins, or
-        the actual values do not sum to a positive total.
-
-    Examples
-    --------
-    >>> from pyclv.plotting import lift_table
-    >>> table = lift_table([5.0, 1.0, 3.0, 0.0], [4.0, 0.0, 4.0, 2.0], n_bins=2)
-    >>> table["actual_share"].tolist(), table["lift"].tolist()  # the top half holds 80% of the value
-    ([0.8, 0.2], [1.6, 0.4])
-    """
-    n_bins = int(n_bins)
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be >= 1; got {n_bins!r}.")
-    if isinstance(predicted, pd.Series) and isinstance(actual, pd.Series) and not predicted.index.equals(actual.index):
-        if len(predicted) != len(actual) or not predicted.index.isin(actual.index).all():
-            missing = int((~predicted.index.isin(actual.index)).sum()) + max(len(actual) - len(predicted), 0)
-            raise DataValidationError(
-                f"predicted and actual do not hold the same customers ({missing:,} unmatched); align them first.",
-                column="actual",
-                n_rows=missing,
-            )
-        actual = actual.reindex(predicted.index)
-    p = _finite_values(predicted, "predicted")
-    a = _finite_values(actual, "actual")
-    if len(p) != len(a):
-        raise DataValidationError(
-            f"predicted has {len(p):,} values and actual {len(a):,}; they must be one per customer.",
-            column="actual",
-        )
-    if len(p) < n_bins:
-        raise DataValidationError(
-            f"{len(p):,} customers cannot fill {n_bins} bins.",
-            column="predicted",
-            n_rows=len(p),
-        )
-    if not a.sum() > 0:
-        raise DataValidationError(
-            "The actual values do not sum to a positive total; shares of it are undefined.",
-            column="actual",
-        )
-    order = np.argsort(-p, kind="stable")
-    groups = np.array_split(order, n_bins)
-    sizes = np.array([len(g) for g in groups])
-    predicted_total = np.array([p[g].sum() for g in groups])
-    actual_total = np.array([a[g].sum() for g in groups])
-    actual_share = actual_total / a.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        predicted_share = predicted_total / p.sum()
-    return pd.DataFrame(
-        {
-            "n_customers": sizes,
-            "predicted": predicted_total,
-            "actual": actual_total,
-            "predicted_share": predicted_share,
-            "actual_share": actual_share,
-            "cumulative_actual_share": np.cumsum(actual_share),
-            "lift": actual_share / (sizes / len(p)),
-        },
-        index=pd.RangeIndex(1, n_bins + 1, name="bin"),
-    )
-
-
 def plot_lift_chart(
     predicted: pd.Series | np.ndarray | Sequence[float],
     actual: pd.Series | np.ndarray | Sequence[float],
@@ -1104,14 +799,31 @@ def plot_lift_chart(
 ) -> Axes:
     """Decile lift chart: the share of the actual value captured by each group of predicted value.
 
-    Bars are the ``actual_share`` of :func:`lift_table` (group 1 = the customers with the highest predicted
-    value); a horizontal line marks ``1 / n_bins``, what a random ranking captures, and markers show the
-    share the model predicted for each group.
+    Bars are the ``share`` column of :func:`pyclv.decile_table` (group 1 = the customers with the highest
+    predicted value; tied predictions share their actual value); a horizontal line marks ``1 / n_bins``, what
+    a random ranking captures, and markers show the share the model predicted for each group
+    (``predicted_share``).
+
+    Parameters
+    ----------
+    predicted, actual : pandas.Series or array-like
+        Predicted and realised value per customer (e.g. CLV and holdout revenue, >= 0). Two Series are
+        aligned on their index, which must hold the same customers.
+    n_bins : int, default 10
+        Number of groups.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
 
     Returns
     -------
     matplotlib.axes.Axes
         The bars (``ax.containers[0]``), the line ``"Predicted share"`` and the line ``"Random"``.
+
+    Raises
+    ------
+    DataValidationError
+        As :func:`pyclv.decile_table`; also if there are fewer customers than groups or the actual values
+        do not sum to a positive total.
 
     Examples
     --------
@@ -1121,19 +833,23 @@ def plot_lift_chart(
     >>> [float(round(bar.get_height(), 2)) for bar in ax.containers[0]]
     [0.8, 0.2]
     """
-    table = lift_table(predicted, actual, n_bins=n_bins)
+    table = decile_table(predicted, actual, n_bins=n_bins)
+    n_customers = int(table["n_customers"].sum())
+    if (table["n_customers"] == 0).any():
+        raise DataValidationError(
+            f"{n_customers:,} customers cannot fill {n_bins} groups.", column="predicted", n_rows=n_customers
+        )
+    if not table["actual"].sum() > 0:
+        raise DataValidationError(
+            "The actual values do not sum to a positive total; shares of it are undefined.", column="actual"
+        )
+    groups = table.index.to_numpy()
     ax = _get_ax(ax)
-    ax.bar(table.index.to_numpy(), table["actual_share"].to_numpy(), label="Actual share")
-    ax.plot(
-        table.index.to_numpy(),
-        table["predicted_share"].to_numpy(),
-        marker="o",
-        linestyle="none",
-        color="black",
-        label="Predicted share",
-    )
+    ax.bar(groups, table["share"].to_numpy(), label="Actual share")
+    predicted_share = table["predicted_share"].to_numpy()
+    ax.plot(groups, predicted_share, marker="o", linestyle="none", color="black", label="Predicted share")
     ax.axhline(1.0 / len(table), color="grey", linestyle="--", label="Random")
-    ax.set_xticks(table.index.to_numpy())
+    ax.set_xticks(groups)
     ax.set_title("Share of actual value by predicted-value group")
     ax.set_xlabel("Group of customers by predicted value (1 = highest)")
     ax.set_ylabel("Share of actual value")
