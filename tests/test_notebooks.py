@@ -32,5 +32,8 @@ def test_notebook_runs(path: Path) -> None:
             exec(compile(source, f"{path.name}[cell {number}]", "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message is the point
             pytest.fail(f"{path.name}, cell {number} raised {type(exc).__name__}: {exc}")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")  # figures a notebook left open must not count against the next one
     # the notebook's public-API objects are really there
     assert "scores" in namespace or "summary" in namespace

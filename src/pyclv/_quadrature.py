@@ -17,7 +17,9 @@ For discrete-time models (purchase opportunities at whole periods), the integral
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -91,24 +93,44 @@ def discounted_increments(
         use fewer (see :data:`DRAW_NODES_PER_PANEL`), since their Monte Carlo error is far larger.
     """
     h = effective_horizon(horizon, delta)
-    out = np.empty(n_rows)
     if discrete:
         periods = np.arange(0.0, np.floor(h) + 1.0)
         factors = np.exp(-delta * periods[1:])
-        for start in range(0, n_rows, _CHUNK_ROWS):
-            rows = slice(start, min(start + _CHUNK_ROWS, n_rows))
-            values = path(rows, periods[None, :])
-            out[rows] = np.diff(values, axis=1) @ factors
+
+        def block(rows: slice) -> np.ndarray:
+            return np.diff(path(rows, periods[None, :]), axis=1) @ factors
+
+    elif delta == 0.0:
+
+        def block(rows: slice) -> np.ndarray:
+            return path(rows, np.array([[h]]))[:, 0]
+
+    else:
+        nodes, weights = _continuous_rule(h, delta, nodes_per_panel)
+        kernel = delta * weights * np.exp(-delta * nodes)
+        grid = np.concatenate([nodes, [h]])[None, :]
+
+        def block(rows: slice) -> np.ndarray:
+            values = path(rows, grid)
+            return values[:, :-1] @ kernel + np.exp(-delta * h) * values[:, -1]
+
+    return _by_blocks(block, n_rows)
+
+
+def _by_blocks(block: Callable[[slice], np.ndarray], n_rows: int) -> np.ndarray:
+    """``block`` over consecutive row slices of bounded size, on the machine's cores.
+
+    The special functions of numpy and scipy release the GIL, so threads over blocks use every core; each
+    block is computed exactly as it would be alone, so the numbers do not depend on the number of threads.
+    """
+    out = np.empty(n_rows)
+    slices = [slice(start, min(start + _CHUNK_ROWS, n_rows)) for start in range(0, n_rows, _CHUNK_ROWS)]
+    workers = min(len(slices), os.cpu_count() or 1)
+    if workers <= 1:
+        for rows in slices:
+            out[rows] = block(rows)
         return out
-    if delta == 0.0:
-        for start in range(0, n_rows, _CHUNK_ROWS):
-            rows = slice(start, min(start + _CHUNK_ROWS, n_rows))
-            out[rows] = path(rows, np.array([[h]]))[:, 0]
-        return out
-    nodes, weights = _continuous_rule(h, delta, nodes_per_panel)
-    kernel = delta * weights * np.exp(-delta * nodes)
-    for start in range(0, n_rows, _CHUNK_ROWS):
-        rows = slice(start, min(start + _CHUNK_ROWS, n_rows))
-        values = path(rows, np.concatenate([nodes, [h]])[None, :])
-        out[rows] = values[:, :-1] @ kernel + np.exp(-delta * h) * values[:, -1]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for rows, values in zip(slices, pool.map(block, slices)):
+            out[rows] = values
     return out

@@ -111,24 +111,28 @@ def _transaction_predictions(
     windows: dict[str, float],
     full: bool,
     nodes_per_panel: int,
+    pairs: tuple[tuple[np.ndarray, ...], np.ndarray] | None,
 ) -> dict[str, np.ndarray]:
-    """Transaction-model predictions for distinct histories (x, t_x, T) at one parameter vector."""
+    """Transaction-model predictions for distinct histories (x, t_x, T) at one parameter vector (``pairs``:
+    their distinct (x, T), for factorised models)."""
     x, t_x, T = history
     out: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore"):
         if full:
             out["p_alive"] = model._p_alive(theta, x, t_x, T)
             for name, t in windows.items():
-                out[name] = model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(t))
+                out[name] = model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(t), pairs)
         if np.isfinite(horizon) and (full or delta == 0.0):
-            out["expected_purchases"] = model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(horizon))
+            out["expected_purchases"] = model._expected_purchases_by_history(
+                theta, x, t_x, T, np.asarray(horizon), pairs
+            )
         if delta == 0.0:
             out["discounted"] = out["expected_purchases"]
         elif np.isinf(horizon) and model._has_closed_form_dert:
             out["discounted"] = model._dert(theta, x, t_x, T, delta)
         else:
             out["discounted"] = model._discounted_purchases(
-                theta, x, t_x, T, horizon, delta, distinct=True, nodes_per_panel=nodes_per_panel
+                theta, x, t_x, T, horizon, delta, distinct=True, nodes_per_panel=nodes_per_panel, pairs=pairs
             )
         if np.isinf(horizon):
             out["dert"] = out["discounted"]
@@ -199,6 +203,7 @@ def _evaluate(
     history, inverse = unique_rows((x, t_x, T))
     common = {
         "history": history,
+        "pairs": unique_rows((history[0], history[2])) if transaction_model._factorised else None,
         "inverse": inverse,
         "spend_arrays": (x, m),
         "horizon": horizon,

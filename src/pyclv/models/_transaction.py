@@ -107,13 +107,19 @@ class TransactionModel(BaseModel):
         return self._functions.expected_purchases_if_alive is not None
 
     def _expected_purchases_by_history(
-        self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
+        self,
+        theta: np.ndarray,
+        x: np.ndarray,
+        t_x: np.ndarray,
+        T: np.ndarray,
+        t: np.ndarray,
+        pairs: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None,
     ) -> np.ndarray:
         """``_conditional_expected_purchases`` for many customers at one horizon, the factorised models'
-        costly part computed once per distinct (x, T)."""
+        costly part computed once per distinct (x, T) (``pairs``: ``unique_rows((x, T))``, if known)."""
         if not self._factorised:
             return self._conditional_expected_purchases(theta, x, t_x, T, t)
-        (ux, uT), inverse = unique_rows((x, T))
+        (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
         return self._expected_purchases_if_alive(theta, ux, uT, t)[inverse] * self._p_alive(theta, x, t_x, T)
 
     def _dert(self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, delta: float) -> np.ndarray:
@@ -134,12 +140,13 @@ class TransactionModel(BaseModel):
         *,
         distinct: bool = False,
         nodes_per_panel: int = 12,
+        pairs: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None,
     ) -> np.ndarray:
         """int_0^H exp(-delta t) dE[Y(t)] per customer, computed once per distinct (x, t_x, T) (``distinct``:
-        the rows are distinct already)."""
+        the rows are distinct already; ``pairs``: ``unique_rows((x, T))``, if known)."""
         if self._factorised:
             # the discounted purchases of an alive customer depend on (x, T) only
-            (ux, uT), inverse = unique_rows((x, T))
+            (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
 
             def alive_path(rows: slice, t: np.ndarray) -> np.ndarray:
                 return self._expected_purchases_if_alive(theta, ux[rows, None], uT[rows, None], t)
