@@ -15,7 +15,6 @@ stays the plug-in value at the estimate. Seeded and reproducible.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -24,7 +23,7 @@ import pandas as pd
 from pyclv.exceptions import ConvergenceError, DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models._base import BaseModel, _resolve_weights
 
-__all__ = ["Method", "bootstrap_draws", "draws_for", "interval_bounds", "parameter_draws"]
+__all__ = ["Method", "bootstrap_draws", "draws_for", "parameter_draws"]
 
 Method = Literal["asymptotic", "bootstrap"]
 
@@ -114,21 +113,3 @@ def draws_for(
     if method == "bootstrap":
         return bootstrap_draws(model, data, int(n_draws), rng, weights)
     raise ValueError(f"method must be 'asymptotic' or 'bootstrap'; got {method!r}.")
-
-
-def interval_bounds(
-    evaluate: Callable[[int], dict[str, np.ndarray]], n_draws: int, interval: float
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Lower and upper quantiles over draws of each quantity that ``evaluate(draw)`` returns."""
-    if not 0.0 < interval < 1.0:
-        raise ValueError(f"interval must be in (0, 1), e.g. 0.9; got {interval!r}.")
-    samples: dict[str, list[np.ndarray]] = {}
-    for d in range(n_draws):
-        for name, values in evaluate(d).items():
-            samples.setdefault(name, []).append(values)
-    q = [(1.0 - interval) / 2.0, (1.0 + interval) / 2.0]
-    bounds = {}
-    for name, values in samples.items():
-        lower, upper = np.quantile(np.vstack(values), q, axis=0)
-        bounds[name] = (lower, upper)
-    return bounds

@@ -34,7 +34,7 @@ from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
-from pyclv.uncertainty import Method, draws_for, interval_bounds
+from pyclv.uncertainty import Method, draws_for
 
 __all__ = ["SHORT_WINDOWS_DAYS", "customer_lifetime_value", "discounted_expected_purchases", "score"]
 
@@ -217,17 +217,123 @@ def _evaluate(
         rng = np.random.default_rng(seed)
         draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
         draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
-        bounds = interval_bounds(
-            lambda d: _predictions(
-                transaction_model, spend_model, draws_t[d], draws_s[d], nodes_per_panel=DRAW_NODES_PER_PANEL, **common
-            ),
-            int(n_draws),
-            interval,
-        )
-        for name, (lower, upper) in bounds.items():
-            result[f"{name}_lower"] = lower
-            result[f"{name}_upper"] = upper
+        result.update(_bounds(transaction_model, spend_model, draws_t, draws_s, interval, **common))
     return result, index
+
+
+_BLOCK_CUSTOMERS = 50_000
+_MAX_FACTOR_VALUES = 50_000_000  # draws x distinct (x, T) x quantities kept in memory at once (400 MB)
+
+
+def _alive_factors(
+    model: TransactionModel,
+    draws: np.ndarray,
+    pairs: tuple[tuple[np.ndarray, ...], np.ndarray],
+    *,
+    horizon: float,
+    delta: float,
+    windows: dict[str, float],
+    full: bool,
+) -> dict[str, np.ndarray] | None:
+    """For factorised models, the factors g(x, T) of every quantity at every draw, shape (draws, pairs):
+    computed once for all customers instead of once per block. None when they would not fit in memory or
+    the model has a closed-form DERT for an infinite horizon (then the per-history path is used)."""
+    (ux, uT), _ = pairs
+    infinite = bool(np.isinf(horizon))
+    if infinite and model._has_closed_form_dert:
+        return None
+    horizons = dict(windows) if full else {}
+    if not infinite and (full or delta == 0.0):
+        horizons["expected_purchases"] = horizon
+    n_quantities = len(horizons) + 1
+    if len(draws) * len(ux) * n_quantities > _MAX_FACTOR_VALUES:
+        return None
+    factors: dict[str, np.ndarray] = {name: np.empty((len(draws), len(ux))) for name in horizons}
+    factors["discounted"] = np.empty((len(draws), len(ux)))
+    for d, theta in enumerate(draws):
+        for name, t in horizons.items():
+            factors[name][d] = model._expected_purchases_if_alive(theta, ux, uT, np.asarray(t))
+        if delta == 0.0:
+            factors["discounted"][d] = factors["expected_purchases"][d]
+        else:
+            factors["discounted"][d] = model._discounted_if_alive(
+                theta, ux, uT, horizon, delta, nodes_per_panel=DRAW_NODES_PER_PANEL
+            )
+    if infinite:
+        factors["dert"] = factors["discounted"]
+    return factors
+
+
+def _bounds(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    draws_t: np.ndarray,
+    draws_s: np.ndarray,
+    interval: float,
+    *,
+    history: tuple[np.ndarray, np.ndarray, np.ndarray],
+    pairs: tuple[tuple[np.ndarray, ...], np.ndarray] | None,
+    inverse: np.ndarray,
+    spend_arrays: tuple[np.ndarray, np.ndarray],
+    margin: float,
+    full: bool,
+    **settings: Any,
+) -> dict[str, np.ndarray]:
+    """The ``interval`` bounds of every prediction over the parameter draws, block by block.
+
+    Customers are grouped by history (x, t_x, T) and processed in blocks of about 50,000, so memory stays
+    bounded (draws x block) at any number of customers: in each block every draw gives the transaction
+    quantities once per distinct history and the spend and CLV per customer, and the quantiles over the
+    draws are taken before the next block.
+    """
+    q = [(1.0 - interval) / 2.0, (1.0 + interval) / 2.0]
+    n_histories, n_customers = len(history[0]), len(inverse)
+    alive = _alive_factors(transaction_model, draws_t, pairs, full=full, **settings) if pairs is not None else None
+    order = np.argsort(inverse, kind="stable")
+    first = np.searchsorted(inverse[order], np.arange(n_histories + 1))  # each history's customers in `order`
+    lower: dict[str, np.ndarray] = {}
+    upper: dict[str, np.ndarray] = {}
+    h0 = 0
+    while h0 < n_histories:
+        h1 = int(np.searchsorted(first, first[h0] + _BLOCK_CUSTOMERS, side="right")) - 1
+        h1 = min(max(h1, h0 + 1), n_histories)
+        customers = order[first[h0] : first[h1]]
+        local = inverse[customers] - h0
+        block = tuple(a[h0:h1] for a in history)
+        block_pairs = unique_rows((block[0], block[2])) if pairs is not None else None
+        x, m = spend_arrays[0][customers], spend_arrays[1][customers]
+        samples: dict[str, list[np.ndarray]] = {}
+        for d, (theta_t, theta_s) in enumerate(zip(draws_t, draws_s)):
+            if alive is not None:  # factorised: P(alive) per history times the precomputed factors per (x, T)
+                with np.errstate(divide="ignore"):
+                    p_alive = transaction_model._p_alive(theta_t, *block)
+                pair = pairs[1][h0:h1]
+                per_history = {name: factor[d][pair] * p_alive for name, factor in alive.items()}
+                if full:
+                    per_history["p_alive"] = p_alive
+            else:
+                per_history = _transaction_predictions(
+                    transaction_model, theta_t, block, full=full, nodes_per_panel=DRAW_NODES_PER_PANEL,
+                    pairs=block_pairs, **settings,
+                )
+            spend = spend_model._expected_spend(theta_s, x, m)
+            # history-level quantities stay per history (their quantiles are taken once per history)
+            values = {name: v for name, v in per_history.items() if full and name != "discounted"}
+            if full:
+                values["expected_spend"] = spend
+                for name in settings["windows"]:
+                    values[name.replace("expected_purchases", "expected_value")] = margin * spend * per_history[name][local]
+            values["clv"] = margin * spend * per_history["discounted"][local]
+            for name, v in values.items():
+                samples.setdefault(name, []).append(v)
+        for name, v in samples.items():
+            lo, hi = np.quantile(np.vstack(v), q, axis=0)
+            if name in per_history:  # a per-history quantity: spread to the customers of each history
+                lo, hi = lo[local], hi[local]
+            lower.setdefault(name, np.empty(n_customers))[customers] = lo
+            upper.setdefault(name, np.empty(n_customers))[customers] = hi
+        h0 = h1
+    return {f"{name}_{side}": bound[name] for name in lower for side, bound in (("lower", lower), ("upper", upper))}
 
 
 def customer_lifetime_value(

@@ -147,13 +147,7 @@ class TransactionModel(BaseModel):
         if self._factorised:
             # the discounted purchases of an alive customer depend on (x, T) only
             (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
-
-            def alive_path(rows: slice, t: np.ndarray) -> np.ndarray:
-                return self._expected_purchases_if_alive(theta, ux[rows, None], uT[rows, None], t)
-
-            values = discounted_increments(
-                alive_path, len(ux), horizon, delta, discrete=self._discrete, nodes_per_panel=nodes_per_panel
-            )
+            values = self._discounted_if_alive(theta, ux, uT, horizon, delta, nodes_per_panel=nodes_per_panel)
             with np.errstate(divide="ignore"):
                 return values[inverse] * self._p_alive(theta, x, t_x, T)
         if distinct:
@@ -169,6 +163,18 @@ class TransactionModel(BaseModel):
             path, len(ux), horizon, delta, discrete=self._discrete, nodes_per_panel=nodes_per_panel
         )
         return values[inverse]
+
+    def _discounted_if_alive(
+        self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, horizon: float, delta: float, *, nodes_per_panel: int = 12
+    ) -> np.ndarray:
+        """int_0^H exp(-delta t) dE[Y(t) | alive at T, x, T] for factorised models, per (x, T) given."""
+
+        def alive_path(rows: slice, t: np.ndarray) -> np.ndarray:
+            return self._expected_purchases_if_alive(theta, x[rows, None], T[rows, None], t)
+
+        return discounted_increments(
+            alive_path, len(x), horizon, delta, discrete=self._discrete, nodes_per_panel=nodes_per_panel
+        )
 
     @property
     def _has_closed_form_dert(self) -> bool:
