@@ -25,3 +25,4 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py --sizes 10000 100000 1000000 10000000
 	$(BIN)/python benchmarks/bench_peers.py
+	$(BIN)/python benchmarks/bench_summary.py --rows 1000000 10000000 100000000

@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from pyclv._arrays import per_whole_number
 from pyclv.models import beta_geo
 from pyclv.models._base import Param
 from pyclv.models._transaction import TransactionFunctions, TransactionModel
@@ -89,11 +90,10 @@ def loglik(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayL
     """
     log_odds = log_p_alive_odds(r, alpha, a, b, x, t_x, T)
     return (
-        special.gammaln(r + x)
+        per_whole_number(lambda u: special.gammaln(r + u) + special.betaln(a, b + u + 1.0), x)
         - special.gammaln(r)
         + r * np.log(alpha)
         - (r + x) * np.log(alpha + np.asarray(T, dtype=float))
-        + special.betaln(a, b + x + 1.0)
         - special.betaln(a, b)
         + np.logaddexp(0.0, log_odds)
     )
@@ -117,11 +117,13 @@ def loglik_grad(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: 
     w = special.expit(log_odds)
     w_alive = special.expit(-log_odds)
     log_at, log_atx = np.log(alpha + T), np.log(alpha + t_x)
-    psi_common = special.digamma(a + b) - special.digamma(a + b + x + 1.0)
-    d_r = special.digamma(r + x) - special.digamma(r) + np.log(alpha) - w_alive * log_at - w * log_atx
+    psi_common = special.digamma(a + b) - per_whole_number(lambda u: special.digamma(a + b + u + 1.0), x)
+    psi_rx = per_whole_number(lambda u: special.digamma(r + u), x)
+    psi_bx = per_whole_number(lambda u: special.digamma(b + u), x)
+    d_r = psi_rx - special.digamma(r) + np.log(alpha) - w_alive * log_at - w * log_atx
     d_alpha = r / alpha - (r + x) * (w_alive / (alpha + T) + w / (alpha + t_x))
     d_a = psi_common + w / a
-    d_b = psi_common + special.digamma(b + x) - special.digamma(b) + w_alive / (b + x)
+    d_b = psi_common + psi_bx - special.digamma(b) + w_alive / (b + x)
     return np.stack(np.broadcast_arrays(d_r, d_alpha, d_a, d_b), axis=-1)
 
 
