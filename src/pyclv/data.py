@@ -420,22 +420,39 @@ def _summarise(
     """The RFM summary of daily rows sorted by customer and day (all on or before ``end_day``)."""
     starts = _run_starts(customer)
     ends = np.r_[starts[1:], len(customer)]
-    first, last = day[starts], day[ends - 1]
+    repeat_total = None
+    if amount is not None:
+        repeat = amount.copy()
+        repeat[starts] = 0.0
+        repeat_total = np.add.reduceat(repeat, starts)
+    return _summary_frame(
+        customers.take(customer[starts]), ends - starts, day[starts], day[ends - 1], repeat_total, end_day, time_unit
+    )
+
+
+def _summary_frame(
+    index: pd.Index,
+    n_days: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+    repeat_total: np.ndarray | None,
+    end_day: int,
+    time_unit: str,
+) -> pd.DataFrame:
+    """The RFM summary from per-customer integers (purchase days, first and last day numbers, repeat spend):
+    the one place, shared by the pandas path and the DuckDB engine, where they become model time."""
     days_per_unit = DAYS_PER_UNIT[time_unit]
-    frequency = (ends - starts - 1).astype(np.float64)
+    frequency = (n_days - 1).astype(np.float64)
     columns = {
         "frequency": frequency,
         "recency": (last - first) / days_per_unit,
         "T": (end_day - first) / days_per_unit,
     }
-    if amount is not None:
-        repeat = amount.copy()
-        repeat[starts] = 0.0
-        repeat_total = np.add.reduceat(repeat, starts)
+    if repeat_total is not None:
         columns["monetary_value"] = np.divide(
             repeat_total, frequency, out=np.zeros_like(repeat_total), where=frequency > 0
         )
-    summary = pd.DataFrame(columns, index=customers.take(customer[starts]))
+    summary = pd.DataFrame(columns, index=index)
     summary.attrs["time_unit"] = time_unit
     return summary
 

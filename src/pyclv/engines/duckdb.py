@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from pyclv._time import DAYS_PER_UNIT, check_time_unit
-from pyclv.data import DateLike, _day_str, _rows, _to_day
+from pyclv.data import DateLike, _day_str, _rows, _summary_frame, _to_day
 from pyclv.exceptions import DataValidationError, PyCLVWarning
 
 __all__ = [
@@ -498,32 +498,6 @@ def _prepare(
             stacklevel=_stacklevel(),
         )
     return checked
-
-
-def _summary_frame(
-    index: pd.Index,
-    n_days: np.ndarray,
-    first: np.ndarray,
-    last: np.ndarray,
-    repeat_total: np.ndarray | None,
-    end_day: int,
-    time_unit: str,
-) -> pd.DataFrame:
-    """The RFM summary from per-customer integers, with the numpy expressions of pyclv.data._summarise."""
-    days_per_unit = DAYS_PER_UNIT[time_unit]
-    frequency = (n_days - 1).astype(np.float64)
-    columns = {
-        "frequency": frequency,
-        "recency": (last - first) / days_per_unit,
-        "T": (end_day - first) / days_per_unit,
-    }
-    if repeat_total is not None:
-        columns["monetary_value"] = np.divide(
-            repeat_total, frequency, out=np.zeros_like(repeat_total), where=frequency > 0
-        )
-    summary = pd.DataFrame(columns, index=index)
-    summary.attrs["time_unit"] = time_unit
-    return summary
 
 
 def rfm_summary(
