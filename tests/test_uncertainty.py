@@ -41,6 +41,8 @@ def test_score_intervals_bracket_the_estimates(models: tuple, summary: pd.DataFr
         # the plug-in estimate sits inside its own 90 % band for nearly every customer
         assert ((lower <= table[name] * (1 + 1e-9)) & (table[name] <= upper * (1 + 1e-9))).mean() > 0.95
     assert (table["p_alive_lower"] >= 0).all() and (table["p_alive_upper"] <= 1).all()
+    np.testing.assert_allclose(table["p_churned_lower"], 1 - table["p_alive_upper"])
+    np.testing.assert_allclose(table["p_churned_upper"], 1 - table["p_alive_lower"])
     # customers with no repeat purchase are certainly alive in BG/NBD: a band of zero width
     zero = table["frequency"] == 0
     assert (table.loc[zero, "p_alive_upper"] - table.loc[zero, "p_alive_lower"]).max() == 0.0

@@ -227,6 +227,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
         raise UsageError("--annual-discount-rate must be a finite number > -1")
     path = Path(args.transactions)
+    if any(ch in str(path) for ch in "*?["):
+        raise UsageError("report takes one transaction file (its tracking curves read the whole log), not a glob")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     columns = {"customer_id_col": args.customer_col, "datetime_col": args.date_col}

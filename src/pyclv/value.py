@@ -483,11 +483,14 @@ def score(
         if name not in values:
             continue
         out[name] = values[name]
-        if name == "p_alive":
-            out["p_churned"] = 1.0 - values["p_alive"]
         if f"{name}_lower" in values:
             out[f"{name}_lower"] = values[f"{name}_lower"]
             out[f"{name}_upper"] = values[f"{name}_upper"]
+        if name == "p_alive":
+            out["p_churned"] = 1.0 - values["p_alive"]
+            if "p_alive_lower" in values:
+                out["p_churned_lower"] = 1.0 - values["p_alive_upper"]
+                out["p_churned_upper"] = 1.0 - values["p_alive_lower"]
     out.attrs.update(time_unit=unit, horizon=float(horizon), annual_discount_rate=annual_discount_rate, margin=margin)
     if interval is not None:
         out.attrs.update(interval=interval, interval_method=method, n_draws=int(n_draws))
