@@ -726,8 +726,7 @@ def calibration_holdout_split(
     >>> import warnings
     >>> from pyclv.data import calibration_holdout_split
     >>> from pyclv.datasets import load_cdnow_transactions
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")  # the whole sample is the calibration cohort: nothing to report
+    >>> with warnings.catch_warnings(action="ignore"):  # the whole sample is the calibration cohort
     ...     split = calibration_holdout_split(load_cdnow_transactions(), calibration_period_end="1997-09-30",
     ...                                       observation_period_end="1998-06-30", time_unit="W")
     >>> split.loc[1, ["frequency", "frequency_holdout", "duration_holdout"]].round(2).tolist()

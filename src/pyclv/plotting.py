@@ -438,8 +438,7 @@ def plot_calibration_purchases_vs_holdout_purchases(
     >>> from matplotlib.figure import Figure
     >>> import pyclv
     >>> from pyclv.plotting import plot_calibration_purchases_vs_holdout_purchases
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
+    >>> with warnings.catch_warnings(action="ignore"):
     ...     split = pyclv.calibration_holdout_split(pyclv.datasets.load_cdnow_transactions(),
     ...         calibration_period_end="1997-09-30", observation_period_end="1998-06-30", time_unit="W")
     >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")

@@ -130,8 +130,8 @@ def build_report(
             "customer_id_col": customer_id_col,
             "datetime_col": datetime_col,
         }
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PyCLVWarning)  # the log's later transactions are expected here
+        # the log's later transactions are expected here: their warning is not news
+        with warnings.catch_warnings(action="ignore", category=PyCLVWarning):
             figures.append(_figure(
                 lambda ax: plotting.plot_cumulative_transactions(transaction_model, transactions, ax=ax, **tracking_args),
                 "Cumulative repeat transactions: model vs actual"))

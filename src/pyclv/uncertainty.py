@@ -74,8 +74,8 @@ def bootstrap_draws(
     start = dict(model.params_)
     draws: list[np.ndarray] = []
     failures = 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PyCLVWarning)  # a resample's edge-of-domain warnings are expected
+    # a resample's edge-of-domain warnings are expected (local to this block, the user's filters are kept)
+    with warnings.catch_warnings(action="ignore", category=PyCLVWarning):
         while len(draws) < n_draws:
             resample = rng.multinomial(total, probabilities).astype(float)
             try:
