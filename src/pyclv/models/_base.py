@@ -151,6 +151,13 @@ class BaseModel:
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def _weighted_loglik_and_grad(
+        self, theta: np.ndarray, arrays: tuple[np.ndarray, ...], w: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """The weighted total log-likelihood and its gradient, what the optimizer needs. This default sums
+        the per-customer functions; a model may override it with sums that need less work per row."""
+        return float(w @ self._loglik(theta, *arrays)), w @ self._loglik_grad(theta, *arrays)
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def param_names(cls) -> tuple[str, ...]:
@@ -272,10 +279,9 @@ class BaseModel:
 
         def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
             theta = self._to_theta(u)
-            ll = self._loglik(theta, *arrays)
-            grad = self._loglik_grad(theta, *arrays)
-            value = -float(w @ ll) / total_w + self.penalizer * float(theta @ theta)
-            g_theta = -(w @ grad) / total_w + 2.0 * self.penalizer * theta
+            ll_sum, grad_sum = self._weighted_loglik_and_grad(theta, arrays, w)
+            value = -ll_sum / total_w + self.penalizer * float(theta @ theta)
+            g_theta = -grad_sum / total_w + 2.0 * self.penalizer * theta
             return value, g_theta * self._jac(theta)
 
         with np.errstate(all="ignore"):
@@ -338,7 +344,7 @@ class BaseModel:
 
         def grad_u(u_: np.ndarray) -> np.ndarray:
             theta = self._to_theta(u_)
-            g = -(w @ self._loglik_grad(theta, *arrays)) + 2.0 * self.penalizer * total_w * theta
+            g = -self._weighted_loglik_and_grad(theta, arrays, w)[1] + 2.0 * self.penalizer * total_w * theta
             return g * self._jac(theta)
 
         hessian = np.empty((k, k))

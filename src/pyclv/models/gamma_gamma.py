@@ -84,6 +84,46 @@ def _loglik_grad(
     return grad
 
 
+def _weighted_sums(
+    p: float,
+    q: float,
+    v: float,
+    w: np.ndarray,
+    x: np.ndarray,
+    total: np.ndarray,
+    log_total: np.ndarray,
+    log_zbar: np.ndarray,
+) -> tuple[float, np.ndarray] | None:
+    """The weighted log-likelihood and gradient totals, with the terms in x alone summed per distinct x and
+    the parameter-free terms summed once: per customer only log(v + x zbar) and three dot products remain.
+    None when x is not whole numbers (then the per-customer functions are used)."""
+    xi = x.astype(np.int64)
+    if not np.array_equal(xi, x):
+        return None
+    counts = np.bincount(xi, weights=w)
+    ux = np.flatnonzero(counts).astype(float)
+    wx = counts[ux.astype(np.int64)]
+    n = float(wx.sum())
+    log_v_total = np.log(v + total)
+    w_log = float(w @ log_v_total)
+    wx_log = float((w * x) @ log_v_total)
+    s1 = float((w * x) @ log_total)
+    s2 = float(w @ log_zbar)
+    pu = p * ux
+    psi_pxq, psi_px = special.digamma(pu + q), special.digamma(pu)
+    ll = (
+        float(wx @ (special.gammaln(pu + q) - special.gammaln(pu)))
+        + n * (q * np.log(v) - special.gammaln(q))
+        + p * s1
+        - s2
+        - (p * wx_log + q * w_log)
+    )
+    d_p = float(wx @ (ux * (psi_pxq - psi_px))) + s1 - wx_log
+    d_q = float(wx @ psi_pxq) - n * special.digamma(q) + n * np.log(v) - w_log
+    d_v = n * q / v - float(w @ ((p * x + q) / (v + total)))
+    return ll, np.array([d_p, d_q, d_v])
+
+
 def conditional_expected_spend(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.ndarray:
     r"""Expected average spend given x transactions with average :math:`\bar z` (FHL 2005, eq. 5):
 
@@ -171,6 +211,12 @@ class GammaGamma(BaseModel):
     @staticmethod
     def _loglik_grad(theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
         return _loglik_grad(*theta, *arrays)
+
+    def _weighted_loglik_and_grad(
+        self, theta: np.ndarray, arrays: tuple[np.ndarray, ...], w: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        sums = _weighted_sums(*theta, w, *arrays)
+        return sums if sums is not None else super()._weighted_loglik_and_grad(theta, arrays, w)
 
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         # p = 1, q = 2 puts the population mean spend p v / (q - 1) at the observed mean.
