@@ -3,7 +3,8 @@
 Data come from the models' own simulators (BG/NBD and Gamma-Gamma at the CDNOW parameters of Fader, Hardie
 & Lee 2005), saved once per size and read by every contender. pyclv runs in this process; lifetimes 0.11.3
 runs in its own virtual environment (created on first use under benchmarks/.venvs/, with the numpy, pandas and
-scipy it still works with), through ``_peer_lifetimes.py``. Each cell is the median of --repeat runs.
+scipy it still works with), through ``_peer_lifetimes.py``; PyMC-Marketing (its BG/NBD by MAP) likewise through
+``_peer_pymc.py``. Each cell is the median of --repeat runs.
 
     python benchmarks/bench_peers.py                 # the default sizes
     python benchmarks/bench_peers.py --quick         # small sizes, to check the script
@@ -48,33 +49,40 @@ def simulate(n: int, seed: int = 0) -> pd.DataFrame:
     return data
 
 
-def lifetimes_python() -> Path | None:
-    """The lifetimes environment's python, created on first use; None if it cannot be installed."""
-    python = VENVS / "lifetimes" / "bin" / "python"
+PEERS = {
+    # name: (requirements of its own virtual environment, worker script)
+    "lifetimes": (LIFETIMES_REQUIREMENTS, "_peer_lifetimes.py"),
+    "pymc-marketing": (["pymc-marketing"], "_peer_pymc.py"),
+}
+
+
+def peer_python(name: str) -> Path | None:
+    """The peer's own environment's python, created on first use; None if it cannot be installed."""
+    python = VENVS / name / "bin" / "python"
     if python.exists():
         return python
     VENVS.mkdir(parents=True, exist_ok=True)
     try:
-        subprocess.run([sys.executable, "-m", "venv", str(VENVS / "lifetimes")], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *LIFETIMES_REQUIREMENTS], check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENVS / name)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PEERS[name][0]], check=True)
     except subprocess.CalledProcessError as exc:
-        print(f"lifetimes could not be installed ({exc}); its columns stay empty", file=sys.stderr)
+        print(f"{name} could not be installed ({exc}); its columns stay empty", file=sys.stderr)
         return None
     return python
 
 
-def run_lifetimes(python: Path | None, task: str, data: pd.DataFrame, repeat: int) -> dict | None:
+def run_peer(name: str, python: Path | None, task: str, data: pd.DataFrame, repeat: int) -> dict | None:
     if python is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "data.npz"
         np.savez(path, **{c: data[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value")})
         done = subprocess.run(
-            [str(python), str(HERE / "_peer_lifetimes.py"), task, str(path), str(repeat)],
+            [str(python), str(HERE / PEERS[name][1]), task, str(path), str(repeat)],
             capture_output=True, text=True, timeout=3600,
         )
     if done.returncode != 0:
-        print(f"lifetimes {task} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        print(f"{name} {task} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -107,33 +115,43 @@ def main() -> None:
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     args = parser.parse_args()
     big, pareto_n = (20_000, 5_000) if args.quick else (1_000_000, 100_000)
-    python = None if args.no_peers else lifetimes_python()
+    python = None if args.no_peers else peer_python("lifetimes")
+    pymc_python = None if args.no_peers else peer_python("pymc-marketing")
 
     rows: list[dict] = []
     params_rows: list[dict] = []
 
-    def record(task: str, n: int, pyclv_s: float, peer: dict | None, ours: dict, note: str = "") -> None:
+    def record(task: str, n: int, pyclv_s: float, peer: dict | None, ours: dict, note: str = "",
+               peer_name: str = "lifetimes") -> None:
         peer_s = statistics.median(peer["times"]) if peer else np.nan
-        rows.append({"task": task, "customers": n, "pyclv_s": pyclv_s, "lifetimes_s": peer_s,
-                     "speed-up": peer_s / pyclv_s if peer else np.nan, "note": note})
+        rows.append({"task": task, "customers": n, "pyclv_s": pyclv_s, "peer": peer_name, "peer_s": peer_s,
+                     "speed-up": peer_s / pyclv_s if peer else np.nan,
+                     "peer_peak_rss_mb": peer["peak_rss_mb"] if peer else np.nan, "note": note})
         if peer and peer["params"]:
             for k, v in ours.items():
                 if k in peer["params"]:
-                    params_rows.append({"task": task, "parameter": k, "pyclv": v, "lifetimes": peer["params"][k],
+                    params_rows.append({"task": task, "customers": n, "peer": peer_name, "parameter": k, "pyclv": v,
+                                        "peer_value": peer["params"][k],
                                         "rel_diff": abs(v - peer["params"][k]) / abs(peer["params"][k])})
 
     data = simulate(big)
     seconds, model = time_pyclv(lambda: pyclv.BetaGeo().fit(data), args.repeat)
-    record("BG/NBD fit", big, seconds, run_lifetimes(python, "bgnbd_fit", data, args.repeat), dict(model.params_))
+    record("BG/NBD fit", big, seconds, run_peer("lifetimes", python, "bgnbd_fit", data, args.repeat), dict(model.params_))
+
+    for n_pymc in ((5_000,) if args.quick else (10_000, 100_000)):
+        part = data.iloc[:n_pymc]
+        seconds, model = time_pyclv(lambda: pyclv.BetaGeo().fit(part), args.repeat)
+        record("BG/NBD fit", n_pymc, seconds, run_peer("pymc-marketing", pymc_python, "bgnbd_fit", part, 1),
+               dict(model.params_), "PyMC-Marketing MAP, 1 run (includes its graph compilation); MAP with its default priors, not the MLE", "pymc-marketing")
 
     small = data.iloc[:pareto_n]
     seconds, model = time_pyclv(lambda: pyclv.ParetoNBD().fit(small), args.repeat)
-    record("Pareto/NBD fit", pareto_n, seconds, run_lifetimes(python, "pareto_fit", small, 1), dict(model.params_),
+    record("Pareto/NBD fit", pareto_n, seconds, run_peer("lifetimes", python, "pareto_fit", small, 1), dict(model.params_),
            "lifetimes: 1 run")
 
     repeaters = data[data["frequency"] > 0]
     seconds, model = time_pyclv(lambda: pyclv.GammaGamma().fit(repeaters), args.repeat)
-    record("Gamma-Gamma fit", len(repeaters), seconds, run_lifetimes(python, "gamma_gamma_fit", data, args.repeat),
+    record("Gamma-Gamma fit", len(repeaters), seconds, run_peer("lifetimes", python, "gamma_gamma_fit", data, args.repeat),
            dict(model.params_))
 
     bg = pyclv.BetaGeo().fit(data)
@@ -142,7 +160,7 @@ def main() -> None:
     seconds, clv = time_pyclv(
         lambda: pyclv.customer_lifetime_value(bg, gg, data, horizon=52.0, annual_discount_rate=annual), args.repeat
     )
-    record("CLV (BG/NBD + Gamma-Gamma)", big, seconds, run_lifetimes(python, "clv", data, args.repeat),
+    record("CLV (BG/NBD + Gamma-Gamma)", big, seconds, run_peer("lifetimes", python, "clv", data, args.repeat),
            {"total_clv": float(np.sum(clv))},
            "lifetimes sums 12 monthly steps of 30 days; pyclv integrates continuously: totals differ by design")
 
@@ -153,7 +171,8 @@ def main() -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"pyclv {pyclv.__version__} (numpy {np.__version__}, pandas {pd.__version__}); "
-        f"lifetimes {'0.11.3' if python else 'not installed'}. Median of {args.repeat} runs; "
+        f"lifetimes {'0.11.3' if python else 'not installed'}, PyMC-Marketing "
+        f"{'installed' if pymc_python else 'not installed'} (each in its own venv). Median of {args.repeat} runs; "
         f"pyclv process peak RSS {peak:,.0f} MB. Generated by `benchmarks/bench_peers.py`.",
         "",
         markdown(table),
