@@ -85,3 +85,30 @@ def test_fast_scoring_equals_row_by_row(simulated: pd.DataFrame) -> None:
         spend = float(gamma_gamma.conditional_expected_spend(6.25, 3.74, 15.44, row["frequency"], row["monetary_value"]))
         assert table.loc[cid, "expected_purchases"] == pytest.approx(purchases, rel=1e-12)
         assert table.loc[cid, "clv"] == pytest.approx(purchases * spend, rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha_larger", [True, False])
+def test_pareto_nbd_tails_once_per_distinct_pair_equal_the_direct_ones(alpha_larger: bool) -> None:
+    from pyclv.models import pareto_nbd
+
+    rng = np.random.default_rng(2)
+    n = 20_000
+    x = rng.integers(0, 30, n).astype(float)
+    tau = np.floor(rng.uniform(0, 39, n) * 7) / 7  # a daily grid: pairs repeat
+    varying = 0.55 + x
+    constant = np.full(n, 1.6)
+    c, d = (np.full(n, 11.7), np.full(n, 10.6)) if alpha_larger else (np.full(n, 10.6), np.full(n, 11.7))
+    pc, pd_ = (varying, constant) if alpha_larger else (constant, varying)
+    fast = pareto_nbd._log_tail_hyp(pc, pd_, c, d, tau)
+    direct = pareto_nbd._log_tail_hyp_direct(pc, pd_, c, d, tau)
+    np.testing.assert_array_equal(fast, direct)
+
+
+def test_pareto_nbd_fit_is_unchanged_by_the_shortcut(simulated: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyclv.models import pareto_nbd
+
+    data = simulated.iloc[:20_000]
+    fast = pyclv.ParetoNBD().fit(data)
+    monkeypatch.setattr(pareto_nbd, "_log_tail_hyp", pareto_nbd._log_tail_hyp_direct)
+    direct = pyclv.ParetoNBD().fit(data)
+    np.testing.assert_allclose(fast.params_, direct.params_, rtol=1e-10)

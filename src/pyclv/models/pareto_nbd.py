@@ -45,6 +45,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from pandas import factorize
 from scipy import integrate, optimize, special
 
 from pyclv.models._base import Param
@@ -76,7 +77,24 @@ def _log1mexp(a: np.ndarray) -> np.ndarray:
 
 
 def _log_tail_hyp(pc: np.ndarray, pd: np.ndarray, c: np.ndarray, d: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    r"""log of :math:`\int_\tau^\infty (c+v)^{-p_c}(d+v)^{-p_d} dv` for c >= d, via 2F1 (NaN where scipy fails)."""
+    r"""log of :math:`\int_\tau^\infty (c+v)^{-p_c}(d+v)^{-p_d} dv` for c >= d, via 2F1 (NaN where scipy fails).
+
+    In a fit, c, d and one exponent are the same for every customer, and the other exponent with tau,
+    (r + x, t_x or T), repeats a lot: the hypergeometric function is then evaluated once per distinct pair
+    (found by hashing, no sorting).
+    """
+    if pc.ndim == 1 and pc.size > 4096 and c.min() == c.max() and d.min() == d.max():
+        varying_c = pd.min() == pd.max()
+        if varying_c or pc.min() == pc.max():
+            codes, pairs = factorize((pc if varying_c else pd) + 1j * tau)
+            if len(pairs) < pc.size // 2:
+                p_c = pairs.real if varying_c else pc[:1]
+                p_d = pd[:1] if varying_c else pairs.real
+                return _log_tail_hyp_direct(p_c, p_d, c[:1], d[:1], pairs.imag)[codes]
+    return _log_tail_hyp_direct(pc, pd, c, d, tau)
+
+
+def _log_tail_hyp_direct(pc: np.ndarray, pd: np.ndarray, c: np.ndarray, d: np.ndarray, tau: np.ndarray) -> np.ndarray:
     n = pc + pd - 1.0
     log_one_minus_z = np.log(d + tau) - np.log(c + tau)
     z = -np.expm1(log_one_minus_z)
