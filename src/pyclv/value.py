@@ -321,8 +321,6 @@ def _bounds(
             values = {name: v for name, v in per_history.items() if full and name != "discounted"}
             if full:
                 values["expected_spend"] = spend
-                for name in settings["windows"]:
-                    values[name.replace("expected_purchases", "expected_value")] = margin * spend * per_history[name][local]
             values["clv"] = margin * spend * per_history["discounted"][local]
             for name, v in values.items():
                 samples.setdefault(name, []).append(v)
@@ -436,8 +434,10 @@ def score(
     transaction_model, spend_model, data, horizon, annual_discount_rate, margin
         As in :func:`customer_lifetime_value`.
     interval, method, n_draws, seed, weights
-        As in :func:`customer_lifetime_value`; with ``interval``, every prediction column gets ``_lower`` and
-        ``_upper`` bounds.
+        As in :func:`customer_lifetime_value`; with ``interval``, ``p_alive``, ``p_churned``, the expected
+        purchases (windows and horizon, or ``dert``), ``expected_spend`` and ``clv`` get ``_lower`` and ``_upper``
+        bounds (the 30/60/90-day values are products of those and get none: a product's bounds are not the
+        product of the bounds).
 
     Returns
     -------
