@@ -33,6 +33,8 @@ model_registry: dict[str, type[BaseModel]] = {}
 
 # Bounds of the unconstrained scale: exp(+-30) spans 1e-13..1e13, far beyond any sensible parameter.
 _U_BOUND = 30.0
+# Above this many (distinct) rows, a fit starts from a quick fit on a quarter of that many rows.
+_WARM_START_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,8 @@ class BaseModel:
         if total_w <= 0:
             raise DataValidationError(f"{type(self).__name__}.fit needs at least one row with a positive weight.")
         theta0 = self._initial_params(arrays, w)
+        if not initial_params and len(w) > _WARM_START_ROWS:
+            theta0 = self._warm_start(arrays, w, theta0)
         if initial_params:
             for i, name in enumerate(self.param_names()):
                 if name in initial_params:
@@ -328,6 +332,26 @@ class BaseModel:
             fitted_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         )
         return self
+
+    def _warm_start(self, arrays: tuple[np.ndarray, ...], w: np.ndarray, theta0: np.ndarray) -> np.ndarray:
+        """Starting values from a quick fit on a random subset of the rows (same weights' total share), so the
+        full fit needs only a few iterations; the default start if that fit fails. The optimum, and so the
+        result, is the full data's either way."""
+        rows = np.random.default_rng(0).choice(len(w), _WARM_START_ROWS // 4, replace=False)
+        sub_arrays, sub_w = tuple(a[rows] for a in arrays), w[rows]
+
+        def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
+            theta = self._to_theta(u)
+            ll_sum, grad_sum = self._weighted_loglik_and_grad(theta, sub_arrays, sub_w)
+            total = float(sub_w.sum())
+            return -ll_sum / total, -grad_sum / total * self._jac(theta)
+
+        bounds = [(-_U_BOUND, _U_BOUND)] * len(theta0)
+        with np.errstate(all="ignore"):
+            res = optimize.minimize(objective, self._to_u(theta0), jac=True, method="L-BFGS-B", bounds=bounds,
+                                    options={"maxiter": 200, "ftol": 1e-10})
+        theta = self._to_theta(res.x)
+        return theta if np.all(np.isfinite(theta)) and np.isfinite(res.fun) else theta0
 
     def _to_u(self, theta: np.ndarray) -> np.ndarray:
         return np.array([p.to_unconstrained(v) for p, v in zip(self._params, theta)], dtype=float)
