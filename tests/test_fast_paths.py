@@ -112,3 +112,16 @@ def test_pareto_nbd_fit_is_unchanged_by_the_shortcut(simulated: pd.DataFrame, mo
     monkeypatch.setattr(pareto_nbd, "_log_tail_hyp", pareto_nbd._log_tail_hyp_direct)
     direct = pyclv.ParetoNBD().fit(data)
     np.testing.assert_allclose(fast.params_, direct.params_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.GammaGamma])
+def test_warm_start_reaches_the_same_optimum(simulated: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, model_cls: type) -> None:
+    """Large fits start from a quick fit on a subset: the optimum, and so the result, does not change."""
+    import pyclv.models._base as base
+
+    cold = model_cls().fit(simulated)
+    monkeypatch.setattr(base, "_WARM_START_ROWS", 1_000)  # make the simulated data "large"
+    monkeypatch.setattr(base, "_WARM_START_SUBSET", 800)
+    warm = model_cls().fit(simulated)
+    np.testing.assert_allclose(warm.params_, cold.params_, rtol=1e-6)
+    assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-10)

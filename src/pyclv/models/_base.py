@@ -33,8 +33,9 @@ model_registry: dict[str, type[BaseModel]] = {}
 
 # Bounds of the unconstrained scale: exp(+-30) spans 1e-13..1e13, far beyond any sensible parameter.
 _U_BOUND = 30.0
-# Above this many (distinct) rows, a fit starts from a quick fit on a quarter of that many rows.
-_WARM_START_ROWS = 200_000
+# Above this many (distinct) rows, a fit starts from a quick fit on a random subset of _WARM_START_SUBSET rows.
+_WARM_START_ROWS = 500_000
+_WARM_START_SUBSET = 100_000
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,7 @@ class BaseModel:
         """Starting values from a quick fit on a random subset of the rows (same weights' total share), so the
         full fit needs only a few iterations; the default start if that fit fails. The optimum, and so the
         result, is the full data's either way."""
-        rows = np.random.default_rng(0).choice(len(w), _WARM_START_ROWS // 4, replace=False)
+        rows = np.random.default_rng(0).choice(len(w), _WARM_START_SUBSET, replace=False)
         sub_arrays, sub_w = tuple(a[rows] for a in arrays), w[rows]
 
         def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
