@@ -125,3 +125,16 @@ def test_warm_start_reaches_the_same_optimum(simulated: pd.DataFrame, monkeypatc
     warm = model_cls().fit(simulated)
     np.testing.assert_allclose(warm.params_, cold.params_, rtol=1e-6)
     assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-10)
+
+
+def test_gamma_gamma_fit_sums_equal_the_per_customer_sums(simulated: pd.DataFrame) -> None:
+    from pyclv.models import gamma_gamma
+
+    repeat = simulated[simulated["frequency"] > 0]
+    x, z = repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy()
+    w = np.random.default_rng(1).integers(1, 4, len(x)).astype(float)
+    sums = gamma_gamma._FitSums.build(w, *gamma_gamma._spend_arrays(x, z))
+    for theta in ([6.0, 3.5, 15.0], [0.5, 1.2, 300.0]):
+        ll, grad = sums.loglik_and_grad(*theta)
+        assert ll == pytest.approx(float(w @ gamma_gamma.loglik(*theta, x, z)), rel=1e-12)
+        np.testing.assert_allclose(grad, w @ gamma_gamma.loglik_grad(*theta, x, z), rtol=1e-9)

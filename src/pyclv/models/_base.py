@@ -154,11 +154,15 @@ class BaseModel:
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def _weighted_loglik_and_grad(
-        self, theta: np.ndarray, arrays: tuple[np.ndarray, ...], w: np.ndarray
-    ) -> tuple[float, np.ndarray]:
+    def _prepare(self, arrays: tuple[np.ndarray, ...], w: np.ndarray) -> Any:
+        """The fit's data, once, in whatever form ``_weighted_loglik_and_grad`` reads fastest (here: as is)."""
+        return arrays, w
+
+    def _weighted_loglik_and_grad(self, theta: np.ndarray, prepared: Any) -> tuple[float, np.ndarray]:
         """The weighted total log-likelihood and its gradient, what the optimizer needs. This default sums
-        the per-customer functions; a model may override it with sums that need less work per row."""
+        the per-customer functions; a model may override it (with ``_prepare``) with sums that need less work
+        per row and per iteration."""
+        arrays, w = prepared
         return float(w @ self._loglik(theta, *arrays)), w @ self._loglik_grad(theta, *arrays)
 
     # ------------------------------------------------------------------ construction
@@ -281,10 +285,11 @@ class BaseModel:
                 if name in initial_params:
                     theta0[i] = float(initial_params[name])
         u0 = self._to_u(theta0)
+        prepared = self._prepare(arrays, w)
 
         def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
             theta = self._to_theta(u)
-            ll_sum, grad_sum = self._weighted_loglik_and_grad(theta, arrays, w)
+            ll_sum, grad_sum = self._weighted_loglik_and_grad(theta, prepared)
             value = -ll_sum / total_w + self.penalizer * float(theta @ theta)
             g_theta = -grad_sum / total_w + 2.0 * self.penalizer * theta
             return value, g_theta * self._jac(theta)
@@ -317,7 +322,7 @@ class BaseModel:
                 stacklevel=2,
             )
         theta = self._to_theta(res.x)
-        covariance = self._covariance(res.x, arrays, w, total_w)
+        covariance = self._covariance(res.x, prepared, total_w)
         with np.errstate(all="ignore"):
             log_likelihood = float(w @ self._loglik(theta, *arrays))
         n_customers: float = int(round(total_w)) if np.allclose(w, np.round(w)) else total_w
@@ -339,12 +344,13 @@ class BaseModel:
         full fit needs only a few iterations; the default start if that fit fails. The optimum, and so the
         result, is the full data's either way."""
         rows = np.random.default_rng(0).choice(len(w), _WARM_START_SUBSET, replace=False)
-        sub_arrays, sub_w = tuple(a[rows] for a in arrays), w[rows]
+        sub_w = w[rows]
+        sub = self._prepare(tuple(a[rows] for a in arrays), sub_w)
+        total = float(sub_w.sum())
 
         def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
             theta = self._to_theta(u)
-            ll_sum, grad_sum = self._weighted_loglik_and_grad(theta, sub_arrays, sub_w)
-            total = float(sub_w.sum())
+            ll_sum, grad_sum = self._weighted_loglik_and_grad(theta, sub)
             return -ll_sum / total, -grad_sum / total * self._jac(theta)
 
         bounds = [(-_U_BOUND, _U_BOUND)] * len(theta0)
@@ -363,13 +369,13 @@ class BaseModel:
     def _jac(self, theta: np.ndarray) -> np.ndarray:
         return np.array([p.jacobian(v) for p, v in zip(self._params, theta)], dtype=float)
 
-    def _covariance(self, u: np.ndarray, arrays: tuple[np.ndarray, ...], w: np.ndarray, total_w: float) -> np.ndarray:
+    def _covariance(self, u: np.ndarray, prepared: Any, total_w: float) -> np.ndarray:
         """Inverse observed information on the natural scale (delta method from the unconstrained scale)."""
         k = len(u)
 
         def grad_u(u_: np.ndarray) -> np.ndarray:
             theta = self._to_theta(u_)
-            g = -self._weighted_loglik_and_grad(theta, arrays, w)[1] + 2.0 * self.penalizer * total_w * theta
+            g = -self._weighted_loglik_and_grad(theta, prepared)[1] + 2.0 * self.penalizer * total_w * theta
             return g * self._jac(theta)
 
         hessian = np.empty((k, k))

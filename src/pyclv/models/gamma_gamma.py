@@ -17,6 +17,8 @@ Fader, P. S. and Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary valu
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,44 +86,53 @@ def _loglik_grad(
     return grad
 
 
-def _weighted_sums(
-    p: float,
-    q: float,
-    v: float,
-    w: np.ndarray,
-    x: np.ndarray,
-    total: np.ndarray,
-    log_total: np.ndarray,
-    log_zbar: np.ndarray,
-) -> tuple[float, np.ndarray] | None:
-    """The weighted log-likelihood and gradient totals, with the terms in x alone summed per distinct x and
-    the parameter-free terms summed once: per customer only log(v + x zbar) and three dot products remain.
-    None when x is not whole numbers (then the per-customer functions are used)."""
-    xi = x.astype(np.int64)
-    if not np.array_equal(xi, x):
-        return None
-    counts = np.bincount(xi, weights=w)
-    ux = np.flatnonzero(counts).astype(float)
-    wx = counts[ux.astype(np.int64)]
-    n = float(wx.sum())
-    log_v_total = np.log(v + total)
-    w_log = float(w @ log_v_total)
-    wx_log = float((w * x) @ log_v_total)
-    s1 = float((w * x) @ log_total)
-    s2 = float(w @ log_zbar)
-    pu = p * ux
-    psi_pxq, psi_px = special.digamma(pu + q), special.digamma(pu)
-    ll = (
-        float(wx @ (special.gammaln(pu + q) - special.gammaln(pu)))
-        + n * (q * np.log(v) - special.gammaln(q))
-        + p * s1
-        - s2
-        - (p * wx_log + q * w_log)
-    )
-    d_p = float(wx @ (ux * (psi_pxq - psi_px))) + s1 - wx_log
-    d_q = float(wx @ psi_pxq) - n * special.digamma(q) + n * np.log(v) - w_log
-    d_v = n * q / v - float(w @ ((p * x + q) / (v + total)))
-    return ll, np.array([d_p, d_q, d_v])
+@dataclass(frozen=True)
+class _FitSums:
+    """A Gamma-Gamma fit's data in the form its totals need: the distinct frequencies with their weights, the
+    parameter-free sums, and per customer only what meets the parameters (x, total spend, weights)."""
+
+    distinct_x: np.ndarray
+    weight_of_x: np.ndarray
+    n: float
+    sum_wx_log_total: float
+    sum_w_log_zbar: float
+    total: np.ndarray
+    w: np.ndarray
+    wx: np.ndarray
+
+    @classmethod
+    def build(cls, w: np.ndarray, x: np.ndarray, total: np.ndarray, log_total: np.ndarray, log_zbar: np.ndarray) -> _FitSums | None:
+        xi = x.astype(np.int64)
+        if not np.array_equal(xi, x):  # not whole numbers: the per-customer functions are used instead
+            return None
+        counts = np.bincount(xi, weights=w)
+        distinct = np.flatnonzero(counts)
+        wx = w * x
+        return cls(distinct.astype(float), counts[distinct], float(counts.sum()), float(wx @ log_total),
+                   float(w @ log_zbar), total, w, wx)
+
+    def loglik_and_grad(self, p: float, q: float, v: float) -> tuple[float, np.ndarray]:
+        """The weighted log-likelihood total and its gradient: terms in x alone per distinct x, the rest from
+        log(v + total) and 1 / (v + total) with four dot products."""
+        u, wu, n = self.distinct_x, self.weight_of_x, self.n
+        v_total = v + self.total
+        log_v_total = np.log(v_total)
+        inverse = 1.0 / v_total
+        w_log, wx_log = float(self.w @ log_v_total), float(self.wx @ log_v_total)
+        w_inv, wx_inv = float(self.w @ inverse), float(self.wx @ inverse)
+        pu = p * u
+        psi_pxq, psi_px = special.digamma(pu + q), special.digamma(pu)
+        ll = (
+            float(wu @ (special.gammaln(pu + q) - special.gammaln(pu)))
+            + n * (q * np.log(v) - special.gammaln(q))
+            + p * self.sum_wx_log_total
+            - self.sum_w_log_zbar
+            - (p * wx_log + q * w_log)
+        )
+        d_p = float(wu @ (u * (psi_pxq - psi_px))) + self.sum_wx_log_total - wx_log
+        d_q = float(wu @ psi_pxq) - n * special.digamma(q) + n * np.log(v) - w_log
+        d_v = n * q / v - (p * wx_inv + q * w_inv)
+        return ll, np.array([d_p, d_q, d_v])
 
 
 def conditional_expected_spend(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.ndarray:
@@ -212,11 +223,14 @@ class GammaGamma(BaseModel):
     def _loglik_grad(theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
         return _loglik_grad(*theta, *arrays)
 
-    def _weighted_loglik_and_grad(
-        self, theta: np.ndarray, arrays: tuple[np.ndarray, ...], w: np.ndarray
-    ) -> tuple[float, np.ndarray]:
-        sums = _weighted_sums(*theta, w, *arrays)
-        return sums if sums is not None else super()._weighted_loglik_and_grad(theta, arrays, w)
+    def _prepare(self, arrays: tuple[np.ndarray, ...], w: np.ndarray) -> Any:
+        sums = _FitSums.build(w, *arrays)
+        return sums if sums is not None else super()._prepare(arrays, w)
+
+    def _weighted_loglik_and_grad(self, theta: np.ndarray, prepared: Any) -> tuple[float, np.ndarray]:
+        if isinstance(prepared, _FitSums):
+            return prepared.loglik_and_grad(*theta)
+        return super()._weighted_loglik_and_grad(theta, prepared)
 
     def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
         # p = 1, q = 2 puts the population mean spend p v / (q - 1) at the observed mean.
