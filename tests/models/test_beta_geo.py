@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import pyclv
 from pyclv.models import beta_geo
+from tests.helpers import assert_gradient_matches
 from tests.reference import published as ref
 
 
@@ -70,14 +71,7 @@ def test_gradient_matches_finite_differences() -> None:
     t_x = np.array([0.0, 2.0, 20.0, 35.0])
     T = np.array([10.0, 30.0, 38.0, 39.0])
     theta = np.array([0.3, 4.0, 0.8, 2.5])
-    grad = beta_geo.loglik_grad(*theta, x, t_x, T)
-    for k in range(4):
-        h = 1e-6 * theta[k]
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        numeric = (beta_geo.loglik(*up, x, t_x, T) - beta_geo.loglik(*down, x, t_x, T)) / (2 * h)
-        np.testing.assert_allclose(grad[:, k], numeric, rtol=1e-6, atol=1e-8)
+    assert_gradient_matches(beta_geo.loglik, beta_geo.loglik_grad, theta, x, t_x, T, atol=1e-8)
 
 
 def test_unconditional_expectation_matches_hardie_spreadsheet(published: pyclv.BetaGeo) -> None:

@@ -16,6 +16,7 @@ import pyclv
 from pyclv.models import beta_geo_beta_binom as bgbb
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.beta_geo_beta_binom import BetaGeoBetaBinom
+from tests.helpers import assert_gradient_matches
 from tests.reference import beta_geo_beta_binom as ref
 
 COLUMNS = ["frequency", "recency", "n_periods"]
@@ -178,14 +179,7 @@ def test_gradient_matches_finite_differences() -> None:
     t_x = np.array([0.0, 1.0, 5.0, 6.0, 90.0])
     n = np.array([6.0, 6.0, 6.0, 6.0, 100.0])
     theta = np.array([1.2, 0.75, 0.66, 2.8])
-    grad = bgbb.loglik_grad(*theta, x, t_x, n)
-    for k in range(4):
-        h = 1e-6 * theta[k]
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        numeric = (bgbb.loglik(*up, x, t_x, n) - bgbb.loglik(*down, x, t_x, n)) / (2 * h)
-        np.testing.assert_allclose(grad[:, k], numeric, rtol=1e-6, atol=1e-8)
+    assert_gradient_matches(bgbb.loglik, bgbb.loglik_grad, theta, x, t_x, n, atol=1e-8)
 
 
 def _alive_opportunities_exact(gamma: float, d: float, m: int) -> float:

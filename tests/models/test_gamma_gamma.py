@@ -11,6 +11,7 @@ from scipy import integrate, stats
 
 import pyclv
 from pyclv.models import gamma_gamma
+from tests.helpers import assert_gradient_matches
 from tests.reference import published as ref
 
 
@@ -60,14 +61,7 @@ def test_gradient_matches_finite_differences() -> None:
     x = np.array([1.0, 2.0, 7.0, 80.0])
     z = np.array([5.0, 20.0, 35.0, 300.0])
     theta = np.array([6.0, 3.5, 15.0])
-    grad = gamma_gamma.loglik_grad(*theta, x, z)
-    for k in range(3):
-        h = 1e-6 * theta[k]
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        numeric = (gamma_gamma.loglik(*up, x, z) - gamma_gamma.loglik(*down, x, z)) / (2 * h)
-        np.testing.assert_allclose(grad[:, k], numeric, rtol=1e-6)
+    assert_gradient_matches(gamma_gamma.loglik, gamma_gamma.loglik_grad, theta, x, z)
 
 
 def test_zero_spend_customers_are_left_out_with_a_warning(summary: pd.DataFrame) -> None:

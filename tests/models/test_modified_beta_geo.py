@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import pyclv
 from pyclv.models import modified_beta_geo as mbg
 from pyclv.models.modified_beta_geo import ModifiedBetaGeo
+from tests.helpers import assert_gradient_matches
 from tests.reference import modified_beta_geo as ref
 
 
@@ -118,14 +119,7 @@ def test_gradient_matches_finite_differences() -> None:
     t_x = np.array([0.0, 2.0, 20.0, 35.0, 0.0])
     T = np.array([10.0, 30.0, 38.0, 39.0, 0.0])
     for theta in (np.array([0.5, 6.0, 0.9, 1.6]), np.array([2.0, 0.3, 5.0, 0.05])):
-        grad = mbg.loglik_grad(*theta, x, t_x, T)
-        for k in range(4):
-            h = 1e-6 * theta[k]
-            up, down = theta.copy(), theta.copy()
-            up[k] += h
-            down[k] -= h
-            numeric = (mbg.loglik(*up, x, t_x, T) - mbg.loglik(*down, x, t_x, T)) / (2 * h)
-            np.testing.assert_allclose(grad[:, k], numeric, rtol=1e-6, atol=1e-7)
+        assert_gradient_matches(mbg.loglik, mbg.loglik_grad, theta, x, t_x, T, atol=1e-7)
 
 
 def test_everything_finite_in_the_extremes() -> None:

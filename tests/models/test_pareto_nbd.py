@@ -13,6 +13,7 @@ import pyclv
 from pyclv.models import pareto_nbd
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.pareto_nbd import ParetoNBD
+from tests.helpers import assert_gradient_matches
 from tests.reference import pareto_nbd as ref
 
 
@@ -186,14 +187,7 @@ def test_gradient_matches_finite_differences(theta: np.ndarray) -> None:
     x = np.array([0.0, 1.0, 3.0, 40.0, 2.0])
     t_x = np.array([0.0, 2.0, 20.0, 35.0, 39.0])
     T = np.array([10.0, 30.0, 38.0, 39.0, 39.0])
-    grad = pareto_nbd.loglik_grad(*theta, x, t_x, T)
-    for k in range(4):
-        h = 1e-6 * theta[k]
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        numeric = (pareto_nbd.loglik(*up, x, t_x, T) - pareto_nbd.loglik(*down, x, t_x, T)) / (2 * h)
-        np.testing.assert_allclose(grad[:, k], numeric, rtol=1e-6, atol=1e-8)
+    assert_gradient_matches(pareto_nbd.loglik, pareto_nbd.loglik_grad, theta, x, t_x, T, atol=1e-8)
 
 
 # ---------------------------------------------------------------------------------------------- predictions

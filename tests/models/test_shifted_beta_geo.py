@@ -15,6 +15,7 @@ from scipy import special
 import pyclv
 from pyclv.models import shifted_beta_geo as sbg
 from pyclv.models.shifted_beta_geo import ShiftedBetaGeo, survivors_to_data
+from tests.helpers import assert_gradient_matches
 from tests.reference import shifted_beta_geo as ref
 
 
@@ -133,14 +134,7 @@ def test_gradient_matches_finite_differences() -> None:
     periods = np.array([1.0, 2.0, 7.0, 7.0, 40.0, 3.0])
     churned = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
     theta = np.array([0.668, 3.806])
-    grad = sbg.loglik_grad(*theta, periods, churned)
-    for k in range(2):
-        h = 1e-6 * theta[k]
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        numeric = (sbg.loglik(*up, periods, churned) - sbg.loglik(*down, periods, churned)) / (2 * h)
-        np.testing.assert_allclose(grad[:, k], numeric, rtol=1e-6, atol=1e-9)
+    assert_gradient_matches(sbg.loglik, sbg.loglik_grad, theta, periods, churned, atol=1e-9)
 
 
 # ------------------------------------------------------------------ predictions
