@@ -410,7 +410,7 @@ def test_tracking_periods_and_errors(models: tuple, log: pd.DataFrame) -> None:
     with pytest.raises(pyclv.DataValidationError, match="calibration_period_end"):
         tracking(models[0], log[log["date"] <= CAL_END], calibration_period_end=OBS_END, observation_period_end=CAL_END)
     late = pd.concat([log, pd.DataFrame({"customer_id": [99999], "date": [pd.Timestamp("1998-01-05")], "quantity": [1], "amount": [9.0]})])
-    with pytest.warns(pyclv.PyCLVWarning, match="first purchase after"):
+    with pytest.warns(pyclv.PyCLVWarning, match="first purchase in the holdout period"):
         tracking(models[0], late, calibration_period_end=CAL_END, observation_period_end=OBS_END)
 
 

@@ -46,7 +46,9 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from pyclv._time import DAYS_PER_UNIT
-from pyclv.data import DateLike, _DailyLog, _day_str, _run_starts, _summarise, _validated_days
+from pyclv import _summaries
+from pyclv._validation import DateLike, LogColumns, day_str
+from pyclv.engines.pandas import DailyLog, daily_totals, run_starts
 from pyclv.exceptions import DataValidationError, PyCLVWarning
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
@@ -113,9 +115,9 @@ class _Cohorts:
     incomplete: bool  # is the period holding the observation end incomplete?
 
 
-def _cohorts(daily: _DailyLog, freq: str) -> _Cohorts:
+def _cohorts(daily: DailyLog, freq: str) -> _Cohorts:
     ordinal = _ordinals(daily.day, freq)
-    starts = _run_starts(daily.customer)  # rows are sorted by customer then day; every code has a row
+    starts = run_starts(daily.customer)  # rows are sorted by customer then day; every code has a row
     last = _last_complete(daily.end_day, freq)
     incomplete = int(_ordinals(np.array([daily.end_day]), freq)[0]) > last
     return _Cohorts(ordinal=ordinal, cohort=ordinal[starts], last=last, incomplete=incomplete)
@@ -259,8 +261,8 @@ def cohort_table(
     1997-03                    45.0   NaN   NaN
     """
     freq = _check_period(period)
-    daily = _validated_days(
-        transactions, customer_id_col, datetime_col, monetary_value_col, observation_period_end, "observation_period_end"
+    daily = _summaries.daily_log(
+        transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), observation_period_end
     )
     co = _cohorts(daily, freq)
     in_tables = co.cohort <= co.last
@@ -269,7 +271,7 @@ def cohort_table(
     if not in_tables.any():
         raise DataValidationError(
             f"Every customer was acquired in the incomplete period {incomplete_period} (the log ends on "
-            f"{_day_str(daily.end_day)}), so no cohort has a complete period. Use a shorter period, e.g. "
+            f"{day_str(daily.end_day)}), so no cohort has a complete period. Use a shorter period, e.g. "
             f"period='W', or a later observation_period_end.",
             column=datetime_col,
             n_rows=len(daily.customer),
@@ -277,7 +279,7 @@ def cohort_table(
     if n_left_out:
         warnings.warn(
             f"{n_left_out:,} customer(s) were acquired in the incomplete period {incomplete_period} (the log ends "
-            f"on {_day_str(daily.end_day)}); their cohort is not complete yet and is left out of the tables.",
+            f"on {day_str(daily.end_day)}); their cohort is not complete yet and is left out of the tables.",
             PyCLVWarning,
             stacklevel=2,
         )
@@ -289,7 +291,7 @@ def cohort_table(
     row_k = co.ordinal - co.cohort[row_cust]
     row_in = in_tables[row_cust]
     # one row per (customer, period): daily rows are sorted by customer, then day (so by period)
-    pair_starts = _run_starts(row_cust * (int(co.ordinal.max() - co.ordinal.min()) + 1) + (co.ordinal - co.ordinal.min()))
+    pair_starts = run_starts(row_cust * (int(co.ordinal.max() - co.ordinal.min()) + 1) + (co.ordinal - co.ordinal.min()))
     pair_cust, pair_ord, pair_k = row_cust[pair_starts], co.ordinal[pair_starts], row_k[pair_starts]
     pair_in = in_tables[pair_cust]
 
@@ -327,7 +329,7 @@ def cohort_table(
             )
         incomplete_df = pd.DataFrame(parts, index=cohort_index)
 
-    first_rows = _run_starts(row_cust)
+    first_rows = run_starts(row_cust)
     customers = pd.DataFrame(
         {
             "cohort": _periods(co.cohort, freq, "cohort"),
@@ -340,7 +342,7 @@ def cohort_table(
         customers["revenue"] = np.bincount(row_cust, weights=daily.amount, minlength=len(daily.customers))
     return CohortTables(
         period=period,
-        observation_period_end=pd.Timestamp(_day_str(daily.end_day)),
+        observation_period_end=pd.Timestamp(day_str(daily.end_day)),
         last_complete_period=_periods(np.array([co.last]), freq, "period")[0],
         incomplete_period=incomplete_period,
         sizes=sizes,
@@ -491,11 +493,11 @@ def cohort_forecast(
     if int(n_periods) != n_periods or n_periods < 1:
         raise ValueError(f"n_periods must be a whole number >= 1; got {n_periods!r}.")
     freq = _check_period(period)
-    daily = _validated_days(
-        transactions, customer_id_col, datetime_col, monetary_value_col, observation_period_end, "observation_period_end"
+    daily = _summaries.daily_log(
+        transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), observation_period_end
     )
     co = _cohorts(daily, freq)
-    summary = _summarise(daily.customers, daily.customer, daily.day, daily.amount, daily.end_day, unit)
+    summary = _summaries.summary_frame(daily_totals(daily), daily.end_day, unit)
 
     future = np.arange(co.last + 1, co.last + 1 + int(n_periods), dtype=np.int64)
     horizons = (_last_days(future, freq) - daily.end_day) / DAYS_PER_UNIT[unit]
@@ -516,7 +518,7 @@ def cohort_forecast(
         revenue = by_cohort(increments * spend[:, None])
     return CohortForecast(
         period=period,
-        observation_period_end=pd.Timestamp(_day_str(daily.end_day)),
+        observation_period_end=pd.Timestamp(day_str(daily.end_day)),
         first_period_partial=co.incomplete,
         sizes=pd.Series(np.bincount(position).astype(np.int64), index=cohort_index, name="customers"),
         purchases=by_cohort(increments),

@@ -29,7 +29,9 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from pyclv._time import DAYS_PER_UNIT, check_time_unit
-from pyclv.data import DateLike, _day_str, _to_day, _validated_days
+from pyclv import _summaries
+from pyclv import _validation as v
+from pyclv._validation import DateLike, LogColumns, day_str
 from pyclv.exceptions import DataValidationError, PyCLVWarning
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
@@ -1137,31 +1139,14 @@ def tracking(
     transaction_model._check_fitted()
     unit = _model_time_unit(transaction_model, time_unit)
     length = _tracking_period(period)
-    daily = _validated_days(transactions, customer_id_col, datetime_col, None, observation_period_end, "observation_period_end")
-    calibration_end = _to_day(calibration_period_end, "calibration_period_end")
+    daily = _summaries.daily_log(transactions, LogColumns(customer_id_col, datetime_col), observation_period_end)
     starts = np.flatnonzero(np.r_[True, daily.customer[1:] != daily.customer[:-1]])
     births = daily.day[starts]
     first_day = int(births.min())
-    if calibration_end < first_day:
-        raise DataValidationError(
-            f"calibration_period_end {_day_str(calibration_end)} is before the first transaction "
-            f"({_day_str(first_day)}): the cohort is empty. Pass a later calibration end.",
-            column="calibration_period_end",
-        )
-    if calibration_end >= daily.end_day:
-        raise DataValidationError(
-            f"calibration_period_end {_day_str(calibration_end)} must be before observation_period_end "
-            f"{_day_str(daily.end_day)}. Pass an earlier calibration end.",
-            column="calibration_period_end",
-        )
+    calibration_end = v.calibration_end(calibration_period_end, first_day, daily.end_day)
     in_cohort = births <= calibration_end
     if not in_cohort.all():
-        warnings.warn(
-            f"{int((~in_cohort).sum()):,} customer(s) made their first purchase after calibration_period_end "
-            f"{_day_str(calibration_end)}; they are not in the calibration cohort and are left out.",
-            PyCLVWarning,
-            stacklevel=2,
-        )
+        v.warn_new_in_holdout(int((~in_cohort).sum()), calibration_end)
     is_repeat = np.ones(daily.day.size, dtype=bool)
     is_repeat[starts] = False
     counts = np.diff(np.r_[starts, daily.customer.size])
@@ -1187,6 +1172,6 @@ def tracking(
         },
         index=pd.DatetimeIndex(ends.astype("datetime64[D]"), name="period_end"),
     )
-    table.attrs["calibration_period_end"] = pd.Timestamp(_day_str(calibration_end))
+    table.attrs["calibration_period_end"] = pd.Timestamp(day_str(calibration_end))
     table.attrs["time_unit"] = unit
     return table

@@ -43,7 +43,9 @@ import numpy as np
 import pandas as pd
 
 from pyclv._time import DAYS_PER_UNIT
-from pyclv.data import DateLike, _check_columns, _day_str, _to_day, _to_days, _validated_days, validate_summary
+from pyclv import _summaries
+from pyclv._validation import DateLike, LogColumns, day_str, to_day, validate_summary
+from pyclv.engines import pandas as pandas_engine
 from pyclv.evaluation import (
     _conditional_expectations,
     _finite_values,
@@ -665,13 +667,13 @@ def plot_history_alive(
     3
     """
     unit = _model_time_unit(model, time_unit)
-    _check_columns(transactions, [customer_id_col, datetime_col])
+    pandas_engine.open_log(transactions, LogColumns(customer_id_col, datetime_col))
     if observation_period_end is None:
-        observation_period_end = _day_str(int(_to_days(transactions[datetime_col], datetime_col).max()))
+        observation_period_end = day_str(int(pandas_engine.to_days(transactions[datetime_col], datetime_col).max()))
     rows = transactions[transactions[customer_id_col] == customer_id]
     if len(rows) and observation_period_end is not None:  # a shorter history is what was asked: no warning
         rows = rows[
-            _to_days(rows[datetime_col], datetime_col) <= _to_day(observation_period_end, "observation_period_end")
+            pandas_engine.to_days(rows[datetime_col], datetime_col) <= to_day(observation_period_end, "observation_period_end")
         ]
     if len(rows) == 0:
         raise DataValidationError(
@@ -680,14 +682,7 @@ def plot_history_alive(
             column=customer_id_col,
             n_rows=0,
         )
-    daily = _validated_days(
-        rows,
-        customer_id_col,
-        datetime_col,
-        None,
-        observation_period_end,
-        "observation_period_end",
-    )
+    daily = _summaries.daily_log(rows, LogColumns(customer_id_col, datetime_col), observation_period_end)
     purchase_days = daily.day  # one customer: its distinct purchase days, sorted
     birth = int(purchase_days[0])
     days = np.arange(birth, daily.end_day + 1)

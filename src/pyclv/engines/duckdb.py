@@ -8,14 +8,17 @@ them when given a ``str`` or :class:`pathlib.Path`.
 
 How it works
 ------------
-One in-process DuckDB connection per call, with a memory limit, a private spill directory and all cores:
+:func:`open_log` opens the files in one in-process DuckDB connection, with a memory limit, a private spill
+directory and all cores, as a :class:`DuckDBLog`, which answers the engine interface of
+:mod:`pyclv.engines._base`:
 
-1. a validation pass counts, in SQL, the rows with a missing customer id, a missing or unparseable date,
-   or an amount that is not a number, missing, infinite or negative, and finds the first and last day;
-2. an aggregation pass merges each customer's purchases by calendar day (amounts summed) and reduces the
-   days to integer per-customer aggregates (number of purchase days, first and last day, repeat spend);
-3. pandas receives one row per customer, and the float columns are computed from those integers with the
-   same numpy expressions as the pandas path (weeks are days / 7 exactly).
+1. :meth:`DuckDBLog.profile` counts, in one SQL pass, the rows with a missing customer id, a missing or
+   unparseable date, or an amount that is not a number, missing, infinite or negative, and finds the first and
+   last day; :mod:`pyclv._validation` checks the counts and words the errors, as for every engine;
+2. :meth:`DuckDBLog.customer_totals` merges each customer's purchases by calendar day (amounts summed) and
+   reduces the days to integer per-customer totals (number of purchase days, first and last day, repeat spend);
+3. pandas receives one row per customer, and :mod:`pyclv._summaries` computes the float columns from those
+   integers with the same numpy expressions as for the pandas engine (weeks are days / 7 exactly).
 
 Nothing but the per-customer result is loaded into Python: 100 million transactions need a few GB of
 memory, bounded by ``memory_limit`` (DuckDB spills to ``temp_directory`` beyond it).
@@ -35,27 +38,28 @@ from __future__ import annotations
 import glob
 import os
 import re
-import sys
 import tempfile
-import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from pyclv._time import DAYS_PER_UNIT, check_time_unit
-from pyclv.data import DateLike, _day_str, _rows, _summary_frame, _to_day
-from pyclv.exceptions import DataValidationError, PyCLVWarning
+from pyclv import _summaries
+from pyclv import _validation as v
+from pyclv._time import check_time_unit
+from pyclv._validation import DateLike, LogColumns
+from pyclv.engines._base import CustomerTotals, PeriodTotals
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
+    "DuckDBLog",
     "FileSource",
     "calibration_holdout_split",
     "discrete_summary",
+    "open_log",
     "rfm_summary",
 ]
 
@@ -64,9 +68,6 @@ FileSource: TypeAlias = str | os.PathLike[str]
 
 #: DuckDB's memory budget unless the caller sets one; beyond it, intermediate results spill to disk.
 DEFAULT_MEMORY_LIMIT = "4GB"
-
-#: How many offending values an error message shows (as in pyclv.data).
-_N_EXAMPLES = 3
 
 _PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".csv.zst")
@@ -160,28 +161,10 @@ def _check_exists(path: str) -> list[str]:
     return matches
 
 
-@dataclass(frozen=True)
-class _Source:
-    """The user's column names of a source whose typed view is ``tx(customer, raw_date, day, raw_amount, amount)``."""
-
-    customer_id_col: str
-    datetime_col: str
-    monetary_value_col: str | None
-
-
-def _open_source(
-    con: duckdb.DuckDBPyConnection,
-    source: FileSource,
-    *,
-    customer_id_col: str,
-    datetime_col: str,
-    monetary_value_col: str | None,
-    file_format: str | None,
-    date_format: str | None,
-) -> _Source:
-    """Define the views ``raw`` (the file as read) and ``tx`` (typed columns) and check the column types."""
+def _open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: LogColumns, options: _Options) -> None:
+    """Define the views ``raw`` (the files as read) and ``tx(customer, raw_date, day, raw_amount, amount)``."""
     path = os.fspath(source)
-    fmt = _file_format(path, file_format)
+    fmt = _file_format(path, options.file_format)
     files = _check_exists(path)
     reader = (
         f"read_parquet({_literal(path)})"
@@ -195,40 +178,28 @@ def _open_source(
         raise OSError(f"{path}: cannot read the transactions ({exc}).") from exc
     except duckdb.Error as exc:
         raise ValueError(f"{path}: cannot read the transactions as {fmt} ({exc}).") from exc
-
-    required = [customer_id_col, datetime_col] + ([monetary_value_col] if monetary_value_col is not None else [])
-    missing = [c for c in required if c not in schema]
-    if missing:
-        present = ", ".join(repr(c) for c in schema) or "none"
-        raise DataValidationError(
-            f"transactions is missing the column(s) {', '.join(repr(c) for c in missing)}; the columns present "
-            f"are: {present}. Rename your columns or pass customer_id_col=, datetime_col= (and "
-            f"monetary_value_col=) to say which columns to use.",
-            column=", ".join(missing),
-        )
-
-    customer = _customer_expression(con, customer_id_col, schema[customer_id_col], fmt)
-    day = _day_expression(con, datetime_col, schema[datetime_col], date_format, files)
-    if monetary_value_col is not None:
-        amount = _amount_expression(monetary_value_col, schema[monetary_value_col])
-        raw_amount = _identifier(monetary_value_col)
+    v.require_log_columns(list(schema), columns)
+    customer = _customer_expression(con, columns.customer_id, schema[columns.customer_id], fmt)
+    day = _day_expression(con, columns.date, schema[columns.date], options.date_format, files)
+    if columns.amount is not None:
+        amount = _amount_expression(con, columns.amount, schema[columns.amount])
+        raw_amount = _identifier(columns.amount)
     else:
         amount = raw_amount = "CAST(0.0 AS DOUBLE)"
-    if date_format is not None:
+    if options.date_format is not None:
         # a view cannot hold prepared parameters: the format travels in a session variable
-        con.execute("SET VARIABLE pyclv_date_format = $date_format", {"date_format": date_format})
+        con.execute("SET VARIABLE pyclv_date_format = $date_format", {"date_format": options.date_format})
     con.execute(
         f"""
         CREATE TEMP VIEW tx AS
         SELECT {customer} AS customer,
-               {_identifier(datetime_col)} AS raw_date,
+               {_identifier(columns.date)} AS raw_date,
                {day} AS day,
                {raw_amount} AS raw_amount,
                {amount} AS amount
         FROM raw
         """
     )
-    return _Source(customer_id_col, datetime_col, monetary_value_col)
 
 
 def _customer_expression(con: duckdb.DuckDBPyConnection, column: str, column_type: str, fmt: str) -> str:
@@ -270,21 +241,16 @@ def _day_expression(
     if column_type == "VARCHAR":
         return f"(CAST(TRY_CAST({name} AS TIMESTAMP) AS DATE) - {epoch})"
     if column_type == "BOOLEAN" or _NUMBER_TYPES.match(column_type):
-        (n,) = _one_row(con, f"SELECT count({name}) FROM raw")
-        rows = con.execute(f"SELECT {name} FROM raw WHERE {name} IS NOT NULL LIMIT 3").fetchall()
-        examples = [row[0] for row in rows]
-        raise DataValidationError(
-            f"Column {column!r} holds numbers, not dates, in {_rows(n)} (e.g. {_show_values(examples, n)}); "
-            f"pyclv does not guess their meaning. Pass date_format='%Y%m%d' for YYYYMMDD numbers, or convert "
-            f"the column to dates before writing the file.",
-            column=column,
-            n_rows=n,
-        )
-    raise DataValidationError(
-        f"Column {column!r} has type {column_type}, which cannot be read as dates. Store dates as DATE, "
-        f"TIMESTAMP or ISO 8601 strings.",
-        column=column,
-    )
+        n, shown = _non_null_examples(con, name)
+        raise v.numbers_not_dates(column, n, shown)
+    raise v.not_dates(column, column_type)
+
+
+def _non_null_examples(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, str]:
+    """How many values a raw column holds, and up to three of them, for a message."""
+    (n,) = _one_row(con, f"SELECT count({name}) FROM raw")
+    values = [row[0] for row in con.execute(f"SELECT {name} FROM raw WHERE {name} IS NOT NULL LIMIT 3").fetchall()]
+    return int(n), v.listed(values, int(n))
 
 
 def _stored_time_zone(files: list[str], column: str) -> str:
@@ -299,141 +265,19 @@ def _stored_time_zone(files: list[str], column: str) -> str:
     return "UTC"
 
 
-def _amount_expression(column: str, column_type: str) -> str:
-    """SQL for the amount as DOUBLE (NULL where the text is not a number); booleans are an error."""
+def _amount_expression(con: duckdb.DuckDBPyConnection, column: str, column_type: str) -> str:
+    """SQL for the amount as DOUBLE (NULL where the text is not a number); other types are an error."""
     name = _identifier(column)
     if _NUMBER_TYPES.match(column_type):
         return f"CAST({name} AS DOUBLE)"
     if column_type == "VARCHAR":
         return f"TRY_CAST(trim({name}) AS DOUBLE)"
-    raise DataValidationError(
-        f"Column {column!r} has type {column_type}, not amounts. Pass the column with the transaction value as "
-        f"monetary_value_col.",
-        column=column,
-    )
-
-
-def _stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first caller outside pyclv (the user's call).
-
-    Call it from the function that warns; the public functions of pyclv.data dispatch here, so the depth
-    differs between ``pyclv.rfm_summary(path)`` and a direct call.
-    """
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("pyclv."):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
-
-
-def _show_values(values: list[Any], n: int) -> str:
-    more = ", ..." if n > len(values) else ""
-    return ", ".join(repr(v) for v in values) + more
+    n, _ = _non_null_examples(con, name)
+    raise v.not_amounts(column, "booleans" if column_type == "BOOLEAN" else f"{column_type} values", n)
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Validation: one pass of counts in SQL
-# ---------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Checked:
-    first_day: int
-    last_day: int
-    end_day: int
-
-
-def _examples(con: duckdb.DuckDBPyConnection, column_sql: str, condition: str, n: int) -> str:
-    values = [row[0] for row in con.execute(f"SELECT {column_sql} FROM tx WHERE {condition} LIMIT 3").fetchall()]
-    return _show_values(values, n)
-
-
-def _validate(
-    con: duckdb.DuckDBPyConnection, src: _Source, end: DateLike | None, end_name: str
-) -> _Checked:
-    """Count every kind of bad row in one pass over the file; raise on the first kind found, as pyclv.data."""
-    counts = _one_row(
-        con,
-        """
-        SELECT count(*) AS n_rows,
-               count(*) FILTER (WHERE customer IS NULL) AS missing_ids,
-               count(*) FILTER (WHERE raw_date IS NULL) AS missing_dates,
-               count(*) FILTER (WHERE raw_date IS NOT NULL AND day IS NULL) AS unparseable_dates,
-               count(*) FILTER (WHERE raw_amount IS NOT NULL AND amount IS NULL) AS not_numbers,
-               count(*) FILTER (WHERE raw_amount IS NULL OR isnan(amount)) AS missing_amounts,
-               count(*) FILTER (WHERE isinf(amount)) AS infinite_amounts,
-               count(*) FILTER (WHERE amount < 0) AS negative_amounts,
-               min(day) AS first_day,
-               max(day) AS last_day
-        FROM tx
-        """
-    )
-    (n_rows, missing_ids, missing_dates, unparseable, not_numbers, nan, inf, negative, first_day, last_day) = counts
-    id_col, date_col, amount_col = src.customer_id_col, src.datetime_col, src.monetary_value_col
-    if n_rows == 0:
-        raise DataValidationError(
-            "transactions is empty: there is nothing to summarise. Check the files or the query that wrote them.",
-            column=id_col,
-            n_rows=0,
-        )
-    if missing_ids:
-        raise DataValidationError(
-            f"Column {id_col!r} has {_rows(missing_ids)} with a missing customer id. Every transaction needs a "
-            f"customer: drop these rows or fill in their ids.",
-            column=id_col,
-            n_rows=missing_ids,
-        )
-    if missing_dates or unparseable:
-        detail = []
-        if missing_dates:
-            detail.append(f"{missing_dates:,} missing")
-        if unparseable:
-            shown = _examples(con, "raw_date", "raw_date IS NOT NULL AND day IS NULL", unparseable)
-            detail.append(f"{unparseable:,} unparseable (e.g. {shown})")
-        raise DataValidationError(
-            f"Column {date_col!r} has {_rows(missing_dates + unparseable)} without a usable date: "
-            f"{' and '.join(detail)}. Drop these rows or correct the dates (ISO 8601, e.g. 1997-09-30, or pass "
-            f"date_format=).",
-            column=date_col,
-            n_rows=missing_dates + unparseable,
-        )
-    if amount_col is not None:
-        if not_numbers:
-            shown = _examples(con, "raw_amount", "raw_amount IS NOT NULL AND amount IS NULL", not_numbers)
-            raise DataValidationError(
-                f"Column {amount_col!r} has {_rows(not_numbers)} that are not numbers (e.g. {shown}). Clean "
-                f"the column, e.g. strip currency symbols.",
-                column=amount_col,
-                n_rows=not_numbers,
-            )
-        fill = "drop these rows or fill in the amounts"
-        refunds = "remove returns and refunds, or net them against their purchases"
-        checks = (
-            (nan, "missing (NaN) amounts", "raw_amount IS NULL OR isnan(amount)", fill),
-            (inf, "infinite amounts", "isinf(amount)", "correct or drop these rows"),
-            (negative, "negative amounts", "amount < 0", refunds),
-        )
-        for n, what, condition, todo in checks:
-            if n:
-                raise DataValidationError(
-                    f"Column {amount_col!r} has {_rows(n)} with {what} (e.g. "
-                    f"{_examples(con, 'amount', condition, n)}): {todo}.",
-                    column=amount_col,
-                    n_rows=n,
-                )
-    end_day = int(last_day) if end is None else _to_day(end, end_name)
-    if end_day < first_day:
-        raise DataValidationError(
-            f"{end_name} {_day_str(end_day)} is before the first transaction ({_day_str(first_day)}): no "
-            f"customer would be observed. Pass a later {end_name}.",
-            column=end_name,
-        )
-    return _Checked(int(first_day), int(last_day), end_day)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Aggregation
+# The log: counts and totals in SQL
 # ---------------------------------------------------------------------------------------------------------
 
 #: Common table expressions over ``tx``: ``daily`` holds one row per customer and purchase day up to
@@ -457,47 +301,197 @@ dated AS (
 )
 """
 
+#: One pass over the files that counts every kind of bad row and finds the first and last day.
+_PROFILE = """
+SELECT count(*) AS n_rows,
+       count(*) FILTER (WHERE customer IS NULL) AS missing_ids,
+       count(*) FILTER (WHERE raw_date IS NULL) AS missing_dates,
+       count(*) FILTER (WHERE raw_date IS NOT NULL AND day IS NULL) AS unparseable_dates,
+       count(*) FILTER (WHERE raw_amount IS NOT NULL AND amount IS NULL) AS not_numbers,
+       count(*) FILTER (WHERE raw_amount IS NULL OR isnan(amount)) AS missing_amounts,
+       count(*) FILTER (WHERE isinf(amount)) AS infinite_amounts,
+       count(*) FILTER (WHERE amount < 0) AS negative_amounts,
+       min(day) AS first_day,
+       max(day) AS last_day
+FROM tx
+"""
 
-def _prepare(
-    con: duckdb.DuckDBPyConnection,
-    source: FileSource,
-    *,
-    customer_id_col: str,
-    datetime_col: str,
-    monetary_value_col: str | None,
-    end: DateLike | None,
-    end_name: str,
-    date_format: str | None,
-    file_format: str | None,
-) -> _Checked:
-    """Open and validate the source; warn (as pyclv.data) about transactions after the end."""
-    src = _open_source(
-        con,
-        source,
-        customer_id_col=customer_id_col,
-        datetime_col=datetime_col,
-        monetary_value_col=monetary_value_col,
-        file_format=file_format,
-        date_format=date_format,
-    )
-    checked = _validate(con, src, end, end_name)
-    if checked.end_day < checked.last_day:
-        params = {"end_day": checked.end_day}
+#: For each counted rule: the column whose values a message shows, and the condition that selects the rows.
+_EXAMPLES = {
+    "unparseable_dates": ("raw_date", "raw_date IS NOT NULL AND day IS NULL"),
+    "not_numbers": ("raw_amount", "raw_amount IS NOT NULL AND amount IS NULL"),
+    "missing_amounts": ("amount", "raw_amount IS NULL OR isnan(amount)"),
+    "infinite_amounts": ("amount", "isinf(amount)"),
+    "negative_amounts": ("amount", "amount < 0"),
+}
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How to read the files: a date format, the file type."""
+
+    date_format: str | None = None
+    file_format: str | None = None
+
+
+class DuckDBLog:
+    """Parquet or CSV files opened in a DuckDB connection, as a :class:`~pyclv.engines._base.TransactionLog`.
+
+    Build it with :func:`open_log`; the connection lives as long as that context.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, columns: LogColumns) -> None:
+        self.con = con
+        self.columns = columns
+
+    def profile(self) -> v.LogProfile:
+        """Count every kind of bad row in one pass, with example values for those a message shows."""
+        names = ("n_rows", "missing_ids", "missing_dates", "unparseable_dates", "not_numbers", "missing_amounts",
+                 "infinite_amounts", "negative_amounts", "first_day", "last_day")
+        counts = dict(zip(names, _one_row(self.con, _PROFILE), strict=True))
+        bad: dict[str, v.BadRows] = {}
+        for field in names[1:-2]:
+            n = int(counts[field])
+            if field in ("not_numbers", "missing_amounts", "infinite_amounts", "negative_amounts") and (
+                self.columns.amount is None
+            ):
+                n = 0
+            shown = self._examples(*_EXAMPLES[field], n) if n and field in _EXAMPLES else ""
+            bad[field] = v.BadRows(n, shown)
+        first, last = counts["first_day"], counts["last_day"]
+        return v.LogProfile(
+            int(counts["n_rows"]),
+            **bad,
+            first_day=None if first is None else int(first),
+            last_day=None if last is None else int(last),
+        )
+
+    def _examples(self, column_sql: str, condition: str, n: int) -> str:
+        sql = f"SELECT {column_sql} FROM tx WHERE {condition} LIMIT {v.N_EXAMPLES}"
+        return v.listed([row[0] for row in self.con.execute(sql).fetchall()], n)
+
+    def count_after(self, end_day: int) -> tuple[int, int]:
+        """Rows after ``end_day``, and customers all of whose rows are after it."""
         n_after, n_vanished = _one_row(
-            con,
+            self.con,
             """
             SELECT (SELECT count(*) FROM tx WHERE day > $end_day),
                    (SELECT count(*) FROM (SELECT customer FROM tx GROUP BY customer HAVING min(day) > $end_day))
             """,
-            params,
+            {"end_day": end_day},
         )
-        warnings.warn(
-            f"{n_after:,} transaction(s) dated after {end_name} {_day_str(checked.end_day)} were excluded; "
-            f"{n_vanished:,} customer(s) whose first purchase is after that date are therefore not in the result.",
-            PyCLVWarning,
-            stacklevel=_stacklevel(),
+        return int(n_after), int(n_vanished)
+
+    def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
+        """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``)."""
+        cut = end_day if calibration_day is None else calibration_day
+        result = _fetch(
+            self.con,
+            f"""
+            WITH {_DAILY}
+            SELECT customer,
+                   count(*) FILTER (WHERE day <= $cut) AS n_days,
+                   min(day) AS first_day,
+                   coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
+                   coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $cut), 0.0) AS repeat_total,
+                   count(*) FILTER (WHERE day > $cut) AS n_holdout,
+                   coalesce(sum(amount) FILTER (WHERE day > $cut), 0.0) AS revenue_holdout
+            FROM dated
+            GROUP BY customer
+            ORDER BY customer
+            """,
+            {"end_day": end_day, "cut": cut},
+        ).fetchnumpy()
+        amounts = self.columns.amount is not None
+        split = calibration_day is not None
+        return CustomerTotals(
+            ids=pd.Index(result["customer"]),
+            n_days=result["n_days"],
+            first_day=result["first_day"],
+            last_day=result["last_day"],
+            repeat_total=result["repeat_total"] if amounts else None,
+            n_holdout=result["n_holdout"] if split else None,
+            revenue_holdout=result["revenue_holdout"] if split and amounts else None,
         )
-    return checked
+
+    def period_totals(self, end_day: int, length: float) -> PeriodTotals:
+        """Per-customer opportunities of ``length`` days, counted from each customer's first purchase."""
+        # The same floating-point expressions as the pandas engine: floor(days / length) with days an integer.
+        result = _fetch(
+            self.con,
+            f"""
+            WITH {_DAILY},
+            periods AS (
+                SELECT customer,
+                       amount,
+                       CAST(floor((day - first_day) / $length) AS BIGINT) AS period,
+                       greatest(CAST(floor(($end_day - first_day + 1) / $length) AS BIGINT) - 1, 0) AS n_periods
+                FROM dated
+            )
+            SELECT customer,
+                   count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
+                   max(period) FILTER (WHERE period <= n_periods) AS recency,
+                   any_value(n_periods) AS n_periods,
+                   coalesce(sum(amount) FILTER (WHERE period > 0 AND period <= n_periods), 0.0) AS spend,
+                   count(*) FILTER (WHERE period > n_periods) AS n_incomplete
+            FROM periods
+            GROUP BY customer
+            ORDER BY customer
+            """,
+            {"end_day": end_day, "length": length},
+        ).fetchnumpy()
+        return PeriodTotals(
+            ids=pd.Index(result["customer"]),
+            frequency=result["frequency"],
+            recency=result["recency"],
+            n_periods=result["n_periods"],
+            spend=result["spend"] if self.columns.amount is not None else None,
+            n_incomplete=int(result["n_incomplete"].sum()),
+        )
+
+
+@contextmanager
+def open_log(
+    source: FileSource,
+    columns: LogColumns,
+    *,
+    date_format: str | None = None,
+    file_format: Literal["parquet", "csv"] | None = None,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    temp_directory: str | os.PathLike[str] | None = None,
+    threads: int | None = None,
+) -> Iterator[DuckDBLog]:
+    """Open Parquet or CSV files as a transaction log, in a DuckDB connection that lives as long as the context.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A Parquet or CSV file, or a glob of them, one row per transaction.
+    columns : LogColumns
+        Which columns hold the customer id, the date and the amount.
+    date_format, file_format, memory_limit, temp_directory, threads
+        As in :func:`rfm_summary`.
+
+    Yields
+    ------
+    DuckDBLog
+        The opened log.
+    """
+    with _connection(memory_limit, temp_directory, threads) as con:
+        _open_source(con, source, columns, _Options(date_format, file_format))
+        yield DuckDBLog(con, columns)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Public functions: the summaries of pyclv.data, for files, with DuckDB's options
+# ---------------------------------------------------------------------------------------------------------
+
+_OPTION_NAMES = ("date_format", "file_format", "memory_limit", "temp_directory", "threads")
+
+
+def _engine_options(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine's options out of a public function's arguments."""
+    return {name: arguments[name] for name in _OPTION_NAMES}
 
 
 def rfm_summary(
@@ -578,42 +572,9 @@ def rfm_summary(
     (2357, [2.0, 30.4286, 38.8571, 22.345])
     """
     check_time_unit(time_unit)
-    with _connection(memory_limit, temp_directory, threads) as con:
-        checked = _prepare(
-            con,
-            source,
-            customer_id_col=customer_id_col,
-            datetime_col=datetime_col,
-            monetary_value_col=monetary_value_col,
-            end=observation_period_end,
-            end_name="observation_period_end",
-            date_format=date_format,
-            file_format=file_format,
-        )
-        result = _fetch(
-            con,
-            f"""
-            WITH {_DAILY}
-            SELECT customer,
-                   count(*) AS n_days,
-                   min(day) AS first_day,
-                   max(day) AS last_day,
-                   coalesce(sum(amount) FILTER (WHERE day > first_day), 0.0) AS repeat_total
-            FROM dated
-            GROUP BY customer
-            ORDER BY customer
-            """,
-            {"end_day": checked.end_day},
-        ).fetchnumpy()
-    return _summary_frame(
-        pd.Index(result["customer"], name=customer_id_col),
-        result["n_days"],
-        result["first_day"],
-        result["last_day"],
-        result["repeat_total"] if monetary_value_col is not None else None,
-        checked.end_day,
-        time_unit,
-    )
+    columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
+    with open_log(source, columns, **_engine_options(locals())) as log:
+        return _summaries.rfm_summary(log, observation_period_end, time_unit)
 
 
 def calibration_holdout_split(
@@ -676,81 +637,9 @@ def calibration_holdout_split(
     [2.0, 1.0, 39.0]
     """
     check_time_unit(time_unit)
-    with _connection(memory_limit, temp_directory, threads) as con:
-        checked = _prepare(
-            con,
-            source,
-            customer_id_col=customer_id_col,
-            datetime_col=datetime_col,
-            monetary_value_col=monetary_value_col,
-            end=observation_period_end,
-            end_name="observation_period_end",
-            date_format=date_format,
-            file_format=file_format,
-        )
-        calibration_end = _to_day(calibration_period_end, "calibration_period_end")
-        if calibration_end >= checked.end_day:
-            raise DataValidationError(
-                f"calibration_period_end {_day_str(calibration_end)} must be before observation_period_end "
-                f"{_day_str(checked.end_day)}, or the holdout period is empty. Pass an earlier calibration end.",
-                column="calibration_period_end",
-            )
-        if calibration_end < checked.first_day:
-            raise DataValidationError(
-                f"calibration_period_end {_day_str(calibration_end)} is before the first transaction "
-                f"({_day_str(checked.first_day)}): the calibration period is empty. Pass a later calibration end.",
-                column="calibration_period_end",
-            )
-        params = {"end_day": checked.end_day, "calibration_end": calibration_end}
-        _fetch(
-            con,
-            f"""
-            CREATE TEMP TABLE customers AS
-            WITH {_DAILY}
-            SELECT customer,
-                   count(*) FILTER (WHERE day <= $calibration_end) AS n_days,
-                   min(day) AS first_day,
-                   max(day) FILTER (WHERE day <= $calibration_end) AS last_day,
-                   coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $calibration_end), 0.0)
-                       AS repeat_total,
-                   count(*) FILTER (WHERE day > $calibration_end) AS n_holdout,
-                   coalesce(sum(amount) FILTER (WHERE day > $calibration_end), 0.0) AS revenue_holdout
-            FROM dated
-            GROUP BY customer
-            """,
-            params,
-        )
-        (n_new,) = _one_row(
-            con, "SELECT count(*) FROM customers WHERE first_day > $calibration_end", params
-        )
-        if n_new:
-            warnings.warn(
-                f"{n_new:,} customer(s) made their first purchase in the holdout period, after "
-                f"calibration_period_end {_day_str(calibration_end)}; they are not in the calibration cohort and "
-                f"are left out.",
-                PyCLVWarning,
-                stacklevel=_stacklevel(),
-            )
-        result = _fetch(
-            con,
-            "SELECT * FROM customers WHERE first_day <= $calibration_end ORDER BY customer",
-            params,
-        ).fetchnumpy()
-    split = _summary_frame(
-        pd.Index(result["customer"], name=customer_id_col),
-        result["n_days"],
-        result["first_day"],
-        result["last_day"],
-        result["repeat_total"] if monetary_value_col is not None else None,
-        calibration_end,
-        time_unit,
-    )
-    split["frequency_holdout"] = result["n_holdout"].astype(np.float64)
-    if monetary_value_col is not None:
-        split["revenue_holdout"] = result["revenue_holdout"]
-    split["duration_holdout"] = (checked.end_day - calibration_end) / DAYS_PER_UNIT[time_unit]
-    split.attrs["time_unit"] = time_unit
-    return split
+    columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
+    with open_log(source, columns, **_engine_options(locals())) as log:
+        return _summaries.calibration_holdout_split(log, calibration_period_end, observation_period_end, time_unit)
 
 
 def discrete_summary(
@@ -806,60 +695,6 @@ def discrete_summary(
     [2.0, 213.0, 272.0]
     """
     check_time_unit(time_unit)
-    with _connection(memory_limit, temp_directory, threads) as con:
-        checked = _prepare(
-            con,
-            source,
-            customer_id_col=customer_id_col,
-            datetime_col=datetime_col,
-            monetary_value_col=monetary_value_col,
-            end=observation_period_end,
-            end_name="observation_period_end",
-            date_format=date_format,
-            file_format=file_format,
-        )
-        params = {"end_day": checked.end_day, "length": DAYS_PER_UNIT[time_unit]}
-        # The same floating-point expressions as pyclv.data: floor(days / length) with days an integer.
-        result = _fetch(
-            con,
-            f"""
-            WITH {_DAILY},
-            periods AS (
-                SELECT customer,
-                       amount,
-                       CAST(floor((day - first_day) / $length) AS BIGINT) AS period,
-                       greatest(CAST(floor(($end_day - first_day + 1) / $length) AS BIGINT) - 1, 0) AS n_periods
-                FROM dated
-            )
-            SELECT customer,
-                   count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
-                   max(period) FILTER (WHERE period <= n_periods) AS recency,
-                   any_value(n_periods) AS n_periods,
-                   coalesce(sum(amount) FILTER (WHERE period > 0 AND period <= n_periods), 0.0) AS spend,
-                   count(*) FILTER (WHERE period > n_periods) AS n_incomplete
-            FROM periods
-            GROUP BY customer
-            ORDER BY customer
-            """,
-            params,
-        ).fetchnumpy()
-    n_incomplete = int(result["n_incomplete"].sum())
-    if n_incomplete:
-        warnings.warn(
-            f"{n_incomplete:,} customer-day(s) with transactions fall in a customer's last, incomplete "
-            f"period of length {time_unit} and are not in the summary (that opportunity is not over yet).",
-            PyCLVWarning,
-            stacklevel=_stacklevel(),
-        )
-    frequency = result["frequency"].astype(np.float64)
-    columns = {
-        "frequency": frequency,
-        "recency": result["recency"].astype(np.float64),
-        "n_periods": result["n_periods"].astype(np.float64),
-    }
-    if monetary_value_col is not None:
-        spend = result["spend"]
-        columns["monetary_value"] = np.divide(spend, frequency, out=np.zeros_like(spend), where=frequency > 0)
-    summary = pd.DataFrame(columns, index=pd.Index(result["customer"], name=customer_id_col))
-    summary.attrs["time_unit"] = time_unit
-    return summary
+    columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
+    with open_log(source, columns, **_engine_options(locals())) as log:
+        return _summaries.discrete_summary(log, observation_period_end, time_unit)

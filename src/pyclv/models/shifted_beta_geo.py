@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import special
 
 from pyclv._time import check_time_unit, rate_per_unit
-from pyclv.data import _float_column, _reject, _require_columns
+from pyclv._validation import float_column, reject, require_columns
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel, Param
 
@@ -354,7 +354,7 @@ def _churned_column(data: pd.DataFrame) -> np.ndarray:
         ],
         dtype=bool,
     )
-    _reject(
+    reject(
         ~ok,
         "churned",
         data.index,
@@ -376,17 +376,17 @@ def validate_retention_data(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     """
     if not isinstance(data, pd.DataFrame):
         raise DataValidationError(f"sBG data must be a pandas DataFrame; got {type(data).__name__}.")
-    _require_columns(
+    require_columns(
         data,
         ["periods", "churned"],
         what="The retention data",
         todo="It needs 'periods' (whole periods observed, >= 1) and 'churned' (True if lost in the last one); "
         "survivors_to_data builds it from a cohort's survivor counts.",
     )
-    periods = _float_column(data, "periods")
+    periods = float_column(data, "periods")
     with np.errstate(invalid="ignore"):
         bad = ~np.isfinite(periods) | (periods < 1) | (periods != np.floor(periods))
-    _reject(
+    reject(
         bad,
         "periods",
         data.index,

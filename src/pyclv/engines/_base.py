@@ -1,0 +1,105 @@
+"""The one small interface every engine implements.
+
+An engine opens a transaction log (a pandas DataFrame, Parquet or CSV files, a Spark DataFrame, ...) as a
+:class:`TransactionLog` and answers four questions about it, with integer day numbers (days since
+1970-01-01) throughout:
+
+1. :meth:`TransactionLog.profile`: how many rows break each rule, with examples, and the first and last day;
+2. :meth:`TransactionLog.count_after`: how many rows fall after a day, and how many customers vanish with them;
+3. :meth:`TransactionLog.customer_totals`: per customer, the number of purchase days, the first and last day and
+   the repeat spend (optionally split at a calibration day, with the holdout's counts and revenue);
+4. :meth:`TransactionLog.period_totals`: per customer, the whole purchase opportunities of discrete-time models.
+
+The engine only computes. :mod:`pyclv._validation` checks the profile and words every error and warning,
+and :mod:`pyclv._summaries` turns the totals into model time; so every engine accepts and refuses the same
+inputs with the same messages, and returns the same summaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from pyclv._validation import LogColumns, LogProfile
+
+__all__ = ["CustomerTotals", "PeriodTotals", "TransactionLog"]
+
+
+@dataclass(frozen=True)
+class CustomerTotals:
+    """Per-customer integers of a log, one row per customer, sorted by customer id.
+
+    Attributes
+    ----------
+    ids : pandas.Index
+        The customer ids (sorted).
+    n_days : numpy.ndarray
+        Distinct purchase days (up to the calibration day, when one is given).
+    first_day, last_day : numpy.ndarray
+        First purchase day; last purchase day (up to the calibration day; any value where ``n_days`` is 0).
+    repeat_total : numpy.ndarray or None
+        Spend on the days after the first purchase day (up to the calibration day); None without amounts.
+    n_holdout, revenue_holdout : numpy.ndarray or None
+        Purchase days and spend after the calibration day (None without one; revenue None without amounts).
+    """
+
+    ids: pd.Index
+    n_days: np.ndarray
+    first_day: np.ndarray
+    last_day: np.ndarray
+    repeat_total: np.ndarray | None
+    n_holdout: np.ndarray | None = None
+    revenue_holdout: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """Per-customer whole purchase opportunities, one row per customer, sorted by customer id.
+
+    Attributes
+    ----------
+    ids : pandas.Index
+        The customer ids (sorted).
+    frequency : numpy.ndarray
+        Opportunities 1..n with a transaction.
+    recency : numpy.ndarray
+        The last such opportunity (0 if none).
+    n_periods : numpy.ndarray
+        n, the complete opportunities after the first purchase's.
+    spend : numpy.ndarray or None
+        Spend in opportunities 1..n (None without amounts).
+    n_incomplete : int
+        Customer-days with transactions in a customer's last, incomplete opportunity (left out).
+    """
+
+    ids: pd.Index
+    frequency: np.ndarray
+    recency: np.ndarray
+    n_periods: np.ndarray
+    spend: np.ndarray | None
+    n_incomplete: int
+
+
+class TransactionLog(Protocol):
+    """A transaction log opened by an engine (see the module's docstring)."""
+
+    columns: LogColumns
+
+    def profile(self) -> LogProfile:
+        """Counts of the rows that break each rule, with examples, and the first and last transaction day."""
+        ...
+
+    def count_after(self, end_day: int) -> tuple[int, int]:
+        """Rows after ``end_day``, and customers all of whose rows are after it."""
+        ...
+
+    def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
+        """Per-customer totals of the purchase days up to ``end_day`` (split at ``calibration_day``)."""
+        ...
+
+    def period_totals(self, end_day: int, length: float) -> PeriodTotals:
+        """Per-customer opportunities of ``length`` days up to ``end_day``."""
+        ...
