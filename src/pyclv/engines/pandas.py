@@ -13,8 +13,7 @@ Numbers in a date column are refused, not read as epoch times. Every message com
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -179,9 +178,9 @@ class PandasLog:
             return v.LogProfile(len(frame), missing_dates=missing_dates, unparseable_dates=unparseable)
         amount = None
         if cols.amount is not None:
-            amount, bad = _to_amounts(frame[cols.amount], cols.amount)
-            if bad:
-                return replace(v.LogProfile(len(frame)), **bad)
+            amount, bad_amounts = _to_amounts(frame[cols.amount], cols.amount)
+            if bad_amounts is not None:
+                return bad_amounts
         self._codes, self._customers = _factorize_customers(ids, cols.customer_id)
         self._day, self._amount = day, amount
         return v.LogProfile(len(frame), first_day=int(day.min()), last_day=int(day.max()))
@@ -328,25 +327,28 @@ def _to_days(dates: pd.Series, column: str) -> tuple[np.ndarray, v.BadRows, v.Ba
     )
 
 
-def _to_amounts(amounts: pd.Series, column: str) -> tuple[np.ndarray, dict[str, v.BadRows]]:
-    """The amount column as float64, and its bad rows of the first kind found (by profile field)."""
-    labels = amounts.index
+def _to_amounts(amounts: pd.Series, column: str) -> tuple[np.ndarray, v.LogProfile | None]:
+    """The amount column as float64, and a profile of its bad rows of the first kind found (None if none)."""
+    labels, n = amounts.index, len(amounts)
     if pd.api.types.is_bool_dtype(amounts.dtype):
-        raise v.not_amounts(column, "booleans", len(amounts))
+        raise v.not_amounts(column, "booleans", n)
     if not pd.api.types.is_numeric_dtype(amounts.dtype):
         converted = pd.to_numeric(amounts, errors="coerce")
         not_numbers = converted.isna().to_numpy() & amounts.notna().to_numpy()
         if not_numbers.any():
             shown = v.examples(labels, not_numbers, amounts.to_numpy())
-            return np.empty(0), {"not_numbers": v.BadRows(int(not_numbers.sum()), shown)}
+            return np.empty(0), v.LogProfile(n, not_numbers=v.BadRows(int(not_numbers.sum()), shown))
         amounts = converted
     values = amounts.to_numpy(dtype=np.float64, na_value=np.nan)
-    checks: Sequence[tuple[str, np.ndarray]] = (
-        ("missing_amounts", np.isnan(values)),
-        ("infinite_amounts", np.isinf(values)),
-        ("negative_amounts", values < 0),
-    )
-    for field, bad in checks:
-        if bad.any():
-            return values, {field: v.BadRows(int(bad.sum()), v.examples(labels, bad, values))}
-    return values, {}
+
+    def bad(mask: np.ndarray) -> v.BadRows:
+        return v.BadRows(int(mask.sum()), v.examples(labels, mask, values))
+
+    missing, infinite, negative = np.isnan(values), np.isinf(values), values < 0
+    if missing.any():
+        return values, v.LogProfile(n, missing_amounts=bad(missing))
+    if infinite.any():
+        return values, v.LogProfile(n, infinite_amounts=bad(infinite))
+    if negative.any():
+        return values, v.LogProfile(n, negative_amounts=bad(negative))
+    return values, None
