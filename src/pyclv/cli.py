@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import re
 import sys
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -248,9 +248,18 @@ def _cmd_report(args: argparse.Namespace) -> None:
     log.info("wrote %s", args.out)
 
 
-def _log_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
-    """Show a warning as one log line (this process is the command line, not a user's session)."""
-    log.warning("%s: %s", category.__name__, message)
+#: The place a warning was issued, as :func:`warnings.formatwarning` writes it before the category.
+_WARNING_ORIGIN = re.compile(r"^.*?:\d+: ")
+
+
+class _OneLineWarnings(logging.Filter):
+    """Show a captured warning as one line, ``PyCLVWarning: ...`` (this process is the command line, not a
+    user's session: the file and source line that issued it mean nothing to an operator)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        lines = record.getMessage().splitlines()
+        record.msg, record.args = _WARNING_ORIGIN.sub("", lines[0] if lines else ""), ()
+        return True
 
 
 _COMMANDS = {"fit": _cmd_fit, "score": _cmd_score, "report": _cmd_report, "demo": _cmd_demo}
@@ -265,7 +274,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="pyclv: %(message)s",
         stream=sys.stderr,
     )
-    warnings.showwarning = _log_warning
+    one_line = _OneLineWarnings()
+    warning_log = logging.getLogger("py.warnings")
+    warning_log.addFilter(one_line)
+    logging.captureWarnings(True)
     try:
         _COMMANDS[args.command](args)
     except UsageError as exc:
@@ -288,6 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = EXIT_IO if isinstance(exc, OSError) else EXIT_DATA
         print(f"pyclv: {kind}: {exc}", file=sys.stderr)
         return code
+    finally:
+        logging.captureWarnings(False)
+        warning_log.removeFilter(one_line)
     return 0
 
 
