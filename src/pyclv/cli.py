@@ -95,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--model", required=True, help="model artifact written by 'pyclv fit'")
     sc.add_argument("--observation-end", required=True, help="scoring date: last date of the log to use")
     _add_columns(sc)
-    sc.add_argument("--horizon", type=float, required=True, help="CLV horizon in the model's time unit (inf: residual lifetime, DERT)")
+    sc.add_argument(
+        "--horizon",
+        type=float,
+        required=True,
+        help="CLV horizon in the model's time unit (inf: residual lifetime, DERT)",
+    )
     sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
     sc.add_argument("--margin", type=float, default=1.0, help="profit margin applied to spend (default: 1)")
     sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv)")
@@ -139,9 +144,10 @@ def _fit_pair(
 ) -> tuple[TransactionModel, GammaGamma]:
     bgnbd = TRANSACTION_MODELS[model](penalizer=penalizer).fit(summary)
     gg = GammaGamma(penalizer=penalizer).fit(summary)
-    for model in (bgnbd, gg):
-        params = ", ".join(f"{k}={v:.4g}" for k, v in model.params_.items())
-        log.info("fitted %s on %s customers: %s (LL %.2f)", type(model).__name__, model.n_customers_, params, model.log_likelihood_)
+    for fitted in (bgnbd, gg):
+        params = ", ".join(f"{k}={v:.4g}" for k, v in fitted.params_.items())
+        name = type(fitted).__name__
+        log.info("fitted %s on %s customers: %s (LL %.2f)", name, fitted.n_customers_, params, fitted.log_likelihood_)
     return bgnbd, gg
 
 
@@ -170,7 +176,9 @@ def _cmd_score(args: argparse.Namespace) -> None:
     models = load_models(args.model)
     transaction, spend = models.get("transaction"), models.get("spend")
     if not isinstance(transaction, TransactionModel) or not isinstance(spend, GammaGamma):
-        raise ModelFormatError(f"{args.model} does not hold a transaction and a spend model; write it with 'pyclv fit'.")
+        raise ModelFormatError(
+            f"{args.model} does not hold a transaction and a spend model; write it with 'pyclv fit'."
+        )
     unit = transaction.time_unit_
     if unit is None:
         raise ModelFormatError(f"{args.model}: the transaction model has no time unit; refit it with 'pyclv fit'.")
@@ -216,7 +224,8 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     )
     top = table.sort_values("clv", ascending=False).head(5)
     print("Top customers by 52-week CLV (10% annual discount):")
-    print(top[["frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases", "clv"]].round(2).to_string())
+    shown = ["frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases", "clv"]
+    print(top[shown].round(2).to_string())
     print(f"\nwrote {out / 'model.json'}, {out / 'scores.parquet'} and {out / 'report.html'} "
           f"in {time.perf_counter() - start:.1f} s")
 
@@ -253,8 +262,11 @@ _WARNING_ORIGIN = re.compile(r"^.*?:\d+: ")
 
 
 class _OneLineWarnings(logging.Filter):
-    """Show a captured warning as one line, ``PyCLVWarning: ...`` (this process is the command line, not a
-    user's session: the file and source line that issued it mean nothing to an operator)."""
+    """Show a captured warning as one line, ``PyCLVWarning: ...``.
+
+    This process is the command line, not a user's session: the file and source line that issued a warning
+    mean nothing to an operator.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         lines = record.getMessage().splitlines()
