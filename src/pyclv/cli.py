@@ -278,7 +278,19 @@ _COMMANDS = {"fit": _cmd_fit, "score": _cmd_score, "report": _cmd_report, "demo"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program's name; by default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 2 bad usage, 3 invalid data, 4 a fit that did not converge, 5 a file that
+        cannot be read or written.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -49,6 +49,13 @@ class ConvergenceError(PyCLVError, RuntimeError):
     """Maximum-likelihood estimation failed to converge.
 
     The message carries a short checklist of what to try; ``result`` holds the optimizer's result.
+
+    Parameters
+    ----------
+    message : str
+        What failed; the checklist is appended.
+    result : scipy.optimize.OptimizeResult, optional
+        The optimizer's result.
     """
 
     CHECKLIST = (

@@ -6,9 +6,7 @@ float values (up to the order of floating-point summation of amounts), ``attrs``
 :func:`pyclv.rfm_summary`, :func:`pyclv.calibration_holdout_split` and :func:`pyclv.discrete_summary` call
 them when given a ``str`` or :class:`pathlib.Path`.
 
-How it works
-------------
-:func:`open_log` opens the files in one in-process DuckDB connection, with a memory limit, a private spill
+How it works: :func:`open_log` opens the files in one in-process DuckDB connection, with a memory limit, a private spill
 directory and all cores, as a :class:`DuckDBLog`, which answers the engine interface of
 :mod:`pyclv.engines._base`:
 
@@ -23,9 +21,7 @@ directory and all cores, as a :class:`DuckDBLog`, which answers the engine inter
 Nothing but the per-customer result is loaded into Python: 100 million transactions need a few GB of
 memory, bounded by ``memory_limit`` (DuckDB spills to ``temp_directory`` beyond it).
 
-Column types
-------------
-Parquet columns keep their types: dates may be DATE, TIMESTAMP or TIMESTAMP WITH TIME ZONE (counted on the
+Column types: Parquet columns keep their types: dates may be DATE, TIMESTAMP or TIMESTAMP WITH TIME ZONE (counted on the
 local day of the time zone stored in the file, as pandas does) or ISO 8601 strings. CSV files are read with
 every column as text, then converted explicitly: customer ids become integers when every id is a canonical
 decimal integer (so ``"007"`` and ``"7"`` stay two customers, as strings), dates are parsed as ISO 8601
@@ -338,6 +334,13 @@ class DuckDBLog:
     """Parquet or CSV files opened in a DuckDB connection, as a :class:`~pyclv.engines._base.TransactionLog`.
 
     Build it with :func:`open_log`; the connection lives as long as that context.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A connection in which the view ``tx(customer, raw_date, day, raw_amount, amount)`` is defined.
+    columns : LogColumns
+        The user's names of the columns behind the view.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, columns: LogColumns) -> None:
@@ -345,7 +348,13 @@ class DuckDBLog:
         self.columns = columns
 
     def profile(self) -> v.LogProfile:
-        """Count every kind of bad row in one pass, with example values for those a message shows."""
+        """Count every kind of bad row in one pass, with example values for those a message shows.
+
+        Returns
+        -------
+        LogProfile
+            The rows that break each rule (with examples) and the first and last transaction day.
+        """
         names = ("n_rows", "missing_ids", "missing_dates", "unparseable_dates", "not_numbers", "missing_amounts",
                  "infinite_amounts", "negative_amounts", "first_day", "last_day")
         counts = dict(zip(names, _one_row(self.con, _PROFILE), strict=True))
@@ -371,7 +380,18 @@ class DuckDBLog:
         return v.listed([row[0] for row in self.con.execute(sql).fetchall()], n)
 
     def count_after(self, end_day: int) -> tuple[int, int]:
-        """Rows after ``end_day``, and customers all of whose rows are after it."""
+        """Rows after ``end_day``, and customers all of whose rows are after it.
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period.
+
+        Returns
+        -------
+        (int, int)
+            The number of rows after it and the number of customers who vanish with them.
+        """
         n_after, n_vanished = _one_row(
             self.con,
             """
@@ -383,7 +403,20 @@ class DuckDBLog:
         return int(n_after), int(n_vanished)
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
-        """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``)."""
+        """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``).
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+        calibration_day : int, optional
+            Split the totals there: what is after it is counted in the holdout totals.
+
+        Returns
+        -------
+        CustomerTotals
+            One row per customer with a purchase on or before ``end_day``, sorted by id.
+        """
         cut = end_day if calibration_day is None else calibration_day
         result = _fetch(
             self.con,
@@ -415,7 +448,20 @@ class DuckDBLog:
         )
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
-        """Per-customer opportunities of ``length`` days, counted from each customer's first purchase."""
+        """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+        length : float
+            The length of one opportunity in days.
+
+        Returns
+        -------
+        PeriodTotals
+            One row per customer, sorted by id.
+        """
         # The same floating-point expressions as the pandas engine: floor(days / length) with days an integer.
         result = _fetch(
             self.con,

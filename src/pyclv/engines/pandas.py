@@ -163,7 +163,13 @@ class PandasLog:
 
     # -- the profile: stops at the first kind of bad row, in the order the shared layer reports them
     def profile(self) -> v.LogProfile:
-        """Read the columns and count the bad rows of the first kind found (see :class:`LogProfile`)."""
+        """Read the columns and count the bad rows of the first kind found (see :class:`LogProfile`).
+
+        Returns
+        -------
+        LogProfile
+            The rows that break each rule (with examples) and the first and last transaction day.
+        """
         frame, cols = self.frame, self.columns
         if len(frame) == 0:
             return v.LogProfile(n_rows=0)
@@ -191,14 +197,36 @@ class PandasLog:
         return self._codes, self._customers, self._day, self._amount
 
     def count_after(self, end_day: int) -> tuple[int, int]:
-        """Rows after ``end_day``, and customers all of whose rows are after it."""
+        """Rows after ``end_day``, and customers all of whose rows are after it.
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period.
+
+        Returns
+        -------
+        (int, int)
+            The number of rows after it and the number of customers who vanish with them.
+        """
         codes, customers, day, _ = self._arrays()
         kept = day <= end_day
         observed = np.bincount(codes[kept], minlength=len(customers)) > 0
         return int(len(day) - np.count_nonzero(kept)), int(len(customers) - np.count_nonzero(observed))
 
     def daily(self, end_day: int) -> DailyLog:
-        """One row per customer and purchase day up to ``end_day``, amounts summed (see :class:`DailyLog`)."""
+        """One row per customer and purchase day up to ``end_day``, amounts summed.
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+
+        Returns
+        -------
+        DailyLog
+            See :class:`DailyLog`.
+        """
         codes, customers, day, amount = self._arrays()
         if int(day.max()) > end_day:
             keep = day <= end_day
@@ -220,11 +248,37 @@ class PandasLog:
         return DailyLog(customers, keys // span, keys % span + first_day, daily_amount, end_day)
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
-        """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``)."""
+        """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``).
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+        calibration_day : int, optional
+            Split the totals there: what is after it is counted in the holdout totals.
+
+        Returns
+        -------
+        CustomerTotals
+            One row per customer with a purchase on or before ``end_day``, sorted by id.
+        """
         return daily_totals(self.daily(end_day), calibration_day)
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
-        """Per-customer opportunities of ``length`` days, counted from each customer's first purchase."""
+        """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+        length : float
+            The length of one opportunity in days.
+
+        Returns
+        -------
+        PeriodTotals
+            One row per customer, sorted by id.
+        """
         daily = self.daily(end_day)
         starts = run_starts(daily.customer)
         counts = np.diff(np.r_[starts, len(daily.customer)])
