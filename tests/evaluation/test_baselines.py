@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pyclv.evaluation import EvaluationReport, historical_clv
+from pyclv.evaluation import EvaluationReport, baseline_forecasts, historical_clv
 
 
 def test_baselines_are_what_the_documentation_says(report: EvaluationReport, split: pd.DataFrame) -> None:
@@ -64,3 +64,22 @@ def test_historical_default_lapse(split: pd.DataFrame) -> None:
     assert hist.attrs["lapse"] == pytest.approx(np.log(20) / rate)
     lapsed = (split["T"] - split["recency"] > hist.attrs["lapse"]).sum()
     assert hist.attrs["n_lapsed"] == lapsed and hist.attrs["churn_rate"] == pytest.approx(lapsed / split["T"].sum())
+
+
+def test_baseline_forecasts_follow_their_formulas(split: pd.DataFrame) -> None:
+    H = float(split["duration_holdout"].iloc[0])
+    forecasts = baseline_forecasts(split, horizon=H)
+    assert forecasts.index.equals(split.index)
+    assert forecasts.columns.names == ["baseline", "quantity"]
+    x, T, m = split["frequency"], split["T"], split["monetary_value"]
+    rate = x / T
+    hist = historical_clv(split, horizon=H)
+    np.testing.assert_allclose(forecasts["historical_clv"]["revenue"], hist, rtol=1e-12)
+    np.testing.assert_allclose(forecasts["historical_clv"]["repeat_transactions"], rate * hist.attrs["lifespan"], rtol=1e-12)
+    np.testing.assert_allclose(forecasts["calibration_repeats"]["revenue"], m * rate * H, rtol=1e-12)
+    pooled = np.full(len(split), x.sum() / T.sum() * H)
+    np.testing.assert_allclose(forecasts["population_mean"]["repeat_transactions"], pooled, rtol=1e-12)
+    np.testing.assert_allclose(
+        forecasts["population_mean"]["revenue"], pooled * (x * m).sum() / x.sum(), rtol=1e-12
+    )
+    assert forecasts.attrs["lifespan"] == hist.attrs["lifespan"]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pyclv
-from pyclv.evaluation import decile_table, ranking_metrics
+from pyclv.evaluation import clv_distribution, decile_table, ranking_metrics
 
 
 def test_deciles_lift_and_gini_by_hand() -> None:
@@ -97,3 +97,17 @@ def test_ranking_properties(rows: list[tuple[int, float]]) -> None:
         assert -1.0 <= metrics["gini"] <= best["gini"] + 1e-12
     else:
         assert table["share"].isna().all() and np.isnan(metrics["gini"])
+
+
+def test_clv_distribution_counts_every_customer_in_equal_bins() -> None:
+    values = np.array([0.0, 10.0, 10.0, 250.0, 40.0, 41.0])
+    table = clv_distribution(values, bins=5)
+
+    assert table["n_customers"].tolist() == [5, 0, 0, 0, 1]  # widths of 50: [0, 50) holds five
+    np.testing.assert_allclose(table["lower"], [0.0, 50.0, 100.0, 150.0, 200.0])
+    np.testing.assert_allclose(table["upper"], [50.0, 100.0, 150.0, 200.0, 250.0])
+    assert table.attrs == {"mean": pytest.approx(values.mean()), "median": 25.0}
+    frame = pd.DataFrame({"clv": values, "clv_lower": values - 1})
+    assert table.equals(clv_distribution(frame, bins=5))
+    with pytest.raises(pyclv.DataValidationError, match="missing or infinite"):
+        clv_distribution(np.array([1.0, np.nan]))
