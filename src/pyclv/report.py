@@ -43,6 +43,10 @@ figure { margin: 0; } figcaption { font-size: .85em; color: #555; }
 """
 
 
+#: Size (inches) and resolution of the report's figures: 640 x 420 pixels, two side by side on a laptop screen.
+_FIGURE_SIZE = (6.4, 4.2)
+_FIGURE_DPI = 100
+
 #: What a figure may raise on data it cannot draw (invalid or degenerate input, a failed computation); the
 #: report then warns and goes on without it.
 _FIGURE_ERRORS = (PyCLVError, ValueError, TypeError, KeyError, ArithmeticError)
@@ -52,7 +56,7 @@ def _figure(draw: Callable[[Any], object], caption: str) -> str:
     """Render ``draw(ax)`` on a new Agg figure and embed it as a PNG."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6.4, 4.2), dpi=100)
+    figure = Figure(figsize=_FIGURE_SIZE, dpi=_FIGURE_DPI)
     ax = figure.subplots()
     try:
         draw(ax)
