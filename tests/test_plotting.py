@@ -1,6 +1,7 @@
 """Tests of pyclv.plotting: every figure draws, is labelled, and its artists hold the numbers they should.
 
-The tables behind the tracking and lift charts (pyclv.tracking, pyclv.decile_table) are tested in test_evaluate.py.
+The tables the figures draw (pyclv.evaluation.frequency_recency_matrix, period_transactions, tracking, ...) are
+tested in tests/evaluation/; here each figure is checked to draw them.
 
 The data are the bundled CDNOW sample and the BG/NBD parameters Fader, Hardie & Lee (2005, Table 1) estimated
 on its 39-week calibration period. Expected values are computed independently of the plotting code, from the
@@ -13,11 +14,6 @@ import subprocess
 import sys
 import warnings
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -66,16 +62,8 @@ def ax():
     return figure.subplots()
 
 
-@pytest.fixture(autouse=True)
-def _no_show(monkeypatch):
-    """No function may call plt.show(); and every pyplot figure a test opens is closed."""
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("plt.show() was called")
-
-    monkeypatch.setattr(plt, "show", forbidden)
-    yield
-    plt.close("all")
+#: Every test of this file draws on the headless pyplot of tests/conftest.py (Agg, no show, figures closed).
+pytestmark = pytest.mark.usefixtures("pyplot")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -88,8 +76,8 @@ def test_importing_plotting_does_not_import_matplotlib():
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-def test_ax_none_draws_on_the_current_pyplot_axes(bgnbd, summary):
-    current = plt.figure().gca()
+def test_ax_none_draws_on_the_current_pyplot_axes(bgnbd, summary, pyplot):
+    current = pyplot.figure().gca()
     assert plotting.plot_period_transactions(bgnbd, summary) is current
     assert plotting.plot_clv_distribution(np.arange(10.0)) is current
 

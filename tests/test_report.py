@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import pyclv
@@ -58,6 +57,7 @@ def test_write_report_is_atomic(parts: tuple, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [path]
 
 
+@pytest.mark.slow  # a subprocess fits the models and draws every figure (~5 s)
 def test_cli_report(tmp_path: Path) -> None:
     log = tmp_path / "tx.csv"
     tx = pyclv.datasets.load_cdnow_transactions()
@@ -75,6 +75,7 @@ def _browser() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
+@pytest.mark.slow  # starts a headless browser (~4 s)
 @pytest.mark.skipif(_browser() is None, reason="no headless Chromium on this machine (.ci/run installs Debian's chromium)")
 def test_report_renders_in_a_headless_browser(parts: tuple, tmp_path: Path) -> None:
     bgnbd, gg, data, tx = parts

@@ -4,11 +4,14 @@ Every function takes an optional ``ax`` (a :class:`matplotlib.axes.Axes`; the cu
 omitted), draws on it and returns it; nothing is shown or saved, and matplotlib is imported only when a
 function is called, so ``import pyclv`` does not need a display or even matplotlib itself.
 
-The figures use the models' public predictions only (``expected_purchases``, ``p_alive``,
-``probability_of_purchases``, ``expected_purchases_new_customer``), so they work for every continuous-time
-transaction model of pyclv (BG/NBD, Pareto/NBD, MBG/NBD). The computations behind the tracking and lift
-charts are the public functions :func:`pyclv.tracking` and :func:`pyclv.decile_table` of
-:mod:`pyclv.evaluation`, which return DataFrames to be read and tested, not only looked at.
+Every figure draws a table that a public function of :mod:`pyclv.evaluation` or :mod:`pyclv.business`
+computes (:func:`~pyclv.evaluation.frequency_recency_matrix`, :func:`~pyclv.evaluation.period_transactions`,
+:func:`~pyclv.evaluation.calibration_vs_holdout`, :func:`pyclv.tracking`,
+:func:`~pyclv.evaluation.alive_history`, :func:`~pyclv.evaluation.clv_distribution`,
+:func:`pyclv.decile_table`, :attr:`pyclv.business.CohortTables.retention`, :attr:`pyclv.business.Payback.observed`):
+the numbers are read and tested there, and this module only draws them. The figures use the models' public
+predictions only, so they work for every continuous-time transaction model of pyclv (BG/NBD, Pareto/NBD,
+MBG/NBD).
 
 Model checks (Fader, Hardie & Lee 2005, section 4):
 
@@ -42,16 +45,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pyclv._time import DAYS_PER_UNIT
-from pyclv import _summaries
-from pyclv._validation import DateLike, LogColumns, day_str, to_day, validate_summary
-from pyclv.engines import pandas as pandas_engine
+from pyclv._format import format_number
+from pyclv.data import DateLike
 from pyclv.evaluation import (
-    _conditional_expectations,
-    _finite_values,
-    _model_time_unit,
-    _whole_number,
+    alive_history,
+    calibration_vs_holdout,
+    clv_distribution,
     decile_table,
+    frequency_recency_matrix,
+    period_transactions,
+    probability_alive_matrix,
     tracking,
 )
 from pyclv.exceptions import DataValidationError
@@ -75,16 +78,8 @@ __all__ = [
     "plot_probability_alive_matrix",
 ]
 
-#: Largest number of recency columns of the frequency/recency matrices (the grid stays small at any T).
-_MAX_RECENCY_POINTS = 200
 
-#: Largest frequency the matrices choose by default, and the quantile of the model's distribution of repeat
-#: purchases in (0, T] that sets the default.
-_MAX_DEFAULT_FREQUENCY = 100
-_DEFAULT_FREQUENCY_QUANTILE = 0.99
 
-#: Distinct customer ages evaluated at once by plot_period_transactions (bounds its memory).
-_CHUNK = 50_000
 
 #: Retention tables with at most this many cells get their values written in the cells.
 _MAX_ANNOTATED_CELLS = 400
@@ -107,14 +102,8 @@ def _get_ax(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def _frequency_labels(max_frequency: int) -> list[str]:
-    """``["0", "1", ..., "6", "7+"]`` for ``max_frequency=7``."""
-    return [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
 
 
-def _age_column(data: pd.DataFrame) -> str:
-    """The column holding each customer's observation length: ``T`` (or ``n_periods`` for BG/BB data)."""
-    return "n_periods" if "T" not in data.columns and "n_periods" in data.columns else "T"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -122,51 +111,21 @@ def _age_column(data: pd.DataFrame) -> str:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _default_max_frequency(model: TransactionModel, T: float) -> int:
-    """The 99% quantile of a new customer's repeat purchases in (0, T] under the model (at least 1)."""
-    n = np.arange(_MAX_DEFAULT_FREQUENCY + 1, dtype=float)
-    cdf = np.cumsum(np.asarray(model.probability_of_purchases(n, T), dtype=float))
-    reached = np.flatnonzero(cdf >= _DEFAULT_FREQUENCY_QUANTILE)
-    return max(int(reached[0]) if len(reached) else _MAX_DEFAULT_FREQUENCY, 1)
 
 
-def _grid(
-    model: TransactionModel,
-    T: float,
-    max_frequency: int | None,
-    max_recency: float | None,
-) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, np.ndarray]:
-    """Frequencies, recencies, the summary of the possible grid cells, and their positions in the grid."""
-    T = float(T)
-    if not (math.isfinite(T) and T > 0):
-        raise ValueError(f"T must be a finite number > 0 (the customers' age, in the model's time unit); got {T!r}.")
-    max_f = _default_max_frequency(model, T) if max_frequency is None else _whole_number(max_frequency, "max_frequency")
-    max_r = T if max_recency is None else float(max_recency)
-    if not (math.isfinite(max_r) and 0 < max_r <= T):
-        raise ValueError(f"max_recency must be > 0 and <= T = {T!r} (recency cannot exceed age); got {max_recency!r}.")
-    n_recency = min(math.ceil(max_r) + 1, _MAX_RECENCY_POINTS)
-    frequency = np.arange(max_f + 1, dtype=float)
-    recency = np.linspace(0.0, max_r, n_recency)
-    f_grid, r_grid = np.meshgrid(frequency, recency, indexing="ij")
-    possible = (f_grid > 0) | (r_grid == 0)  # without repeat purchases, recency is 0
-    cells = pd.DataFrame({"frequency": f_grid[possible], "recency": r_grid[possible], "T": T})
-    return frequency, recency, cells, possible
 
 
-def _plot_matrix(
-    ax: Axes,
-    frequency: np.ndarray,
-    recency: np.ndarray,
-    values: np.ndarray,
-    *,
-    cmap: str,
-    label: str,
-    vmax: float | None,
-) -> None:
+def _unit_name(model: TransactionModel) -> str:
+    """How titles name the model's time unit ("weeks"), or "time units" when it records none."""
+    return _UNIT_NAMES.get(str(getattr(model, "time_unit_", None)), "time units")
+
+
+def _plot_matrix(ax: Axes, matrix: pd.DataFrame, *, cmap: str, label: str, vmax: float | None) -> None:
+    """Draw a frequency x recency table (rows: frequency, columns: recency) as a heat map with a colour bar."""
     mesh = ax.pcolormesh(
-        recency,
-        frequency,
-        np.ma.masked_invalid(values),
+        matrix.columns.to_numpy(dtype=float),
+        matrix.index.to_numpy(dtype=float),
+        np.ma.masked_invalid(matrix.to_numpy(dtype=float)),
         shading="nearest",
         cmap=cmap,
         vmin=0.0,
@@ -239,23 +198,11 @@ def plot_frequency_recency_matrix(
     >>> ax.collections[0].get_array().shape  # 11 frequencies x 40 recencies
     (11, 40)
     """
-    frequency, recency, cells, possible = _grid(model, T, max_frequency, max_recency)
-    values = np.full(possible.shape, np.nan)
-    values[possible] = model.expected_purchases(cells, t).to_numpy()
-    unit = _UNIT_NAMES.get(str(getattr(model, "time_unit_", None)), "time units")
+    matrix = frequency_recency_matrix(model, T=T, max_frequency=max_frequency, max_recency=max_recency, t=t)
+    unit, horizon, age = _unit_name(model), format_number(t, "estimate"), format_number(float(T), "estimate")
     ax = _get_ax(ax)
-    _plot_matrix(
-        ax,
-        frequency,
-        recency,
-        values,
-        cmap=cmap,
-        label=f"Expected purchases in the next {t:g} {unit}",
-        vmax=None,
-    )
-    ax.set_title(
-        f"Expected purchases in the next {t:g} {unit},\nby frequency and recency (age T = {float(T):g} {unit})"
-    )
+    _plot_matrix(ax, matrix, cmap=cmap, label=f"Expected purchases in the next {horizon} {unit}", vmax=None)
+    ax.set_title(f"Expected purchases in the next {horizon} {unit},\nby frequency and recency (age T = {age} {unit})")
     return ax
 
 
@@ -299,13 +246,13 @@ def plot_probability_alive_matrix(
     >>> float(ax.collections[0].get_array()[0, 0])  # frequency 0: alive for sure under the BG/NBD
     1.0
     """
-    frequency, recency, cells, possible = _grid(model, T, max_frequency, max_recency)
-    values = np.full(possible.shape, np.nan)
-    values[possible] = model.p_alive(cells).to_numpy()
-    unit = _UNIT_NAMES.get(str(getattr(model, "time_unit_", None)), "time units")
+    matrix = probability_alive_matrix(model, T=T, max_frequency=max_frequency, max_recency=max_recency)
     ax = _get_ax(ax)
-    _plot_matrix(ax, frequency, recency, values, cmap=cmap, label="P(alive)", vmax=1.0)
-    ax.set_title(f"Probability a customer is alive,\nby frequency and recency (age T = {float(T):g} {unit})")
+    _plot_matrix(ax, matrix, cmap=cmap, label="P(alive)", vmax=1.0)
+    ax.set_title(
+        "Probability a customer is alive,\nby frequency and recency "
+        f"(age T = {format_number(float(T), 'estimate')} {_unit_name(model)})"
+    )
     return ax
 
 
@@ -314,16 +261,6 @@ def plot_probability_alive_matrix(
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _expected_frequency_counts(model: TransactionModel, ages: np.ndarray, max_frequency: int) -> np.ndarray:
-    """Expected numbers of customers with 0, 1, ..., max_frequency - 1 and >= max_frequency repeat purchases."""
-    unique_ages, counts = np.unique(ages, return_counts=True)
-    n = np.arange(max_frequency, dtype=float)[:, None]
-    expected = np.zeros(max_frequency)
-    for start in range(0, len(unique_ages), _CHUNK):
-        chunk = slice(start, start + _CHUNK)
-        probabilities = np.asarray(model.probability_of_purchases(n, unique_ages[None, chunk]), dtype=float)
-        expected += probabilities @ counts[chunk]
-    return np.r_[expected, len(ages) - expected.sum()]
 
 
 def plot_period_transactions(
@@ -376,21 +313,13 @@ def plot_period_transactions(
     >>> [int(bar.get_height()) for bar in ax.containers[0]]  # the CDNOW calibration histogram
     [1411, 439, 214, 100, 62, 38, 29, 64]
     """
-    max_frequency = _whole_number(max_frequency, "max_frequency")
-    age = _age_column(data)
-    checked = validate_summary(data, columns=("frequency", "recency", age))
-    actual = np.bincount(
-        np.minimum(checked.frequency, max_frequency).astype(np.int64),
-        minlength=max_frequency + 1,
-    )
-    assert checked.T is not None  # validated with history
-    expected = _expected_frequency_counts(model, checked.T, max_frequency)
+    table = period_transactions(model, data, max_frequency=max_frequency)
     ax = _get_ax(ax)
-    positions = np.arange(max_frequency + 1)
+    positions = np.arange(len(table))
     width = 0.4
-    ax.bar(positions - width / 2, actual, width, label="Actual")
-    ax.bar(positions + width / 2, expected, width, label="Model")
-    ax.set_xticks(positions, _frequency_labels(max_frequency))
+    ax.bar(positions - width / 2, table["actual"].to_numpy(), width, label="Actual")
+    ax.bar(positions + width / 2, table["expected"].to_numpy(), width, label="Model")
+    ax.set_xticks(positions, list(table.index))
     ax.set_title("Frequency of repeat transactions")
     ax.set_xlabel("Number of repeat transactions")
     ax.set_ylabel("Customers")
@@ -448,27 +377,12 @@ def plot_calibration_purchases_vs_holdout_purchases(
     >>> [line.get_label() for line in ax.get_lines()]
     ['Actual', 'Model']
     """
-    max_frequency = _whole_number(max_frequency, "max_frequency")
-    data = calibration_holdout_data
-    for column in ("frequency_holdout", "duration_holdout"):
-        if column not in data.columns:
-            raise DataValidationError(
-                f"The data have no column {column!r}: build them with pyclv.calibration_holdout_split.",
-                column=column,
-            )
-    checked = validate_summary(data)
-    actual = _finite_values(data["frequency_holdout"], "frequency_holdout")
-    durations = _finite_values(data["duration_holdout"], "duration_holdout")
-    predicted = np.empty(len(data))
-    for duration in np.unique(durations):  # usually one holdout length for everybody
-        rows = durations == duration
-        predicted[rows] = model.expected_purchases(data[rows], float(duration)).to_numpy()
-    means = _conditional_expectations(checked.frequency, actual, predicted, max_frequency)  # empty groups: NaN gaps
+    means = calibration_vs_holdout(model, calibration_holdout_data, max_frequency=max_frequency)
     ax = _get_ax(ax)
-    positions = np.arange(max_frequency + 1)
+    positions = np.arange(len(means))  # empty groups are NaN: gaps in the lines
     ax.plot(positions, means["actual"].to_numpy(), marker="o", label="Actual")
     ax.plot(positions, means["predicted"].to_numpy(), marker="s", linestyle="--", label="Model")
-    ax.set_xticks(positions, _frequency_labels(max_frequency))
+    ax.set_xticks(positions, [str(label) for label in means.index])
     ax.set_title("Actual vs predicted holdout purchases")
     ax.set_xlabel("Repeat transactions in the calibration period")
     ax.set_ylabel("Mean repeat transactions in the holdout period")
@@ -666,42 +580,21 @@ def plot_history_alive(
     >>> len(ax.get_lines()[1].get_xdata())  # customer 1 bought on three days
     3
     """
-    unit = _model_time_unit(model, time_unit)
-    pandas_engine.open_log(transactions, LogColumns(customer_id_col, datetime_col))
-    if observation_period_end is None:
-        observation_period_end = day_str(int(pandas_engine.to_days(transactions[datetime_col], datetime_col).max()))
-    rows = transactions[transactions[customer_id_col] == customer_id]
-    if len(rows) and observation_period_end is not None:  # a shorter history is what was asked: no warning
-        rows = rows[
-            pandas_engine.to_days(rows[datetime_col], datetime_col) <= to_day(observation_period_end, "observation_period_end")
-        ]
-    if len(rows) == 0:
-        raise DataValidationError(
-            f"Customer {customer_id!r} has no transactions in column {customer_id_col!r} on or before the end of "
-            f"the period. Check the id and its type (1 and '1' differ).",
-            column=customer_id_col,
-            n_rows=0,
-        )
-    daily = _summaries.daily_log(rows, LogColumns(customer_id_col, datetime_col), observation_period_end)
-    purchase_days = daily.day  # one customer: its distinct purchase days, sorted
-    birth = int(purchase_days[0])
-    days = np.arange(birth, daily.end_day + 1)
-    n_before = np.searchsorted(purchase_days, days, side="right")  # purchase days on or before each day
-    history = pd.DataFrame(
-        {
-            "frequency": (n_before - 1).astype(float),
-            "recency": (purchase_days[n_before - 1] - birth) / DAYS_PER_UNIT[unit],
-            "T": (days - birth) / DAYS_PER_UNIT[unit],
-        }
+    history = alive_history(
+        model,
+        transactions,
+        customer_id,
+        observation_period_end=observation_period_end,
+        customer_id_col=customer_id_col,
+        datetime_col=datetime_col,
+        time_unit=time_unit,
     )
-    alive = model.p_alive(history).to_numpy()
-    dates = days.astype("datetime64[D]")
-    purchase_dates = purchase_days.astype("datetime64[D]")
+    purchases = history[history["purchase"]]
     ax = _get_ax(ax)
-    ax.plot(dates, alive, label="P(alive)")
+    ax.plot(history.index.to_numpy(), history["p_alive"].to_numpy(), label="P(alive)")
     ax.plot(
-        purchase_dates,
-        alive[purchase_days - birth],
+        purchases.index.to_numpy(),
+        purchases["p_alive"].to_numpy(),
         linestyle="none",
         marker="o",
         label="Purchases",
@@ -758,25 +651,17 @@ def plot_clv_distribution(
     >>> [int(p.get_height()) for p in ax.patches]
     [3, 0, 0, 0, 1]
     """
-    if isinstance(clv, pd.DataFrame):
-        if "clv" not in clv.columns:
-            raise DataValidationError("The CLV table has no column 'clv' to plot.", column="clv")
-        clv = clv["clv"]
-    values = _finite_values(clv, "clv")
+    table = clv_distribution(clv, bins=bins)
+    mean, median = table.attrs["mean"], table.attrs["median"]
     ax = _get_ax(ax)
-    ax.hist(values, bins=bins)
-    ax.axvline(
-        float(values.mean()),
-        color="black",
-        linestyle="--",
-        label=f"Mean ({values.mean():,.2f})",
+    ax.bar(
+        table["lower"].to_numpy(),
+        table["n_customers"].to_numpy(),
+        width=(table["upper"] - table["lower"]).to_numpy(),
+        align="edge",
     )
-    ax.axvline(
-        float(np.median(values)),
-        color="grey",
-        linestyle=":",
-        label=f"Median ({np.median(values):,.2f})",
-    )
+    ax.axvline(mean, color="black", linestyle="--", label=f"Mean ({format_number(mean, 'amount')})")
+    ax.axvline(median, color="grey", linestyle=":", label=f"Median ({format_number(median, 'amount')})")
     ax.set_title("Distribution of customer lifetime value")
     ax.set_xlabel("Customer lifetime value")
     ax.set_ylabel("Customers")
@@ -950,7 +835,7 @@ def plot_cohort_retention(
                 ax.text(
                     j,
                     i,
-                    f"{value:.0%}",
+                    format_number(value, "percent"),
                     ha="center",
                     va="center",
                     color=colour,
@@ -1015,7 +900,7 @@ def plot_payback(
         else np.arange(len(columns), dtype=float)
     )
     ax = _get_ax(ax)
-    for label, row in zip(curves.index, values):
+    for label, row in zip(curves.index, values, strict=True):
         ax.plot(periods, row, marker=".", label=str(label))
     if not pd.api.types.is_numeric_dtype(columns.dtype):
         ax.set_xticks(periods, [str(c) for c in columns])

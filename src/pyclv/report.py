@@ -19,9 +19,10 @@ from typing import Any
 import pandas as pd
 
 from pyclv import plotting
+from pyclv._format import format_number
 from pyclv.business import cohort_table
-from pyclv.evaluation import evaluate
-from pyclv.exceptions import PyCLVWarning
+from pyclv.evaluation import EvaluationReport, evaluate
+from pyclv.exceptions import PyCLVError, PyCLVWarning
 from pyclv.io import atomic_write
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
@@ -42,15 +43,24 @@ figure { margin: 0; } figcaption { font-size: .85em; color: #555; }
 """
 
 
+#: Size (inches) and resolution of the report's figures: 640 x 420 pixels, two side by side on a laptop screen.
+_FIGURE_SIZE = (6.4, 4.2)
+_FIGURE_DPI = 100
+
+#: What a figure may raise on data it cannot draw (invalid or degenerate input, a failed computation); the
+#: report then warns and goes on without it.
+_FIGURE_ERRORS = (PyCLVError, ValueError, TypeError, KeyError, ArithmeticError)
+
+
 def _figure(draw: Callable[[Any], object], caption: str) -> str:
     """Render ``draw(ax)`` on a new Agg figure and embed it as a PNG."""
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(6.4, 4.2), dpi=100)
+    figure = Figure(figsize=_FIGURE_SIZE, dpi=_FIGURE_DPI)
     ax = figure.subplots()
     try:
         draw(ax)
-    except Exception as exc:  # a figure that cannot be drawn must not lose the whole report
+    except _FIGURE_ERRORS as exc:  # a figure that cannot be drawn must not lose the whole report
         warnings.warn(f"report: the figure {caption!r} could not be drawn ({exc}).", PyCLVWarning, stacklevel=3)
         return ""
     figure.tight_layout()
@@ -63,13 +73,9 @@ def _figure(draw: Callable[[Any], object], caption: str) -> str:
     )
 
 
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
-
-
 def _table(frame: pd.DataFrame | pd.Series) -> str:
     table = frame.to_frame() if isinstance(frame, pd.Series) else frame
-    return table.to_html(float_format=_number, na_rep="")
+    return table.to_html(float_format=format_number, na_rep="")
 
 
 def build_report(
@@ -105,50 +111,107 @@ def build_report(
     str
         A complete, self-contained HTML document.
     """
-    report = evaluate(transaction_model, spend_model, calibration_holdout_data, annual_discount_rate=annual_discount_rate)
-    data = calibration_holdout_data
+    report = evaluate(
+        transaction_model, spend_model, calibration_holdout_data, annual_discount_rate=annual_discount_rate
+    )
+    figures = _model_figures(transaction_model, spend_model, calibration_holdout_data)
+    if transactions is not None and calibration_period_end is not None and observation_period_end is not None:
+        figures += _log_figures(
+            transaction_model,
+            transactions,
+            calibration_period_end=calibration_period_end,
+            observation_period_end=observation_period_end,
+            customer_id_col=customer_id_col,
+            datetime_col=datetime_col,
+            monetary_value_col=monetary_value_col,
+        )
+    body = "\n".join(_sections(title, transaction_model, spend_model, calibration_holdout_data, report, figures))
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{_STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def _model_figures(transaction_model: TransactionModel, spend_model: GammaGamma, data: pd.DataFrame) -> list[str]:
+    """The figures drawn from the calibration/holdout summary: fit, holdout, matrices, value and lift."""
     duration = float(data["duration_holdout"].iloc[0])
     predicted = transaction_model.expected_purchases(data, duration) * spend_model.expected_spend(data)
     T_typical = float(data["T"].median())
-    figures = [
+    horizon, age = format_number(duration, "estimate"), format_number(T_typical, "estimate")
+    return [
         _figure(lambda ax: plotting.plot_period_transactions(transaction_model, data, ax=ax),
                 "Customers by number of repeat purchases: model vs actual (calibration)"),
         _figure(lambda ax: plotting.plot_calibration_purchases_vs_holdout_purchases(transaction_model, data, ax=ax),
                 "Holdout purchases by calibration frequency: model vs actual"),
         _figure(lambda ax: plotting.plot_frequency_recency_matrix(transaction_model, T=T_typical, t=duration, ax=ax),
-                f"Expected purchases in the next {duration:g} time units, customers of age {T_typical:g}"),
+                f"Expected purchases in the next {horizon} time units, customers of age {age}"),
         _figure(lambda ax: plotting.plot_probability_alive_matrix(transaction_model, T=T_typical, ax=ax),
-                f"P(alive) for customers of age {T_typical:g}"),
-        _figure(lambda ax: plotting.plot_clv_distribution(predicted, ax=ax), "Forecast value over the holdout per customer"),
+                f"P(alive) for customers of age {age}"),
+        _figure(
+            lambda ax: plotting.plot_clv_distribution(predicted, ax=ax), "Forecast value over the holdout per customer"
+        ),
         _figure(lambda ax: plotting.plot_lift_chart(predicted, data["revenue_holdout"], ax=ax),
                 "Share of holdout revenue by decile of forecast value"),
     ]
-    if transactions is not None and calibration_period_end is not None and observation_period_end is not None:
-        tracking_args = {
-            "calibration_period_end": calibration_period_end,
-            "observation_period_end": observation_period_end,
-            "customer_id_col": customer_id_col,
-            "datetime_col": datetime_col,
-        }
-        # the log's later transactions are expected here: their warning is not news
-        with warnings.catch_warnings(action="ignore", category=PyCLVWarning):
-            figures.append(_figure(
-                lambda ax: plotting.plot_cumulative_transactions(transaction_model, transactions, ax=ax, **tracking_args),
-                "Cumulative repeat transactions: model vs actual"))
-            figures.append(_figure(
-                lambda ax: plotting.plot_incremental_transactions(transaction_model, transactions, ax=ax, **tracking_args),
-                "Weekly repeat transactions: model vs actual"))
-            cohorts = cohort_table(
-                transactions, customer_id_col=customer_id_col, datetime_col=datetime_col,
-                monetary_value_col=monetary_value_col, observation_period_end=observation_period_end,
-            )
-            figures.append(_figure(lambda ax: plotting.plot_cohort_retention(cohorts.retention, ax=ax),
-                                   "Retention by monthly acquisition cohort"))
-    verdict = report.verdict() if hasattr(report, "verdict") else ""
-    sections = [
+
+
+def _log_figures(
+    transaction_model: TransactionModel,
+    transactions: pd.DataFrame,
+    *,
+    calibration_period_end: str,
+    observation_period_end: str,
+    customer_id_col: str,
+    datetime_col: str,
+    monetary_value_col: str | None,
+) -> list[str]:
+    """The figures drawn from the transaction log: the tracking curves and the cohort retention."""
+    tracking_args = {
+        "calibration_period_end": calibration_period_end,
+        "observation_period_end": observation_period_end,
+        "customer_id_col": customer_id_col,
+        "datetime_col": datetime_col,
+    }
+    # the log's later transactions are expected here: their warning is not news
+    with warnings.catch_warnings(action="ignore", category=PyCLVWarning):
+        figures = [
+            _figure(
+                lambda ax: plotting.plot_cumulative_transactions(
+                    transaction_model, transactions, ax=ax, **tracking_args
+                ),
+                "Cumulative repeat transactions: model vs actual",
+            ),
+            _figure(
+                lambda ax: plotting.plot_incremental_transactions(
+                    transaction_model, transactions, ax=ax, **tracking_args
+                ),
+                "Weekly repeat transactions: model vs actual",
+            ),
+        ]
+        cohorts = cohort_table(
+            transactions, customer_id_col=customer_id_col, datetime_col=datetime_col,
+            monetary_value_col=monetary_value_col, observation_period_end=observation_period_end,
+        )
+        figures.append(_figure(lambda ax: plotting.plot_cohort_retention(cohorts.retention, ax=ax),
+                               "Retention by monthly acquisition cohort"))
+    return figures
+
+
+def _sections(
+    title: str,
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    data: pd.DataFrame,
+    report: EvaluationReport,
+    figures: list[str],
+) -> list[str]:
+    """The HTML parts of the report's body, in order."""
+    duration = float(data["duration_holdout"].iloc[0])
+    verdict = report.verdict()
+    return [
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="meta">Generated {_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")} by pyclv; '
-        f"{len(data):,} customers; holdout of {duration:g} time units "
+        f"{len(data):,} customers; holdout of {format_number(duration, 'estimate')} time units "
         f"({html.escape(str(transaction_model.time_unit_))}).</p>",
         "<h2>Models</h2>",
         transaction_model.summary()._repr_html_(),
@@ -164,15 +227,27 @@ def build_report(
         "<h2>Figures</h2>",
         '<div class="figures">' + "".join(figures) + "</div>",
     ]
-    body = "\n".join(sections)
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body>\n{body}\n</body></html>\n"
-    )
 
 
 def write_report(path: str | Path, *args: Any, **kwargs: Any) -> Path:
-    """Build the report (arguments as :func:`build_report`) and write it atomically to ``path``."""
+    """Build the report and write it atomically to ``path``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Where to write the HTML file (written to a temporary name, then renamed into place).
+    *args, **kwargs
+        The arguments of :func:`build_report`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     document = build_report(*args, **kwargs)
-    atomic_write(path, lambda tmp: tmp.write_text(document, encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(document, encoding="utf-8")
+
+    atomic_write(path, write)
     return Path(path)

@@ -1,0 +1,148 @@
+"""pyclv.evaluation.tracking: expected and actual repeat transactions per period, against the raw log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import pyclv
+from pyclv.evaluation import tracking
+from tests.evaluation.conftest import CAL_END, OBS_END
+
+
+def _daily_log(log: pd.DataFrame) -> pd.DataFrame:
+    """One row per (customer, purchase day), with the customer's first day and a repeat flag (pandas only)."""
+    daily = log.assign(day=log["date"].dt.floor("D"))[["customer_id", "day"]].drop_duplicates()
+    daily = daily.sort_values(["customer_id", "day"])
+    daily["birth"] = daily.groupby("customer_id")["day"].transform("min")
+    daily["repeat"] = daily["day"] > daily["birth"]
+    return daily
+
+
+def _daily(log: pd.DataFrame) -> pd.DataFrame:
+    """One row per (customer, day) of the log, amounts summed: the papers' transactions."""
+    days = log.assign(day=log["date"].dt.floor("D"))
+    return days.groupby(["customer_id", "day"], as_index=False)["amount"].sum()
+
+
+@pytest.fixture(scope="module")
+def weekly(models: tuple, log: pd.DataFrame) -> pd.DataFrame:
+    return tracking(models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END)
+
+
+def test_tracking_totals_equal_the_log(weekly: pd.DataFrame, log: pd.DataFrame, split: pd.DataFrame) -> None:
+    daily = _daily(log)
+    daily = daily[daily["day"] <= OBS_END]
+    repeats = len(daily) - daily["customer_id"].nunique()
+    assert weekly["actual_cumulative"].iloc[-1] == repeats == split["frequency"].sum() + split["frequency_holdout"].sum()
+    assert repeats == 4339
+    assert weekly["actual"].sum() == repeats
+    np.testing.assert_allclose(weekly["expected"].cumsum(), weekly["expected_cumulative"], rtol=1e-12)
+    assert len(weekly) == 78 and weekly["holdout"].sum() == 39
+    assert weekly.index[0] == pd.Timestamp("1997-01-07") and weekly.index[-1] == pd.Timestamp(OBS_END)
+    calibration = weekly[~weekly["holdout"]]
+    assert calibration["actual_cumulative"].iloc[-1] == split["frequency"].sum()
+    assert weekly.loc[CAL_END, "actual_cumulative"] == 2457  # the total calibration frequency of the CDNOW summary
+    # week by week, counted from 1997-01-01 with pandas
+    marked = _daily_log(log)
+    week = (marked.loc[marked["repeat"], "day"] - pd.Timestamp("1997-01-01")).dt.days // 7
+    np.testing.assert_array_equal(weekly["actual"].to_numpy(), np.bincount(week, minlength=78))
+    # repeats of one week, counted directly
+    week = daily[(daily["day"] > "1997-03-04") & (daily["day"] <= "1997-03-11")]
+    first = daily.groupby("customer_id")["day"].transform("min")
+    assert weekly.loc["1997-03-11", "actual"] == (week["day"] > first[week.index]).sum()
+
+
+def test_tracking_expected_is_the_sum_over_births(weekly: pd.DataFrame, models: tuple, log: pd.DataFrame) -> None:
+    births = log.groupby("customer_id")["date"].min().dt.floor("D")
+    bg = models[0]
+    for end in ("1997-09-30", OBS_END):
+        ages = (pd.Timestamp(end) - births).dt.days.to_numpy() / 7.0
+        direct = np.sum(bg.expected_purchases_new_customer(ages))
+        assert weekly.loc[end, "expected_cumulative"] == pytest.approx(direct, rel=1e-12)
+    # the model tracks the holdout within 15 % (Fader, Hardie and Lee 2005 report a close fit on CDNOW)
+    holdout = weekly[weekly["holdout"]]
+    assert holdout["expected"].sum() == pytest.approx(holdout["actual"].sum(), rel=0.15)
+
+
+def test_tracking_periods_and_errors(models: tuple, log: pd.DataFrame) -> None:
+    monthly = tracking(models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END, period="M")
+    assert pd.Timestamp(CAL_END) in monthly.index and monthly.index[-1] == pd.Timestamp(OBS_END)
+    assert monthly["actual"].sum() == tracking(
+        models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END, period="D"
+    )["actual"].sum()
+    with pytest.raises(pyclv.DataValidationError, match="time unit"):
+        tracking(models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END, time_unit="D")
+    with pytest.raises(pyclv.DataValidationError, match="calibration_period_end"):
+        tracking(models[0], log[log["date"] <= CAL_END], calibration_period_end=OBS_END, observation_period_end=CAL_END)
+    late = pd.concat([log, pd.DataFrame({"customer_id": [99999], "date": [pd.Timestamp("1998-01-05")], "quantity": [1], "amount": [9.0]})])
+    with pytest.warns(pyclv.PyCLVWarning, match="first purchase in the holdout period"):
+        tracking(models[0], late, calibration_period_end=CAL_END, observation_period_end=OBS_END)
+
+
+def test_tracking_expected_is_the_sum_of_new_customer_expectations(fhl: pyclv.BetaGeo, log: pd.DataFrame) -> None:
+    table = tracking(fhl, log, calibration_period_end=CAL_END, observation_period_end=OBS_END)
+    for end in (CAL_END, OBS_END):
+        part = log[log["date"] <= end]
+        ages = pyclv.rfm_summary(part, observation_period_end=end, time_unit="W")["T"].to_numpy()
+        direct = fhl.expected_purchases_new_customer(ages).sum()
+        assert table.loc[end, "expected_cumulative"] == pytest.approx(direct, rel=1e-12)
+    # the BG/NBD tracks CDNOW's cumulative repeat transactions within 5% at weeks 39 and 78 (FHL 2005, Figure 1)
+    error = table["expected_cumulative"] / table["actual_cumulative"] - 1
+    assert abs(error.loc[CAL_END]) < 0.05 and abs(error.loc[OBS_END]) < 0.05
+
+
+def test_tracking_by_calendar_month_and_by_day(fhl: pyclv.BetaGeo, log: pd.DataFrame, weekly: pd.DataFrame) -> None:
+    def run(period: str) -> pd.DataFrame:
+        return tracking(fhl, log, calibration_period_end=CAL_END, observation_period_end=OBS_END, period=period)
+
+    monthly = run("MS")
+    assert len(monthly) == 18 and monthly.index[0] == pd.Timestamp("1997-01-31")
+    assert monthly["actual"].sum() == 4339 and monthly["holdout"].sum() == 9
+    daily = run("D")
+    assert len(daily) == 546
+    for end in ("1997-01-31", CAL_END, OBS_END):
+        assert daily.loc[end, "expected_cumulative"] == pytest.approx(monthly.loc[end, "expected_cumulative"], rel=1e-12)
+    assert daily.loc[CAL_END, "actual_cumulative"] == weekly.loc[CAL_END, "actual_cumulative"]
+    fortnights = run("14D")  # fixed lengths count from the first purchase day, like "W"
+    assert fortnights.index[0] == pd.Timestamp("1997-01-14") and len(fortnights) == 40  # 39 + the cut at CAL_END
+    # calendar weeks: partial first and last weeks, and the calibration end (a Tuesday) cuts its week in two
+    sundays = run("W-SUN")
+    assert sundays.index[0] == pd.Timestamp("1997-01-05") and pd.Timestamp(CAL_END) in sundays.index
+    inner = sundays.index.drop([pd.Timestamp(CAL_END), pd.Timestamp(OBS_END)])
+    assert (inner.day_of_week == 6).all() and len(inner) == len(pd.date_range("1997-01-05", OBS_END, freq="W-SUN"))
+    assert sundays.index[-1] == pd.Timestamp(OBS_END) and sundays["actual"].sum() == 4339
+    assert sundays.loc[CAL_END, "expected_cumulative"] == pytest.approx(daily.loc[CAL_END, "expected_cumulative"], rel=1e-12)
+    with pytest.raises(ValueError, match="whole number of days"):
+        run("12h")
+    with pytest.raises(ValueError, match="period must be"):
+        run("fortnightly")
+
+
+def test_tracking_leaves_out_customers_born_after_calibration(fhl: pyclv.BetaGeo, log: pd.DataFrame) -> None:
+    with pytest.warns(pyclv.PyCLVWarning, match="not in the calibration cohort"):
+        table = tracking(fhl, log, calibration_period_end="1997-02-15", observation_period_end=OBS_END)
+    daily = _daily_log(log)
+    cohort = daily[(daily["birth"] <= "1997-02-15") & daily["repeat"]]
+    assert table["actual"].sum() == len(cohort)
+
+
+def test_tracking_checks_time_units_and_dates(fhl: pyclv.BetaGeo, log: pd.DataFrame) -> None:
+    def run(model: pyclv.BetaGeo, **kwargs: object) -> pd.DataFrame:
+        return tracking(model, log, calibration_period_end=CAL_END, observation_period_end=OBS_END, **kwargs)
+
+    with pytest.raises(pyclv.DataValidationError, match="time unit"):
+        run(fhl, time_unit="D")
+    unitless = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    with pytest.raises(ValueError, match="time_unit="):
+        run(unitless)
+    assert run(unitless, time_unit="W").equals(run(fhl))
+    # the observation end defaults to the last transaction, here the end of the CDNOW log
+    assert tracking(fhl, log, calibration_period_end=CAL_END).equals(run(fhl))
+    with pytest.raises(pyclv.DataValidationError, match="calibration_period_end"):
+        tracking(fhl, log, calibration_period_end=OBS_END, observation_period_end=OBS_END)
+    with pytest.raises(pyclv.DataValidationError, match="before the first transaction"):
+        tracking(fhl, log, calibration_period_end="1996-12-31", observation_period_end=OBS_END)
+    with pytest.raises(TypeError, match="transaction model"):
+        tracking(pyclv.GammaGamma(), log, calibration_period_end=CAL_END)
