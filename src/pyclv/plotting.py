@@ -442,6 +442,15 @@ def plot_cumulative_transactions(
     parameters, ``model`` for its ``transaction_model``), drawn as two lines with a vertical line at the end
     of the calibration period.
 
+    Parameters
+    ----------
+    model : TransactionModel
+        A fitted transaction model (``transaction_model`` of :func:`pyclv.tracking`).
+    transactions, calibration_period_end, observation_period_end, customer_id_col, datetime_col, time_unit, period
+        As in :func:`pyclv.tracking`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's axes by default.
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -488,6 +497,15 @@ def plot_incremental_transactions(
 
     Fader, Hardie & Lee (2005), Figure 3. The data are the table of :func:`pyclv.tracking` (same
     parameters); the model's line is smooth, the actual one shows seasonality the model does not know.
+
+    Parameters
+    ----------
+    model : TransactionModel
+        A fitted transaction model (``transaction_model`` of :func:`pyclv.tracking`).
+    transactions, calibration_period_end, observation_period_end, customer_id_col, datetime_col, time_unit, period
+        As in :func:`pyclv.tracking`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure's axes by default.
 
     Returns
     -------

@@ -103,8 +103,14 @@ def build_report(
     transactions : pandas.DataFrame, optional
         The transaction log: adds the tracking curves and the cohort retention table (needs
         ``calibration_period_end`` and ``observation_period_end``).
+    calibration_period_end, observation_period_end : date-like, optional
+        The ends of the calibration and holdout periods, for the figures drawn from ``transactions``.
+    customer_id_col, datetime_col, monetary_value_col : str
+        The columns of ``transactions`` (``monetary_value_col`` optional: the cohort tables then carry revenue).
     annual_discount_rate : float, default 0.0
         Used to rank customers by CLV in the evaluation.
+    title : str, default "Customer lifetime value report"
+        The document's title and heading.
 
     Returns
     -------
@@ -246,8 +252,8 @@ def write_report(path: str | Path, *args: Any, **kwargs: Any) -> Path:
     """
     document = build_report(*args, **kwargs)
 
-    def write(tmp: Path) -> None:
+    def _write(tmp: Path) -> None:
         tmp.write_text(document, encoding="utf-8")
 
-    atomic_write(path, write)
+    atomic_write(path, _write)
     return Path(path)

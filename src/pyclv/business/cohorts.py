@@ -461,20 +461,20 @@ def cohort_forecast(
     cohort_index = _periods(cohort_ordinals, freq, "cohort")
     columns = _periods(future, freq, "period")
 
-    def by_cohort(values: np.ndarray) -> pd.DataFrame:
+    def _by_cohort(values: np.ndarray) -> pd.DataFrame:
         sums = [np.bincount(position, weights=column, minlength=len(cohort_ordinals)) for column in values.T]
         return pd.DataFrame(np.column_stack(sums), index=cohort_index, columns=columns)
 
     revenue = None
     if spend_model is not None:
         spend = spend_model.expected_spend(summary).to_numpy()
-        revenue = by_cohort(increments * spend[:, None])
+        revenue = _by_cohort(increments * spend[:, None])
     return CohortForecast(
         period=period,
         observation_period_end=pd.Timestamp(day_str(daily.end_day)),
         first_period_partial=co.incomplete,
         sizes=pd.Series(np.bincount(position).astype(np.int64), index=cohort_index, name="customers"),
-        purchases=by_cohort(increments),
+        purchases=_by_cohort(increments),
         revenue=revenue,
         time_unit=unit,
     )

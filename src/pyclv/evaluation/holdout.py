@@ -220,7 +220,7 @@ class EvaluationReport:
 
     Prints as text in a terminal and renders as HTML in Jupyter.
 
-    Attributes
+    Parameters
     ----------
     aggregate : pandas.DataFrame
         Rows ``repeat_transactions`` and ``revenue``; columns ``actual``, ``predicted`` (totals over
@@ -239,13 +239,16 @@ class EvaluationReport:
     baselines : pandas.DataFrame
         One row per metric, columns ``model`` and the baselines ``historical_clv``, ``calibration_repeats``
         and ``population_mean``.
+    settings : dict
+        Model names, number of customers, holdout duration and time unit, discount rate, top_k, and the
+        historical formula's ``lifespan``, ``churn_rate`` and ``lapse``.
+
+    Attributes
+    ----------
     baseline_wins : list of (str, str)
         The (metric, baseline) pairs on which a baseline is strictly better than the model.
     baseline_beats_model : bool
         Whether ``baseline_wins`` is not empty.
-    settings : dict
-        Model names, number of customers, holdout duration and time unit, discount rate, top_k, and the
-        historical formula's ``lifespan``, ``churn_rate`` and ``lapse``.
     """
 
     def __init__(
@@ -277,11 +280,23 @@ class EvaluationReport:
 
     @property
     def baseline_beats_model(self) -> bool:
-        """True when some baseline is strictly better than the model on some metric."""
+        """Whether some baseline is strictly better than the model on some metric.
+
+        Returns
+        -------
+        bool
+            True when :attr:`baseline_wins` is not empty.
+        """
         return bool(self.baseline_wins)
 
     def verdict(self) -> str:
-        """One sentence: which baselines beat the model on which metrics, or that none does."""
+        """One sentence: which baselines beat the model on which metrics, or that none does.
+
+        Returns
+        -------
+        str
+            The sentence.
+        """
         if not self.baseline_wins:
             return "No baseline beats the model on any metric."
         by_metric: dict[str, list[str]] = {}
