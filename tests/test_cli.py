@@ -76,6 +76,7 @@ def test_missing_column_is_a_data_error(log_csv: Path, tmp_path: Path) -> None:
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_bad_dates_are_a_data_error(log_csv: Path, tmp_path: Path) -> None:
     frame = pd.read_csv(log_csv)
     frame.loc[[3, 7], "date"] = "not a date"
@@ -91,6 +92,7 @@ def test_missing_file_is_an_io_error(tmp_path: Path) -> None:
     assert result.returncode == EXIT_IO and "no such file" in result.stderr
 
 
+@pytest.mark.slow
 def test_bad_model_file_is_an_io_error(log_csv: Path, tmp_path: Path) -> None:
     model = tmp_path / "bad.json"
     model.write_text('{"format": "pyclv-models", "format_version": 42}')
@@ -110,6 +112,7 @@ def test_bad_model_file_is_an_io_error(log_csv: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "s.parquet").exists()
 
 
+@pytest.mark.slow
 def test_bad_usage(log_csv: Path, model_json: Path, tmp_path: Path) -> None:
     result = run(
         "score",
@@ -127,6 +130,7 @@ def test_bad_usage(log_csv: Path, model_json: Path, tmp_path: Path) -> None:
     assert run("fit").returncode == EXIT_USAGE
 
 
+@pytest.mark.slow
 def test_date_format_option(tmp_path: Path) -> None:
     tx = pyclv.datasets.load_cdnow_transactions(sample=True)
     path = tmp_path / "yyyymmdd.parquet"
@@ -148,6 +152,7 @@ def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
     assert set(pyclv.load_models(tmp_path / "model.json")) == {"transaction", "spend"}
 
 
+@pytest.mark.slow
 def test_csv_ids_are_text_so_no_customer_is_merged(model_json: Path, tmp_path: Path) -> None:
     log = tmp_path / "ids.csv"
     log.write_text("customer_id,date,amount\n001,1997-01-01,3\n1,1997-02-01,4\n01,1997-03-01,5\n1,1997-03-05,6\n")
@@ -159,6 +164,7 @@ def test_csv_ids_are_text_so_no_customer_is_merged(model_json: Path, tmp_path: P
     assert list(table["frequency"]) == [0.0, 0.0, 1.0]
 
 
+@pytest.mark.slow
 def test_non_finite_options_are_usage_errors(log_csv: Path, model_json: Path, tmp_path: Path) -> None:
     base = ["score", log_csv, "--model", model_json, "--observation-end", "1998-06-30", "--out", tmp_path / "s.parquet"]
     for extra in (["--horizon", "nan"], ["--horizon", "52", "--margin", "inf"]):
@@ -178,6 +184,7 @@ def test_spend_model_with_infinite_mean_is_a_clear_error(log_csv: Path, tmp_path
     assert result.returncode == EXIT_DATA and "q = 0.9" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "cls", "unit"), [
     ("pareto-nbd", pyclv.ParetoNBD, "W"),
     ("mbgnbd", pyclv.ModifiedBetaGeo, "W"),
