@@ -1,9 +1,12 @@
-"""Back ends that summarise transaction logs too large for pandas.
+"""Engines: where a transaction log is computed on, behind one small interface.
 
-:mod:`pyclv.engines.duckdb` is the default for files: :func:`pyclv.rfm_summary`,
-:func:`pyclv.calibration_holdout_split` and :func:`pyclv.discrete_summary` hand a path or glob of Parquet or
-CSV files to an embedded, in-process DuckDB, which aggregates them out of core and returns the same
-per-customer summary as the pandas path (one row per customer, as a pandas DataFrame).
+An engine opens a log and answers the four questions of :class:`pyclv.engines._base.TransactionLog` (a profile
+of its bad rows, the rows after a day, per-customer totals, per-customer periods); it only computes. The
+shared layer checks what it computed and words every error (:mod:`pyclv._validation`), and builds the
+summaries (:mod:`pyclv._summaries`), so every engine gives the same answers and the same messages.
+
+- :mod:`pyclv.engines.pandas`: a DataFrame in memory (what :func:`pyclv.rfm_summary` uses for a DataFrame);
+- :mod:`pyclv.engines.duckdb`: Parquet or CSV files, out of core in an embedded DuckDB (for a path or glob).
 """
 
 from __future__ import annotations
