@@ -29,20 +29,12 @@ from pyclv.engines import duckdb as engine
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
 from pyclv.io import load_models, read_table, save_models, write_table
-from pyclv.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
-from pyclv.models._transaction import TransactionModel
+from pyclv.models import GammaGamma, TransactionModel
+from pyclv.models.registry import TRANSACTION_MODELS  # the transaction models, by the name given to --model
 from pyclv.report import write_report
 from pyclv.value import score
 
 __all__ = ["EXIT_CONVERGENCE", "EXIT_DATA", "EXIT_IO", "EXIT_USAGE", "main"]
-
-#: The transaction models the command line fits, by the name given to --model.
-TRANSACTION_MODELS: dict[str, type[TransactionModel]] = {
-    "bgnbd": BetaGeo,
-    "pareto-nbd": ParetoNBD,
-    "mbgnbd": ModifiedBetaGeo,
-    "bgbb": BetaGeoBetaBinom,
-}
 
 EXIT_USAGE = 2
 EXIT_DATA = 3

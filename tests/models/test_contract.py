@@ -7,6 +7,7 @@ parameters recovered from simulated data, unfitted use refused.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,17 +178,19 @@ def test_factorised_shortcuts_agree_with_the_direct_formulas(case_fit: tuple[Cas
     from pyclv.models import TransactionModel
 
     case, model, data = case_fit
-    if not (isinstance(model, TransactionModel) and model._factorised):
+    if not (isinstance(model, TransactionModel) and model.factorised):
         pytest.skip(f"{case.cls.__name__} has no factorised expectation")
     subset = data.iloc[:3000]
-    (x, t_x, T), _ = model._history(subset)
-    theta = model._theta
-    direct = model._conditional_expected_purchases(theta, x, t_x, T, np.asarray(10.0))
-    np.testing.assert_allclose(model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(10.0)), direct, rtol=1e-12)
+    history = model.history(subset)
+    x, t_x, T = history.values
+    theta = model.theta
+    module = sys.modules[type(model).__module__]
+    direct = module.conditional_expected_purchases(*theta, x, t_x, T, np.asarray(10.0))
+    np.testing.assert_allclose(model.expected_purchases_at(theta, history, 10.0), direct, rtol=1e-12)
 
     def path(rows: slice, t: np.ndarray) -> np.ndarray:
-        return model._conditional_expected_purchases(theta, x[rows, None], t_x[rows, None], T[rows, None], t)
+        return module.conditional_expected_purchases(*theta, x[rows, None], t_x[rows, None], T[rows, None], t)
 
     delta = 0.002
     expected = discounted_increments(path, len(x), 104.0, delta)
-    np.testing.assert_allclose(model._discounted_purchases(theta, x, t_x, T, 104.0, delta), expected, rtol=1e-12)
+    np.testing.assert_allclose(model.discounted_purchases_at(theta, history, 104.0, delta), expected, rtol=1e-12)

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pyclv
+from pyclv.models import History
 from pyclv.models import modified_beta_geo as mbg
 from pyclv.models.modified_beta_geo import ModifiedBetaGeo
 from tests.helpers import assert_gradient_matches
@@ -282,7 +283,8 @@ def test_dert_matches_posterior_integral(published: ModifiedBetaGeo) -> None:
             return (1 - w**s * mpmath.hyperu(s, s, w)) / p
 
         exact = pa * _beta_expect(given_p, a, b + x + 1)
-        got = published._dert(theta, np.array([float(x)]), np.array([t_x]), np.array([T]), float(delta))[0]
+        history = History(pd.RangeIndex(1), published.columns, (np.array([float(x)]), np.array([t_x]), np.array([T])))
+        got = published.dert_at(theta, history, float(delta))[0]
         assert got == pytest.approx(float(exact), rel=1e-7)
 
 

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pyclv
-from pyclv.models import pareto_nbd
-from pyclv.models._transaction import TransactionModel
+from pyclv.models import History, pareto_nbd
 from pyclv.models.pareto_nbd import ParetoNBD
 from tests.helpers import assert_gradient_matches
 from tests.reference import pareto_nbd as ref
@@ -306,10 +305,10 @@ def test_conditional_probability_of_purchases_is_a_distribution(published: Paret
 # ---------------------------------------------------------------------------------------------- DERT
 def test_dert_closed_form_matches_numerical_default(published: ParetoNBD, summary: pd.DataFrame) -> None:
     head = summary.iloc[:200]
-    x, t_x, T = (head[c].to_numpy() for c in ("frequency", "recency", "T"))
+    history = published.history(head)
     delta = np.log(1.15) / 52.0
-    closed = published._dert(published._theta, x, t_x, T, delta)
-    numerical = TransactionModel._dert(published, published._theta, x, t_x, T, delta)
+    closed = published.dert_at(published.theta, history, delta)
+    numerical = published.discounted_purchases_at(published.theta, history, np.inf, delta)
     np.testing.assert_allclose(closed, numerical, rtol=1e-8)
 
 
@@ -336,7 +335,8 @@ def test_dert_large_s_falls_back_and_stays_exact() -> None:
     x, t_x, T, delta = np.array([3.0]), np.array([20.0]), np.array([39.0]), 0.003
     ours = pareto_nbd.dert(r, alpha, s, beta, x, t_x, T, delta)[0]
     model = ParetoNBD.from_params(r=r, alpha=alpha, s=s, beta=beta)
-    numerical = TransactionModel._dert(model, model._theta, x, t_x, T, delta)[0]
+    history = History(pd.RangeIndex(1), model.columns, (x, t_x, T))
+    numerical = model.discounted_purchases_at(model.theta, history, np.inf, delta)[0]
     assert np.isfinite(ours) and ours == pytest.approx(numerical, rel=1e-8)
 
 

@@ -24,8 +24,9 @@ import pandas as pd
 from scipy import integrate, special
 
 from pyclv._arrays import per_whole_number
-from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionFunctions, TransactionModel
+from pyclv.models._functions import TransactionFunctions
+from pyclv.models._params import Param
+from pyclv.models._transaction import TransactionModel
 
 __all__ = [
     "BetaGeo",
@@ -322,6 +323,15 @@ def simulate(
     return x.astype(float), t_x, T
 
 
+
+def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
+    # Poisson-Gamma moment start with no dropout: E[x] = r T / alpha with r = 1.
+    x, _, T = arrays
+    mean_x = max(float(weights @ x) / float(weights.sum()), 1e-2)
+    mean_T = max(float(weights @ T) / float(weights.sum()), 1e-2)
+    return np.array([1.0, mean_T / mean_x, 1.0, 1.0])
+
+
 class BetaGeo(TransactionModel):
     r"""The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 
@@ -358,6 +368,7 @@ class BetaGeo(TransactionModel):
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
     _functions = TransactionFunctions(
+        initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
         p_alive=p_alive,
@@ -368,10 +379,3 @@ class BetaGeo(TransactionModel):
         simulate=simulate,
         expected_purchases_if_alive=_one_minus_scaled_hyp2f1,
     )
-
-    def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
-        # Poisson-Gamma moment start with no dropout: E[x] = r T / alpha with r = 1.
-        x, _, T = arrays
-        mean_x = max(float(weights @ x) / float(weights.sum()), 1e-2)
-        mean_T = max(float(weights @ T) / float(weights.sum()), 1e-2)
-        return np.array([1.0, mean_T / mean_x, 1.0, 1.0])

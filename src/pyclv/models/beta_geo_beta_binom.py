@@ -27,8 +27,10 @@ import pandas as pd
 from scipy import special
 
 from pyclv.exceptions import DataValidationError
-from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionFunctions, TransactionModel
+from pyclv.models._functions import TransactionFunctions
+from pyclv.models._history import History
+from pyclv.models._params import Param
+from pyclv.models._transaction import TransactionModel
 
 __all__ = [
     "BetaGeoBetaBinom",
@@ -523,6 +525,18 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------------------------- the class
+
+def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
+    # p: transactions per opportunity up to the last transaction; theta: one over the mean number of
+    # opportunities up to the last transaction; both as Beta distributions with shape sum 2.
+    x, t_x, _ = arrays
+    total_tx = float(weights @ t_x)
+    p0 = float(np.clip(float(weights @ x) / total_tx if total_tx > 0 else 0.5, 0.05, 0.95))
+    mean_tx = float(weights @ t_x) / float(weights.sum())
+    theta0 = float(np.clip(1.0 / (1.0 + mean_tx), 0.05, 0.95))
+    return np.array([2.0 * p0, 2.0 * (1.0 - p0), 2.0 * theta0, 2.0 * (1.0 - theta0)])
+
+
 class BetaGeoBetaBinom(TransactionModel):
     r"""The BG/BB model of repeat transactions at discrete opportunities (Fader, Hardie & Shang 2010).
 
@@ -569,6 +583,7 @@ class BetaGeoBetaBinom(TransactionModel):
 
     _params = (Param("alpha"), Param("beta"), Param("gamma"), Param("delta"))
     _functions = TransactionFunctions(
+        initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
         p_alive=p_alive,
@@ -579,22 +594,13 @@ class BetaGeoBetaBinom(TransactionModel):
         simulate=simulate,
         dert=dert,
     )
-    _columns = ("frequency", "recency", "n_periods")
+    columns = ("frequency", "recency", "n_periods")
+    discrete = True
     _discrete = True
-
-    def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
-        # p: transactions per opportunity up to the last transaction; theta: one over the mean number of
-        # opportunities up to the last transaction; both as Beta distributions with shape sum 2.
-        x, t_x, _ = arrays
-        total_tx = float(weights @ t_x)
-        p0 = float(np.clip(float(weights @ x) / total_tx if total_tx > 0 else 0.5, 0.05, 0.95))
-        mean_tx = float(weights @ t_x) / float(weights.sum())
-        theta0 = float(np.clip(1.0 / (1.0 + mean_tx), 0.05, 0.95))
-        return np.array([2.0 * p0, 2.0 * (1.0 - p0), 2.0 * theta0, 2.0 * (1.0 - theta0)])
 
     # -- data: the discrete-time checks on top of the shared validation
     def _check_discrete(self, x: np.ndarray, t_x: np.ndarray, n: np.ndarray, index: pd.Index) -> None:
-        f_col, r_col, n_col = self._columns
+        f_col, r_col, n_col = self.columns
         for values, column in ((t_x, r_col), (n, n_col)):
             bad = values != np.floor(values)
             if bad.any():
@@ -621,7 +627,18 @@ class BetaGeoBetaBinom(TransactionModel):
         self._check_discrete(x, t_x, n, data.index)
         return arrays, mask
 
-    def _history(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], pd.Index]:
-        (x, t_x, n), index = super()._history(data)
-        self._check_discrete(x, t_x, n, index)
-        return (x, t_x, n), index
+    def history(self, data: pd.DataFrame) -> History:
+        """Validated (x, t_x, n) of a summary with its index: whole numbers with x <= t_x.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency``, ``recency`` and ``n_periods``.
+
+        Returns
+        -------
+        History
+        """
+        history = super().history(data)
+        self._check_discrete(*history.values, history.index)
+        return history

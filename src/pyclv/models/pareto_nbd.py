@@ -48,8 +48,9 @@ import numpy as np
 from pandas import factorize
 from scipy import integrate, optimize, special
 
-from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionFunctions, TransactionModel
+from pyclv.models._functions import TransactionFunctions
+from pyclv.models._params import Param
+from pyclv.models._transaction import TransactionModel
 
 __all__ = [
     "ParetoNBD",
@@ -482,6 +483,18 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------------------------- estimator
+
+def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
+    # Moment-style start: exponential heterogeneity (r = s = 1) with the mean purchase rate of the
+    # data, E[lambda] = 1 / alpha = mean x / mean T, and a mean lifetime of the order of the
+    # observation period (beta = mean T). It converges on CDNOW and on simulated data untuned.
+    x, _, T = arrays
+    total = float(weights.sum())
+    mean_x = max(float(weights @ x) / total, 1e-2)
+    mean_T = max(float(weights @ T) / total, 1e-2)
+    return np.array([1.0, mean_T / mean_x, 1.0, mean_T])
+
+
 class ParetoNBD(TransactionModel):
     r"""The Pareto/NBD model of repeat purchasing (Schmittlein, Morrison & Colombo 1987).
 
@@ -525,6 +538,7 @@ class ParetoNBD(TransactionModel):
 
     _params = (Param("r"), Param("alpha"), Param("s"), Param("beta"))
     _functions = TransactionFunctions(
+        initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
         p_alive=p_alive,
@@ -536,13 +550,3 @@ class ParetoNBD(TransactionModel):
         expected_purchases_if_alive=_expected_purchases_if_alive,
         dert=dert,
     )
-
-    def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
-        # Moment-style start: exponential heterogeneity (r = s = 1) with the mean purchase rate of the
-        # data, E[lambda] = 1 / alpha = mean x / mean T, and a mean lifetime of the order of the
-        # observation period (beta = mean T). It converges on CDNOW and on simulated data untuned.
-        x, _, T = arrays
-        total = float(weights.sum())
-        mean_x = max(float(weights @ x) / total, 1e-2)
-        mean_T = max(float(weights @ T) / total, 1e-2)
-        return np.array([1.0, mean_T / mean_x, 1.0, mean_T])
