@@ -38,6 +38,7 @@ from pyclv._arrays import per_whole_number
 from pyclv.models import beta_geo
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._params import Param
+from pyclv.models._special import one_minus_power_times
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -257,7 +258,7 @@ def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLi
     scale = (a_arr + b_arr + x) / (a_arr - 1.0)
     with np.errstate(all="ignore"):
         hyp = special.hyp2f1(a_arr + b_arr - r, a_arr - 1.0, a_arr + b_arr + x, z)
-        value = scale * beta_geo._one_minus_power_times(a_arr - 1.0, log1mz, hyp)
+        value = scale * one_minus_power_times(a_arr - 1.0, log1mz, hyp)
         bound = np.where(a_arr > 1.0, np.minimum(s * c, scale), s * c) * (1.0 + 1e-9)
         bad = ~np.isfinite(value) | (value < 0.0) | (value > bound) | (c > 1e4)
     if np.any(bad):
