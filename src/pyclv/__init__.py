@@ -33,7 +33,15 @@ from pyclv.exceptions import (
     PyCLVWarning,
 )
 from pyclv.io import load_model, load_models, save_model, save_models
-from pyclv.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, survivors_to_data
+from pyclv.models import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    ShiftedBetaGeo,
+    survivors_to_data,
+)
 from pyclv.value import customer_lifetime_value, discounted_expected_purchases, score
 
 __all__ = [

@@ -16,7 +16,6 @@ import pyclv
 from pyclv.models import beta_geo_beta_binom as bgbb
 from pyclv.models import History
 from pyclv.models.beta_geo_beta_binom import BetaGeoBetaBinom
-from tests.helpers import assert_gradient_matches
 from tests.reference import beta_geo_beta_binom as ref
 
 COLUMNS = ["frequency", "recency", "n_periods"]
@@ -174,12 +173,6 @@ def test_loglik_and_predictions_finite_in_the_extremes() -> None:
         assert np.all(np.isfinite(dert)) and np.all(dert >= 0)
 
 
-def test_gradient_matches_finite_differences() -> None:
-    x = np.array([0.0, 1.0, 3.0, 5.0, 40.0])
-    t_x = np.array([0.0, 1.0, 5.0, 6.0, 90.0])
-    n = np.array([6.0, 6.0, 6.0, 6.0, 100.0])
-    theta = np.array([1.2, 0.75, 0.66, 2.8])
-    assert_gradient_matches(bgbb.loglik, bgbb.loglik_grad, theta, x, t_x, n, atol=1e-8)
 
 
 def _alive_opportunities_exact(gamma: float, d: float, m: int) -> float:
@@ -318,9 +311,6 @@ def test_fractional_periods_are_rejected(donations: pd.DataFrame) -> None:
     assert info.value.column == "recency" and info.value.n_rows == 1
 
 
-def test_unfitted_model_raises() -> None:
-    with pytest.raises(pyclv.NotFittedError):
-        BetaGeoBetaBinom().p_alive(_frame(1, 1, 6))
 
 
 # ------------------------------------------------------------------------------------ properties

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 import pyclv
 from pyclv.models import History, pareto_nbd
 from pyclv.models.pareto_nbd import ParetoNBD
-from tests.helpers import assert_gradient_matches
 from tests.reference import pareto_nbd as ref
 
 
@@ -179,14 +178,6 @@ def test_extreme_loglik_matches_mpmath() -> None:
     assert ours == pytest.approx(float(exact), rel=1e-10)
 
 
-@pytest.mark.parametrize(
-    "theta", [np.array([0.55, 10.6, 0.6, 11.7]), np.array([0.8, 4.0, 1.7, 30.0]), np.array([2.0, 3.0, 1.0, 3.0])]
-)
-def test_gradient_matches_finite_differences(theta: np.ndarray) -> None:
-    x = np.array([0.0, 1.0, 3.0, 40.0, 2.0])
-    t_x = np.array([0.0, 2.0, 20.0, 35.0, 39.0])
-    T = np.array([10.0, 30.0, 38.0, 39.0, 39.0])
-    assert_gradient_matches(pareto_nbd.loglik, pareto_nbd.loglik_grad, theta, x, t_x, T, atol=1e-8)
 
 
 # ---------------------------------------------------------------------------------------------- predictions
@@ -398,9 +389,6 @@ def test_properties(
     assert np.isfinite(n1) and model.expected_purchases_new_customer(t1 + dt) >= n1 * (1 - 1e-12)
 
 
-def test_unfitted_model_raises() -> None:
-    with pytest.raises(pyclv.NotFittedError):
-        ParetoNBD().p_alive(pd.DataFrame({"frequency": [1.0], "recency": [1.0], "T": [2.0]}))
 
 
 def test_data_without_repeat_purchases_cannot_be_fitted(summary: pd.DataFrame) -> None:

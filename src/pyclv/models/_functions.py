@@ -58,7 +58,8 @@ class TransactionFunctions(ModelFunctions):
 @dataclass(frozen=True, kw_only=True)
 class SpendFunctions(ModelFunctions):
     """A spend model's mathematics (data ``x, zbar``): ``expected_spend(*params, x, zbar)`` and
-    ``simulate(*params, x, rng)`` returning average spends."""
+    ``simulate(*params, x, rng)`` returning average spends.
+    """
 
     expected_spend: Callable[..., np.ndarray]
     simulate: Callable[..., np.ndarray]
@@ -68,7 +69,8 @@ class SpendFunctions(ModelFunctions):
 class RetentionFunctions(ModelFunctions):
     """A contractual retention model's mathematics (data ``periods, churned``): ``p_alive(*params, periods,
     churned)``, ``derl(*params, renewals, d)`` and ``simulate(*params, periods, rng)`` returning (periods,
-    churned)."""
+    churned).
+    """
 
     p_alive: Callable[..., np.ndarray]
     derl: Callable[..., np.ndarray]

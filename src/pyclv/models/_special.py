@@ -1,5 +1,6 @@
 """Special-function helpers shared by several models: stable log-space sums, power series of
-hypergeometric type, and ratios that stay accurate through their removable singularities."""
+hypergeometric type, and ratios that stay accurate through their removable singularities.
+"""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ def log1mexp(a: np.ndarray) -> np.ndarray:
 
 
 def log_hyp2f1_series(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000) -> np.ndarray:
-    """log of Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, rescaled as it grows (NaN if it is negative
-    or has not converged)."""
+    """Log of Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, rescaled as it grows (NaN if it is negative
+    or has not converged).
+    """
     total = np.ones_like(z)
     term = np.ones_like(z)
     log_scale = np.zeros_like(z)
