@@ -117,11 +117,11 @@ def test_pareto_nbd_fit_is_unchanged_by_the_shortcut(simulated: pd.DataFrame, mo
 @pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.GammaGamma])
 def test_warm_start_reaches_the_same_optimum(simulated: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, model_cls: type) -> None:
     """Large fits start from a quick fit on a subset: the optimum, and so the result, does not change."""
-    import pyclv.models._base as base
+    from pyclv.models import _mle
 
     cold = model_cls().fit(simulated)
-    monkeypatch.setattr(base, "_WARM_START_ROWS", 1_000)  # make the simulated data "large"
-    monkeypatch.setattr(base, "_WARM_START_SUBSET", 800)
+    monkeypatch.setattr(_mle, "WARM_START_ROWS", 1_000)  # make the simulated data "large"
+    monkeypatch.setattr(_mle, "WARM_START_SUBSET", 800)
     warm = model_cls().fit(simulated)
     np.testing.assert_allclose(warm.params_, cold.params_, rtol=1e-6)
     assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-10)
@@ -133,8 +133,8 @@ def test_gamma_gamma_fit_sums_equal_the_per_customer_sums(simulated: pd.DataFram
     repeat = simulated[simulated["frequency"] > 0]
     x, z = repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy()
     w = np.random.default_rng(1).integers(1, 4, len(x)).astype(float)
-    sums = gamma_gamma._FitSums.build(w, *gamma_gamma._spend_arrays(x, z))
+    sums = gamma_gamma.SpendData.build(x, z, w)
     for theta in ([6.0, 3.5, 15.0], [0.5, 1.2, 300.0]):
-        ll, grad = sums.loglik_and_grad(*theta)
+        ll, grad = sums.totals(*theta)
         assert ll == pytest.approx(float(w @ gamma_gamma.loglik(*theta, x, z)), rel=1e-12)
         np.testing.assert_allclose(grad, w @ gamma_gamma.loglik_grad(*theta, x, z), rtol=1e-9)

@@ -10,14 +10,8 @@ From a transaction log to a per-customer forecast::
     scores = pyclv.score(bgnbd, gg, summary, horizon=52, annual_discount_rate=0.1)
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("pyclv")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
-
 from pyclv import datasets, plotting
+from pyclv._version import __version__
 from pyclv.business import clv_segments, cohort_forecast, cohort_table, payback, rfm_scores
 from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
 from pyclv.evaluation import (
@@ -39,7 +33,15 @@ from pyclv.exceptions import (
     PyCLVWarning,
 )
 from pyclv.io import load_model, load_models, save_model, save_models
-from pyclv.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, survivors_to_data
+from pyclv.models import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    ShiftedBetaGeo,
+    survivors_to_data,
+)
 from pyclv.value import customer_lifetime_value, discounted_expected_purchases, score
 
 __all__ = [

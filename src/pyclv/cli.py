@@ -29,20 +29,12 @@ from pyclv.engines import duckdb as engine
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
 from pyclv.io import load_models, read_table, save_models, write_table
-from pyclv.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD
-from pyclv.models._transaction import TransactionModel
+from pyclv.models import GammaGamma, TransactionModel
+from pyclv.models.registry import TRANSACTION_MODELS  # the transaction models, by the name given to --model
 from pyclv.report import write_report
 from pyclv.value import score
 
 __all__ = ["EXIT_CONVERGENCE", "EXIT_DATA", "EXIT_IO", "EXIT_USAGE", "main"]
-
-#: The transaction models the command line fits, by the name given to --model.
-TRANSACTION_MODELS: dict[str, type[TransactionModel]] = {
-    "bgnbd": BetaGeo,
-    "pareto-nbd": ParetoNBD,
-    "mbgnbd": ModifiedBetaGeo,
-    "bgbb": BetaGeoBetaBinom,
-}
 
 EXIT_USAGE = 2
 EXIT_DATA = 3
@@ -110,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--calibration-end", required=True, help="last date of the calibration period (YYYY-MM-DD)")
     rep.add_argument("--observation-end", required=True, help="last date of the holdout period (YYYY-MM-DD)")
     _add_columns(rep)
-    rep.add_argument("--model", choices=[m for m, c in TRANSACTION_MODELS.items() if not c._discrete], default="bgnbd")
+    rep.add_argument("--model", choices=[m for m, c in TRANSACTION_MODELS.items() if not c.discrete], default="bgnbd")
     rep.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
     rep.add_argument("--annual-discount-rate", type=float, default=0.0, help="to rank customers by CLV (default: 0)")
     rep.add_argument("--out", required=True, help="report to write (.html)")
@@ -154,7 +146,7 @@ def _fit_pair(
 def _cmd_fit(args: argparse.Namespace) -> None:
     if not (math.isfinite(args.penalizer) and args.penalizer >= 0):
         raise UsageError("--penalizer must be a finite number >= 0")
-    discrete = TRANSACTION_MODELS[args.model]._discrete
+    discrete = TRANSACTION_MODELS[args.model].discrete
     unit = args.time_unit or ("Y" if discrete else "W")
     summary = _summary(args, unit, discrete=discrete)
     bgnbd, gg = _fit_pair(summary, args.penalizer, args.model)
@@ -182,7 +174,7 @@ def _cmd_score(args: argparse.Namespace) -> None:
     unit = transaction.time_unit_
     if unit is None:
         raise ModelFormatError(f"{args.model}: the transaction model has no time unit; refit it with 'pyclv fit'.")
-    summary = _summary(args, unit, discrete=transaction._discrete)
+    summary = _summary(args, unit, discrete=transaction.discrete)
     table = score(
         transaction,
         spend,

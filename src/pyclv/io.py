@@ -10,65 +10,48 @@ leaves a half-written file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from pyclv._artifact import BUNDLE_TAG, FORMAT_VERSION, SINGLE_TAG, model_to_dict, save_model, write_json
+from pyclv._files import atomic_write
 from pyclv.exceptions import ModelFormatError
-from pyclv.models._base import BaseModel
+from pyclv.models import BaseModel
+from pyclv.models.registry import SHIPPED_MODELS, model_class
 
 __all__ = [
     "FORMAT_VERSION",
     "atomic_write",
     "load_model",
     "load_models",
+    "model_from_dict",
+    "model_to_dict",
     "read_table",
     "save_model",
     "save_models",
     "write_table",
 ]
 
-#: Version of the JSON model format written by this pyclv.
-FORMAT_VERSION = 1
-_SINGLE = "pyclv-model"
-_BUNDLE = "pyclv-models"
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
-
-
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it onto ``path``.
-
-    The temporary file is removed if ``write`` fails, so ``path`` is either the old file or the complete new
-    one, never a partial write.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_json(path: str | Path, payload: Mapping[str, Any]) -> None:
-    text = json.dumps(payload, indent=2, allow_nan=False)
-    atomic_write(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
-
-
-def save_model(model: BaseModel, path: str | Path) -> None:
-    """Write one fitted model as versioned JSON (parameters, covariance, LL, n, time unit, versions)."""
-    _write_json(path, {"format": _SINGLE, "format_version": FORMAT_VERSION, **model.to_dict()})
 
 
 def save_models(path: str | Path, **models: BaseModel) -> None:
     """Write several fitted models, by role, into one JSON artifact.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    **models : BaseModel
+        Fitted models by role, e.g. ``transaction=..., spend=...``.
+
+    Returns
+    -------
+    None
 
     Examples
     --------
@@ -83,11 +66,62 @@ def save_models(path: str | Path, **models: BaseModel) -> None:
     if not models:
         raise ValueError("save_models needs at least one model, given by role, e.g. transaction=model.")
     payload = {
-        "format": _BUNDLE,
+        "format": BUNDLE_TAG,
         "format_version": FORMAT_VERSION,
-        "models": {role: model.to_dict() for role, model in models.items()},
+        "models": {role: model_to_dict(model) for role, model in models.items()},
     }
-    _write_json(path, payload)
+    write_json(path, payload)
+
+
+def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
+    """Rebuild a model from :func:`model_to_dict` output, refusing unknown types or malformed fields.
+
+    Parameters
+    ----------
+    spec : mapping
+        One model entry of an artifact.
+
+    Returns
+    -------
+    BaseModel
+        A fitted model of the recorded class.
+
+    Raises
+    ------
+    ModelFormatError
+        For an unknown model type or a malformed entry.
+    """
+    if not isinstance(spec, Mapping):
+        raise ModelFormatError(f"A model entry must be a JSON object; got {type(spec).__name__}.")
+    model_type = spec.get("model_type")
+    klass = model_class(model_type)
+    if klass is None:
+        known = ", ".join(sorted(cls.__name__ for cls in SHIPPED_MODELS.values()))
+        raise ModelFormatError(f"Unknown model type {model_type!r}; this pyclv knows: {known}.")
+    try:
+        names = klass.param_names()
+        theta = np.array([float(spec["params"][n]) for n in names])
+        cov = np.array(
+            [[np.nan if c is None else float(c) for c in row] for row in spec["covariance"]], dtype=float
+        ).reshape(len(names), len(names))
+        bad = [p.name for p, v in zip(klass.parameters(), theta) if not p.contains(float(v))]
+        if bad:
+            raise ValueError(f"parameter(s) {', '.join(bad)} outside their domain")
+        ll = spec.get("log_likelihood")
+        return klass.from_estimates(
+            theta=theta,
+            covariance=cov,
+            settings=dict(spec.get("settings", {})),
+            log_likelihood=np.nan if ll is None else float(ll),
+            n_customers=spec.get("n_customers", 0),
+            time_unit=spec.get("time_unit"),
+            converged=bool(spec.get("converged", True)),
+            n_iterations=int(spec.get("n_iterations", 0)),
+            fit_seconds=float(spec.get("fit_seconds", 0.0)),
+            fitted_at=spec.get("fitted_at"),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ModelFormatError(f"The {model_type} entry of the model file is malformed: {exc}.") from exc
 
 
 def _read_json(path: str | Path) -> dict[str, Any]:
@@ -95,7 +129,7 @@ def _read_json(path: str | Path) -> dict[str, Any]:
         payload = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ModelFormatError(f"{path} is not a pyclv model file (invalid JSON: {exc}).") from exc
-    if not isinstance(payload, dict) or payload.get("format") not in (_SINGLE, _BUNDLE):
+    if not isinstance(payload, dict) or payload.get("format") not in (SINGLE_TAG, BUNDLE_TAG):
         raise ModelFormatError(f"{path} is not a pyclv model file (no 'format' tag of a pyclv model).")
     version = payload.get("format_version")
     if version != FORMAT_VERSION:
@@ -107,18 +141,38 @@ def _read_json(path: str | Path) -> dict[str, Any]:
 
 
 def load_models(path: str | Path) -> dict[str, BaseModel]:
-    """Read a model file: a dict of models by role (a single-model file gives ``{"model": model}``)."""
+    """Read a model file: a dict of models by role (a single-model file gives ``{"model": model}``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file written by :func:`save_models` or :func:`save_model`.
+
+    Returns
+    -------
+    dict
+        Models by role.
+    """
     payload = _read_json(path)
-    if payload["format"] == _SINGLE:
-        return {"model": BaseModel.from_dict(payload)}
+    if payload["format"] == SINGLE_TAG:
+        return {"model": model_from_dict(payload)}
     models = payload.get("models")
     if not isinstance(models, dict) or not models:
         raise ModelFormatError(f"{path} holds no models.")
-    return {role: BaseModel.from_dict(spec) for role, spec in models.items()}
+    return {role: model_from_dict(spec) for role, spec in models.items()}
 
 
 def load_model(path: str | Path) -> BaseModel:
     """Read a model written by :meth:`BaseModel.save` / :func:`save_model`.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A single-model file.
+
+    Returns
+    -------
+    BaseModel
 
     Raises
     ------
@@ -127,9 +181,9 @@ def load_model(path: str | Path) -> BaseModel:
         :func:`load_models`).
     """
     payload = _read_json(path)
-    if payload["format"] != _SINGLE:
+    if payload["format"] != SINGLE_TAG:
         raise ModelFormatError(f"{path} holds several models ({', '.join(payload.get('models', {}))}); use load_models.")
-    return BaseModel.from_dict(payload)
+    return model_from_dict(payload)
 
 
 def _table_suffix(path: str | Path) -> str:

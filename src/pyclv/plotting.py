@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from pyclv._format import format_number
-from pyclv.data import DateLike
+from pyclv._validation import DateLike
 from pyclv.evaluation import (
     alive_history,
     calibration_vs_holdout,
@@ -62,7 +62,7 @@ from pyclv.exceptions import DataValidationError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from pyclv.models._transaction import TransactionModel
+    from pyclv.models import TransactionModel
 
 __all__ = [
     "plot_calibration_purchases_vs_holdout_purchases",

@@ -24,7 +24,7 @@ from pyclv.business import cohort_table
 from pyclv.evaluation import EvaluationReport, evaluate
 from pyclv.exceptions import PyCLVError, PyCLVWarning
 from pyclv.io import atomic_write
-from pyclv.models._transaction import TransactionModel
+from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 
 __all__ = ["build_report", "write_report"]

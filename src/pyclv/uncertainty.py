@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from pyclv.exceptions import ConvergenceError, DataValidationError, PyCLVError, PyCLVWarning
-from pyclv.models._base import BaseModel, _resolve_weights
+from pyclv._validation import resolve_weights
+from pyclv.models import BaseModel
 
 __all__ = ["Method", "bootstrap_draws", "draws_for", "parameter_draws"]
 
@@ -36,19 +37,19 @@ def parameter_draws(model: BaseModel, n_draws: int, rng: np.random.Generator) ->
     PyCLVError
         If the model has no usable covariance (built with ``from_params``, or a singular information matrix).
     """
-    theta = model._theta
+    theta = model.theta
     cov = model.covariance_.to_numpy()
     if not np.all(np.isfinite(cov)):
         raise PyCLVError(
             f"{type(model).__name__} has no covariance matrix (built with from_params, or a singular information "
             "matrix), so parameter uncertainty is unknown: fit the model on data, or use method='bootstrap'."
         )
-    jac = model._jac(theta)
+    jac = model.jacobian(theta)
     cov_u = cov / np.outer(jac, jac)
-    u_hat = model._to_u(theta)
+    u_hat = model.to_unconstrained(theta)
     chol = np.linalg.cholesky(0.5 * (cov_u + cov_u.T))
     u = u_hat + rng.standard_normal((n_draws, len(theta))) @ chol.T
-    return np.column_stack([p.to_natural(u[:, i]) for i, p in enumerate(model._params)])
+    return model.to_natural(u)
 
 
 def bootstrap_draws(
@@ -65,12 +66,12 @@ def bootstrap_draws(
     A resample whose refit does not converge is replaced by another (with a warning); more than
     ``n_draws // 10`` failures raise the last error.
     """
-    counts = _resolve_weights(data, weights)
+    counts = resolve_weights(data, weights)
     total = int(round(counts.sum()))
     if total < 2:
         raise ValueError("The bootstrap needs at least two customers.")
     probabilities = counts / counts.sum()
-    settings = {"penalizer": model.penalizer, "max_iterations": model.max_iterations}
+    settings = model.get_params()
     start = dict(model.params_)
     draws: list[np.ndarray] = []
     failures = 0

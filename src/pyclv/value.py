@@ -31,8 +31,9 @@ from pyclv._arrays import unique_rows
 from pyclv._quadrature import DRAW_NODES_PER_PANEL
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv.exceptions import DataValidationError
-from pyclv.models._base import BaseModel
-from pyclv.models._transaction import TransactionModel
+from pyclv.models import BaseModel
+from pyclv.models import History
+from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.uncertainty import Method, draws_for
 
@@ -45,11 +46,11 @@ SHORT_WINDOWS_DAYS: tuple[int, ...] = (30, 60, 90)
 def _check_models(transaction_model: BaseModel, spend_model: BaseModel | None) -> None:
     if not isinstance(transaction_model, TransactionModel):
         raise TypeError(f"transaction_model must be a pyclv transaction model (e.g. BetaGeo); got {type(transaction_model).__name__}.")
-    transaction_model._check_fitted()
+    transaction_model.check_fitted()
     if spend_model is not None:
         if not isinstance(spend_model, GammaGamma):
             raise TypeError(f"spend_model must be a pyclv spend model (GammaGamma); got {type(spend_model).__name__}.")
-        spend_model._check_fitted()
+        spend_model.check_fitted()
 
 
 def _check_horizon(horizon: float) -> float:
@@ -96,15 +97,15 @@ def discounted_expected_purchases(
         return transaction_model.dert(data, annual_discount_rate=annual_discount_rate).rename("discounted_expected_purchases")
     if delta == 0.0:
         return transaction_model.expected_purchases(data, horizon).rename("discounted_expected_purchases")
-    (x, t_x, T), index = transaction_model._history(data)
-    values = transaction_model._discounted_purchases(transaction_model._theta, x, t_x, T, horizon, delta)
-    return pd.Series(values, index=index, name="discounted_expected_purchases")
+    history = transaction_model.history(data)
+    values = transaction_model.discounted_purchases_at(transaction_model.theta, history, horizon, delta)
+    return pd.Series(values, index=history.index, name="discounted_expected_purchases")
 
 
 def _transaction_predictions(
     model: TransactionModel,
     theta: np.ndarray,
-    history: tuple[np.ndarray, np.ndarray, np.ndarray],
+    history: History,
     *,
     horizon: float,
     delta: float,
@@ -115,24 +116,21 @@ def _transaction_predictions(
 ) -> dict[str, np.ndarray]:
     """Transaction-model predictions for distinct histories (x, t_x, T) at one parameter vector (``pairs``:
     their distinct (x, T), for factorised models)."""
-    x, t_x, T = history
     out: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore"):
         if full:
-            out["p_alive"] = model._p_alive(theta, x, t_x, T)
+            out["p_alive"] = model.p_alive_at(theta, history)
             for name, t in windows.items():
-                out[name] = model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(t), pairs)
+                out[name] = model.expected_purchases_at(theta, history, t, pairs=pairs)
         if np.isfinite(horizon) and (full or delta == 0.0):
-            out["expected_purchases"] = model._expected_purchases_by_history(
-                theta, x, t_x, T, np.asarray(horizon), pairs
-            )
+            out["expected_purchases"] = model.expected_purchases_at(theta, history, horizon, pairs=pairs)
         if delta == 0.0:
             out["discounted"] = out["expected_purchases"]
-        elif np.isinf(horizon) and model._has_closed_form_dert:
-            out["discounted"] = model._dert(theta, x, t_x, T, delta)
+        elif np.isinf(horizon) and model.has_closed_form_dert:
+            out["discounted"] = model.dert_at(theta, history, delta)
         else:
-            out["discounted"] = model._discounted_purchases(
-                theta, x, t_x, T, horizon, delta, distinct=True, nodes_per_panel=nodes_per_panel, pairs=pairs
+            out["discounted"] = model.discounted_purchases_at(
+                theta, history, horizon, delta, distinct=True, nodes_per_panel=nodes_per_panel, pairs=pairs
             )
         if np.isinf(horizon):
             out["dert"] = out["discounted"]
@@ -144,9 +142,9 @@ def _predictions(
     spend_model: GammaGamma,
     theta_t: np.ndarray,
     theta_s: np.ndarray,
-    history: tuple[np.ndarray, np.ndarray, np.ndarray],
+    history: History,
     inverse: np.ndarray,
-    spend_arrays: tuple[np.ndarray, np.ndarray],
+    spend_history: History,
     *,
     margin: float,
     full: bool,
@@ -162,7 +160,7 @@ def _predictions(
         transaction_model, theta_t, history, full=full, nodes_per_panel=nodes_per_panel, **settings
     )
     out = {name: values[inverse] for name, values in per_history.items() if full and name != "discounted"}
-    spend = spend_model._expected_spend(theta_s, *spend_arrays)
+    spend = spend_model.expected_spend_at(theta_s, spend_history)
     if full:
         out["expected_spend"] = spend
         for name in settings["windows"]:  # the value of the short planning windows (undiscounted)
@@ -196,29 +194,30 @@ def _evaluate(
     delta = rate_per_unit(annual_discount_rate, transaction_model.time_unit_)
     if np.isinf(horizon) and delta <= 0:
         raise ValueError("An infinite horizon needs a positive annual_discount_rate (otherwise CLV is infinite).")
-    (x, t_x, T), index = transaction_model._history(data)
-    xs, m, _ = spend_model._spend_history(data)
-    if not np.array_equal(x, xs):
+    customers = transaction_model.history(data)
+    spend_history = spend_model.history(data)
+    if not np.array_equal(customers.values[0], spend_history["frequency"]):
         raise DataValidationError("The transaction and spend columns disagree on 'frequency'.", column="frequency")
-    history, inverse = unique_rows((x, t_x, T))
+    history, inverse = customers.distinct()
+    x, _, T = history.values
     common = {
         "history": history,
-        "pairs": unique_rows((history[0], history[2])) if transaction_model._factorised else None,
+        "pairs": unique_rows((x, T)) if transaction_model.factorised else None,
         "inverse": inverse,
-        "spend_arrays": (x, m),
+        "spend_history": spend_history,
         "horizon": horizon,
         "delta": delta,
         "margin": margin,
         "windows": windows,
         "full": full,
     }
-    result = _predictions(transaction_model, spend_model, transaction_model._theta, spend_model._theta, **common)
+    result = _predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, **common)
     if interval is not None:
         rng = np.random.default_rng(seed)
         draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
         draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
         result.update(_bounds(transaction_model, spend_model, draws_t, draws_s, interval, **common))
-    return result, index
+    return result, customers.index
 
 
 _BLOCK_CUSTOMERS = 50_000
@@ -240,7 +239,7 @@ def _alive_factors(
     the model has a closed-form DERT for an infinite horizon (then the per-history path is used)."""
     (ux, uT), _ = pairs
     infinite = bool(np.isinf(horizon))
-    if infinite and model._has_closed_form_dert:
+    if infinite and model.has_closed_form_dert:
         return None
     horizons = dict(windows) if full else {}
     if not infinite and (full or delta == 0.0):
@@ -252,11 +251,11 @@ def _alive_factors(
     factors["discounted"] = np.empty((len(draws), len(ux)))
     for d, theta in enumerate(draws):
         for name, t in horizons.items():
-            factors[name][d] = model._expected_purchases_if_alive(theta, ux, uT, np.asarray(t))
+            factors[name][d] = model.expected_purchases_if_alive_at(theta, ux, uT, t)
         if delta == 0.0:
             factors["discounted"][d] = factors["expected_purchases"][d]
         else:
-            factors["discounted"][d] = model._discounted_if_alive(
+            factors["discounted"][d] = model.discounted_if_alive_at(
                 theta, ux, uT, horizon, delta, nodes_per_panel=DRAW_NODES_PER_PANEL
             )
     if infinite:
@@ -271,10 +270,10 @@ def _bounds(
     draws_s: np.ndarray,
     interval: float,
     *,
-    history: tuple[np.ndarray, np.ndarray, np.ndarray],
+    history: History,
     pairs: tuple[tuple[np.ndarray, ...], np.ndarray] | None,
     inverse: np.ndarray,
-    spend_arrays: tuple[np.ndarray, np.ndarray],
+    spend_history: History,
     margin: float,
     full: bool,
     **settings: Any,
@@ -287,7 +286,7 @@ def _bounds(
     draws are taken before the next block.
     """
     q = [(1.0 - interval) / 2.0, (1.0 + interval) / 2.0]
-    n_histories, n_customers = len(history[0]), len(inverse)
+    n_histories, n_customers = len(history), len(inverse)
     alive = _alive_factors(transaction_model, draws_t, pairs, full=full, **settings) if pairs is not None else None
     order = np.argsort(inverse, kind="stable")
     first = np.searchsorted(inverse[order], np.arange(n_histories + 1))  # each history's customers in `order`
@@ -299,14 +298,13 @@ def _bounds(
         h1 = min(max(h1, h0 + 1), n_histories)
         customers = order[first[h0] : first[h1]]
         local = inverse[customers] - h0
-        block = tuple(a[h0:h1] for a in history)
-        block_pairs = unique_rows((block[0], block[2])) if pairs is not None else None
-        x, m = spend_arrays[0][customers], spend_arrays[1][customers]
+        block = history.take(slice(h0, h1))
+        block_pairs = unique_rows((block.values[0], block.values[2])) if pairs is not None else None
+        block_spend = spend_history.take(customers)
         samples: dict[str, list[np.ndarray]] = {}
         for d, (theta_t, theta_s) in enumerate(zip(draws_t, draws_s)):
             if alive is not None:  # factorised: P(alive) per history times the precomputed factors per (x, T)
-                with np.errstate(divide="ignore"):
-                    p_alive = transaction_model._p_alive(theta_t, *block)
+                p_alive = transaction_model.p_alive_at(theta_t, block)
                 pair = pairs[1][h0:h1]
                 per_history = {name: factor[d][pair] * p_alive for name, factor in alive.items()}
                 if full:
@@ -316,7 +314,7 @@ def _bounds(
                     transaction_model, theta_t, block, full=full, nodes_per_panel=DRAW_NODES_PER_PANEL,
                     pairs=block_pairs, **settings,
                 )
-            spend = spend_model._expected_spend(theta_s, x, m)
+            spend = spend_model.expected_spend_at(theta_s, block_spend)
             # history-level quantities stay per history (their quantiles are taken once per history)
             values = {name: v for name, v in per_history.items() if full and name != "discounted"}
             if full:
@@ -460,7 +458,7 @@ def score(
             "score needs the transaction model's time unit to convert the 30/60/90-day windows: fit it on a "
             "summary from rfm_summary, or build it with from_params(..., time_unit='D' or 'W')."
         )
-    columns = [c for c in (*transaction_model._columns, "monetary_value") if c in data.columns]
+    columns = [c for c in (*transaction_model.columns, "monetary_value") if c in data.columns]
     if "monetary_value" not in columns:
         raise DataValidationError(
             "score needs the column 'monetary_value' (average repeat spend): pass monetary_value_col to rfm_summary.",
@@ -468,7 +466,7 @@ def score(
         )
     windows = (
         {}
-        if transaction_model._discrete
+        if transaction_model.discrete
         else {f"expected_purchases_{d}d": d / DAYS_PER_UNIT[unit] for d in SHORT_WINDOWS_DAYS}
     )
     values, index = _evaluate(

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 import pyclv
 from pyclv.models import beta_geo
-from tests.helpers import assert_gradient_matches
 from tests.reference import published as ref
 
 
@@ -66,12 +65,6 @@ def test_loglik_finite_in_the_extremes() -> None:
         assert np.all((pa >= 0) & (pa <= 1))
 
 
-def test_gradient_matches_finite_differences() -> None:
-    x = np.array([0.0, 1.0, 3.0, 40.0])
-    t_x = np.array([0.0, 2.0, 20.0, 35.0])
-    T = np.array([10.0, 30.0, 38.0, 39.0])
-    theta = np.array([0.3, 4.0, 0.8, 2.5])
-    assert_gradient_matches(beta_geo.loglik, beta_geo.loglik_grad, theta, x, t_x, T, atol=1e-8)
 
 
 def test_unconditional_expectation_matches_hardie_spreadsheet(published: pyclv.BetaGeo) -> None:
@@ -191,12 +184,6 @@ def test_properties(
     assert e2 >= e1 * (1 - 1e-9) - 1e-12
 
 
-def test_unfitted_model_raises() -> None:
-    model = pyclv.BetaGeo()
-    with pytest.raises(pyclv.NotFittedError):
-        model.p_alive(pd.DataFrame({"frequency": [1.0], "recency": [1.0], "T": [2.0]}))
-    with pytest.raises(AttributeError):
-        _ = model.params_
 
 
 def test_failed_fit_raises_convergence_error(summary: pd.DataFrame) -> None:

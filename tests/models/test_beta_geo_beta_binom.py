@@ -14,9 +14,8 @@ from scipy import special
 
 import pyclv
 from pyclv.models import beta_geo_beta_binom as bgbb
-from pyclv.models._transaction import TransactionModel
+from pyclv.models import History
 from pyclv.models.beta_geo_beta_binom import BetaGeoBetaBinom
-from tests.helpers import assert_gradient_matches
 from tests.reference import beta_geo_beta_binom as ref
 
 COLUMNS = ["frequency", "recency", "n_periods"]
@@ -174,12 +173,6 @@ def test_loglik_and_predictions_finite_in_the_extremes() -> None:
         assert np.all(np.isfinite(dert)) and np.all(dert >= 0)
 
 
-def test_gradient_matches_finite_differences() -> None:
-    x = np.array([0.0, 1.0, 3.0, 5.0, 40.0])
-    t_x = np.array([0.0, 1.0, 5.0, 6.0, 90.0])
-    n = np.array([6.0, 6.0, 6.0, 6.0, 100.0])
-    theta = np.array([1.2, 0.75, 0.66, 2.8])
-    assert_gradient_matches(bgbb.loglik, bgbb.loglik_grad, theta, x, t_x, n, atol=1e-8)
 
 
 def _alive_opportunities_exact(gamma: float, d: float, m: int) -> float:
@@ -202,11 +195,11 @@ def test_expected_alive_opportunities_is_accurate(gamma: float) -> None:
 
 # ------------------------------------------------------------------------------------ DERT
 def test_dert_closed_form_matches_discounted_sum(fitted: BetaGeoBetaBinom, donations: pd.DataFrame) -> None:
-    x, t_x, n = (donations[c].to_numpy(float) for c in COLUMNS)
-    theta = fitted._theta
+    history = fitted.history(donations)
+    theta = fitted.theta
     for discount in [np.log(1.1), 0.01, 1.0]:
-        closed = fitted._dert(theta, x, t_x, n, discount)
-        numeric = TransactionModel._dert(fitted, theta, x, t_x, n, discount)  # the base's period-by-period sum
+        closed = fitted.dert_at(theta, history, discount)
+        numeric = fitted.discounted_purchases_at(theta, history, np.inf, discount)  # the period-by-period sum
         np.testing.assert_allclose(closed, numeric, rtol=1e-10)
 
 
@@ -228,7 +221,7 @@ def test_public_dert_uses_yearly_periods(fitted: BetaGeoBetaBinom, donations: pd
     yearly = BetaGeoBetaBinom.from_params(**fitted.params_, time_unit="Y")
     value = yearly.dert(donations, annual_discount_rate=0.1)
     x, t_x, n = (donations[c].to_numpy(float) for c in COLUMNS)
-    np.testing.assert_allclose(value, bgbb.dert(*fitted._theta, x, t_x, n, np.log(1.1)), rtol=1e-12)
+    np.testing.assert_allclose(value, bgbb.dert(*fitted.theta, x, t_x, n, np.log(1.1)), rtol=1e-12)
     assert value.name == "dert" and value.index.equals(donations.index)
     # more frequent and more recent donors are worth more
     assert value.iloc[-1] == value.max() and value.iloc[0] < value.iloc[-1]
@@ -318,9 +311,6 @@ def test_fractional_periods_are_rejected(donations: pd.DataFrame) -> None:
     assert info.value.column == "recency" and info.value.n_rows == 1
 
 
-def test_unfitted_model_raises() -> None:
-    with pytest.raises(pyclv.NotFittedError):
-        BetaGeoBetaBinom().p_alive(_frame(1, 1, 6))
 
 
 # ------------------------------------------------------------------------------------ properties

@@ -2,11 +2,13 @@
 
 Each case names a model class, parameters to simulate from, and a data builder; every model must pass the
 same checks: fit returns self, domains hold, LL finite, summary renders, save/load round trip, index kept,
-parameters recovered from simulated data, unfitted use refused.
+parameters recovered from simulated data, unfitted use refused, analytic gradients equal to finite
+differences. Checks that hold for every model live here, not in the model's own test file.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,16 @@ import pandas as pd
 import pytest
 
 import pyclv
-from pyclv.models import BaseModel
+from pyclv.models import (
+    BaseModel,
+    beta_geo,
+    beta_geo_beta_binom,
+    gamma_gamma,
+    modified_beta_geo,
+    pareto_nbd,
+    shifted_beta_geo,
+)
+from tests.helpers import assert_gradient_matches
 
 
 def _transaction_data(model: BaseModel, n: int, seed: int) -> pd.DataFrame:
@@ -177,17 +188,89 @@ def test_factorised_shortcuts_agree_with_the_direct_formulas(case_fit: tuple[Cas
     from pyclv.models import TransactionModel
 
     case, model, data = case_fit
-    if not (isinstance(model, TransactionModel) and model._factorised):
+    if not (isinstance(model, TransactionModel) and model.factorised):
         pytest.skip(f"{case.cls.__name__} has no factorised expectation")
     subset = data.iloc[:3000]
-    (x, t_x, T), _ = model._history(subset)
-    theta = model._theta
-    direct = model._conditional_expected_purchases(theta, x, t_x, T, np.asarray(10.0))
-    np.testing.assert_allclose(model._expected_purchases_by_history(theta, x, t_x, T, np.asarray(10.0)), direct, rtol=1e-12)
+    history = model.history(subset)
+    x, t_x, T = history.values
+    theta = model.theta
+    module = sys.modules[type(model).__module__]
+    direct = module.conditional_expected_purchases(*theta, x, t_x, T, np.asarray(10.0))
+    np.testing.assert_allclose(model.expected_purchases_at(theta, history, 10.0), direct, rtol=1e-12)
 
     def path(rows: slice, t: np.ndarray) -> np.ndarray:
-        return model._conditional_expected_purchases(theta, x[rows, None], t_x[rows, None], T[rows, None], t)
+        return module.conditional_expected_purchases(*theta, x[rows, None], t_x[rows, None], T[rows, None], t)
 
     delta = 0.002
     expected = discounted_increments(path, len(x), 104.0, delta)
-    np.testing.assert_allclose(model._discounted_purchases(theta, x, t_x, T, 104.0, delta), expected, rtol=1e-12)
+    np.testing.assert_allclose(model.discounted_purchases_at(theta, history, 104.0, delta), expected, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------- gradients
+_HISTORIES = (np.array([0.0, 1.0, 3.0, 40.0]), np.array([0.0, 2.0, 20.0, 35.0]), np.array([10.0, 30.0, 38.0, 39.0]))
+_HISTORIES_WITH_T0 = (
+    np.array([0.0, 1.0, 3.0, 40.0, 0.0]), np.array([0.0, 2.0, 20.0, 35.0, 0.0]), np.array([10.0, 30.0, 38.0, 39.0, 0.0])
+)
+_HISTORIES_AT_T = (
+    np.array([0.0, 1.0, 3.0, 40.0, 2.0]), np.array([0.0, 2.0, 20.0, 35.0, 39.0]), np.array([10.0, 30.0, 38.0, 39.0, 39.0])
+)
+_OPPORTUNITIES = (
+    np.array([0.0, 1.0, 3.0, 5.0, 40.0]), np.array([0.0, 1.0, 5.0, 6.0, 90.0]), np.array([6.0, 6.0, 6.0, 6.0, 100.0])
+)
+_SPEND = (np.array([1.0, 2.0, 7.0, 80.0]), np.array([5.0, 20.0, 35.0, 300.0]))
+_RETENTION = (np.array([1.0, 2.0, 7.0, 7.0, 40.0, 3.0]), np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0]))
+
+# (module, parameter vector, data, atol): every model's analytic gradient at typical and extreme parameters
+GRADIENT_CASES = [
+    (beta_geo, (0.3, 4.0, 0.8, 2.5), _HISTORIES, 1e-8),
+    (modified_beta_geo, (0.5, 6.0, 0.9, 1.6), _HISTORIES_WITH_T0, 1e-7),
+    (modified_beta_geo, (2.0, 0.3, 5.0, 0.05), _HISTORIES_WITH_T0, 1e-7),
+    (pareto_nbd, (0.55, 10.6, 0.6, 11.7), _HISTORIES_AT_T, 1e-8),
+    (pareto_nbd, (0.8, 4.0, 1.7, 30.0), _HISTORIES_AT_T, 1e-8),
+    (pareto_nbd, (2.0, 3.0, 1.0, 3.0), _HISTORIES_AT_T, 1e-8),
+    (beta_geo_beta_binom, (1.2, 0.75, 0.66, 2.8), _OPPORTUNITIES, 1e-8),
+    (gamma_gamma, (6.0, 3.5, 15.0), _SPEND, 0.0),
+    (shifted_beta_geo, (0.668, 3.806), _RETENTION, 1e-9),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "theta", "data", "atol"), GRADIENT_CASES, ids=[f"{c[0].__name__.rsplit('.', 1)[1]}-{c[1]}" for c in GRADIENT_CASES]
+)
+def test_gradient_matches_finite_differences(module: object, theta: tuple, data: tuple, atol: float) -> None:
+    assert_gradient_matches(module.loglik, module.loglik_grad, np.array(theta), *data, atol=atol)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------------------------- unfitted use
+_ONE_CUSTOMER = pd.DataFrame({"frequency": [1.0], "recency": [1.0], "T": [2.0]})
+UNFITTED_CASES = [
+    (pyclv.BetaGeo, lambda m: m.p_alive(_ONE_CUSTOMER)),
+    (pyclv.ModifiedBetaGeo, lambda m: m.p_alive(_ONE_CUSTOMER)),
+    (pyclv.ParetoNBD, lambda m: m.p_alive(_ONE_CUSTOMER)),
+    (pyclv.BetaGeoBetaBinom, lambda m: m.p_alive(pd.DataFrame({"frequency": [1.0], "recency": [1.0], "n_periods": [6.0]}))),
+    (pyclv.ShiftedBetaGeo, lambda m: m.survival(1)),
+    (pyclv.ShiftedBetaGeo, lambda m: m.p_alive(pd.DataFrame({"periods": [1], "churned": [False]}))),
+    (pyclv.GammaGamma, lambda m: m.expected_spend(pd.DataFrame({"frequency": [1.0], "monetary_value": [10.0]}))),
+]
+
+
+@pytest.mark.parametrize(("cls", "use"), UNFITTED_CASES, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(UNFITTED_CASES)])
+def test_unfitted_methods_raise(cls: type[BaseModel], use: Callable[[BaseModel], object]) -> None:
+    """NotFittedError is both a ValueError and an AttributeError (scikit-learn's contract)."""
+    with pytest.raises(pyclv.NotFittedError):
+        use(cls())
+    with pytest.raises(AttributeError):
+        use(cls())
+
+
+@pytest.mark.parametrize("cls", [case.cls for case in CASES], ids=IDS)
+def test_unfitted_model_has_no_fitted_attributes(cls: type[BaseModel]) -> None:
+    with pytest.raises(AttributeError):
+        _ = cls().params_
+
+
+@pytest.mark.parametrize("cls", [case.cls for case in CASES], ids=IDS)
+def test_get_params_are_the_constructor_settings(cls: type[BaseModel]) -> None:
+    model = cls(penalizer=0.1, max_iterations=50)
+    assert model.get_params() == {"penalizer": 0.1, "max_iterations": 50}
+    assert type(model)(**model.get_params()).get_params() == model.get_params()

@@ -11,7 +11,6 @@ from scipy import integrate, stats
 
 import pyclv
 from pyclv.models import gamma_gamma
-from tests.helpers import assert_gradient_matches
 from tests.reference import published as ref
 
 
@@ -57,11 +56,6 @@ def test_density_integrates_to_one_and_conventions() -> None:
     assert np.exp(gamma_gamma.loglik(6.25, 3.74, 15.44, x, z)) == pytest.approx(mixture, rel=1e-7)
 
 
-def test_gradient_matches_finite_differences() -> None:
-    x = np.array([1.0, 2.0, 7.0, 80.0])
-    z = np.array([5.0, 20.0, 35.0, 300.0])
-    theta = np.array([6.0, 3.5, 15.0])
-    assert_gradient_matches(gamma_gamma.loglik, gamma_gamma.loglik_grad, theta, x, z)
 
 
 def test_zero_spend_customers_are_left_out_with_a_warning(summary: pd.DataFrame) -> None:

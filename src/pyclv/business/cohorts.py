@@ -430,9 +430,9 @@ def cohort_forecast(
             "transaction_model must be a pyclv transaction model (e.g. BetaGeo); got "
             f"{type(transaction_model).__name__}."
         )
-    transaction_model._check_fitted()
+    transaction_model.check_fitted()
     unit = transaction_model.time_unit_
-    if unit is None or transaction_model._discrete:
+    if unit is None or transaction_model.discrete:
         raise ValueError(
             "cohort_forecast needs a continuous-time transaction model with a time unit (BetaGeo, ParetoNBD, "
             "ModifiedBetaGeo fitted on a summary from rfm_summary, or built with from_params(..., time_unit='W'))."
@@ -440,7 +440,7 @@ def cohort_forecast(
     if spend_model is not None:
         if not isinstance(spend_model, GammaGamma):
             raise TypeError(f"spend_model must be a pyclv spend model (GammaGamma); got {type(spend_model).__name__}.")
-        spend_model._check_fitted()
+        spend_model.check_fitted()
         if monetary_value_col is None:
             raise ValueError("A spend model needs the amounts: pass monetary_value_col (e.g. 'amount').")
     if int(n_periods) != n_periods or n_periods < 1:

@@ -164,7 +164,7 @@ def tracking(
     2457
     """
     _check_transaction_model(transaction_model)
-    transaction_model._check_fitted()
+    transaction_model.check_fitted()
     unit = _model_time_unit(transaction_model, time_unit)
     length = _tracking_period(period)
     daily = _summaries.daily_log(transactions, LogColumns(customer_id_col, datetime_col), observation_period_end)
@@ -184,7 +184,7 @@ def tracking(
     n_days = daily.end_day - first_day + 1
     born = np.bincount(births[in_cohort] - first_day, minlength=n_days).astype(float)
     ages = np.arange(n_days) / DAYS_PER_UNIT[unit]
-    if transaction_model._discrete:
+    if transaction_model.discrete:
         ages = np.floor(ages)  # a discrete opportunity counts once it is complete
     per_new_customer = np.asarray(transaction_model.expected_purchases_new_customer(ages), dtype=float)
     expected_cum = np.convolve(born, per_new_customer)[:n_days][ends - first_day]

@@ -1,6 +1,9 @@
 """pyclv's models: each a module of pure functions plus a thin estimator class."""
 
-from pyclv.models._base import BaseModel, ModelSummary, Param
+from pyclv.models._base import BaseModel
+from pyclv.models._history import History
+from pyclv.models._params import Param
+from pyclv.models._summary import ModelSummary
 from pyclv.models._transaction import TransactionModel
 from pyclv.models.beta_geo import BetaGeo
 from pyclv.models.beta_geo_beta_binom import BetaGeoBetaBinom
@@ -14,6 +17,7 @@ __all__ = [
     "BetaGeo",
     "BetaGeoBetaBinom",
     "GammaGamma",
+    "History",
     "ModelSummary",
     "ModifiedBetaGeo",
     "Param",

@@ -1,14 +1,13 @@
-"""The interface every transaction model shares: the questions users ask of a fitted model.
+"""The transaction models' shared class: the questions users ask of a fitted model of purchase counts.
 
-A transaction model's module supplies pure functions; its class maps them to these private hooks and
-inherits the public methods, which validate the data, call the hooks on numpy arrays and return pandas
-objects aligned to the input's index.
+A transaction model's module supplies pure functions (a :class:`TransactionFunctions` table); the class
+inherits the public methods, which validate the data, call the functions on numpy arrays and return pandas
+objects aligned to the input's index. The ``*_at`` methods are the prediction contract valuation and
+intervals use (see :mod:`pyclv.models._base`): they evaluate at any parameter vector.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -17,172 +16,217 @@ import pandas as pd
 from pyclv._arrays import unique_rows
 from pyclv._quadrature import discounted_increments
 from pyclv._time import rate_per_unit
-from pyclv.data import validate_summary
+from pyclv._validation import validate_summary
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
+from pyclv.models._functions import TransactionFunctions
+from pyclv.models._history import History
 
 __all__ = ["TransactionFunctions", "TransactionModel"]
+
+Pairs = tuple[tuple[np.ndarray, ...], np.ndarray]
 
 
 def _as_float_or_array(values: np.ndarray, like: object) -> float | np.ndarray:
     return float(values) if np.ndim(like) == 0 else values
 
 
-@dataclass(frozen=True)
-class TransactionFunctions:
-    """A transaction model's mathematics: pure functions of ``(*params, ...)`` that broadcast.
-
-    ``loglik(*params, x, t_x, T)`` per customer; ``loglik_grad`` its gradient (one column per parameter; None:
-    numerical); ``p_alive(*params, x, t_x, T)``; ``conditional_expected_purchases(*params, x, t_x, T, t)``;
-    ``expected_purchases(*params, t)`` for a new customer; ``probability_of_purchases(*params, n, t)``;
-    ``conditional_probability_of_purchases(*params, x, t_x, T, n, t)``; ``simulate(*params, T, rng)`` returning
-    (x, t_x, T); optionally ``expected_purchases_if_alive(*params, x, T, t)`` when the conditional expectation
-    is P(alive) times a function of (x, T, t), and ``dert(*params, x, t_x, T, delta)`` in closed form.
-    """
-
-    loglik: Callable[..., np.ndarray]
-    loglik_grad: Callable[..., np.ndarray] | None
-    p_alive: Callable[..., np.ndarray]
-    conditional_expected_purchases: Callable[..., np.ndarray]
-    expected_purchases: Callable[..., np.ndarray]
-    probability_of_purchases: Callable[..., np.ndarray]
-    conditional_probability_of_purchases: Callable[..., np.ndarray]
-    simulate: Callable[..., tuple[np.ndarray, ...]]
-    expected_purchases_if_alive: Callable[..., np.ndarray] | None = None
-    dert: Callable[..., np.ndarray] | None = None
-
-
 class TransactionModel(BaseModel):
     """Base class of the models of the number and timing of transactions (BG/NBD and its family).
 
     A subclass sets ``_params`` and ``_functions`` (its module's pure functions of the natural parameters and
-    the customers' histories ``(x, t_x, T)``, broadcasting: customers along one axis, horizons along another)
-    and ``_initial_params``; it inherits fitting, predictions, discounting and persistence. ``_columns`` names the summary columns that hold x, t_x and T; ``_discrete`` is True for
-    models of whole purchase opportunities (BG/BB), whose horizons are whole periods.
+    the customers' histories ``(x, t_x, T)``, broadcasting: customers along one axis, horizons along another);
+    it inherits fitting, predictions, discounting and persistence. ``columns`` names the summary columns that
+    hold x, t_x and T; ``discrete`` is True for models of whole purchase opportunities (BG/BB), whose
+    horizons are whole periods.
     """
 
-    _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
-    _discrete: ClassVar[bool] = False
+    columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
+    discrete: ClassVar[bool] = False
     _functions: ClassVar[TransactionFunctions]
 
-    # -- hooks: the model's pure functions, called with the natural parameters unpacked first
-    def _loglik(self, theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
-        return self._functions.loglik(*theta, *arrays)
-
-    def _loglik_grad(self, theta: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
-        if self._functions.loglik_grad is None:
-            return super()._loglik_grad(theta, *arrays)
-        return self._functions.loglik_grad(*theta, *arrays)
-
-    def _conditional_expected_purchases(
-        self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        return self._functions.conditional_expected_purchases(*theta, x, t_x, T, t)
-
-    def _p_alive(self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        return self._functions.p_alive(*theta, x, t_x, T)
-
-    def _expected_purchases_if_alive(self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """E[Y(t) | alive at T, x, T] for factorised models."""
-        assert self._functions.expected_purchases_if_alive is not None
-        return self._functions.expected_purchases_if_alive(*theta, x, T, t)
-
-    def _expected_purchases_new_customer(self, theta: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return self._functions.expected_purchases(*theta, t)
-
-    def _probability_of_purchases(self, theta: np.ndarray, n: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return self._functions.probability_of_purchases(*theta, n, t)
-
-    def _conditional_probability_of_purchases(
-        self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, n: np.ndarray, t: np.ndarray
-    ) -> np.ndarray:
-        return self._functions.conditional_probability_of_purchases(*theta, x, t_x, T, n, t)
-
-    def _simulate(self, theta: np.ndarray, T: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-        return self._functions.simulate(*theta, T, rng)
-
+    # -- the prediction contract: evaluation at a given parameter vector
     @property
-    def _factorised(self) -> bool:
-        """E[Y(t) | x, t_x, T] = P(alive) g(x, T, t): the costly g is computed once per distinct (x, T)."""
+    def factorised(self) -> bool:
+        """Whether E[Y(t) | x, t_x, T] = P(alive) g(x, T, t), so the costly g is computed per distinct (x, T)."""
         return self._functions.expected_purchases_if_alive is not None
 
-    def _expected_purchases_by_history(
-        self,
-        theta: np.ndarray,
-        x: np.ndarray,
-        t_x: np.ndarray,
-        T: np.ndarray,
-        t: np.ndarray,
-        pairs: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None,
+    @property
+    def has_closed_form_dert(self) -> bool:
+        """Whether the model's DERT has a closed form (else it is integrated numerically)."""
+        return self._functions.dert is not None
+
+    def p_alive_at(self, theta: np.ndarray, history: History) -> np.ndarray:
+        """P(alive) of each customer of ``history`` at the parameters ``theta``.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Natural parameters.
+        history : History
+            From :meth:`history`.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        with np.errstate(divide="ignore"):
+            return self._functions.p_alive(*theta, *history.values)
+
+    def expected_purchases_at(
+        self, theta: np.ndarray, history: History, t: float | np.ndarray, *, pairs: Pairs | None = None
     ) -> np.ndarray:
-        """``_conditional_expected_purchases`` for many customers at one horizon, the factorised models'
-        costly part computed once per distinct (x, T) (``pairs``: ``unique_rows((x, T))``, if known)."""
-        if not self._factorised:
-            return self._conditional_expected_purchases(theta, x, t_x, T, t)
-        (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
-        return self._expected_purchases_if_alive(theta, ux, uT, t)[inverse] * self._p_alive(theta, x, t_x, T)
+        """E[Y(t) | history] per customer at ``theta``; factorised models compute their costly part once per
+        distinct (x, T).
 
-    def _dert(self, theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, delta: float) -> np.ndarray:
-        """Discounted expected residual transactions over an infinite horizon: the model's closed form where it
-        has one, else the conditional expectation integrated numerically (see :mod:`pyclv._quadrature`)."""
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Natural parameters.
+        history : History
+            From :meth:`history`.
+        t : float or numpy.ndarray
+            Horizon (broadcasts with the customers).
+        pairs : tuple, optional
+            ``unique_rows((x, T))`` of the history, if known.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        x, t_x, T = history.values
+        t = np.asarray(t, dtype=float)
+        with np.errstate(divide="ignore"):
+            if not self.factorised:
+                return self._functions.conditional_expected_purchases(*theta, x, t_x, T, t)
+            (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
+            return self.expected_purchases_if_alive_at(theta, ux, uT, t)[inverse] * self.p_alive_at(theta, history)
+
+    def expected_purchases_if_alive_at(self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float | np.ndarray) -> np.ndarray:
+        """E[Y(t) | alive at T, x, T] for factorised models (the factor of P(alive)).
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Natural parameters.
+        x, T : numpy.ndarray
+            Repeat purchases and observation time.
+        t : float or numpy.ndarray
+            Horizon.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        if self._functions.expected_purchases_if_alive is None:
+            raise TypeError(f"{type(self).__name__} is not factorised (see TransactionModel.factorised).")
+        return self._functions.expected_purchases_if_alive(*theta, x, T, np.asarray(t, dtype=float))
+
+    def dert_at(self, theta: np.ndarray, history: History, delta: float) -> np.ndarray:
+        """Discounted expected residual transactions at ``theta``: the closed form where the model has one,
+        else the conditional expectation integrated numerically (see :mod:`pyclv._quadrature`).
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Natural parameters.
+        history : History
+            From :meth:`history`.
+        delta : float
+            Continuous discount rate per time unit (> 0).
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         if self._functions.dert is not None:
-            return self._functions.dert(*theta, x, t_x, T, delta)
-        return self._discounted_purchases(theta, x, t_x, T, np.inf, delta)
+            return self._functions.dert(*theta, *history.values, delta)
+        return self.discounted_purchases_at(theta, history, np.inf, delta)
 
-    def _discounted_purchases(
+    def discounted_purchases_at(
         self,
         theta: np.ndarray,
-        x: np.ndarray,
-        t_x: np.ndarray,
-        T: np.ndarray,
+        history: History,
         horizon: float,
         delta: float,
         *,
         distinct: bool = False,
         nodes_per_panel: int = 12,
-        pairs: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None,
+        pairs: Pairs | None = None,
     ) -> np.ndarray:
-        """int_0^H exp(-delta t) dE[Y(t)] per customer, computed once per distinct (x, t_x, T) (``distinct``:
-        the rows are distinct already; ``pairs``: ``unique_rows((x, T))``, if known)."""
-        if self._factorised:
+        """int_0^H exp(-delta t) dE[Y(t)] per customer at ``theta``, once per distinct history.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Natural parameters.
+        history : History
+            From :meth:`history`.
+        horizon : float
+            H (``numpy.inf`` for the residual lifetime).
+        delta : float
+            Continuous discount rate per time unit.
+        distinct : bool, default False
+            The rows are distinct already.
+        nodes_per_panel : int, default 12
+            Gauss-Legendre nodes per panel of the quadrature.
+        pairs : tuple, optional
+            ``unique_rows((x, T))`` of the history, if known (factorised models).
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        x, t_x, T = history.values
+        if self.factorised:
             # the discounted purchases of an alive customer depend on (x, T) only
             (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
-            values = self._discounted_if_alive(theta, ux, uT, horizon, delta, nodes_per_panel=nodes_per_panel)
-            with np.errstate(divide="ignore"):
-                return values[inverse] * self._p_alive(theta, x, t_x, T)
+            values = self.discounted_if_alive_at(theta, ux, uT, horizon, delta, nodes_per_panel=nodes_per_panel)
+            return values[inverse] * self.p_alive_at(theta, history)
         if distinct:
-            (ux, utx, uT), inverse = (x, t_x, T), slice(None)
+            (ux, utx, uT), rows = (x, t_x, T), slice(None)
         else:
-            (ux, utx, uT), inverse = unique_rows((x, t_x, T))
+            (ux, utx, uT), rows = unique_rows((x, t_x, T))
+        expectation = self._functions.conditional_expected_purchases
 
-        def path(rows: slice, t: np.ndarray) -> np.ndarray:
+        def path(block: slice, t: np.ndarray) -> np.ndarray:
             with np.errstate(divide="ignore"):
-                return self._conditional_expected_purchases(theta, ux[rows, None], utx[rows, None], uT[rows, None], t)
+                return expectation(*theta, ux[block, None], utx[block, None], uT[block, None], t)
 
-        values = discounted_increments(
-            path, len(ux), horizon, delta, discrete=self._discrete, nodes_per_panel=nodes_per_panel
-        )
-        return values[inverse]
+        values = discounted_increments(path, len(ux), horizon, delta, discrete=self.discrete,
+                                       nodes_per_panel=nodes_per_panel)
+        return values[rows]
 
-    def _discounted_if_alive(
+    def discounted_if_alive_at(
         self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, horizon: float, delta: float, *, nodes_per_panel: int = 12
     ) -> np.ndarray:
-        """int_0^H exp(-delta t) dE[Y(t) | alive at T, x, T] for factorised models, per (x, T) given."""
+        """int_0^H exp(-delta t) dE[Y(t) | alive at T, x, T] for factorised models, per (x, T) given.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Natural parameters.
+        x, T : numpy.ndarray
+            Repeat purchases and observation time.
+        horizon, delta : float
+            As in :meth:`discounted_purchases_at`.
+        nodes_per_panel : int, default 12
+            Gauss-Legendre nodes per panel.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
 
         def alive_path(rows: slice, t: np.ndarray) -> np.ndarray:
-            return self._expected_purchases_if_alive(theta, x[rows, None], T[rows, None], t)
+            return self.expected_purchases_if_alive_at(theta, x[rows, None], T[rows, None], t)
 
-        return discounted_increments(
-            alive_path, len(x), horizon, delta, discrete=self._discrete, nodes_per_panel=nodes_per_panel
-        )
-
-    @property
-    def _has_closed_form_dert(self) -> bool:
-        return self._functions.dert is not None
+        return discounted_increments(alive_path, len(x), horizon, delta, discrete=self.discrete,
+                                     nodes_per_panel=nodes_per_panel)
 
     # -- data
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        s = validate_summary(data, columns=self._columns)
+        s = validate_summary(data, columns=self.columns)
         if not np.any(s.frequency > 0):
             raise DataValidationError(
                 f"{type(self).__name__} cannot be fitted: no customer has a repeat purchase (column 'frequency' is 0 "
@@ -199,19 +243,30 @@ class TransactionModel(BaseModel):
             )
         return (s.frequency, s.recency, s.T), np.ones(len(s.frequency), dtype=bool)
 
-    def _history(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], pd.Index]:
-        """Validated (x, t_x, T) arrays and the index of a summary, refusing one in another time unit."""
-        self._check_fitted()
-        s = validate_summary(data, columns=self._columns)
-        self._check_time_unit_of(data, self._columns[2])
-        return (s.frequency, s.recency, s.T), s.index
+    def history(self, data: pd.DataFrame) -> History:
+        """Validated (x, t_x, T) of a summary with its index, refusing one in another time unit.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with the model's :attr:`columns`.
+
+        Returns
+        -------
+        History
+            Named by :attr:`columns`.
+        """
+        self.check_fitted()
+        s = validate_summary(data, columns=self.columns)
+        self._check_time_unit_of(data, self.columns[2])
+        return History(s.index, self.columns, (s.frequency, s.recency, s.T))
 
     def _check_horizons(self, t: float | np.ndarray, name: str = "t") -> np.ndarray:
         """Horizons as a float array: finite, >= 0, and whole periods for discrete-time models."""
         t_arr = np.asarray(t, dtype=float)
         if not np.all(np.isfinite(t_arr) & (t_arr >= 0)):
             raise ValueError(f"{name} must be finite and >= 0 (in the model's time unit).")
-        if self._discrete and not np.all(t_arr == np.floor(t_arr)):
+        if self.discrete and not np.all(t_arr == np.floor(t_arr)):
             raise ValueError(f"{name} must be a whole number of periods for {type(self).__name__}.")
         return t_arr
 
@@ -219,7 +274,7 @@ class TransactionModel(BaseModel):
         t = float(t)
         if not (np.isfinite(t) and t >= 0):
             raise ValueError(f"{name} must be a finite number >= 0 (in the model's time unit); got {t!r}.")
-        if self._discrete and t != np.floor(t):
+        if self.discrete and t != np.floor(t):
             raise ValueError(f"{name} must be a whole number of periods for {type(self).__name__}; got {t!r}.")
         return t
 
@@ -240,10 +295,10 @@ class TransactionModel(BaseModel):
             Named ``expected_purchases``, aligned to ``data.index``.
         """
         t = self._check_horizon(t)
-        (x, t_x, T), index = self._history(data)
+        history = self.history(data)
         with np.errstate(divide="ignore"):
-            values = self._conditional_expected_purchases(self._theta, x, t_x, T, np.asarray(t))
-        return pd.Series(values, index=index, name="expected_purchases")
+            values = self._functions.conditional_expected_purchases(*self.theta, *history.values, np.asarray(t))
+        return pd.Series(values, index=history.index, name="expected_purchases")
 
     def p_alive(self, data: pd.DataFrame) -> pd.Series:
         """Probability that each customer is still alive at the end of its observation (``T``).
@@ -253,10 +308,8 @@ class TransactionModel(BaseModel):
         pandas.Series
             Named ``p_alive``, aligned to ``data.index``, in [0, 1].
         """
-        (x, t_x, T), index = self._history(data)
-        with np.errstate(divide="ignore"):
-            values = self._p_alive(self._theta, x, t_x, T)
-        return pd.Series(values, index=index, name="p_alive")
+        history = self.history(data)
+        return pd.Series(self.p_alive_at(self.theta, history), index=history.index, name="p_alive")
 
     def expected_purchases_new_customer(self, t: float | np.ndarray) -> float | np.ndarray:
         """Expected repeat purchases of a randomly chosen new customer in its first ``t`` time units.
@@ -264,7 +317,7 @@ class TransactionModel(BaseModel):
         ``t`` may be a number (returns a float) or an array (returns an array of the same shape).
         """
         t_arr = self._check_horizons(t)
-        return _as_float_or_array(self._expected_purchases_new_customer(self._theta, t_arr), t)
+        return _as_float_or_array(self._functions.expected_purchases(*self.theta, t_arr), t)
 
     def probability_of_purchases(self, n: int | np.ndarray, t: float | np.ndarray) -> float | np.ndarray:
         """Unconditional probability that a new customer makes exactly ``n`` repeat purchases in (0, t].
@@ -275,7 +328,7 @@ class TransactionModel(BaseModel):
         t_arr = self._check_horizons(t)
         if not np.all((n_arr >= 0) & (n_arr == np.round(n_arr))):
             raise ValueError("n must be a whole number >= 0.")
-        values = self._probability_of_purchases(self._theta, n_arr, t_arr)
+        values = self._functions.probability_of_purchases(*self.theta, n_arr, t_arr)
         return _as_float_or_array(values, np.broadcast_arrays(n_arr, t_arr)[0])
 
     def conditional_probability_of_purchases(self, data: pd.DataFrame, n: int, t: float) -> pd.Series:
@@ -289,10 +342,12 @@ class TransactionModel(BaseModel):
         t = self._check_horizon(t)
         if not (float(n) >= 0 and float(n) == np.floor(float(n))):
             raise ValueError(f"n must be a whole number >= 0; got {n!r}.")
-        (x, t_x, T), index = self._history(data)
+        history = self.history(data)
         with np.errstate(divide="ignore"):
-            values = self._conditional_probability_of_purchases(self._theta, x, t_x, T, np.asarray(float(n)), np.asarray(t))
-        return pd.Series(values, index=index, name=f"p_{int(n)}_purchases")
+            values = self._functions.conditional_probability_of_purchases(
+                *self.theta, *history.values, np.asarray(float(n)), np.asarray(t)
+            )
+        return pd.Series(values, index=history.index, name=f"p_{int(n)}_purchases")
 
     def dert(self, data: pd.DataFrame, *, annual_discount_rate: float) -> pd.Series:
         r"""Discounted expected residual transactions: :math:`\int_0^\infty e^{-\delta t}\, dE[Y(t)]`.
@@ -310,8 +365,8 @@ class TransactionModel(BaseModel):
         if not annual_discount_rate > 0:
             raise ValueError(f"DERT needs a positive annual_discount_rate; got {annual_discount_rate!r}.")
         delta = rate_per_unit(annual_discount_rate, self.time_unit_)
-        (x, t_x, T), index = self._history(data)
-        return pd.Series(self._dert(self._theta, x, t_x, T, delta), index=index, name="dert")
+        history = self.history(data)
+        return pd.Series(self.dert_at(self.theta, history, delta), index=history.index, name="dert")
 
     def simulate(self, n_customers: int, T: float | np.ndarray, *, seed: int | np.random.Generator | None = None) -> pd.DataFrame:
         """Draw a summary table from the fitted model.
@@ -334,9 +389,9 @@ class TransactionModel(BaseModel):
         """
         rng = np.random.default_rng(seed)
         T_arr = np.broadcast_to(self._check_horizons(T, "T"), (int(n_customers),)).copy()
-        x, t_x, T_out = self._simulate(self._theta, T_arr, rng)
+        x, t_x, T_out = self._functions.simulate(*self.theta, T_arr, rng)
         frame = pd.DataFrame(
-            dict(zip(self._columns, (x, t_x, T_out))),
+            dict(zip(self.columns, (x, t_x, T_out))),
             index=pd.RangeIndex(int(n_customers), name="customer_id"),
         )
         frame.attrs["time_unit"] = self.time_unit_

@@ -24,8 +24,10 @@ import pandas as pd
 from scipy import integrate, special
 
 from pyclv._arrays import per_whole_number
-from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionFunctions, TransactionModel
+from pyclv.models._functions import TransactionFunctions
+from pyclv.models._params import Param
+from pyclv.models._special import log_hyp2f1_series, one_minus_power_times
+from pyclv.models._transaction import TransactionModel
 
 __all__ = [
     "BetaGeo",
@@ -134,7 +136,7 @@ def _one_minus_scaled_hyp2f1(
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     scale = (a + b + x - 1.0) / (a - 1.0)
     hyp = special.hyp2f1(a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z)
-    value = scale * _one_minus_power_times(a - 1.0, log1mz, hyp)
+    value = scale * one_minus_power_times(a - 1.0, log1mz, hyp)
     failed = ~np.isfinite(value)
     if np.any(failed):
         value = np.array(value, dtype=float, copy=True)
@@ -149,7 +151,7 @@ def _one_minus_scaled_hyp2f1(
     if np.any(failed):
         # 2. Gauss's series of the Euler form, summed with rescaling (scipy can fail where it converges,
         #    e.g. 2F1(-0.5, -0.5; 99; 0.9), or overflow where (1-z)^(a-1) is tiny and the series huge)
-        log_f = _log_hyp2f1_series(A[failed], B[failed], C[failed], Z[failed])
+        log_f = log_hyp2f1_series(A[failed], B[failed], C[failed], Z[failed])
         with np.errstate(invalid="ignore", over="ignore"):
             value[failed] = S[failed] * -np.expm1(B[failed] * L[failed] + log_f)
         failed = ~np.isfinite(value)
@@ -176,37 +178,8 @@ def _alive_expectation_by_quadrature(r: float, alpha_T: float, a: float, b: floa
     return float(integrate.quad(integrand, 0.0, 1.0, points=[mode], limit=500, epsabs=0.0, epsrel=1e-10)[0])
 
 
-def _log_hyp2f1_series(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000) -> np.ndarray:
-    """log of Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, rescaled as it grows (NaN if it is negative
-    or has not converged)."""
-    total = np.ones_like(z)
-    term = np.ones_like(z)
-    log_scale = np.zeros_like(z)
-    active = np.ones(z.shape, dtype=bool)
-    for k in range(max_terms):
-        if not active.any():
-            break
-        idx = np.flatnonzero(active)
-        term[idx] *= (A[idx] + k) * (B[idx] + k) / ((C[idx] + k) * (k + 1.0)) * z[idx]
-        total[idx] += term[idx]
-        big = np.abs(total[idx]) > 1e200
-        if big.any():
-            j = idx[big]
-            total[j] *= 1e-200
-            term[j] *= 1e-200
-            log_scale[j] += 200.0 * np.log(10.0)
-        done = np.abs(term[idx]) <= 1e-17 * np.abs(total[idx])
-        active[idx[done]] = False
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(active | (total <= 0), np.nan, np.log(total) + log_scale)
 
 
-def _one_minus_power_times(exponent: ArrayLike, log_base: ArrayLike, factor: ArrayLike) -> np.ndarray:
-    """``1 - exp(exponent * log_base) * factor``, without cancellation when the product is near 1."""
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        log_form = -np.expm1(exponent * log_base + np.log(factor))
-        direct = 1.0 - np.exp(exponent * log_base) * factor
-    return np.where(np.asarray(factor) > 0, log_form, direct)
 
 
 def conditional_expected_purchases(
@@ -322,6 +295,15 @@ def simulate(
     return x.astype(float), t_x, T
 
 
+
+def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
+    # Poisson-Gamma moment start with no dropout: E[x] = r T / alpha with r = 1.
+    x, _, T = arrays
+    mean_x = max(float(weights @ x) / float(weights.sum()), 1e-2)
+    mean_T = max(float(weights @ T) / float(weights.sum()), 1e-2)
+    return np.array([1.0, mean_T / mean_x, 1.0, 1.0])
+
+
 class BetaGeo(TransactionModel):
     r"""The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 
@@ -358,6 +340,7 @@ class BetaGeo(TransactionModel):
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
     _functions = TransactionFunctions(
+        initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
         p_alive=p_alive,
@@ -368,10 +351,3 @@ class BetaGeo(TransactionModel):
         simulate=simulate,
         expected_purchases_if_alive=_one_minus_scaled_hyp2f1,
     )
-
-    def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
-        # Poisson-Gamma moment start with no dropout: E[x] = r T / alpha with r = 1.
-        x, _, T = arrays
-        mean_x = max(float(weights @ x) / float(weights.sum()), 1e-2)
-        mean_T = max(float(weights @ T) / float(weights.sum()), 1e-2)
-        return np.array([1.0, mean_T / mean_x, 1.0, 1.0])

@@ -27,8 +27,11 @@ import pandas as pd
 from scipy import special
 
 from pyclv.exceptions import DataValidationError
-from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionFunctions, TransactionModel
+from pyclv.models._functions import TransactionFunctions
+from pyclv.models._history import History
+from pyclv.models._params import Param
+from pyclv.models._special import lgamma_diff, log1p_ratio, segment_logsumexp
+from pyclv.models._transaction import TransactionModel
 
 __all__ = [
     "BetaGeoBetaBinom",
@@ -75,12 +78,6 @@ def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return row_of_term, offset, starts
 
 
-def _segment_logsumexp(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """log(sum(exp(values))) over the segments beginning at ``starts`` (all non-empty)."""
-    peak = np.maximum.reduceat(values, starts)
-    lengths = np.diff(np.append(starts, len(values)))
-    total = np.add.reduceat(np.exp(values - np.repeat(peak, lengths)), starts)
-    return peak + np.log(total)
 
 
 def _log_binom(k: ArrayLike, j: ArrayLike) -> np.ndarray:
@@ -128,7 +125,7 @@ def _log_components(
         xb, tb = x[block][row], t_x[block][row]
         terms = special.betaln(alpha + xb, beta + tb - xb + i) + special.betaln(gamma + 1.0, delta + tb + i) - norm
         target = np.flatnonzero(counts[block] > 0) + block.start
-        log_dead[target] = _segment_logsumexp(terms, starts)
+        log_dead[target] = segment_logsumexp(terms, starts)
     return log_alive, log_dead
 
 
@@ -230,11 +227,6 @@ def p_alive(
     return np.exp(log_post + np.log(delta + np.asarray(n, dtype=float)) - np.log(gamma + delta + np.asarray(n, dtype=float)))
 
 
-def _log1p_ratio(u: np.ndarray) -> np.ndarray:
-    """log(1 + u) / u, continuous at u = 0 (for u > -1)."""
-    small = np.abs(u) < 1e-8
-    safe = np.where(small, 1.0, u)
-    return np.where(small, 1.0 - 0.5 * u, np.log1p(safe) / safe)
 
 
 # Horizons up to this many periods use the exact finite sum of G (no cancellation); longer ones the closed form.
@@ -251,36 +243,14 @@ def _survival_log_ratio_sum(h: float, d: np.ndarray, m: np.ndarray) -> np.ndarra
     j = np.arange(top, dtype=float)[None, :]
     for start in range(0, len(ud), rows_per_block):
         y = 1.0 + ud[start : start + rows_per_block, None] + j
-        table = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(-_log1p_ratio(h / y) / y, axis=1)], axis=1)
+        table = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(-log1p_ratio(h / y) / y, axis=1)], axis=1)
         sel = (inverse >= start) & (inverse < start + rows_per_block)
         out[sel] = table[inverse[sel] - start, m[sel].astype(np.int64)]
     return out
 
 
-# Stirling-series coefficients B_2k / (2k (2k - 1)), k = 1..8.
-_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156, -3617 / 122400)
 
 
-def _lgamma_diff(y: np.ndarray, h: float) -> np.ndarray:
-    r"""``gammaln(y + h) - gammaln(y)`` for y >= 1 and h > -1, accurate to a few ulps of the result.
-
-    Below 11, y is first shifted up with :math:`\log\Gamma(y+h) - \log\Gamma(y) =
-    [\log\Gamma(y+K+h) - \log\Gamma(y+K)] - \sum_{j<K} \log(1 + h/(y+j))`. Then Stirling's series in
-    difference form, :math:`(y-\tfrac12)\log(1+h/y) + h\log(y+h) - h + \phi(y+h) - \phi(y)` (8 terms of
-    :math:`\phi`, error below 1e-16 for y, y + h >= 10), avoids subtracting two large log-gamma values.
-    """
-    y = np.asarray(y, dtype=float)
-    shift = np.maximum(0.0, np.ceil(11.0 - y))
-    correction = np.zeros_like(y)
-    for j in range(int(shift.max()) if shift.size else 0):
-        correction += np.where(j < shift, np.log1p(h / (y + j)), 0.0)
-    yb = y + shift
-    yh = yb + h
-    log_ratio = np.log1p(h / yb)
-    phi = np.zeros_like(yb)
-    for k, c in enumerate(_STIRLING, start=1):  # phi(y + h) - phi(y) without cancellation for small h
-        phi += c * yb ** (1 - 2 * k) * np.expm1((1 - 2 * k) * log_ratio)
-    return (yb - 0.5) * log_ratio + h * np.log(yh) - h + phi - correction
 
 
 def _expected_alive_opportunities(gamma: float, d: ArrayLike, m: ArrayLike) -> np.ndarray:
@@ -297,7 +267,7 @@ def _expected_alive_opportunities(gamma: float, d: ArrayLike, m: ArrayLike) -> n
     continuous through the removable singularity at :math:`\gamma = 1`. For whole m up to 4096, S is the
     finite sum of the product form (exact: all terms of one sign, so no cancellation even when d is large
     and m small). For longer horizons, :math:`\log R` is the difference of two log-gamma differences, each
-    from :func:`_lgamma_diff` (at :math:`\gamma = 1` exactly, S is the difference of two digammas).
+    from :func:`pyclv.models._special.lgamma_diff` (at :math:`\gamma = 1` exactly, S is the difference of two digammas).
     """
     d_arr, m_arr = np.broadcast_arrays(np.asarray(d, dtype=float), np.asarray(m, dtype=float))
     shape = d_arr.shape
@@ -310,7 +280,7 @@ def _expected_alive_opportunities(gamma: float, d: ArrayLike, m: ArrayLike) -> n
     rest = ~exact
     if rest.any():
         dr, mr = d_flat[rest], m_flat[rest]
-        s[rest] = (_lgamma_diff(1.0 + dr, h) - _lgamma_diff(1.0 + dr + mr, h)) / h if h != 0.0 else (
+        s[rest] = (lgamma_diff(1.0 + dr, h) - lgamma_diff(1.0 + dr + mr, h)) / h if h != 0.0 else (
             special.digamma(1.0 + dr) - special.digamma(1.0 + dr + mr)
         )
     return (-d_flat * s * special.exprel(h * s)).reshape(shape)
@@ -405,7 +375,7 @@ def conditional_probability_of_purchases(
             - norm
         )
         target = np.flatnonzero(counts[block] > 0) + block.start
-        total[target] = np.logaddexp(total[target], _segment_logsumexp(terms, starts))
+        total[target] = np.logaddexp(total[target], segment_logsumexp(terms, starts))
     return np.minimum(np.exp(total - ll), 1.0).reshape(shape)
 
 
@@ -523,6 +493,18 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------------------------- the class
+
+def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
+    # p: transactions per opportunity up to the last transaction; theta: one over the mean number of
+    # opportunities up to the last transaction; both as Beta distributions with shape sum 2.
+    x, t_x, _ = arrays
+    total_tx = float(weights @ t_x)
+    p0 = float(np.clip(float(weights @ x) / total_tx if total_tx > 0 else 0.5, 0.05, 0.95))
+    mean_tx = float(weights @ t_x) / float(weights.sum())
+    theta0 = float(np.clip(1.0 / (1.0 + mean_tx), 0.05, 0.95))
+    return np.array([2.0 * p0, 2.0 * (1.0 - p0), 2.0 * theta0, 2.0 * (1.0 - theta0)])
+
+
 class BetaGeoBetaBinom(TransactionModel):
     r"""The BG/BB model of repeat transactions at discrete opportunities (Fader, Hardie & Shang 2010).
 
@@ -569,6 +551,7 @@ class BetaGeoBetaBinom(TransactionModel):
 
     _params = (Param("alpha"), Param("beta"), Param("gamma"), Param("delta"))
     _functions = TransactionFunctions(
+        initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
         p_alive=p_alive,
@@ -579,22 +562,12 @@ class BetaGeoBetaBinom(TransactionModel):
         simulate=simulate,
         dert=dert,
     )
-    _columns = ("frequency", "recency", "n_periods")
-    _discrete = True
-
-    def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
-        # p: transactions per opportunity up to the last transaction; theta: one over the mean number of
-        # opportunities up to the last transaction; both as Beta distributions with shape sum 2.
-        x, t_x, _ = arrays
-        total_tx = float(weights @ t_x)
-        p0 = float(np.clip(float(weights @ x) / total_tx if total_tx > 0 else 0.5, 0.05, 0.95))
-        mean_tx = float(weights @ t_x) / float(weights.sum())
-        theta0 = float(np.clip(1.0 / (1.0 + mean_tx), 0.05, 0.95))
-        return np.array([2.0 * p0, 2.0 * (1.0 - p0), 2.0 * theta0, 2.0 * (1.0 - theta0)])
+    columns = ("frequency", "recency", "n_periods")
+    discrete = True
 
     # -- data: the discrete-time checks on top of the shared validation
     def _check_discrete(self, x: np.ndarray, t_x: np.ndarray, n: np.ndarray, index: pd.Index) -> None:
-        f_col, r_col, n_col = self._columns
+        f_col, r_col, n_col = self.columns
         for values, column in ((t_x, r_col), (n, n_col)):
             bad = values != np.floor(values)
             if bad.any():
@@ -621,7 +594,18 @@ class BetaGeoBetaBinom(TransactionModel):
         self._check_discrete(x, t_x, n, data.index)
         return arrays, mask
 
-    def _history(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], pd.Index]:
-        (x, t_x, n), index = super()._history(data)
-        self._check_discrete(x, t_x, n, index)
-        return (x, t_x, n), index
+    def history(self, data: pd.DataFrame) -> History:
+        """Validated (x, t_x, n) of a summary with its index: whole numbers with x <= t_x.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with ``frequency``, ``recency`` and ``n_periods``.
+
+        Returns
+        -------
+        History
+        """
+        history = super().history(data)
+        self._check_discrete(*history.values, history.index)
+        return history

@@ -36,8 +36,10 @@ from scipy import special
 
 from pyclv._arrays import per_whole_number
 from pyclv.models import beta_geo
-from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionFunctions, TransactionModel
+from pyclv.models._functions import TransactionFunctions
+from pyclv.models._params import Param
+from pyclv.models._special import one_minus_power_times
+from pyclv.models._transaction import TransactionModel
 
 __all__ = [
     "ModifiedBetaGeo",
@@ -256,7 +258,7 @@ def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLi
     scale = (a_arr + b_arr + x) / (a_arr - 1.0)
     with np.errstate(all="ignore"):
         hyp = special.hyp2f1(a_arr + b_arr - r, a_arr - 1.0, a_arr + b_arr + x, z)
-        value = scale * beta_geo._one_minus_power_times(a_arr - 1.0, log1mz, hyp)
+        value = scale * one_minus_power_times(a_arr - 1.0, log1mz, hyp)
         bound = np.where(a_arr > 1.0, np.minimum(s * c, scale), s * c) * (1.0 + 1e-9)
         bad = ~np.isfinite(value) | (value < 0.0) | (value > bound) | (c > 1e4)
     if np.any(bad):
@@ -364,6 +366,21 @@ def simulate(
     return x.astype(float), t_x, T
 
 
+
+def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
+    # Poisson-Gamma moment start among the repeat buyers, with no dropout: E[x | x > 0] ~ r T / alpha with
+    # r = 1; the share of customers with x = 0 sets the mean dropout probability a / (a + b) with a = 1.
+    x, _, T = arrays
+    total = float(weights.sum())
+    buyers = x > 0
+    w_buy = weights[buyers]
+    mean_x = max(float(w_buy @ x[buyers]) / max(float(w_buy.sum()), 1e-12), 1e-2)
+    mean_T = max(float(weights @ T) / total, 1e-2)
+    share_zero = float(weights[~buyers].sum()) / total
+    p_drop = min(max(0.5 * share_zero, 0.05), 0.9)
+    return np.array([1.0, mean_T / mean_x, 1.0, (1.0 - p_drop) / p_drop])
+
+
 class ModifiedBetaGeo(TransactionModel):
     r"""The MBG/NBD model of repeat purchasing (Batislam, Denizel & Filiztekin 2007).
 
@@ -408,6 +425,7 @@ class ModifiedBetaGeo(TransactionModel):
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
     _functions = TransactionFunctions(
+        initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
         p_alive=p_alive,
@@ -418,16 +436,3 @@ class ModifiedBetaGeo(TransactionModel):
         simulate=simulate,
         expected_purchases_if_alive=_alive_future,
     )
-
-    def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
-        # Poisson-Gamma moment start among the repeat buyers, with no dropout: E[x | x > 0] ~ r T / alpha with
-        # r = 1; the share of customers with x = 0 sets the mean dropout probability a / (a + b) with a = 1.
-        x, _, T = arrays
-        total = float(weights.sum())
-        buyers = x > 0
-        w_buy = weights[buyers]
-        mean_x = max(float(w_buy @ x[buyers]) / max(float(w_buy.sum()), 1e-12), 1e-2)
-        mean_T = max(float(weights @ T) / total, 1e-2)
-        share_zero = float(weights[~buyers].sum()) / total
-        p_drop = min(max(0.5 * share_zero, 0.05), 0.9)
-        return np.array([1.0, mean_T / mean_x, 1.0, (1.0 - p_drop) / p_drop])

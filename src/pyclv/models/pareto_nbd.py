@@ -48,8 +48,10 @@ import numpy as np
 from pandas import factorize
 from scipy import integrate, optimize, special
 
-from pyclv.models._base import Param
-from pyclv.models._transaction import TransactionFunctions, TransactionModel
+from pyclv.models._functions import TransactionFunctions
+from pyclv.models._params import Param
+from pyclv.models._special import log1mexp, one_minus_power_over
+from pyclv.models._transaction import TransactionModel
 
 __all__ = [
     "ParetoNBD",
@@ -69,11 +71,6 @@ ArrayLike = np.ndarray | float
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _log1mexp(a: np.ndarray) -> np.ndarray:
-    """``log(1 - exp(a))`` for a <= 0, accurate near 0 and for very negative a (-inf at a = 0)."""
-    a = np.asarray(a, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(a > -0.6931471805599453, np.log(-np.expm1(a)), np.log1p(-np.exp(a)))
 
 
 def _log_tail_hyp(pc: np.ndarray, pd: np.ndarray, c: np.ndarray, d: np.ndarray, tau: np.ndarray) -> np.ndarray:
@@ -165,7 +162,7 @@ def log_integral(
     g_hi = _log_tail_hyp(pc, pd, c, d, hi)
     with np.errstate(invalid="ignore"):
         diff = np.minimum(g_hi - g_lo, 0.0)
-        out = np.where(hi > lo, g_lo + _log1mexp(diff), -np.inf)
+        out = np.where(hi > lo, g_lo + log1mexp(diff), -np.inf)
     # Fall back to quadrature where the hypergeometric tails failed, or where their difference lost
     # more than six digits to cancellation (the two tails agree to within 1e-6).
     redo = (hi > lo) & (~np.isfinite(out) | (np.isfinite(diff) & (diff > -1e-6)))
@@ -263,9 +260,6 @@ def p_alive(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: Ar
     return special.expit(-log_p_alive_odds(r, alpha, s, beta, x, t_x, T))
 
 
-def _one_minus_power_over(c: ArrayLike, log_ratio: ArrayLike) -> np.ndarray:
-    r""":math:`(1 - e^{-c L})/c` for L >= 0, equal to L at c = 0 (``L * exprel(-c L)``)."""
-    return log_ratio * special.exprel(-np.asarray(c) * log_ratio)
 
 
 def conditional_expected_purchases(
@@ -290,7 +284,7 @@ def _expected_purchases_if_alive(
     x, T, t = (np.asarray(v, dtype=float) for v in (x, T, t))
     L = np.log1p(t / (beta + T))
     mean_rate_alive = (r + x) / (alpha + T)
-    return mean_rate_alive * (beta + T) * _one_minus_power_over(s - 1.0, L)
+    return mean_rate_alive * (beta + T) * one_minus_power_over(s - 1.0, L)
 
 
 def expected_purchases(r: float, alpha: float, s: float, beta: float, t: ArrayLike) -> np.ndarray:
@@ -299,7 +293,7 @@ def expected_purchases(r: float, alpha: float, s: float, beta: float, t: ArrayLi
     .. math:: E[X(t)] = \frac{r\beta}{\alpha(s-1)}\Big[1 - \Big(\frac{\beta}{\beta+t}\Big)^{s-1}\Big]
     """
     t = np.asarray(t, dtype=float)
-    return r / alpha * beta * _one_minus_power_over(s - 1.0, np.log1p(t / beta))
+    return r / alpha * beta * one_minus_power_over(s - 1.0, np.log1p(t / beta))
 
 
 def _log_j_quad(n: float, r: float, alpha: float, s: float, beta: float, t: float) -> float:
@@ -482,6 +476,18 @@ def simulate(
 
 
 # ---------------------------------------------------------------------------------------------- estimator
+
+def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
+    # Moment-style start: exponential heterogeneity (r = s = 1) with the mean purchase rate of the
+    # data, E[lambda] = 1 / alpha = mean x / mean T, and a mean lifetime of the order of the
+    # observation period (beta = mean T). It converges on CDNOW and on simulated data untuned.
+    x, _, T = arrays
+    total = float(weights.sum())
+    mean_x = max(float(weights @ x) / total, 1e-2)
+    mean_T = max(float(weights @ T) / total, 1e-2)
+    return np.array([1.0, mean_T / mean_x, 1.0, mean_T])
+
+
 class ParetoNBD(TransactionModel):
     r"""The Pareto/NBD model of repeat purchasing (Schmittlein, Morrison & Colombo 1987).
 
@@ -525,6 +531,7 @@ class ParetoNBD(TransactionModel):
 
     _params = (Param("r"), Param("alpha"), Param("s"), Param("beta"))
     _functions = TransactionFunctions(
+        initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
         p_alive=p_alive,
@@ -536,13 +543,3 @@ class ParetoNBD(TransactionModel):
         expected_purchases_if_alive=_expected_purchases_if_alive,
         dert=dert,
     )
-
-    def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
-        # Moment-style start: exponential heterogeneity (r = s = 1) with the mean purchase rate of the
-        # data, E[lambda] = 1 / alpha = mean x / mean T, and a mean lifetime of the order of the
-        # observation period (beta = mean T). It converges on CDNOW and on simulated data untuned.
-        x, _, T = arrays
-        total = float(weights.sum())
-        mean_x = max(float(weights @ x) / total, 1e-2)
-        mean_T = max(float(weights @ T) / total, 1e-2)
-        return np.array([1.0, mean_T / mean_x, 1.0, mean_T])

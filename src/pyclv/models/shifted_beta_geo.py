@@ -33,6 +33,7 @@ ignoring heterogeneity. *Marketing Science*, 29(1), 85-93.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,10 @@ from scipy import special
 from pyclv._time import check_time_unit, rate_per_unit
 from pyclv._validation import float_column, reject, require_columns
 from pyclv.exceptions import DataValidationError
-from pyclv.models._base import BaseModel, Param
+from pyclv.models._base import BaseModel
+from pyclv.models._functions import RetentionFunctions
+from pyclv.models._history import History
+from pyclv.models._params import Param
 
 __all__ = [
     "ShiftedBetaGeo",
@@ -397,6 +401,33 @@ def validate_retention_data(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]
     return periods, _churned_column(data)
 
 
+def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
+    # Match the empirical retention rates of periods 1 and 2 (life-table hazards): r_1 = beta / s and
+    # r_2 = (beta + 1) / (s + 1) with s = alpha + beta give s = (1 - r_2) / (r_2 - r_1). Without two usable
+    # periods, or without the rise in retention that heterogeneity implies, use s = 1 around the pooled
+    # churn rate (churn events per period at risk).
+    periods, churned = arrays
+    lost = churned > 0.5
+    n_lost = float(weights @ lost)
+    if n_lost <= 0:
+        raise DataValidationError(
+            "ShiftedBetaGeo cannot be fitted: no customer churned (column 'churned' is False in every row with "
+            "a positive weight), so the data say nothing about churn. Use a longer observation period.",
+            column="churned",
+            n_rows=int(np.count_nonzero(weights > 0)),
+        )
+    pooled = min(max(n_lost / float(weights @ periods), 1e-3), 1.0 - 1e-3)
+    s = 1.0
+    at_risk = np.array([float(weights @ (periods >= t)) for t in (1, 2)])
+    lost_in = np.array([float(weights @ (lost & (periods == t))) for t in (1, 2)])
+    if np.all(at_risk > 0):
+        r1, r2 = 1.0 - lost_in / at_risk
+        if 0.0 < r1 < r2 < 1.0:
+            s = float(np.clip((1.0 - r2) / (r2 - r1), 1e-2, 1e3))
+            return np.array([(1.0 - r1) * s, r1 * s])
+    return np.array([pooled * s, (1.0 - pooled) * s])
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The estimator
 # ---------------------------------------------------------------------------------------------------------
@@ -450,57 +481,85 @@ class ShiftedBetaGeo(BaseModel):
 
     _params = (Param("alpha"), Param("beta"))
 
-    # -- what BaseModel needs
+    _functions = RetentionFunctions(
+        loglik=loglik,
+        loglik_grad=loglik_grad,
+        initial_params=_initial_params,
+        p_alive=p_alive,
+        derl=derl,
+        simulate=simulate,
+    )
+    columns: ClassVar[tuple[str, str]] = ("periods", "churned")
+
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         periods, churned = validate_retention_data(data)
         return (periods, churned.astype(float)), np.ones(len(periods), dtype=bool)
 
-    @staticmethod
-    def _loglik(theta: np.ndarray, periods: np.ndarray, churned: np.ndarray) -> np.ndarray:
-        return loglik(theta[0], theta[1], periods, churned)
+    # -- the prediction contract
+    def history(self, data: pd.DataFrame) -> History:
+        """Validated (periods, churned) of ``data`` with its index, refusing data in another time unit.
 
-    @staticmethod
-    def _loglik_grad(theta: np.ndarray, periods: np.ndarray, churned: np.ndarray) -> np.ndarray:
-        return loglik_grad(theta[0], theta[1], periods, churned)
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            ``periods`` and ``churned`` per customer.
 
-    def _initial_params(self, arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
-        # Match the empirical retention rates of periods 1 and 2 (life-table hazards): r_1 = beta / s and
-        # r_2 = (beta + 1) / (s + 1) with s = alpha + beta give s = (1 - r_2) / (r_2 - r_1). Without two usable
-        # periods, or without the rise in retention that heterogeneity implies, use s = 1 around the pooled
-        # churn rate (churn events per period at risk).
-        periods, churned = arrays
-        lost = churned > 0.5
-        n_lost = float(weights @ lost)
-        if n_lost <= 0:
-            raise DataValidationError(
-                "ShiftedBetaGeo cannot be fitted: no customer churned (column 'churned' is False in every row with "
-                "a positive weight), so the data say nothing about churn. Use a longer observation period.",
-                column="churned",
-                n_rows=int(np.count_nonzero(weights > 0)),
-            )
-        pooled = min(max(n_lost / float(weights @ periods), 1e-3), 1.0 - 1e-3)
-        s = 1.0
-        at_risk = np.array([float(weights @ (periods >= t)) for t in (1, 2)])
-        lost_in = np.array([float(weights @ (lost & (periods == t))) for t in (1, 2)])
-        if np.all(at_risk > 0):
-            r1, r2 = 1.0 - lost_in / at_risk
-            if 0.0 < r1 < r2 < 1.0:
-                s = float(np.clip((1.0 - r2) / (r2 - r1), 1e-2, 1e3))
-                return np.array([(1.0 - r1) * s, r1 * s])
-        return np.array([pooled * s, (1.0 - pooled) * s])
+        Returns
+        -------
+        History
+            ``periods`` as float64, ``churned`` as bool.
+        """
+        self.check_fitted()
+        periods, churned = validate_retention_data(data)
+        self._check_time_unit_of(data, "periods")
+        return History(data.index, self.columns, (periods, churned))
+
+    def p_alive_at(self, theta: np.ndarray, history: History) -> np.ndarray:
+        """The probability of the next renewal per customer at the parameters ``theta`` (see :meth:`p_alive`).
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Natural parameters (alpha, beta).
+        history : History
+            From :meth:`history`.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        return self._functions.p_alive(*theta, *history.values)
+
+    def derl_at(self, theta: np.ndarray, history: History, d: float) -> np.ndarray:
+        """DERL per customer at the parameters ``theta`` and discount rate per period ``d`` (see :meth:`derl`).
+
+        Parameters
+        ----------
+        theta : numpy.ndarray
+            Natural parameters (alpha, beta).
+        history : History
+            From :meth:`history`.
+        d : float
+            Discount rate per period (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            0 for churned customers.
+        """
+        periods, churned = history.values
+        values = np.zeros(len(periods))
+        active = ~churned
+        if active.any():
+            distinct, inverse = np.unique(periods[active], return_inverse=True)
+            values[active] = self._functions.derl(*theta, distinct, d)[inverse]
+        return values
 
     # -- helpers
     @property
     def _alpha_beta(self) -> tuple[float, float]:
-        alpha, beta = self._theta
+        alpha, beta = self.theta
         return float(alpha), float(beta)
-
-    def _history(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-        """Validated (periods, churned) of ``data`` and its index, refusing data in another time unit."""
-        self._check_fitted()
-        periods, churned = validate_retention_data(data)
-        self._check_time_unit_of(data, "periods")
-        return periods, churned, data.index
 
     @staticmethod
     def _whole_periods(t: ArrayLike, minimum: int, name: str = "t") -> np.ndarray:
@@ -543,7 +602,7 @@ class ShiftedBetaGeo(BaseModel):
         float or numpy.ndarray
             A float for a scalar ``t``, else an array shaped like ``t``.
         """
-        self._check_fitted()
+        self.check_fitted()
         values = self._whole_periods(t, 0)
         return self._float_or_array(survival(*self._alpha_beta, values), t)
 
@@ -552,7 +611,7 @@ class ShiftedBetaGeo(BaseModel):
 
         Returns a float for a scalar ``t``, else an array shaped like ``t``.
         """
-        self._check_fitted()
+        self.check_fitted()
         values = self._whole_periods(t, 1)
         return self._float_or_array(churn_probability(*self._alpha_beta, values), t)
 
@@ -562,7 +621,7 @@ class ShiftedBetaGeo(BaseModel):
 
         Returns a float for a scalar ``t``, else an array shaped like ``t``.
         """
-        self._check_fitted()
+        self.check_fitted()
         values = self._whole_periods(t, 1)
         return self._float_or_array(retention_rate(*self._alpha_beta, values), t)
 
@@ -584,8 +643,8 @@ class ShiftedBetaGeo(BaseModel):
         pandas.Series
             Named ``p_alive``, aligned to ``data.index``.
         """
-        periods, churned, index = self._history(data)
-        return pd.Series(p_alive(*self._alpha_beta, periods, churned), index=index, name="p_alive")
+        history = self.history(data)
+        return pd.Series(self.p_alive_at(self.theta, history), index=history.index, name="p_alive")
 
     def derl(self, data: pd.DataFrame, *, annual_discount_rate: float) -> pd.Series:
         r"""Discounted expected residual lifetime per customer (FH 2010, eq. 6), in renewals.
@@ -620,20 +679,14 @@ class ShiftedBetaGeo(BaseModel):
         ValueError
             If the rate is negative or not finite, or a non-zero rate is given to a model without a time unit.
         """
-        periods, churned, index = self._history(data)
+        history = self.history(data)
         d = self._rate_per_period(annual_discount_rate)
-        alpha, beta = self._alpha_beta
-        values = np.zeros(len(periods))
-        active = ~churned
-        if active.any():
-            distinct, inverse = np.unique(periods[active], return_inverse=True)
-            values[active] = derl(alpha, beta, distinct, d)[inverse]
-        return pd.Series(values, index=index, name="derl")
+        return pd.Series(self.derl_at(self.theta, history, d), index=history.index, name="derl")
 
     def discounted_expected_lifetime(self, *, annual_discount_rate: float) -> float:
         r"""Discounted expected lifetime of a customer about to be acquired, in payments (FH 2010):
         :math:`\sum_{t \ge 0} S(t)/(1+d)^t`, the first payment included and undiscounted."""
-        self._check_fitted()
+        self.check_fitted()
         d = self._rate_per_period(annual_discount_rate)
         alpha, beta = self._alpha_beta
         if d == 0.0:
@@ -660,7 +713,7 @@ class ShiftedBetaGeo(BaseModel):
             ``periods`` (int) and ``churned`` (bool), indexed by ``customer_id`` 0..n-1, with
             ``attrs["time_unit"]`` set to the model's.
         """
-        self._check_fitted()
+        self.check_fitted()
         n = int(n_customers)
         if n < 0:
             raise ValueError(f"n_customers must be >= 0; got {n_customers!r}.")

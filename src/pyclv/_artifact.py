@@ -1,0 +1,115 @@
+"""Writing model artifacts: a fitted model as a versioned JSON object, written atomically.
+
+This module knows the format, not the models: it reads a model through its public attributes only, so the
+models can save themselves without importing :mod:`pyclv.io` (which reads artifacts back and so needs the
+list of shipped models).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from pyclv._files import atomic_write
+from pyclv._version import __version__
+
+__all__ = ["BUNDLE_TAG", "FORMAT_VERSION", "SINGLE_TAG", "FittedModel", "model_to_dict", "save_model", "write_json"]
+
+#: Version of the JSON model format written by this pyclv.
+FORMAT_VERSION = 1
+SINGLE_TAG = "pyclv-model"
+BUNDLE_TAG = "pyclv-models"
+
+
+class FittedModel(Protocol):
+    """What an artifact records of a model (every pyclv model has these once fitted)."""
+
+    params_: pd.Series
+    covariance_: pd.DataFrame
+    log_likelihood_: float
+    n_customers_: float
+    time_unit_: str | None
+    converged_: bool
+    n_iterations_: int
+    fit_seconds_: float
+    fitted_at_: str | None
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]: ...
+
+    def check_fitted(self) -> None: ...
+
+
+def model_to_dict(model: FittedModel) -> dict[str, Any]:
+    """The model as a JSON-ready dict (its class name, settings, estimates and fit record).
+
+    Parameters
+    ----------
+    model : FittedModel
+        A fitted pyclv model.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    NotFittedError
+        If the model is not fitted.
+    """
+    model.check_fitted()
+    cov = model.covariance_.to_numpy()
+    ll = model.log_likelihood_
+    return {
+        "model_type": type(model).__name__,
+        "settings": model.get_params(),
+        "params": {k: float(v) for k, v in model.params_.items()},
+        "covariance": [[None if not np.isfinite(c) else float(c) for c in row] for row in cov],
+        "log_likelihood": None if not np.isfinite(ll) else ll,
+        "n_customers": model.n_customers_,
+        "time_unit": model.time_unit_,
+        "converged": model.converged_,
+        "n_iterations": model.n_iterations_,
+        "fit_seconds": model.fit_seconds_,
+        "fitted_at": model.fitted_at_,
+        "pyclv_version": __version__,
+    }
+
+
+def write_json(path: str | Path, payload: Mapping[str, Any]) -> None:
+    """Write ``payload`` as indented JSON (no NaN), atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write.
+    payload : mapping
+        JSON-ready content.
+
+    Returns
+    -------
+    None
+    """
+    text = json.dumps(payload, indent=2, allow_nan=False)
+    atomic_write(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+
+
+def save_model(model: FittedModel, path: str | Path) -> None:
+    """Write one fitted model as versioned JSON (parameters, covariance, LL, n, time unit, versions).
+
+    Parameters
+    ----------
+    model : FittedModel
+        A fitted pyclv model.
+    path : str or pathlib.Path
+        The file to write.
+
+    Returns
+    -------
+    None
+    """
+    write_json(path, {"format": SINGLE_TAG, "format_version": FORMAT_VERSION, **model_to_dict(model)})

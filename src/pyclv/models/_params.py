@@ -1,0 +1,124 @@
+"""Parameters and their domains, declared as data, and the one mapping to and from the unconstrained scale.
+
+Fitting runs on the log scale for positive parameters and on the logit scale for probabilities; these plain
+functions over a tuple of :class:`Param` map a whole parameter vector (or a stack of them, one per row) in
+one place, with the Jacobian the delta method needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import special
+
+__all__ = ["U_BOUND", "Domain", "Param", "jacobian", "to_natural", "to_unconstrained"]
+
+Domain = Literal["positive", "unit"]
+
+#: Bounds of the unconstrained scale: exp(+-30) spans 1e-13..1e13, far beyond any sensible parameter.
+U_BOUND = 30.0
+
+
+@dataclass(frozen=True)
+class Param:
+    """A model parameter: its name and its domain (``"positive"``: log scale, ``"unit"``: logit scale)."""
+
+    name: str
+    domain: Domain = "positive"
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` is finite and inside the domain.
+
+        Parameters
+        ----------
+        value : float
+            A candidate parameter value.
+
+        Returns
+        -------
+        bool
+        """
+        if not np.isfinite(value):
+            return False
+        return value > 0.0 if self.domain == "positive" else 0.0 < value < 1.0
+
+    def describe_domain(self) -> str:
+        """The domain in words, for messages.
+
+        Returns
+        -------
+        str
+            ``"> 0"`` or ``"in (0, 1)"``.
+        """
+        return "> 0" if self.domain == "positive" else "in (0, 1)"
+
+
+def _columns(params: tuple[Param, ...], values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    if values.shape[-1] != len(params):
+        raise ValueError(f"expected {len(params)} parameter values along the last axis; got shape {values.shape}.")
+    return values
+
+
+def to_unconstrained(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
+    """Natural parameters to the unconstrained scale (log or logit, by domain).
+
+    Parameters
+    ----------
+    params : tuple of Param
+        The model's parameters, in order.
+    theta : numpy.ndarray
+        Natural values, the last axis running over ``params``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Unconstrained values, same shape.
+    """
+    theta = _columns(params, theta)
+    unit = np.array([p.domain == "unit" for p in params])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(unit, special.logit(theta), np.log(theta))
+
+
+def to_natural(params: tuple[Param, ...], u: np.ndarray) -> np.ndarray:
+    """Unconstrained values back to the natural scale (exp or expit, by domain).
+
+    Parameters
+    ----------
+    params : tuple of Param
+        The model's parameters, in order.
+    u : numpy.ndarray
+        Unconstrained values, the last axis running over ``params``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Natural values, same shape.
+    """
+    u = _columns(params, u)
+    unit = np.array([p.domain == "unit" for p in params])
+    with np.errstate(over="ignore"):
+        return np.where(unit, special.expit(u), np.exp(u))
+
+
+def jacobian(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
+    """d(natural) / d(unconstrained) at ``theta``, element by element (the mapping is diagonal).
+
+    Parameters
+    ----------
+    params : tuple of Param
+        The model's parameters, in order.
+    theta : numpy.ndarray
+        Natural values, the last axis running over ``params``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``theta`` for positive parameters, ``theta (1 - theta)`` for probabilities.
+    """
+    theta = _columns(params, theta)
+    unit = np.array([p.domain == "unit" for p in params])
+    return np.where(unit, theta * (1.0 - theta), theta)

@@ -1,0 +1,88 @@
+"""The fitted model's summary: Wald intervals on the unconstrained scale and the printable table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pyclv.models._params import Param, jacobian, to_natural, to_unconstrained
+
+__all__ = ["ModelSummary", "wald_intervals"]
+
+
+def wald_intervals(params: tuple[Param, ...], theta: np.ndarray, std_errors: np.ndarray, alpha: float) -> np.ndarray:
+    """Wald ``1 - alpha`` intervals computed on the unconstrained scale and mapped back.
+
+    Parameters
+    ----------
+    params : tuple of Param
+        The model's parameters.
+    theta : numpy.ndarray
+        The estimates (natural scale).
+    std_errors : numpy.ndarray
+        Their standard errors (natural scale; NaN where unknown).
+    alpha : float
+        One minus the coverage, in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (k, 2): lower and upper bounds, inside each parameter's domain.
+    """
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be in (0, 1); got {alpha!r}.")
+    se_u = std_errors / jacobian(params, theta)
+    z = stats.norm.ppf(1.0 - alpha / 2.0)
+    u = to_unconstrained(params, theta)
+    return np.column_stack([to_natural(params, u - z * se_u), to_natural(params, u + z * se_u)])
+
+
+class ModelSummary:
+    """The fitted model's parameter table and fit statistics.
+
+    Prints as text, renders as HTML in Jupyter and converts with :meth:`to_frame`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per parameter: ``estimate``, ``std_error``, ``lower``, ``upper`` (a ``1 - alpha`` Wald interval
+        computed on the unconstrained scale and mapped back, so it respects the parameter's domain).
+    stats : dict
+        ``log_likelihood``, ``aic``, ``bic``, ``n_customers``, ``time_unit``, ``converged``.
+    """
+
+    def __init__(self, model_name: str, table: pd.DataFrame, stats: dict[str, Any]) -> None:
+        self.model_name = model_name
+        self.table = table
+        self.stats = stats
+
+    def to_frame(self) -> pd.DataFrame:
+        """The parameter table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of :attr:`table`.
+        """
+        return self.table.copy()
+
+    def __str__(self) -> str:
+        head = [f"{self.model_name}"]
+        head += [f"  {k}: {_fmt(v)}" for k, v in self.stats.items()]
+        return "\n".join(head) + "\n" + self.table.to_string(float_format=lambda v: f"{v:.6g}")
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        stats_rows = "".join(f"<tr><th>{k}</th><td>{_fmt(v)}</td></tr>" for k, v in self.stats.items())
+        return (
+            f"<div><strong>{self.model_name}</strong><table>{stats_rows}</table>"
+            f"{self.table.to_html(float_format=lambda v: f'{v:.6g}')}</div>"
+        )
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
