@@ -79,7 +79,9 @@ def run_peer(name: str, python: Path | None, task: str, data: pd.DataFrame, repe
         np.savez(path, **{c: data[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value")})
         done = subprocess.run(
             [str(python), str(HERE / PEERS[name][1]), task, str(path), str(repeat)],
-            capture_output=True, text=True, timeout=3600,
+            capture_output=True,
+            text=True,
+            timeout=3600,
         )
     if done.returncode != 0:
         print(f"{name} {task} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
@@ -89,6 +91,7 @@ def run_peer(name: str, python: Path | None, task: str, data: pd.DataFrame, repe
 
 def markdown(frame: pd.DataFrame) -> str:
     """A DataFrame as a Markdown table (numbers to 4 significant digits)."""
+
     def cell(value: object) -> str:
         return f"{value:.4g}" if isinstance(value, float) else str(value)
 
@@ -121,38 +124,76 @@ def main() -> None:
     rows: list[dict] = []
     params_rows: list[dict] = []
 
-    def record(task: str, n: int, pyclv_s: float, peer: dict | None, ours: dict, note: str = "",
-               peer_name: str = "lifetimes") -> None:
+    def record(
+        task: str, n: int, pyclv_s: float, peer: dict | None, ours: dict, note: str = "", peer_name: str = "lifetimes"
+    ) -> None:
         peer_s = statistics.median(peer["times"]) if peer else np.nan
-        rows.append({"task": task, "customers": n, "pyclv_s": pyclv_s, "peer": peer_name, "peer_s": peer_s,
-                     "speed-up": peer_s / pyclv_s if peer else np.nan,
-                     "peer_peak_rss_mb": peer["peak_rss_mb"] if peer else np.nan, "note": note})
+        rows.append(
+            {
+                "task": task,
+                "customers": n,
+                "pyclv_s": pyclv_s,
+                "peer": peer_name,
+                "peer_s": peer_s,
+                "speed-up": peer_s / pyclv_s if peer else np.nan,
+                "peer_peak_rss_mb": peer["peak_rss_mb"] if peer else np.nan,
+                "note": note,
+            }
+        )
         if peer and peer["params"]:
             for k, v in ours.items():
                 if k in peer["params"]:
-                    params_rows.append({"task": task, "customers": n, "peer": peer_name, "parameter": k, "pyclv": v,
-                                        "peer_value": peer["params"][k],
-                                        "rel_diff": abs(v - peer["params"][k]) / abs(peer["params"][k])})
+                    params_rows.append(
+                        {
+                            "task": task,
+                            "customers": n,
+                            "peer": peer_name,
+                            "parameter": k,
+                            "pyclv": v,
+                            "peer_value": peer["params"][k],
+                            "rel_diff": abs(v - peer["params"][k]) / abs(peer["params"][k]),
+                        }
+                    )
 
     data = simulate(big)
     seconds, model = time_pyclv(lambda: pyclv.BetaGeo().fit(data), args.repeat)
-    record("BG/NBD fit", big, seconds, run_peer("lifetimes", python, "bgnbd_fit", data, args.repeat), dict(model.params_))
+    record(
+        "BG/NBD fit", big, seconds, run_peer("lifetimes", python, "bgnbd_fit", data, args.repeat), dict(model.params_)
+    )
 
-    for n_pymc in ((5_000,) if args.quick else (10_000, 100_000)):
+    for n_pymc in (5_000,) if args.quick else (10_000, 100_000):
         part = data.iloc[:n_pymc]
-        seconds, model = time_pyclv(lambda: pyclv.BetaGeo().fit(part), args.repeat)
-        record("BG/NBD fit", n_pymc, seconds, run_peer("pymc-marketing", pymc_python, "bgnbd_fit", part, 1),
-               dict(model.params_), "PyMC-Marketing MAP, 1 run (includes its graph compilation); MAP with its default priors, not the MLE", "pymc-marketing")
+        seconds, model = time_pyclv(lambda part=part: pyclv.BetaGeo().fit(part), args.repeat)
+        record(
+            "BG/NBD fit",
+            n_pymc,
+            seconds,
+            run_peer("pymc-marketing", pymc_python, "bgnbd_fit", part, 1),
+            dict(model.params_),
+            "PyMC-Marketing MAP, 1 run (includes its graph compilation); MAP with its default priors, not the MLE",
+            "pymc-marketing",
+        )
 
     small = data.iloc[:pareto_n]
     seconds, model = time_pyclv(lambda: pyclv.ParetoNBD().fit(small), args.repeat)
-    record("Pareto/NBD fit", pareto_n, seconds, run_peer("lifetimes", python, "pareto_fit", small, 1), dict(model.params_),
-           "lifetimes: 1 run")
+    record(
+        "Pareto/NBD fit",
+        pareto_n,
+        seconds,
+        run_peer("lifetimes", python, "pareto_fit", small, 1),
+        dict(model.params_),
+        "lifetimes: 1 run",
+    )
 
     repeaters = data[data["frequency"] > 0]
     seconds, model = time_pyclv(lambda: pyclv.GammaGamma().fit(repeaters), args.repeat)
-    record("Gamma-Gamma fit", len(repeaters), seconds, run_peer("lifetimes", python, "gamma_gamma_fit", data, args.repeat),
-           dict(model.params_))
+    record(
+        "Gamma-Gamma fit",
+        len(repeaters),
+        seconds,
+        run_peer("lifetimes", python, "gamma_gamma_fit", data, args.repeat),
+        dict(model.params_),
+    )
 
     bg = pyclv.BetaGeo().fit(data)
     gg = pyclv.GammaGamma().fit(data)
@@ -160,9 +201,14 @@ def main() -> None:
     seconds, clv = time_pyclv(
         lambda: pyclv.customer_lifetime_value(bg, gg, data, horizon=52.0, annual_discount_rate=annual), args.repeat
     )
-    record("CLV (BG/NBD + Gamma-Gamma)", big, seconds, run_peer("lifetimes", python, "clv", data, args.repeat),
-           {"total_clv": float(np.sum(clv))},
-           "lifetimes sums 12 monthly steps of 30 days; pyclv integrates continuously: totals differ by design")
+    record(
+        "CLV (BG/NBD + Gamma-Gamma)",
+        big,
+        seconds,
+        run_peer("lifetimes", python, "clv", data, args.repeat),
+        {"total_clv": float(np.sum(clv))},
+        "lifetimes sums 12 monthly steps of 30 days; pyclv integrates continuously: totals differ by design",
+    )
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     table = pd.DataFrame(rows)

@@ -42,11 +42,15 @@ def child(mode: str, path: str) -> None:
 
     start = time.perf_counter()
     if mode == "duckdb":
-        summary = pyclv.rfm_summary(path, monetary_value_col="amount", observation_period_end="2025-12-31", time_unit="W")
+        summary = pyclv.rfm_summary(
+            path, monetary_value_col="amount", observation_period_end="2025-12-31", time_unit="W"
+        )
     else:
         frame = pd.read_parquet(path)
         start = time.perf_counter()  # the pandas path is timed on a DataFrame already in memory
-        summary = pyclv.rfm_summary(frame, monetary_value_col="amount", observation_period_end="2025-12-31", time_unit="W")
+        summary = pyclv.rfm_summary(
+            frame, monetary_value_col="amount", observation_period_end="2025-12-31", time_unit="W"
+        )
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "customers": len(summary), "peak_rss_mb": peak}))
@@ -71,7 +75,9 @@ def main() -> None:
         for mode in ("duckdb", "pandas"):
             if mode == "pandas" and n > args.pandas_max:
                 continue
-            done = subprocess.run([sys.executable, __file__, "--child", mode, str(path)], capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", mode, str(path)], capture_output=True, text=True
+            )
             if done.returncode != 0:
                 print(done.stderr, file=sys.stderr)
                 continue

@@ -157,7 +157,9 @@ def test_csv_ids_are_text_so_no_customer_is_merged(model_json: Path, tmp_path: P
     log = tmp_path / "ids.csv"
     log.write_text("customer_id,date,amount\n001,1997-01-01,3\n1,1997-02-01,4\n01,1997-03-01,5\n1,1997-03-05,6\n")
     out = tmp_path / "s.csv"
-    result = run("score", log, "--model", model_json, "--observation-end", "1998-06-30", "--horizon", "52", "--out", out)
+    result = run(
+        "score", log, "--model", model_json, "--observation-end", "1998-06-30", "--horizon", "52", "--out", out
+    )
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out, dtype={"customer_id": str}).set_index("customer_id")
     assert list(table.index) == ["001", "01", "1"]
@@ -180,25 +182,53 @@ def test_spend_model_with_infinite_mean_is_a_clear_error(log_csv: Path, tmp_path
         transaction=pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W"),
         spend=pyclv.GammaGamma.from_params(p=6.25, q=0.9, v=15.44),
     )
-    result = run("score", log_csv, "--model", model, "--observation-end", "1998-06-30", "--horizon", "52", "--out", tmp_path / "s.parquet")
+    result = run(
+        "score",
+        log_csv,
+        "--model",
+        model,
+        "--observation-end",
+        "1998-06-30",
+        "--horizon",
+        "52",
+        "--out",
+        tmp_path / "s.parquet",
+    )
     assert result.returncode == EXIT_DATA and "q = 0.9" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "cls", "unit"), [
-    ("pareto-nbd", pyclv.ParetoNBD, "W"),
-    ("mbgnbd", pyclv.ModifiedBetaGeo, "W"),
-    ("bgbb", pyclv.BetaGeoBetaBinom, "M"),  # whole months as purchase opportunities
-])
+@pytest.mark.parametrize(
+    ("name", "cls", "unit"),
+    [
+        ("pareto-nbd", pyclv.ParetoNBD, "W"),
+        ("mbgnbd", pyclv.ModifiedBetaGeo, "W"),
+        ("bgbb", pyclv.BetaGeoBetaBinom, "M"),  # whole months as purchase opportunities
+    ],
+)
 def test_fit_and_score_every_model(log_csv: Path, tmp_path: Path, name: str, cls: type, unit: str) -> None:
     model = tmp_path / f"{name}.json"
-    result = run("fit", log_csv, "--observation-end", "1997-09-30", "--model", name, "--time-unit", unit, "--out", model)
+    result = run(
+        "fit", log_csv, "--observation-end", "1997-09-30", "--model", name, "--time-unit", unit, "--out", model
+    )
     assert result.returncode == 0, result.stderr
     fitted = pyclv.load_models(model)["transaction"]
     assert type(fitted) is cls and fitted.time_unit_ == unit
     out = tmp_path / f"{name}.parquet"
-    result = run("score", log_csv, "--model", model, "--observation-end", "1998-06-30", "--horizon", "12",
-                 "--annual-discount-rate", "0.1", "--out", out)
+    result = run(
+        "score",
+        log_csv,
+        "--model",
+        model,
+        "--observation-end",
+        "1998-06-30",
+        "--horizon",
+        "12",
+        "--annual-discount-rate",
+        "0.1",
+        "--out",
+        out,
+    )
     assert result.returncode == 0, result.stderr
     table = pd.read_parquet(out)
     assert len(table) == 2357 and table["clv"].notna().all() and (table["clv"] >= 0).all()

@@ -29,7 +29,13 @@ def parts() -> tuple:
 def document(parts: tuple) -> str:
     bgnbd, gg, data, tx = parts
     return build_report(
-        bgnbd, gg, data, tx, calibration_period_end=CAL_END, observation_period_end=OBS_END, monetary_value_col="amount",
+        bgnbd,
+        gg,
+        data,
+        tx,
+        calibration_period_end=CAL_END,
+        observation_period_end=OBS_END,
+        monetary_value_col="amount",
         title="CDNOW <sample>",
     )
 
@@ -37,7 +43,13 @@ def document(parts: tuple) -> str:
 def test_report_is_self_contained_with_tables_and_figures(document: str) -> None:
     assert document.startswith("<!DOCTYPE html>") and document.rstrip().endswith("</html>")
     assert "CDNOW &lt;sample&gt;" in document  # the title is escaped
-    for heading in ("Models", "Forecast against the holdout", "Conditional expectations", "Deciles", "Against the baselines"):
+    for heading in (
+        "Models",
+        "Forecast against the holdout",
+        "Conditional expectations",
+        "Deciles",
+        "Against the baselines",
+    ):
         assert heading in document
     images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,', document)
     assert len(images) == 9  # 6 from the split, 2 tracking curves and the cohort retention map from the log
@@ -63,7 +75,17 @@ def test_cli_report(tmp_path: Path) -> None:
     tx = pyclv.datasets.load_cdnow_transactions()
     tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")).to_csv(log, index=False)
     out = tmp_path / "report.html"
-    cmd = [sys.executable, "-m", "pyclv", "report", str(log), "--calibration-end", CAL_END, "--observation-end", OBS_END]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pyclv",
+        "report",
+        str(log),
+        "--calibration-end",
+        CAL_END,
+        "--observation-end",
+        OBS_END,
+    ]
     done = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == 9
@@ -76,16 +98,30 @@ def _browser() -> str | None:
 
 
 @pytest.mark.slow  # starts a headless browser (~4 s)
-@pytest.mark.skipif(_browser() is None, reason="no headless Chromium on this machine (.ci/run installs Debian's chromium)")
+@pytest.mark.skipif(
+    _browser() is None, reason="no headless Chromium on this machine (.ci/run installs Debian's chromium)"
+)
 def test_report_renders_in_a_headless_browser(parts: tuple, tmp_path: Path) -> None:
     bgnbd, gg, data, tx = parts
     path = write_report(
-        tmp_path / "report.html", bgnbd, gg, data, tx,
-        calibration_period_end=CAL_END, observation_period_end=OBS_END, monetary_value_col="amount",
+        tmp_path / "report.html",
+        bgnbd,
+        gg,
+        data,
+        tx,
+        calibration_period_end=CAL_END,
+        observation_period_end=OBS_END,
+        monetary_value_col="amount",
     )
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         f"--user-data-dir={tmp_path / 'profile'}",
     ]
     # the DOM the browser built from the file: the title and every embedded figure came through
@@ -96,7 +132,9 @@ def test_report_renders_in_a_headless_browser(parts: tuple, tmp_path: Path) -> N
     shot = tmp_path / "report.png"
     done = subprocess.run(
         [_browser(), *flags, "--window-size=1300,2400", f"--screenshot={shot}", path.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0 and shot.exists()
     from matplotlib.image import imread

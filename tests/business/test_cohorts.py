@@ -28,7 +28,9 @@ def test_cdnow_has_three_monthly_cohorts_adding_to_the_sample(tx: pd.DataFrame, 
     assert tables.sizes.sum() == 2357
     first_month = tx.groupby("customer_id")["date"].min().dt.to_period("M")
     assert tables.sizes.to_dict() == first_month.value_counts().sort_index().to_dict()
-    assert tables.sizes.to_dict() == {pd.Period(p, "M"): n for p, n in (("1997-01", 781), ("1997-02", 857), ("1997-03", 719))}
+    assert tables.sizes.to_dict() == {
+        pd.Period(p, "M"): n for p, n in (("1997-01", 781), ("1997-02", 857), ("1997-03", 719))
+    }
     # every customer listed once, with its cohort
     assert len(tables.customers) == 2357 and tables.customers.index.is_unique
     assert tables.customers["in_tables"].all()
@@ -47,7 +49,9 @@ def test_active_and_revenue_equal_a_direct_pandas_computation(tx: pd.DataFrame, 
             if np.isnan(value):
                 continue
             n_cells += 1
-            expected = direct.loc[(cohort, k)] if (cohort, k) in direct.index else pd.Series({"active": 0, "revenue": 0.0})
+            expected = (
+                direct.loc[(cohort, k)] if (cohort, k) in direct.index else pd.Series({"active": 0, "revenue": 0.0})
+            )
             assert value == expected["active"]
             assert tables.revenue.loc[cohort, k] == pytest.approx(expected["revenue"], abs=1e-9)
     assert n_cells == 18 + 17 + 16  # Jan..Jun 1998: 18, 17 and 16 observed months
@@ -55,7 +59,9 @@ def test_active_and_revenue_equal_a_direct_pandas_computation(tx: pd.DataFrame, 
     assert tables.revenue.sum(axis=1).to_numpy() == pytest.approx(
         tables.customers.groupby("cohort")["revenue"].sum().to_numpy(), rel=1e-12
     )
-    assert tables.retention.to_numpy() == pytest.approx(tables.active.to_numpy() / tables.sizes.to_numpy()[:, None], nan_ok=True)
+    assert tables.retention.to_numpy() == pytest.approx(
+        tables.active.to_numpy() / tables.sizes.to_numpy()[:, None], nan_ok=True
+    )
 
 
 def test_younger_cohorts_have_nan_not_zero_beyond_the_end(tables) -> None:
@@ -89,7 +95,10 @@ def test_the_incomplete_last_month_is_excluded_and_kept_apart(tx: pd.DataFrame) 
 
 def test_a_cohort_acquired_in_the_incomplete_period_is_left_out_with_a_warning() -> None:
     log = pd.DataFrame(
-        {"customer_id": ["a", "a", "b", "c"], "date": pd.to_datetime(["2023-01-05", "2023-02-03", "2023-02-10", "2023-01-31"])}
+        {
+            "customer_id": ["a", "a", "b", "c"],
+            "date": pd.to_datetime(["2023-01-05", "2023-02-03", "2023-02-10", "2023-01-31"]),
+        }
     )
     with pytest.warns(pyclv.PyCLVWarning, match="1 customer"):
         tables = cohort_table(log, observation_period_end="2023-02-20")
@@ -149,7 +158,9 @@ def test_cohort_table_validates_through_pyclv_data(tx: pd.DataFrame) -> None:
 def test_forecast_adds_up_to_the_models_own_prediction(tx: pd.DataFrame, tx_cal, cal_summary, models) -> None:
     bg, gg = models
     forecast = cohort_forecast(bg, tx_cal, spend_model=gg, n_periods=9, monetary_value_col="amount")
-    assert [str(p) for p in forecast.purchases.columns] == [str(p) for p in pd.period_range("1997-10", "1998-06", freq="M")]
+    assert [str(p) for p in forecast.purchases.columns] == [
+        str(p) for p in pd.period_range("1997-10", "1998-06", freq="M")
+    ]
     assert not forecast.first_period_partial
     assert forecast.sizes.sum() == 2357
     assert (forecast.purchases.to_numpy() > 0).all()
@@ -168,7 +179,9 @@ def test_forecast_adds_up_to_the_models_own_prediction(tx: pd.DataFrame, tx_cal,
 def test_forecast_judged_against_the_holdout(tx: pd.DataFrame, tx_cal, models) -> None:
     bg, _ = models
     forecast = cohort_forecast(bg, tx_cal, n_periods=9)
-    split = pyclv.calibration_holdout_split(tx, calibration_period_end=CAL_END, observation_period_end=END, time_unit="W")
+    split = pyclv.calibration_holdout_split(
+        tx, calibration_period_end=CAL_END, observation_period_end=END, time_unit="W"
+    )
     cohort_of = cohort_table(tx_cal).customers["cohort"]
     actual = split["frequency_holdout"].groupby(cohort_of).sum()
     predicted = forecast.purchases.sum(axis=1)

@@ -40,7 +40,9 @@ def test_cost_per_cohort_and_per_customer(tables) -> None:
     # varying per-customer costs: the cohort's CAC is their mean
     costs = pd.Series(np.where(tables.customers.index % 2 == 0, 10.0, 30.0), index=tables.customers.index)
     summary = payback(tables, costs, margin=0.3).summary
-    assert summary["acquisition_cost"].to_numpy() == pytest.approx(costs.groupby(tables.customers["cohort"]).mean().to_numpy())
+    assert summary["acquisition_cost"].to_numpy() == pytest.approx(
+        costs.groupby(tables.customers["cohort"]).mean().to_numpy()
+    )
     with pytest.raises(pyclv.DataValidationError, match="acquisition_cost"):
         payback(tables, per_customer.iloc[:-1])
     with pytest.raises(pyclv.DataValidationError, match="negative"):

@@ -30,7 +30,9 @@ def test_segments_partition_the_customers(scores: pd.DataFrame) -> None:
     cuts = np.quantile(scores["clv"], [0.5, 0.8, 0.95])
     assert tiers["n_customers"].iloc[-1] == int((scores["clv"] > cuts[-1]).sum())
     assert tiers["n_customers"].iloc[-1] == pytest.approx(0.05 * 2357, abs=1)  # CLV has no ties at the 95 % cut
-    assert tiers["mean_p_alive"].to_numpy() == pytest.approx(scores["p_alive"].groupby(customers["tier"], observed=False).mean().to_numpy())
+    assert tiers["mean_p_alive"].to_numpy() == pytest.approx(
+        scores["p_alive"].groupby(customers["tier"], observed=False).mean().to_numpy()
+    )
     # the top 5 % of customers hold a large share of the value
     assert tiers["share_of_value"].iloc[-1] > 0.2
     assert customers["rank"].min() == 1 and customers.loc[scores["clv"].idxmax(), "rank"] == 1
@@ -88,7 +90,11 @@ def test_rfm_scores_on_cdnow() -> None:
     assert (rfm.loc[one_time, "F"] == 1).all() and (rfm.loc[one_time, "M"] == 1).all()
     assert rfm.groupby(summary["frequency"])["F"].nunique().max() == 1
     # larger values never score lower; R rewards the most recent purchase (smallest T - recency)
-    for column, values in (("F", summary["frequency"]), ("M", summary["monetary_value"]), ("R", summary["recency"] - summary["T"])):
+    for column, values in (
+        ("F", summary["frequency"]),
+        ("M", summary["monetary_value"]),
+        ("R", summary["recency"] - summary["T"]),
+    ):
         order = np.argsort(values.to_numpy(), kind="stable")
         assert (np.diff(rfm[column].to_numpy()[order]) >= 0).all()
 
@@ -99,8 +105,12 @@ def test_rfm_quintiles_are_even_for_distinct_values_and_independent_of_order() -
     T = np.full(n, 52.0)
     recency = rng.permutation(np.arange(n) / 2.0)
     summary = pd.DataFrame(
-        {"frequency": rng.permutation(np.arange(1, n + 1)).astype(float), "recency": recency, "T": T,
-         "monetary_value": rng.permutation(np.arange(n) + 10.0)},
+        {
+            "frequency": rng.permutation(np.arange(1, n + 1)).astype(float),
+            "recency": recency,
+            "T": T,
+            "monetary_value": rng.permutation(np.arange(n) + 10.0),
+        },
         index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"),
     )
     rfm = rfm_scores(summary)

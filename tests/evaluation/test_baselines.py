@@ -15,13 +15,17 @@ def test_baselines_are_what_the_documentation_says(report: EvaluationReport, spl
     x, T, m = split["frequency"], split["T"], split["monetary_value"]
     actual_tx, actual_rev = split["frequency_holdout"], split["revenue_holdout"]
     repeats = x / T * 39.0
-    assert base.loc["repeat_transactions_mae", "calibration_repeats"] == pytest.approx((repeats - actual_tx).abs().mean())
+    assert base.loc["repeat_transactions_mae", "calibration_repeats"] == pytest.approx(
+        (repeats - actual_tx).abs().mean()
+    )
     assert base.loc["revenue_mae", "calibration_repeats"] == pytest.approx((repeats * m - actual_rev).abs().mean())
     hist = historical_clv(split, horizon=39.0)
     assert report.settings["lifespan"] == pytest.approx(hist.attrs["lifespan"])
     assert base.loc["revenue_error_pct", "historical_clv"] == pytest.approx(100 * (hist.sum() / actual_rev.sum() - 1))
     pooled = x.sum() / T.sum() * 39.0
-    assert base.loc["repeat_transactions_rmse", "population_mean"] == pytest.approx(np.sqrt(((pooled - actual_tx) ** 2).mean()))
+    assert base.loc["repeat_transactions_rmse", "population_mean"] == pytest.approx(
+        np.sqrt(((pooled - actual_tx) ** 2).mean())
+    )
     # a constant forecast has no correlation and ranks at random
     assert np.isnan(base.loc["revenue_pearson", "population_mean"])
     assert base.loc["gini", "population_mean"] == pytest.approx(0.0, abs=1e-12)
@@ -35,8 +39,12 @@ def test_baselines_are_what_the_documentation_says(report: EvaluationReport, spl
 def test_historical_lifespan_by_hand() -> None:
     # four customers; lapse 10: customers b (silent 12) and d (silent 20) have lapsed; exposure sum T = 80
     data = pd.DataFrame(
-        {"frequency": [2.0, 1.0, 0.0, 3.0], "recency": [18.0, 8.0, 0.0, 0.0], "T": [20.0, 20.0, 20.0, 20.0],
-         "monetary_value": [10.0, 20.0, 0.0, 5.0]},
+        {
+            "frequency": [2.0, 1.0, 0.0, 3.0],
+            "recency": [18.0, 8.0, 0.0, 0.0],
+            "T": [20.0, 20.0, 20.0, 20.0],
+            "monetary_value": [10.0, 20.0, 0.0, 5.0],
+        },
         index=list("abcd"),
     )
     data.loc["c", "T"] = 5.0  # young: not lapsed; exposure is now 65
@@ -75,11 +83,11 @@ def test_baseline_forecasts_follow_their_formulas(split: pd.DataFrame) -> None:
     rate = x / T
     hist = historical_clv(split, horizon=H)
     np.testing.assert_allclose(forecasts["historical_clv"]["revenue"], hist, rtol=1e-12)
-    np.testing.assert_allclose(forecasts["historical_clv"]["repeat_transactions"], rate * hist.attrs["lifespan"], rtol=1e-12)
+    np.testing.assert_allclose(
+        forecasts["historical_clv"]["repeat_transactions"], rate * hist.attrs["lifespan"], rtol=1e-12
+    )
     np.testing.assert_allclose(forecasts["calibration_repeats"]["revenue"], m * rate * H, rtol=1e-12)
     pooled = np.full(len(split), x.sum() / T.sum() * H)
     np.testing.assert_allclose(forecasts["population_mean"]["repeat_transactions"], pooled, rtol=1e-12)
-    np.testing.assert_allclose(
-        forecasts["population_mean"]["revenue"], pooled * (x * m).sum() / x.sum(), rtol=1e-12
-    )
+    np.testing.assert_allclose(forecasts["population_mean"]["revenue"], pooled * (x * m).sum() / x.sum(), rtol=1e-12)
     assert forecasts.attrs["lifespan"] == hist.attrs["lifespan"]

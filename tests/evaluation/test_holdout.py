@@ -17,7 +17,9 @@ def _daily(log: pd.DataFrame) -> pd.DataFrame:
     return days.groupby(["customer_id", "day"], as_index=False)["amount"].sum()
 
 
-def test_aggregate_matches_the_log(report: EvaluationReport, log: pd.DataFrame, models: tuple, split: pd.DataFrame) -> None:
+def test_aggregate_matches_the_log(
+    report: EvaluationReport, log: pd.DataFrame, models: tuple, split: pd.DataFrame
+) -> None:
     daily = _daily(log)
     holdout = daily[(daily["day"] > CAL_END) & (daily["day"] <= OBS_END)]
     agg = report.aggregate
@@ -50,9 +52,11 @@ def test_conditional_expectations_match_a_groupby(report: EvaluationReport, mode
     assert table["n_customers"].sum() == 2357
     groups = split["frequency"].clip(upper=7).astype(int)
     predicted = models[0].expected_purchases(split, 39.0)
-    direct = pd.DataFrame(
-        {"actual": split["frequency_holdout"], "predicted": predicted, "group": groups}
-    ).groupby("group").agg(actual=("actual", "mean"), predicted=("predicted", "mean"), n_customers=("actual", "size"))
+    direct = (
+        pd.DataFrame({"actual": split["frequency_holdout"], "predicted": predicted, "group": groups})
+        .groupby("group")
+        .agg(actual=("actual", "mean"), predicted=("predicted", "mean"), n_customers=("actual", "size"))
+    )
     assert table["n_customers"].tolist() == direct["n_customers"].tolist()
     np.testing.assert_allclose(table["actual"], direct["actual"], rtol=1e-12)
     np.testing.assert_allclose(table["predicted"], direct["predicted"], rtol=1e-12)
@@ -72,7 +76,9 @@ def test_deciles_of_predicted_clv(report: EvaluationReport, models: tuple, split
     assert deciles["predicted"].sum() == pytest.approx(clv.sum())
 
 
-def test_discounting_changes_only_the_ranking_score(models: tuple, split: pd.DataFrame, report: EvaluationReport) -> None:
+def test_discounting_changes_only_the_ranking_score(
+    models: tuple, split: pd.DataFrame, report: EvaluationReport
+) -> None:
     discounted = evaluate(*models, split, annual_discount_rate=0.15, top_k=0.2)
     pd.testing.assert_frame_equal(discounted.aggregate, report.aggregate)
     pd.testing.assert_frame_equal(discounted.per_customer, report.per_customer)
@@ -111,9 +117,9 @@ def test_sentence_appears_when_a_baseline_wins(models: tuple, split: pd.DataFram
     report = evaluate(sleepy, models[1], split)
     assert report.aggregate.loc["repeat_transactions", "error_pct"] < -50
     assert report.baseline_beats_model
-    assert {("repeat_transactions_error_pct", b) for b in ("historical_clv", "calibration_repeats", "population_mean")} <= set(
-        report.baseline_wins
-    )
+    assert {
+        ("repeat_transactions_error_pct", b) for b in ("historical_clv", "calibration_repeats", "population_mean")
+    } <= set(report.baseline_wins)
     sentence = report.verdict()
     assert sentence.startswith("A baseline beats the model") and "repeat_transactions_error_pct" in sentence
     assert sentence in str(report)

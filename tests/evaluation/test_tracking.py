@@ -35,7 +35,9 @@ def test_tracking_totals_equal_the_log(weekly: pd.DataFrame, log: pd.DataFrame, 
     daily = _daily(log)
     daily = daily[daily["day"] <= OBS_END]
     repeats = len(daily) - daily["customer_id"].nunique()
-    assert weekly["actual_cumulative"].iloc[-1] == repeats == split["frequency"].sum() + split["frequency_holdout"].sum()
+    assert (
+        weekly["actual_cumulative"].iloc[-1] == repeats == split["frequency"].sum() + split["frequency_holdout"].sum()
+    )
     assert repeats == 4339
     assert weekly["actual"].sum() == repeats
     np.testing.assert_allclose(weekly["expected"].cumsum(), weekly["expected_cumulative"], rtol=1e-12)
@@ -69,14 +71,24 @@ def test_tracking_expected_is_the_sum_over_births(weekly: pd.DataFrame, models: 
 def test_tracking_periods_and_errors(models: tuple, log: pd.DataFrame) -> None:
     monthly = tracking(models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END, period="M")
     assert pd.Timestamp(CAL_END) in monthly.index and monthly.index[-1] == pd.Timestamp(OBS_END)
-    assert monthly["actual"].sum() == tracking(
-        models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END, period="D"
-    )["actual"].sum()
+    assert (
+        monthly["actual"].sum()
+        == tracking(models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END, period="D")[
+            "actual"
+        ].sum()
+    )
     with pytest.raises(pyclv.DataValidationError, match="time unit"):
         tracking(models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END, time_unit="D")
     with pytest.raises(pyclv.DataValidationError, match="calibration_period_end"):
         tracking(models[0], log[log["date"] <= CAL_END], calibration_period_end=OBS_END, observation_period_end=CAL_END)
-    late = pd.concat([log, pd.DataFrame({"customer_id": [99999], "date": [pd.Timestamp("1998-01-05")], "quantity": [1], "amount": [9.0]})])
+    late = pd.concat(
+        [
+            log,
+            pd.DataFrame(
+                {"customer_id": [99999], "date": [pd.Timestamp("1998-01-05")], "quantity": [1], "amount": [9.0]}
+            ),
+        ]
+    )
     with pytest.warns(pyclv.PyCLVWarning, match="first purchase in the holdout period"):
         tracking(models[0], late, calibration_period_end=CAL_END, observation_period_end=OBS_END)
 
@@ -103,7 +115,9 @@ def test_tracking_by_calendar_month_and_by_day(fhl: pyclv.BetaGeo, log: pd.DataF
     daily = run("D")
     assert len(daily) == 546
     for end in ("1997-01-31", CAL_END, OBS_END):
-        assert daily.loc[end, "expected_cumulative"] == pytest.approx(monthly.loc[end, "expected_cumulative"], rel=1e-12)
+        assert daily.loc[end, "expected_cumulative"] == pytest.approx(
+            monthly.loc[end, "expected_cumulative"], rel=1e-12
+        )
     assert daily.loc[CAL_END, "actual_cumulative"] == weekly.loc[CAL_END, "actual_cumulative"]
     fortnights = run("14D")  # fixed lengths count from the first purchase day, like "W"
     assert fortnights.index[0] == pd.Timestamp("1997-01-14") and len(fortnights) == 40  # 39 + the cut at CAL_END
@@ -113,7 +127,9 @@ def test_tracking_by_calendar_month_and_by_day(fhl: pyclv.BetaGeo, log: pd.DataF
     inner = sundays.index.drop([pd.Timestamp(CAL_END), pd.Timestamp(OBS_END)])
     assert (inner.day_of_week == 6).all() and len(inner) == len(pd.date_range("1997-01-05", OBS_END, freq="W-SUN"))
     assert sundays.index[-1] == pd.Timestamp(OBS_END) and sundays["actual"].sum() == 4339
-    assert sundays.loc[CAL_END, "expected_cumulative"] == pytest.approx(daily.loc[CAL_END, "expected_cumulative"], rel=1e-12)
+    assert sundays.loc[CAL_END, "expected_cumulative"] == pytest.approx(
+        daily.loc[CAL_END, "expected_cumulative"], rel=1e-12
+    )
     with pytest.raises(ValueError, match="whole number of days"):
         run("12h")
     with pytest.raises(ValueError, match="period must be"):
