@@ -15,8 +15,8 @@ import pandas as pd
 
 from pyclv import _validation as v
 from pyclv._time import DAYS_PER_UNIT
+from pyclv.engines import CustomerTotals, TransactionLog
 from pyclv.engines import pandas as pandas_engine
-from pyclv.engines._base import CustomerTotals, TransactionLog
 
 __all__ = [
     "calibration_holdout_split",

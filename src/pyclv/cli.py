@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pyclv import __version__
+from pyclv._version import __version__
 from pyclv.data import calibration_holdout_split
 from pyclv.datasets import load_cdnow_transactions
 from pyclv.engines import duckdb as engine

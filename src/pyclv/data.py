@@ -40,9 +40,9 @@ import pandas as pd
 from pyclv import _summaries
 from pyclv._time import check_time_unit
 from pyclv._validation import DateLike, LogColumns, Summary, validate_summary
+from pyclv.engines import TransactionLog
 from pyclv.engines import duckdb as duckdb_engine
 from pyclv.engines import pandas as pandas_engine
-from pyclv.engines._base import TransactionLog
 
 __all__ = [
     "DateLike",

@@ -11,4 +11,6 @@ summaries (:mod:`pyclv._summaries`), so every engine gives the same answers and 
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from pyclv.engines._base import CustomerTotals, PeriodTotals, TransactionLog
+
+__all__ = ["CustomerTotals", "PeriodTotals", "TransactionLog"]
