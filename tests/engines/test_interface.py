@@ -17,9 +17,9 @@ import pytest
 
 from pyclv import _validation as v
 from pyclv.datasets import load_cdnow_transactions
+from pyclv.engines import TransactionLog
 from pyclv.engines import duckdb as duckdb_engine
 from pyclv.engines import pandas as pandas_engine
-from pyclv.engines import TransactionLog
 from pyclv.exceptions import DataValidationError
 
 COLUMNS = v.LogColumns("customer_id", "date", "amount")
