@@ -20,17 +20,23 @@ noncontractual setting. *Marketing Science*, 29(6), 1086-1108.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from pyclv.exceptions import DataValidationError
+from pyclv.models._bgbb_sums import (
+    expected_alive_opportunities,
+    flat,
+    log_binom,
+    log_discounted_survival,
+    ragged,
+    ragged_blocks,
+)
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._history import History
 from pyclv.models._params import Param
-from pyclv.models._special import lgamma_diff, log1p_ratio, segment_logsumexp
+from pyclv.models._special import segment_logsumexp
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -48,47 +54,8 @@ __all__ = [
 
 ArrayLike = np.ndarray | float
 
-# Largest number of ragged terms evaluated at once (memory bound of the segmented sums).
-_MAX_TERMS = 1 << 21
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-def _ragged_blocks(counts: np.ndarray, max_terms: int = _MAX_TERMS) -> Iterator[slice]:
-    """Consecutive row slices whose counts add up to at most ``max_terms`` (a single larger row stands alone)."""
-    n = len(counts)
-    start = 0
-    cum = np.cumsum(counts)
-    while start < n:
-        base = cum[start - 1] if start > 0 else 0
-        stop = int(np.searchsorted(cum, base + max_terms, side="right"))
-        stop = max(stop, start + 1)
-        yield slice(start, stop)
-        start = stop
-
-
-def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For rows with ``counts[r] > 0`` terms: the row of each term, the term's offset 0..count-1 within its row
-    and the start of each non-empty row in the flat term array."""
-    counts = counts.astype(np.int64)
-    rows = np.flatnonzero(counts > 0)
-    c = counts[rows]
-    starts = np.cumsum(c) - c
-    row_of_term = np.repeat(rows, c)
-    offset = np.arange(int(c.sum()), dtype=np.int64) - np.repeat(starts, c)
-    return row_of_term, offset, starts
-
-
-
-
-def _log_binom(k: ArrayLike, j: ArrayLike) -> np.ndarray:
-    """log C(k, j) for whole numbers 0 <= j <= k."""
-    return special.gammaln(np.asarray(k) + 1.0) - special.gammaln(np.asarray(j) + 1.0) - special.gammaln(np.asarray(k) - j + 1.0)
-
-
-def _flat(*arrays: ArrayLike) -> tuple[tuple[np.ndarray, ...], tuple[int, ...]]:
-    """Broadcast the arguments together and flatten them (float64), returning the common shape."""
-    b = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in arrays])
-    return tuple(np.ascontiguousarray(a).ravel() for a in b), b[0].shape
+# Kept under its former name: tests and notebooks call it as a BG/BB function.
+_expected_alive_opportunities = expected_alive_opportunities
 
 
 # ---------------------------------------------------------------------------------------------- likelihood
@@ -118,8 +85,8 @@ def _log_components(
     log_dead = np.full(x.shape, -np.inf)
     counts = np.rint(n - t_x).astype(np.int64)
     norm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
-    for block in _ragged_blocks(counts):
-        row, i, starts = _ragged(counts[block])
+    for block in ragged_blocks(counts):
+        row, i, starts = ragged(counts[block])
         if len(row) == 0:
             continue
         xb, tb = x[block][row], t_x[block][row]
@@ -155,7 +122,7 @@ def loglik(
     numpy.ndarray
         The log-likelihood of each customer, in the broadcast shape.
     """
-    (xf, tf, nf), shape = _flat(x, t_x, n)
+    (xf, tf, nf), shape = flat(x, t_x, n)
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, xf, tf, nf)
     return np.logaddexp(log_alive, log_dead).reshape(shape)
 
@@ -183,8 +150,8 @@ def loglik_grad(
     counts = np.rint(n - t_x).astype(np.int64)
     lnorm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
     psi_g1 = psi(gamma + 1.0)
-    for block in _ragged_blocks(counts):
-        row, i, starts = _ragged(counts[block])
+    for block in ragged_blocks(counts):
+        row, i, starts = ragged(counts[block])
         if len(row) == 0:
             continue
         r = row + block.start
@@ -206,7 +173,7 @@ def _log_alive_posterior(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, t_x: ArrayLike, n: ArrayLike
 ) -> np.ndarray:
     """log P(alive through opportunity n | x, t_x, n): the first likelihood term over the likelihood."""
-    (xf, tf, nf), shape = _flat(x, t_x, n)
+    (xf, tf, nf), shape = flat(x, t_x, n)
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, xf, tf, nf)
     return (log_alive - np.logaddexp(log_alive, log_dead)).reshape(shape)
 
@@ -227,65 +194,6 @@ def p_alive(
     return np.exp(log_post + np.log(delta + np.asarray(n, dtype=float)) - np.log(gamma + delta + np.asarray(n, dtype=float)))
 
 
-
-
-# Horizons up to this many periods use the exact finite sum of G (no cancellation); longer ones the closed form.
-_EXACT_SUM_PERIODS = 4096
-
-
-def _survival_log_ratio_sum(h: float, d: np.ndarray, m: np.ndarray) -> np.ndarray:
-    r""":math:`S = \log R / h = -\sum_{j=0}^{m-1} \log(1 + h/(1+d+j)) / h` for whole m <= _EXACT_SUM_PERIODS (1-d
-    arrays d and m of equal length), by cumulative sums over the distinct d."""
-    out = np.empty(len(d))
-    ud, inverse = np.unique(d, return_inverse=True)
-    top = int(m.max()) if len(m) else 0
-    rows_per_block = max(1, _MAX_TERMS // max(top, 1))
-    j = np.arange(top, dtype=float)[None, :]
-    for start in range(0, len(ud), rows_per_block):
-        y = 1.0 + ud[start : start + rows_per_block, None] + j
-        table = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(-log1p_ratio(h / y) / y, axis=1)], axis=1)
-        sel = (inverse >= start) & (inverse < start + rows_per_block)
-        out[sel] = table[inverse[sel] - start, m[sel].astype(np.int64)]
-    return out
-
-
-
-
-
-
-def _expected_alive_opportunities(gamma: float, d: ArrayLike, m: ArrayLike) -> np.ndarray:
-    r"""Expected number of the next m opportunities a customer survives, when its dropout probability is
-    Beta(:math:`\gamma`, d):
-
-    .. math::
-        G(\gamma, d, m) = \sum_{t=1}^{m} \frac{B(\gamma, d+t)}{B(\gamma, d)}
-        = \frac{d}{\gamma-1}\Big[1 - R\Big], \quad
-        R = \frac{\Gamma(\gamma+d)\,\Gamma(1+d+m)}{\Gamma(1+d)\,\Gamma(\gamma+d+m)}
-          = \prod_{j=0}^{m-1} \Big(1 + \frac{\gamma-1}{1+d+j}\Big)^{-1}
-
-    With :math:`h = \gamma - 1` and :math:`\log R = h S`, :math:`G = -d\,S\,\mathrm{exprel}(hS)`, which is
-    continuous through the removable singularity at :math:`\gamma = 1`. For whole m up to 4096, S is the
-    finite sum of the product form (exact: all terms of one sign, so no cancellation even when d is large
-    and m small). For longer horizons, :math:`\log R` is the difference of two log-gamma differences, each
-    from :func:`pyclv.models._special.lgamma_diff` (at :math:`\gamma = 1` exactly, S is the difference of two digammas).
-    """
-    d_arr, m_arr = np.broadcast_arrays(np.asarray(d, dtype=float), np.asarray(m, dtype=float))
-    shape = d_arr.shape
-    d_flat, m_flat = d_arr.ravel(), m_arr.ravel()
-    h = gamma - 1.0
-    s = np.empty(len(d_flat))
-    exact = (m_flat <= _EXACT_SUM_PERIODS) & (m_flat == np.floor(m_flat))
-    if exact.any():
-        s[exact] = _survival_log_ratio_sum(h, d_flat[exact], m_flat[exact])
-    rest = ~exact
-    if rest.any():
-        dr, mr = d_flat[rest], m_flat[rest]
-        s[rest] = (lgamma_diff(1.0 + dr, h) - lgamma_diff(1.0 + dr + mr, h)) / h if h != 0.0 else (
-            special.digamma(1.0 + dr) - special.digamma(1.0 + dr + mr)
-        )
-    return (-d_flat * s * special.exprel(h * s)).reshape(shape)
-
-
 def conditional_expected_purchases(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, t_x: ArrayLike, n: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
@@ -297,14 +205,14 @@ def conditional_expected_purchases(
         \Big[\frac{\Gamma(1+\delta+n)}{\Gamma(\gamma+\delta+n)} - \frac{\Gamma(1+\delta+n+t)}{\Gamma(\gamma+\delta+n+t)}\Big]
 
     computed as :math:`\frac{\alpha+x}{\alpha+\beta+n}\,P(\text{alive at } n \mid \cdot)\,G(\gamma, \delta+n, t)`
-    (see :func:`_expected_alive_opportunities`), which is stable at :math:`\gamma = 1`. All arguments
+    (see :func:`pyclv.models._bgbb_sums.expected_alive_opportunities`), which is stable at :math:`\gamma = 1`. All arguments
     broadcast (customers along one axis, horizons along another).
     """
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
     log_post = _log_alive_posterior(alpha, beta, gamma, delta, x, t_x, n)
     mean_p = (alpha + x) / (alpha + beta + n)
-    return mean_p * np.exp(log_post) * _expected_alive_opportunities(gamma, delta + n, t)
+    return mean_p * np.exp(log_post) * expected_alive_opportunities(gamma, delta + n, t)
 
 
 def expected_purchases(alpha: float, beta: float, gamma: float, delta: float, t: ArrayLike) -> np.ndarray:
@@ -314,7 +222,7 @@ def expected_purchases(alpha: float, beta: float, gamma: float, delta: float, t:
         E[X(t)] = \frac{\alpha}{\alpha+\beta}\frac{\delta}{\gamma-1}
         \Big[1 - \frac{\Gamma(\gamma+\delta)}{\Gamma(1+\delta)}\frac{\Gamma(1+\delta+t)}{\Gamma(\gamma+\delta+t)}\Big]
     """
-    return alpha / (alpha + beta) * _expected_alive_opportunities(gamma, delta, np.asarray(t, dtype=float))
+    return alpha / (alpha + beta) * expected_alive_opportunities(gamma, delta, np.asarray(t, dtype=float))
 
 
 def conditional_probability_of_purchases(
@@ -344,7 +252,7 @@ def conditional_probability_of_purchases(
     where A is the first term of the likelihood (alive through n) and L - A the second (dead by n). With
     the empty history x = t_x = n = 0 this is FHS 2010, eq. (8). All arguments broadcast.
     """
-    (xf, tf, nf, kf, hf), shape = _flat(x, t_x, n, k, t)
+    (xf, tf, nf, kf, hf), shape = flat(x, t_x, n, k, t)
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, xf, tf, nf)
     ll = np.logaddexp(log_alive, log_dead)
     norm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
@@ -353,7 +261,7 @@ def conditional_probability_of_purchases(
     # survives all t opportunities
     total = np.where(
         possible,
-        _log_binom(hf, km)
+        log_binom(hf, km)
         + special.betaln(alpha + xf + km, beta + nf - xf + hf - km)
         + special.betaln(gamma, delta + nf + hf)
         - norm,
@@ -362,14 +270,14 @@ def conditional_probability_of_purchases(
     total = np.where(kf == 0, np.logaddexp(total, log_dead), total)
     # dies at the start of opportunity n + j + 1, j = k..t-1
     counts = np.where(possible, np.rint(hf - km), 0).astype(np.int64)
-    for block in _ragged_blocks(counts):
-        row, i, starts = _ragged(counts[block])
+    for block in ragged_blocks(counts):
+        row, i, starts = ragged(counts[block])
         if len(row) == 0:
             continue
         r = row + block.start
         j = km[r] + i
         terms = (
-            _log_binom(j, km[r])
+            log_binom(j, km[r])
             + special.betaln(alpha + xf[r] + km[r], beta + nf[r] - xf[r] + j - km[r])
             + special.betaln(gamma + 1.0, delta + nf[r] + j)
             - norm
@@ -389,37 +297,6 @@ def probability_of_purchases(
         + \sum_{i=k}^{t-1}\binom{i}{k}\frac{B(\alpha+k, \beta+i-k)}{B(\alpha,\beta)}\frac{B(\gamma+1, \delta+i)}{B(\gamma,\delta)}
     """
     return conditional_probability_of_purchases(alpha, beta, gamma, delta, 0.0, 0.0, 0.0, k, t)
-
-
-def _log_discounted_survival(gamma: float, d: np.ndarray, discount: float) -> np.ndarray:
-    r""":math:`\log \sum_{k\ge0} \frac{(d+1)_k}{(\gamma+d+1)_k} e^{-\text{discount}\,k}`, i.e. the log of
-    :math:`{}_2F_1(1, d+1; \gamma+d+1; e^{-\text{discount}})`, for a 1-d array of d.
-
-    The Gauss series has positive terms whose ratio tends to :math:`e^{-\text{discount}}`; it is summed in
-    log space, in chunks, until the next term is below 1e-18 of the sum (no cancellation, so the result is
-    accurate to a few ulps times the number of chunks). The cost is about 41 / discount terms per distinct
-    d; the callers pass one d per distinct number of opportunities.
-    """
-    out = np.empty(len(d))
-    chunk = int(min(max(256, np.ceil(45.0 / discount)), 1 << 20))
-    rows_per_block = max(1, _MAX_TERMS // chunk)
-    for start in range(0, len(d), rows_per_block):
-        dd = d[start : start + rows_per_block, None]
-        log_term = np.zeros((len(dd), 1))  # log of the current leading term (k = 0: 1)
-        log_sum = np.full(len(dd), -np.inf)
-        offset = 0
-        active = np.ones(len(dd), dtype=bool)
-        while active.any():
-            ks = offset + np.arange(chunk, dtype=float)[None, :]
-            # log of term_{k+1} / term_k = log((d+1+k) / (gamma+d+1+k)) - discount
-            steps = -np.log1p(gamma / (dd + 1.0 + ks)) - discount
-            logs = log_term + np.concatenate([np.zeros((len(dd), 1)), np.cumsum(steps[:, :-1], axis=1)], axis=1)
-            log_sum = np.where(active, np.logaddexp(log_sum, special.logsumexp(logs, axis=1)), log_sum)
-            log_term = logs[:, -1:] + steps[:, -1:]
-            active &= log_term[:, 0] > log_sum - 41.5
-            offset += chunk
-        out[start : start + rows_per_block] = log_sum
-    return out
 
 
 def dert(
@@ -443,14 +320,14 @@ def dert(
         \frac{{}_2F_1\big(1, \delta+n+1; \gamma+\delta+n+1; \tfrac{1}{1+d}\big)}{L(\alpha,\beta,\gamma,\delta \mid x, t_x, n)}
 
     The hypergeometric function depends on the customer only through n, so it is summed once per distinct
-    n (see :func:`_log_discounted_survival`).
+    n (see :func:`pyclv.models._bgbb_sums.log_discounted_survival`).
     """
     if not discount > 0:
         raise ValueError(f"DERT needs a positive discount rate; got {discount!r}.")
-    (xf, tf, nf), shape = _flat(x, t_x, n)
+    (xf, tf, nf), shape = flat(x, t_x, n)
     log_post = _log_alive_posterior(alpha, beta, gamma, delta, xf, tf, nf)
     un, inverse = np.unique(nf, return_inverse=True)
-    log_hyp = _log_discounted_survival(gamma, delta + un, discount)[inverse]
+    log_hyp = log_discounted_survival(gamma, delta + un, discount)[inverse]
     log_value = (
         np.log(alpha + xf)
         - np.log(alpha + beta + nf)
