@@ -16,7 +16,7 @@ import pandas as pd
 from pyclv._arrays import unique_rows
 from pyclv._quadrature import discounted_increments
 from pyclv._time import rate_per_unit
-from pyclv._validation import validate_summary
+from pyclv._validation import Summary, validate_summary
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
 from pyclv.models._functions import TransactionFunctions
@@ -27,8 +27,15 @@ __all__ = ["TransactionFunctions", "TransactionModel"]
 Pairs = tuple[tuple[np.ndarray, ...], np.ndarray]
 
 
-def _as_float_or_array(values: np.ndarray, like: object) -> float | np.ndarray:
+def _as_float_or_array(values: np.ndarray, like: float | np.ndarray) -> float | np.ndarray:
     return float(values) if np.ndim(like) == 0 else values
+
+
+def _history_columns(s: Summary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, t_x, T) of a summary validated with its history columns (``validate_summary(history=True)``)."""
+    if s.recency is None or s.T is None:
+        raise TypeError("A transaction model needs the summary's recency and T: validate it with history=True.")
+    return s.frequency, s.recency, s.T
 
 
 class TransactionModel(BaseModel):
@@ -183,6 +190,7 @@ class TransactionModel(BaseModel):
             (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
             values = self.discounted_if_alive_at(theta, ux, uT, horizon, delta, nodes_per_panel=nodes_per_panel)
             return values[inverse] * self.p_alive_at(theta, history)
+        rows: slice | np.ndarray
         if distinct:
             (ux, utx, uT), rows = (x, t_x, T), slice(None)
         else:
@@ -227,21 +235,22 @@ class TransactionModel(BaseModel):
     # -- data
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         s = validate_summary(data, columns=self.columns)
-        if not np.any(s.frequency > 0):
+        x, t_x, T = _history_columns(s)
+        if not np.any(x > 0):
             raise DataValidationError(
                 f"{type(self).__name__} cannot be fitted: no customer has a repeat purchase (column 'frequency' is 0 "
-                f"in all {len(s.frequency)} rows), so the data say nothing about purchase rates or dropout. Use a "
+                f"in all {len(x)} rows), so the data say nothing about purchase rates or dropout. Use a "
                 "longer observation period or more customers.",
                 column="frequency",
-                n_rows=len(s.frequency),
+                n_rows=len(x),
             )
-        if not np.any(s.T > 0):
+        if not np.any(T > 0):
             raise DataValidationError(
                 f"{type(self).__name__} cannot be fitted: every customer has T = 0 (observed for no time).",
                 column="T",
-                n_rows=len(s.T),
+                n_rows=len(T),
             )
-        return (s.frequency, s.recency, s.T), np.ones(len(s.frequency), dtype=bool)
+        return (x, t_x, T), np.ones(len(x), dtype=bool)
 
     def history(self, data: pd.DataFrame) -> History:
         """Validated (x, t_x, T) of a summary with its index, refusing one in another time unit.
@@ -259,7 +268,7 @@ class TransactionModel(BaseModel):
         self.check_fitted()
         s = validate_summary(data, columns=self.columns)
         self._check_time_unit_of(data, self.columns[2])
-        return History(s.index, self.columns, (s.frequency, s.recency, s.T))
+        return History(s.index, self.columns, _history_columns(s))
 
     def _check_horizons(self, t: float | np.ndarray, name: str = "t") -> np.ndarray:
         """Horizons as a float array: finite, >= 0, and whole periods for discrete-time models."""

@@ -81,9 +81,10 @@ def loglik_grad(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: 
     w2 = 1.0 - w1
     log_at, log_atx = np.log(alpha + T), np.log(alpha + t_x)
     psi_ab, psi_a, psi_b = special.digamma(a + b), special.digamma(a), special.digamma(b)
-    psi_abx, psi_rx, psi_bx = (
-        per_whole_number(lambda u, shift=shift: special.digamma(shift + u), x) for shift in (a + b, r, b)
-    )
+    ab = a + b
+    psi_abx = per_whole_number(lambda u: special.digamma(ab + u), x)
+    psi_rx = per_whole_number(lambda u: special.digamma(r + u), x)
+    psi_bx = per_whole_number(lambda u: special.digamma(b + u), x)
     # digamma(b + x - 1) is only used where x > 0 (w2 = 0 elsewhere): evaluate it at x >= 1
     psi_bx1 = per_whole_number(lambda u: special.digamma(b + np.maximum(u, 1.0) - 1.0), x)
     d_r = psi_rx - special.digamma(r) + np.log(alpha) - w1 * log_at - w2 * log_atx
@@ -208,7 +209,9 @@ def expected_purchases(r: float, alpha: float, a: float, b: float, t: ArrayLike)
     return _one_minus_scaled_hyp2f1(r, alpha, a, b, 0.0, 0.0, t)
 
 
-def probability_of_purchases(r: float, alpha: float, a: float, b: float, n: ArrayLike, t: ArrayLike) -> np.ndarray:
+def probability_of_purchases(
+    r: ArrayLike, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, n: ArrayLike, t: ArrayLike
+) -> np.ndarray:
     r"""Unconditional probability of exactly n repeat purchases in (0, t] (FHL 2005, eq. 8):
 
     .. math::

@@ -484,5 +484,6 @@ class BetaGeoBetaBinom(TransactionModel):
         History
         """
         history = super().history(data)
-        self._check_discrete(*history.values, history.index)
+        x, t_x, n = history.values
+        self._check_discrete(x, t_x, n, history.index)
         return history

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -111,6 +111,14 @@ class SpendData:
         return cls(distinct, weight_of_x, position, x, total, log_total, log_zbar, w,
                    float((w * x) @ log_total), float(w @ log_zbar))
 
+    @overload
+    def per_customer(
+        self, p: float, q: float, v: float, *, gradient: Literal[True]
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    @overload
+    def per_customer(self, p: float, q: float, v: float, *, gradient: Literal[False]) -> tuple[np.ndarray, None]: ...
+
     def per_customer(self, p: float, q: float, v: float, *, gradient: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """Each customer's log-likelihood and (if ``gradient``) its gradient, one row per customer."""
         lg, psi_pxq, psi_px = (term[self.position] for term in _x_terms(p, q, self.distinct_x))
@@ -171,10 +179,10 @@ def _expected_spend_checked(p: float, q: float, v: float, x: np.ndarray, zbar: n
             f"GammaGamma has q = {q:.4g} <= 1, so the population mean spend (used for customers without "
             "repeat purchases) is infinite; refit with a penalizer or on more data."
         )
-    return conditional_expected_spend(p, q, v, x, zbar)
+    return np.asarray(conditional_expected_spend(p, q, v, x, zbar))
 
 
-def conditional_expected_spend(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.ndarray:
+def conditional_expected_spend(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.ndarray | float:
     r"""Expected average spend given x transactions with average :math:`\bar z` (FHL 2005, eq. 5):
 
     .. math:: E[M \mid p, q, \gamma; \bar z, x] = \frac{p(\gamma + x\bar z)}{px + q - 1}
@@ -196,6 +204,14 @@ def simulate(
     zbar = np.zeros(x.shape)
     zbar[pos] = rng.gamma(p * x[pos], 1.0 / (nu[pos] * x[pos]))
     return zbar
+
+
+def _spend_columns(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Validated frequency and monetary value of a summary, with its index."""
+    s = validate_summary(data, require_monetary=True, history=False)
+    if s.monetary_value is None:  # validate_summary(require_monetary=True) returns it or raises
+        raise DataValidationError("GammaGamma needs the column 'monetary_value'.", column="monetary_value")
+    return s.frequency, s.monetary_value, s.index
 
 
 class GammaGamma(BaseModel):
@@ -243,8 +259,7 @@ class GammaGamma(BaseModel):
     columns: ClassVar[tuple[str, str]] = ("frequency", "monetary_value")
 
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        s = validate_summary(data, require_monetary=True, history=False)
-        x, m = s.frequency, s.monetary_value
+        x, m, _ = _spend_columns(data)
         zero_spend = (x > 0) & (m <= 0)
         if zero_spend.any():
             warnings.warn(
@@ -277,9 +292,8 @@ class GammaGamma(BaseModel):
         History
         """
         self.check_fitted()
-        s = validate_summary(data, require_monetary=True, history=False)
-        assert s.monetary_value is not None
-        return History(s.index, self.columns, (s.frequency, s.monetary_value))
+        x, m, index = _spend_columns(data)
+        return History(index, self.columns, (x, m))
 
     def expected_spend_at(self, theta: np.ndarray, history: History) -> np.ndarray:
         """Conditional expected average spend per customer at the parameters ``theta``.
