@@ -20,8 +20,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pyclv.exceptions import ConvergenceError, DataValidationError, PyCLVError, PyCLVWarning
 from pyclv._validation import resolve_weights
+from pyclv.exceptions import ConvergenceError, DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models import BaseModel
 
 __all__ = ["Method", "bootstrap_draws", "draws_for", "parameter_draws"]

@@ -54,7 +54,8 @@ def ragged_blocks(counts: np.ndarray, max_terms: int = MAX_TERMS) -> Iterator[sl
 
 def ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For rows with ``counts[r] > 0`` terms: the row of each term, the term's offset 0..count-1 within its row
-    and the start of each non-empty row in the flat term array."""
+    and the start of each non-empty row in the flat term array.
+    """
     counts = counts.astype(np.int64)
     rows = np.flatnonzero(counts > 0)
     c = counts[rows]
@@ -65,7 +66,7 @@ def ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def log_binom(k: ArrayLike, j: ArrayLike) -> np.ndarray:
-    """log C(k, j) for whole numbers 0 <= j <= k."""
+    """Log C(k, j) for whole numbers 0 <= j <= k."""
     return special.gammaln(np.asarray(k) + 1.0) - special.gammaln(np.asarray(j) + 1.0) - special.gammaln(np.asarray(k) - j + 1.0)
 
 
@@ -81,7 +82,8 @@ EXACT_SUM_PERIODS = 4096
 
 def survival_log_ratio_sum(h: float, d: np.ndarray, m: np.ndarray) -> np.ndarray:
     r""":math:`S = \log R / h = -\sum_{j=0}^{m-1} \log(1 + h/(1+d+j)) / h` for whole m <= EXACT_SUM_PERIODS (1-d
-    arrays d and m of equal length), by cumulative sums over the distinct d."""
+    arrays d and m of equal length), by cumulative sums over the distinct d.
+    """
     out = np.empty(len(d))
     ud, inverse = np.unique(d, return_inverse=True)
     top = int(m.max()) if len(m) else 0

@@ -62,8 +62,9 @@ _expected_alive_opportunities = expected_alive_opportunities
 def _log_alive_term(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, n: ArrayLike
 ) -> np.ndarray:
-    r"""log of :math:`\frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n)}{B(\gamma,\delta)}`:
-    P(the history's transactions and alive through opportunity n)."""
+    r"""Log of :math:`\frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n)}{B(\gamma,\delta)}`:
+    P(the history's transactions and alive through opportunity n).
+    """
     return (
         special.betaln(alpha + x, beta + n - x)
         - special.betaln(alpha, beta)
@@ -131,7 +132,8 @@ def loglik_grad(
     alpha: float, beta: float, gamma: float, delta: float, x: np.ndarray, t_x: np.ndarray, n: np.ndarray
 ) -> np.ndarray:
     """Gradient of :func:`loglik` with respect to ``(alpha, beta, gamma, delta)``, one row per customer
-    (1-d arrays of customers)."""
+    (1-d arrays of customers).
+    """
     x, t_x, n = (np.asarray(a, dtype=float) for a in (x, t_x, n))
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, x, t_x, n)
     ll = np.logaddexp(log_alive, log_dead)
@@ -172,7 +174,7 @@ def loglik_grad(
 def _log_alive_posterior(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, t_x: ArrayLike, n: ArrayLike
 ) -> np.ndarray:
-    """log P(alive through opportunity n | x, t_x, n): the first likelihood term over the likelihood."""
+    """Log P(alive through opportunity n | x, t_x, n): the first likelihood term over the likelihood."""
     (xf, tf, nf), shape = flat(x, t_x, n)
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, xf, tf, nf)
     return (log_alive - np.logaddexp(log_alive, log_dead)).reshape(shape)

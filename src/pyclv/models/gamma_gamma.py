@@ -60,14 +60,16 @@ def loglik_grad(p: float, q: float, v: float, x: np.ndarray, zbar: np.ndarray) -
 
 def _x_terms(p: float, q: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The terms of the likelihood in x alone, at the distinct values u of x: log Gamma(pu+q) - log Gamma(pu),
-    digamma(pu+q) and digamma(pu)."""
+    digamma(pu+q) and digamma(pu).
+    """
     pu = p * u
     return special.gammaln(pu + q) - special.gammaln(pu), special.digamma(pu + q), special.digamma(pu)
 
 
 def _distinct_x(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct values of x, their total weights and each row's position among them (whole numbers
-    through a lookup table, with no sorting)."""
+    through a lookup table, with no sorting).
+    """
     xi = x.astype(np.int64)
     if len(x) and xi.min() >= 0 and np.array_equal(xi, x):
         present = np.flatnonzero(np.bincount(xi))
@@ -103,7 +105,8 @@ class SpendData:
     @classmethod
     def build(cls, x: np.ndarray, zbar: np.ndarray, w: np.ndarray | None = None) -> SpendData:
         """The data of customers with ``x`` repeat transactions of average ``zbar`` and weights ``w`` (1 if
-        None)."""
+        None).
+        """
         w = np.ones(len(x)) if w is None else w
         total = x * zbar
         log_total, log_zbar = np.log(total), np.log(zbar)
@@ -136,7 +139,8 @@ class SpendData:
 
     def totals(self, p: float, q: float, v: float) -> tuple[float, np.ndarray]:
         """The weighted log-likelihood total and its gradient: the terms in x alone per distinct x, the rest
-        from log(v + total) and 1 / (v + total) with four dot products."""
+        from log(v + total) and 1 / (v + total) with four dot products.
+        """
         u, wu, n = self.distinct_x, self.weight_of_x, float(self.weight_of_x.sum())
         lg, psi_pxq, psi_px = _x_terms(p, q, u)
         v_total = v + self.total
@@ -197,7 +201,8 @@ def simulate(
     p: float, q: float, v: float, x: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     r"""Draw average spends for customers with x transactions: :math:`\nu \sim \mathrm{Gamma}(q, \gamma)`,
-    :math:`\bar z \sim \mathrm{Gamma}(px, \nu x)` (0 where x = 0)."""
+    :math:`\bar z \sim \mathrm{Gamma}(px, \nu x)` (0 where x = 0).
+    """
     x = np.asarray(x, dtype=float)
     nu = rng.gamma(q, 1.0 / v, size=x.shape)
     pos = x > 0

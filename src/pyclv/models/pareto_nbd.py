@@ -74,7 +74,7 @@ ArrayLike = np.ndarray | float
 
 
 def _log_tail_hyp(pc: np.ndarray, pd: np.ndarray, c: np.ndarray, d: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    r"""log of :math:`\int_\tau^\infty (c+v)^{-p_c}(d+v)^{-p_d} dv` for c >= d, via 2F1 (NaN where scipy fails).
+    r"""Log of :math:`\int_\tau^\infty (c+v)^{-p_c}(d+v)^{-p_d} dv` for c >= d, via 2F1 (NaN where scipy fails).
 
     In a fit, c, d and one exponent are the same for every customer, and the other exponent with tau,
     (r + x, t_x or T), repeats a lot: the hypergeometric function is then evaluated once per distinct pair
@@ -102,7 +102,7 @@ def _log_tail_hyp_direct(pc: np.ndarray, pd: np.ndarray, c: np.ndarray, d: np.nd
 
 
 def _log_integral_quad(pa: float, pb: float, alpha: float, beta: float, lo: float, hi: float) -> float:
-    r"""log of :math:`\int_{lo}^{hi} (\alpha+\tau)^{-p_a}(\beta+\tau)^{-p_b} d\tau` by adaptive quadrature.
+    r"""Log of :math:`\int_{lo}^{hi} (\alpha+\tau)^{-p_a}(\beta+\tau)^{-p_b} d\tau` by adaptive quadrature.
 
     On the scale :math:`u = \log((m + \tau)/(m + lo))`, m = min(alpha, beta), the log-integrand
     :math:`\psi(u) = \log(m+\tau) - p_a\log(\alpha+\tau) - p_b\log(\beta+\tau)` is concave, so it has one
@@ -297,8 +297,9 @@ def expected_purchases(r: float, alpha: float, s: float, beta: float, t: ArrayLi
 
 
 def _log_j_quad(n: float, r: float, alpha: float, s: float, beta: float, t: float) -> float:
-    r"""log of :math:`\int_0^t \tau^n(\alpha+\tau)^{-(r+n)}(\beta+\tau)^{-(s+1)} d\tau` for n >= 1, by quadrature
-    on u = log(tau), where the log-integrand is concave."""
+    r"""Log of :math:`\int_0^t \tau^n(\alpha+\tau)^{-(r+n)}(\beta+\tau)^{-(s+1)} d\tau` for n >= 1, by quadrature
+    on u = log(tau), where the log-integrand is concave.
+    """
     pa, pb = r + n, s + 1.0
 
     def psi(u: float) -> float:
@@ -399,7 +400,7 @@ def conditional_probability_of_purchases(
 
 
 def _log_laplace_gamma_tail(s: float, z: np.ndarray) -> np.ndarray:
-    r"""log of :math:`U(1, 2-s, z) = \int_0^\infty e^{-zt}(1+t)^{-s} dt` (Tricomi's confluent function).
+    r"""Log of :math:`U(1, 2-s, z) = \int_0^\infty e^{-zt}(1+t)^{-s} dt` (Tricomi's confluent function).
 
     scipy's ``hyperu`` is used where it returns a finite value; otherwise (large s) the integral is
     computed by adaptive quadrature.

@@ -553,7 +553,8 @@ class ShiftedBetaGeo(BaseModel):
 
     def discounted_expected_lifetime(self, *, annual_discount_rate: float) -> float:
         r"""Discounted expected lifetime of a customer about to be acquired, in payments (FH 2010):
-        :math:`\sum_{t \ge 0} S(t)/(1+d)^t`, the first payment included and undiscounted."""
+        :math:`\sum_{t \ge 0} S(t)/(1+d)^t`, the first payment included and undiscounted.
+        """
         self.check_fitted()
         d = self._rate_per_period(annual_discount_rate)
         alpha, beta = self._alpha_beta
