@@ -9,8 +9,8 @@ rate :math:`\mu`. Across customers :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)
 The module holds the mathematics as pure, broadcasting functions of ``(r, alpha, s, beta)`` and the data;
 :class:`ParetoNBD` is the thin estimator around them.
 
-Numerics
---------
+Notes
+-----
 Everything rests on one integral,
 
 .. math:: I(p, q; a, b) = \int_a^b (\alpha+\tau)^{-p} (\beta+\tau)^{-q}\, d\tau ,
@@ -151,6 +151,20 @@ def log_integral(
     lo = :math:`t_x`, hi = T (Fader & Hardie 2005 note, eq. 22 and the :math:`\alpha \ge \beta` switch). It
     is the difference of two hypergeometric tails (see the module notes), computed in log space; where the
     hypergeometric function cannot be evaluated, by adaptive quadrature. Returns ``-inf`` where lo = hi.
+
+    Parameters
+    ----------
+    pa, pb : array-like
+        The exponents of :math:`\alpha+\tau` and :math:`\beta+\tau` (> 0, with pa + pb > 1).
+    alpha, beta : array-like
+        The shifts (> 0).
+    lo, hi : array-like
+        The limits of integration (0 <= lo <= hi, finite).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        The log of the integral, in the broadcast shape of the arguments (a float for scalar arguments).
     """
     pa, pb, alpha, beta, lo, hi = (np.asarray(v, dtype=float) for v in (pa, pb, alpha, beta, lo, hi))
     shape = np.broadcast_shapes(*(np.shape(v) for v in (pa, pb, alpha, beta, lo, hi)))
@@ -168,7 +182,7 @@ def log_integral(
     redo = (hi > lo) & (~np.isfinite(out) | (np.isfinite(diff) & (diff > -1e-6)))
     if np.any(redo):
         out = np.array(out, dtype=float, copy=True)
-        for i in zip(*np.nonzero(redo)):
+        for i in zip(*np.nonzero(redo), strict=True):
             out[i] = _log_integral_quad(pa[i], pb[i], alpha[i], beta[i], lo[i], hi[i])
     return out.reshape(shape)[()]
 
@@ -193,6 +207,24 @@ def loglik(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: Arr
     The integral is the note's :math:`\frac{s}{r+s+x} A_0` (a difference of two Gauss hypergeometric
     functions with the :math:`\alpha \ge \beta` switch), evaluated by :func:`log_integral`; the two terms
     are combined with ``logaddexp``.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each customer's log-likelihood, in the broadcast shape of the data.
     """
     x = np.asarray(x, dtype=float)
     common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
@@ -209,6 +241,23 @@ def loglik_grad(
     (:math:`\partial I/\partial\alpha = -(r+x)\,I(r+x+1, s+1)`, :math:`\partial I/\partial\beta =
     -(s+1)\,I(r+x, s+2)`); those of :math:`\log I` in its exponents (for r and s) are central differences
     of :func:`log_integral` (relative error about 1e-9).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : numpy.ndarray
+        Repeat purchases, time of the last purchase and time since the first purchase (1-d, one per customer).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (customers, 4): the derivatives in r, alpha, s and beta.
     """
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     pa, pb = r + x, s + 1.0
@@ -246,16 +295,55 @@ def loglik_grad(
 def log_p_alive_odds(
     r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> np.ndarray:
-    """Log of the odds of having died by T given the history (``-inf`` where t_x = T)."""
+    """Log of the odds of having died by T given the history (``-inf`` where t_x = T).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log-odds of having died by T, in the broadcast shape of the data.
+    """
     term1, term2 = _log_terms(r, alpha, s, beta, np.asarray(x, dtype=float), t_x, T)
     return term2 - term1
 
 
-def p_alive(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> np.ndarray:
-    r"""Probability that a customer with history (x, t_x, T) is alive at T (Fader & Hardie 2005 note, eq. 24):
+def p_alive(
+    r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> np.ndarray:
+    r"""Probability that a customer with history (x, t_x, T) is alive at T (Fader & Hardie 2005 note, eq. 24).
 
     .. math:: P(\text{alive}) = \frac{\Gamma(r+x)\alpha^r\beta^s}{\Gamma(r)(\alpha+T)^{r+x}(\beta+T)^s}
               \Big/ L(r, \alpha, s, \beta \mid x, t_x, T)
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(alive at T), in [0, 1], in the broadcast shape of the data.
     """
     return special.expit(-log_p_alive_odds(r, alpha, s, beta, x, t_x, T))
 
@@ -265,7 +353,7 @@ def p_alive(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: Ar
 def conditional_expected_purchases(
     r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Expected repeat purchases in (T, T + t] given the history (Fader & Hardie 2005 note, eq. 27):
+    r"""Expected repeat purchases in (T, T + t] given the history (Fader & Hardie 2005 note, eq. 27).
 
     .. math::
         E[Y(t) \mid x, t_x, T] = \frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
@@ -273,6 +361,26 @@ def conditional_expected_purchases(
 
     At s = 1 the bracket over (s - 1) is its limit :math:`\log((\beta+T+t)/(\beta+T))`.
     All arguments broadcast (e.g. customers along one axis and horizons along another).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    t : array-like
+        Horizon after T, in the model's time unit (>= 0); broadcasts with the data.
+
+    Returns
+    -------
+    numpy.ndarray
+        E[Y(t) | x, t_x, T], in the broadcast shape of the data.
     """
     return _expected_purchases_if_alive(r, alpha, s, beta, x, T, t) * p_alive(r, alpha, s, beta, x, t_x, T)
 
@@ -288,17 +396,34 @@ def _expected_purchases_if_alive(
 
 
 def expected_purchases(r: float, alpha: float, s: float, beta: float, t: ArrayLike) -> np.ndarray:
-    r"""Expected repeat purchases of a new customer in (0, t] (Schmittlein et al. 1987; FH 2005 note, eq. 17):
+    r"""Expected repeat purchases of a new customer in (0, t] (Schmittlein et al. 1987; FH 2005 note, eq. 17).
 
     .. math:: E[X(t)] = \frac{r\beta}{\alpha(s-1)}\Big[1 - \Big(\frac{\beta}{\beta+t}\Big)^{s-1}\Big]
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+    t : array-like
+        Time since the first purchase, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        E[X(t)], shaped like ``t``.
     """
     t = np.asarray(t, dtype=float)
     return r / alpha * beta * one_minus_power_over(s - 1.0, np.log1p(t / beta))
 
 
 def _log_j_quad(n: float, r: float, alpha: float, s: float, beta: float, t: float) -> float:
-    r"""Log of :math:`\int_0^t \tau^n(\alpha+\tau)^{-(r+n)}(\beta+\tau)^{-(s+1)} d\tau` for n >= 1, by quadrature
-    on u = log(tau), where the log-integrand is concave.
+    r"""Log of :math:`\int_0^t \tau^n(\alpha+\tau)^{-(r+n)}(\beta+\tau)^{-(s+1)} d\tau` for n >= 1, by quadrature.
+
+    The quadrature runs on u = log(tau), where the log-integrand is concave.
     """
     pa, pb = r + n, s + 1.0
 
@@ -335,7 +460,7 @@ def _log_j_quad(n: float, r: float, alpha: float, s: float, beta: float, t: floa
 def probability_of_purchases(
     r: ArrayLike, alpha: ArrayLike, s: ArrayLike, beta: ArrayLike, n: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Probability that a new customer makes exactly n repeat purchases in (0, t] (Fader, Hardie & Lee 2006):
+    r"""Probability that a new customer makes exactly n repeat purchases in (0, t] (Fader, Hardie & Lee 2006).
 
     .. math::
         P(X(t)=n) = \frac{\Gamma(r+n)}{\Gamma(r)\,n!}\Big(\frac{\alpha}{\alpha+t}\Big)^r
@@ -348,6 +473,21 @@ def probability_of_purchases(
     integral itself: closed form (:func:`log_integral`) for n = 0 and adaptive quadrature of its
     log-concave integrand (on log time) for n >= 1, once per distinct (parameters, n, t). All arguments
     broadcast, so the conditional version can pass each customer's updated parameters.
+
+    Parameters
+    ----------
+    r, alpha, s, beta : array-like
+        The model's parameters (see :func:`loglik`); they broadcast, so that
+        :func:`conditional_probability_of_purchases` can pass each customer's posterior parameters.
+    n : array-like
+        Number of repeat purchases (whole numbers >= 0).
+    t : array-like
+        Length of the period, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        P(X(t) = n), in the broadcast shape of the arguments (a float when they are all scalars).
     """
     r, alpha, s, beta, n, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (r, alpha, s, beta, n, t)))
     log_coef = special.gammaln(r + n) - special.gammaln(r) - special.gammaln(n + 1.0)
@@ -392,6 +532,28 @@ def conditional_probability_of_purchases(
 
     .. math:: P(X(T, T+t) = n \mid \cdot) = \delta_{n=0}\,(1 - P(\text{alive}))
               + P(\text{alive})\, P(X(t) = n \mid r+x, \alpha+T, s, \beta+T)
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    n : array-like
+        Number of repeat purchases (whole numbers >= 0).
+    t : array-like
+        Horizon after T, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(X(T, T + t) = n | x, t_x, T), in the broadcast shape of the data.
     """
     x, t_x, T, n, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T, n, t)))
     pa = p_alive(r, alpha, s, beta, x, t_x, T)
@@ -412,7 +574,7 @@ def _log_laplace_gamma_tail(s: float, z: np.ndarray) -> np.ndarray:
     bad = ~np.isfinite(out)
     if np.any(bad):
         out = np.array(out, dtype=float, copy=True)
-        for i in zip(*np.nonzero(bad)):
+        for i in zip(*np.nonzero(bad), strict=True):
             zi = float(z[i])
             scale = 1.0 / (zi + s)  # the integrand falls by e over about this length near t = 0
 
@@ -432,7 +594,7 @@ def _log_laplace_gamma_tail(s: float, z: np.ndarray) -> np.ndarray:
 def dert(
     r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, delta: float
 ) -> np.ndarray:
-    r"""Discounted expected residual transactions with continuous discount rate delta (FHL 2005, JMR, eq. 2):
+    r"""Discounted expected residual transactions at a continuous discount rate delta (FHL 2005, JMR, eq. 2).
 
     .. math::
         \mathrm{DERT} = \frac{\alpha^r\beta^s\delta^{s-1}\Gamma(r+x+1)\,\Psi(s, s; \delta(\beta+T))}
@@ -442,6 +604,26 @@ def dert(
     with :math:`\Psi` the confluent hypergeometric function of the second kind (Kummer's transformation
     :math:`\Psi(s, s; z) = z^{1-s}\Psi(1, 2-s; z)` gives the second, bounded form:
     :math:`\Psi(1, 2-s; z) = \int_0^\infty e^{-zt}(1+t)^{-s} dt \le 1/z`).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    delta : float
+        Continuous discount rate per time unit (> 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        DERT per customer, in discounted transactions, in the broadcast shape of the data.
     """
     if not delta > 0:
         raise ValueError(f"DERT needs a positive discount rate; got {delta!r}.")
@@ -461,6 +643,24 @@ def simulate(
     Each customer gets :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)` and :math:`\mu \sim \mathrm{Gamma}(s,
     \beta)` (rates), and a lifetime :math:`\tau \sim \mathrm{Exp}(\mu)`. It buys as a Poisson(:math:`\lambda`)
     process on :math:`(0, \min(\tau, T))`; its last purchase is the largest of x uniform arrival times.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+    T : array-like
+        Each customer's observation time since its first purchase (1-d, in the model's time unit).
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(x, t_x, T)``: repeat purchases, time of the last purchase and the observation times (float64).
     """
     T = np.asarray(T, dtype=float)
     n = T.shape[0]
@@ -489,7 +689,9 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
     return np.array([1.0, mean_T / mean_x, 1.0, mean_T])
 
 
-class ParetoNBD(TransactionModel):
+# numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
+# these Parameters describe, hence the PR02 exemption.
+class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
     r"""The Pareto/NBD model of repeat purchasing (Schmittlein, Morrison & Colombo 1987).
 
     Parameters
