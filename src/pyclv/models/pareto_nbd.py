@@ -43,6 +43,7 @@ Pareto/NBD model.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 from pandas import factorize
@@ -101,6 +102,25 @@ def _log_tail_hyp_direct(pc: np.ndarray, pd: np.ndarray, c: np.ndarray, d: np.nd
     return -pc * np.log(c + tau) + (1.0 - pd) * np.log(d + tau) - np.log(n) + log_hyp
 
 
+def _log_quad_concave(psi: Callable[[float], float], lo: float, mode: float, hi: float, *, limit: int) -> float:
+    """Log of the integral of ``exp(psi(u))`` over [lo, hi], for a concave ``psi`` whose maximum there is at ``mode``.
+
+    The integrand is scaled by its peak ``exp(psi(mode))`` (so it neither overflows nor underflows) and the
+    interval is split at the mode, so adaptive quadrature (relative tolerance 1e-11, at most ``limit``
+    subintervals per side) sees a monotone integrand on each side. ``-inf`` for an empty interval.
+    """
+    peak = psi(mode)
+
+    def f(u: float) -> float:
+        return float(np.exp(psi(u) - peak))
+
+    total = 0.0
+    for a, b in ((lo, mode), (mode, hi)):
+        if b > a:
+            total += integrate.quad(f, a, b, epsabs=0.0, epsrel=1e-11, limit=limit, full_output=1)[0]
+    return peak + float(np.log(total)) if total > 0 else -np.inf
+
+
 def _log_integral_quad(pa: float, pb: float, alpha: float, beta: float, lo: float, hi: float) -> float:
     r"""Log of :math:`\int_{lo}^{hi} (\alpha+\tau)^{-p_a}(\beta+\tau)^{-p_b} d\tau` by adaptive quadrature.
 
@@ -130,16 +150,7 @@ def _log_integral_quad(pa: float, pb: float, alpha: float, beta: float, lo: floa
         mode = u1
     else:
         mode = optimize.brentq(dpsi, 0.0, u1, xtol=1e-14 * max(u1, 1e-300))
-    peak = psi(mode)
-
-    def f(u: float) -> float:
-        return float(np.exp(psi(u) - peak))
-
-    total = 0.0
-    for a, b in ((0.0, mode), (mode, u1)):
-        if b > a:
-            total += integrate.quad(f, a, b, epsabs=0.0, epsrel=1e-11, limit=200, full_output=1)[0]
-    return peak + float(np.log(total)) if total > 0 else -np.inf
+    return _log_quad_concave(psi, 0.0, mode, u1, limit=200)
 
 
 def log_integral(
@@ -443,18 +454,10 @@ def _log_j_quad(n: float, r: float, alpha: float, s: float, beta: float, t: floa
         while dpsi(lo) < 0.0:
             lo -= 2.0 * (u1 - lo)
         mode = optimize.brentq(dpsi, lo, u1, xtol=1e-12)
-    peak = psi(mode)
     # psi' >= n + 1 - ... tends to n + 1 >= 2 on the left; 80 log-units below the mode the integrand is
     # below exp(-80) of its peak.
     u0 = min(mode, np.log(min(alpha, beta))) - 80.0 / (n + 1.0) - 40.0
-
-    def f(u: float) -> float:
-        return float(np.exp(psi(u) - peak))
-
-    total = integrate.quad(f, u0, mode, epsabs=0.0, epsrel=1e-11, limit=400, full_output=1)[0] if mode > u0 else 0.0
-    if u1 > mode:
-        total += integrate.quad(f, mode, u1, epsabs=0.0, epsrel=1e-11, limit=400, full_output=1)[0]
-    return peak + float(np.log(total))
+    return _log_quad_concave(psi, u0, mode, u1, limit=400)
 
 
 def probability_of_purchases(
