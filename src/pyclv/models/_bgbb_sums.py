@@ -53,8 +53,10 @@ def ragged_blocks(counts: np.ndarray, max_terms: int = MAX_TERMS) -> Iterator[sl
 
 
 def ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For rows with ``counts[r] > 0`` terms: the row of each term, the term's offset 0..count-1 within its row
-    and the start of each non-empty row in the flat term array.
+    """The flat layout of ragged terms, ``counts[r]`` of them for row r.
+
+    Returns the row of each term, the term's offset 0..count-1 within its row and the start of each
+    non-empty row in the flat term array.
     """
     counts = counts.astype(np.int64)
     rows = np.flatnonzero(counts > 0)
@@ -67,7 +69,8 @@ def ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def log_binom(k: ArrayLike, j: ArrayLike) -> np.ndarray:
     """Log C(k, j) for whole numbers 0 <= j <= k."""
-    return special.gammaln(np.asarray(k) + 1.0) - special.gammaln(np.asarray(j) + 1.0) - special.gammaln(np.asarray(k) - j + 1.0)
+    k, j = np.asarray(k), np.asarray(j)
+    return special.gammaln(k + 1.0) - special.gammaln(j + 1.0) - special.gammaln(k - j + 1.0)
 
 
 def flat(*arrays: ArrayLike) -> tuple[tuple[np.ndarray, ...], tuple[int, ...]]:
@@ -81,8 +84,9 @@ EXACT_SUM_PERIODS = 4096
 
 
 def survival_log_ratio_sum(h: float, d: np.ndarray, m: np.ndarray) -> np.ndarray:
-    r""":math:`S = \log R / h = -\sum_{j=0}^{m-1} \log(1 + h/(1+d+j)) / h` for whole m <= EXACT_SUM_PERIODS (1-d
-    arrays d and m of equal length), by cumulative sums over the distinct d.
+    r""":math:`S = \log R / h = -\sum_{j=0}^{m-1} \log(1 + h/(1+d+j)) / h` for whole m <= EXACT_SUM_PERIODS.
+
+    ``d`` and ``m`` are 1-d arrays of equal length; the sums are cumulative sums over the distinct d.
     """
     out = np.empty(len(d))
     ud, inverse = np.unique(d, return_inverse=True)
@@ -98,8 +102,7 @@ def survival_log_ratio_sum(h: float, d: np.ndarray, m: np.ndarray) -> np.ndarray
 
 
 def expected_alive_opportunities(gamma: float, d: ArrayLike, m: ArrayLike) -> np.ndarray:
-    r"""Expected number of the next m opportunities a customer survives, when its dropout probability is
-    Beta(:math:`\gamma`, d):
+    r"""Expected number of the next m opportunities a customer survives, for a Beta(:math:`\gamma`, d) dropout.
 
     .. math::
         G(\gamma, d, m) = \sum_{t=1}^{m} \frac{B(\gamma, d+t)}{B(\gamma, d)}
@@ -131,8 +134,9 @@ def expected_alive_opportunities(gamma: float, d: ArrayLike, m: ArrayLike) -> np
 
 
 def log_discounted_survival(gamma: float, d: np.ndarray, discount: float) -> np.ndarray:
-    r""":math:`\log \sum_{k\ge0} \frac{(d+1)_k}{(\gamma+d+1)_k} e^{-\text{discount}\,k}`, i.e. the log of
-    :math:`{}_2F_1(1, d+1; \gamma+d+1; e^{-\text{discount}})`, for a 1-d array of d.
+    r"""Log of :math:`{}_2F_1(1, d+1; \gamma+d+1; e^{-\text{discount}})`, for a 1-d array of d.
+
+    That is :math:`\log \sum_{k\ge0} \frac{(d+1)_k}{(\gamma+d+1)_k} e^{-\text{discount}\,k}`.
 
     The Gauss series has positive terms whose ratio tends to :math:`e^{-\text{discount}}`; it is summed in
     log space, in chunks, until the next term is below 1e-18 of the sum (no cancellation, so the result is

@@ -62,8 +62,9 @@ _expected_alive_opportunities = expected_alive_opportunities
 def _log_alive_term(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, n: ArrayLike
 ) -> np.ndarray:
-    r"""Log of :math:`\frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n)}{B(\gamma,\delta)}`:
-    P(the history's transactions and alive through opportunity n).
+    r"""Log of P(the history's transactions and alive through opportunity n).
+
+    That is :math:`\frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n)}{B(\gamma,\delta)}`.
     """
     return (
         special.betaln(alpha + x, beta + n - x)
@@ -113,10 +114,13 @@ def loglik(
 
     Parameters
     ----------
-    alpha, beta, gamma, delta : float
-        The parameters (all > 0).
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
     x, t_x, n : array-like
-        Frequency, recency and number of opportunities (whole numbers, ``x <= t_x <= n``; broadcast together).
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
 
     Returns
     -------
@@ -131,8 +135,23 @@ def loglik(
 def loglik_grad(
     alpha: float, beta: float, gamma: float, delta: float, x: np.ndarray, t_x: np.ndarray, n: np.ndarray
 ) -> np.ndarray:
-    """Gradient of :func:`loglik` with respect to ``(alpha, beta, gamma, delta)``, one row per customer
-    (1-d arrays of customers).
+    r"""Gradient of :func:`loglik` with respect to ``(alpha, beta, gamma, delta)``, one row per customer.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : numpy.ndarray
+        Repeat transactions, the opportunity of the last one and the opportunities observed (1-d, one per
+        customer).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (customers, 4): the derivatives in alpha, beta, gamma and delta.
     """
     x, t_x, n = (np.asarray(a, dtype=float) for a in (x, t_x, n))
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, x, t_x, n)
@@ -140,7 +159,12 @@ def loglik_grad(
     psi = special.digamma
     # d/d params of -betaln(alpha, beta) - betaln(gamma, delta)
     norm = np.array(
-        [psi(alpha) - psi(alpha + beta), psi(beta) - psi(alpha + beta), psi(gamma) - psi(gamma + delta), psi(delta) - psi(gamma + delta)]
+        [
+            psi(alpha) - psi(alpha + beta),
+            psi(beta) - psi(alpha + beta),
+            psi(gamma) - psi(gamma + delta),
+            psi(delta) - psi(gamma + delta),
+        ]
     )
     w_alive = np.exp(log_alive - ll)
     psi_ax = psi(alpha + x)
@@ -183,7 +207,7 @@ def _log_alive_posterior(
 def p_alive(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, t_x: ArrayLike, n: ArrayLike
 ) -> np.ndarray:
-    r"""Probability that a customer with history (x, t_x, n) is alive at opportunity n + 1 (FHS 2010, eq. 11):
+    r"""Probability that a customer with history (x, t_x, n) is alive at opportunity n + 1 (FHS 2010, eq. 11).
 
     .. math::
         P(\text{alive at } n+1 \mid x, t_x, n) = \frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}
@@ -191,24 +215,60 @@ def p_alive(
 
     It is below 1 even for a customer who transacted at every opportunity: the customer may die at the
     start of the next one.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : array-like
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(alive at n + 1), in [0, 1], in the broadcast shape of the arguments.
     """
     log_post = _log_alive_posterior(alpha, beta, gamma, delta, x, t_x, n)
-    return np.exp(log_post + np.log(delta + np.asarray(n, dtype=float)) - np.log(gamma + delta + np.asarray(n, dtype=float)))
+    n = np.asarray(n, dtype=float)
+    return np.exp(log_post + np.log(delta + n) - np.log(gamma + delta + n))
 
 
 def conditional_expected_purchases(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, t_x: ArrayLike, n: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Expected transactions in the next t opportunities, n + 1, ..., n + t, given the history (FHS 2010, eq. 13):
+    r"""Expected transactions in the next t opportunities, n + 1, ..., n + t, given the history (FHS 2010, eq. 13).
 
     .. math::
         E[X(n, n+t) \mid x, t_x, n] = \frac{1}{L}\frac{B(\alpha+x+1, \beta+n-x)}{B(\alpha,\beta)}
         \frac{\delta}{\gamma-1}\frac{\Gamma(\gamma+\delta)}{\Gamma(1+\delta)}
-        \Big[\frac{\Gamma(1+\delta+n)}{\Gamma(\gamma+\delta+n)} - \frac{\Gamma(1+\delta+n+t)}{\Gamma(\gamma+\delta+n+t)}\Big]
+        \Big[\frac{\Gamma(1+\delta+n)}{\Gamma(\gamma+\delta+n)}
+        - \frac{\Gamma(1+\delta+n+t)}{\Gamma(\gamma+\delta+n+t)}\Big]
 
     computed as :math:`\frac{\alpha+x}{\alpha+\beta+n}\,P(\text{alive at } n \mid \cdot)\,G(\gamma, \delta+n, t)`
-    (see :func:`pyclv.models._bgbb_sums.expected_alive_opportunities`), which is stable at :math:`\gamma = 1`. All arguments
-    broadcast (customers along one axis, horizons along another).
+    (see :func:`pyclv.models._bgbb_sums.expected_alive_opportunities`), which is stable at
+    :math:`\gamma = 1`. All arguments broadcast (customers along one axis, horizons along another).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : array-like
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
+    t : array-like
+        Horizon: the next t opportunities (whole numbers >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        E[X(n, n + t) | x, t_x, n], in the broadcast shape of the arguments.
     """
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
@@ -218,11 +278,25 @@ def conditional_expected_purchases(
 
 
 def expected_purchases(alpha: float, beta: float, gamma: float, delta: float, t: ArrayLike) -> np.ndarray:
-    r"""Expected transactions of a new customer in its first t opportunities (FHS 2010, eq. 7):
+    r"""Expected transactions of a new customer in its first t opportunities (FHS 2010, eq. 7).
 
     .. math::
         E[X(t)] = \frac{\alpha}{\alpha+\beta}\frac{\delta}{\gamma-1}
         \Big[1 - \frac{\Gamma(\gamma+\delta)}{\Gamma(1+\delta)}\frac{\Gamma(1+\delta+t)}{\Gamma(\gamma+\delta+t)}\Big]
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+    t : array-like
+        Opportunities since acquisition (whole numbers >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        E[X(t)], shaped like ``t``.
     """
     return alpha / (alpha + beta) * expected_alive_opportunities(gamma, delta, np.asarray(t, dtype=float))
 
@@ -249,10 +323,31 @@ def conditional_probability_of_purchases(
         P(X(n, n+t) = k \mid x, t_x, n) = \frac{1}{L}\Big[\delta_{k=0}\,(L - A)
         + \sum_{j=k}^{t-1} \binom{j}{k}\frac{B(\alpha+x+k, \beta+n-x+j-k)}{B(\alpha,\beta)}
           \frac{B(\gamma+1, \delta+n+j)}{B(\gamma,\delta)}
-        + \binom{t}{k}\frac{B(\alpha+x+k, \beta+n-x+t-k)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n+t)}{B(\gamma,\delta)}\Big]
+        + \binom{t}{k}\frac{B(\alpha+x+k, \beta+n-x+t-k)}{B(\alpha,\beta)}
+          \frac{B(\gamma, \delta+n+t)}{B(\gamma,\delta)}\Big]
 
     where A is the first term of the likelihood (alive through n) and L - A the second (dead by n). With
     the empty history x = t_x = n = 0 this is FHS 2010, eq. (8). All arguments broadcast.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : array-like
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
+    k : array-like
+        Number of transactions (whole numbers >= 0).
+    t : array-like
+        Horizon: the next t opportunities (whole numbers >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(X(n, n + t) = k | x, t_x, n), in the broadcast shape of the arguments.
     """
     (xf, tf, nf, kf, hf), shape = flat(x, t_x, n, k, t)
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, xf, tf, nf)
@@ -292,11 +387,29 @@ def conditional_probability_of_purchases(
 def probability_of_purchases(
     alpha: float, beta: float, gamma: float, delta: float, k: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Probability that a new customer makes exactly k transactions in its first t opportunities (FHS 2010, eq. 8):
+    r"""Probability that a new customer makes exactly k transactions in its first t opportunities (FHS 2010, eq. 8).
 
     .. math::
-        P(X(t) = k) = \binom{t}{k}\frac{B(\alpha+k, \beta+t-k)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+t)}{B(\gamma,\delta)}
-        + \sum_{i=k}^{t-1}\binom{i}{k}\frac{B(\alpha+k, \beta+i-k)}{B(\alpha,\beta)}\frac{B(\gamma+1, \delta+i)}{B(\gamma,\delta)}
+        P(X(t) = k) = \binom{t}{k}\frac{B(\alpha+k, \beta+t-k)}{B(\alpha,\beta)}
+        \frac{B(\gamma, \delta+t)}{B(\gamma,\delta)}
+        + \sum_{i=k}^{t-1}\binom{i}{k}\frac{B(\alpha+k, \beta+i-k)}{B(\alpha,\beta)}
+        \frac{B(\gamma+1, \delta+i)}{B(\gamma,\delta)}
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+    k : array-like
+        Number of transactions (whole numbers >= 0).
+    t : array-like
+        Opportunities since acquisition (whole numbers >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(X(t) = k), in the broadcast shape of the arguments.
     """
     return conditional_probability_of_purchases(alpha, beta, gamma, delta, 0.0, 0.0, 0.0, k, t)
 
@@ -319,10 +432,30 @@ def dert(
     .. math::
         \mathrm{DERT}(d \mid x, t_x, n) = \frac{B(\alpha+x+1, \beta+n-x)}{B(\alpha,\beta)}
         \frac{B(\gamma, \delta+n+1)}{B(\gamma,\delta)(1+d)}
-        \frac{{}_2F_1\big(1, \delta+n+1; \gamma+\delta+n+1; \tfrac{1}{1+d}\big)}{L(\alpha,\beta,\gamma,\delta \mid x, t_x, n)}
+        \frac{{}_2F_1\big(1, \delta+n+1; \gamma+\delta+n+1; \tfrac{1}{1+d}\big)}
+        {L(\alpha,\beta,\gamma,\delta \mid x, t_x, n)}
 
     The hypergeometric function depends on the customer only through n, so it is summed once per distinct
     n (see :func:`pyclv.models._bgbb_sums.log_discounted_survival`).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : array-like
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
+    discount : float
+        Continuous discount rate per period (> 0): a transaction t periods ahead counts
+        :math:`e^{-\text{discount}\, t}`.
+
+    Returns
+    -------
+    numpy.ndarray
+        DERT per customer, in discounted transactions, in the broadcast shape of the arguments.
     """
     if not discount > 0:
         raise ValueError(f"DERT needs a positive discount rate; got {discount!r}.")
@@ -347,12 +480,29 @@ def simulate(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Draw (x, t_x, n) for customers observed over n transaction opportunities.
 
-    Each customer gets :math:`p \sim \mathrm{Beta}(\alpha, \beta)` and :math:`\theta \sim \mathrm{Beta}(\gamma, \delta)`.
-    It survives a geometric number j of opportunities (dying at the start of opportunity j + 1 with
-    probability :math:`\theta(1-\theta)^j`) and transacts at each of the first :math:`m = \min(j, n)` with
+    Each customer gets :math:`p \sim \mathrm{Beta}(\alpha, \beta)` and
+    :math:`\theta \sim \mathrm{Beta}(\gamma, \delta)`. It survives a geometric number j of opportunities
+    (dying at the start of opportunity j + 1 with probability :math:`\theta(1-\theta)^j`) and transacts at each of the first :math:`m = \min(j, n)` with
     probability p. Reading those m Bernoulli trials backwards, the number of trailing misses is geometric:
     if it is below m, :math:`t_x = m - \text{misses}` and :math:`x = 1 + \mathrm{Binomial}(t_x - 1, p)`; else
     the customer never transacted (x = t_x = 0).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+    n : array-like
+        Opportunities each customer is observed (whole numbers >= 0; 1-d, one per customer).
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(x, t_x, n)``: repeat transactions, the opportunity of the last one and the opportunities observed
+        (float64).
     """
     n_arr = np.asarray(n, dtype=float)
     size = n_arr.shape[0]
@@ -384,7 +534,9 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
     return np.array([2.0 * p0, 2.0 * (1.0 - p0), 2.0 * theta0, 2.0 * (1.0 - theta0)])
 
 
-class BetaGeoBetaBinom(TransactionModel):
+# numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
+# these Parameters describe, hence the PR02 exemption.
+class BetaGeoBetaBinom(TransactionModel):  # numpydoc ignore=PR02
     r"""The BG/BB model of repeat transactions at discrete opportunities (Fader, Hardie & Shang 2010).
 
     Parameters
