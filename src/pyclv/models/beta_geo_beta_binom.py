@@ -482,10 +482,10 @@ def simulate(
 
     Each customer gets :math:`p \sim \mathrm{Beta}(\alpha, \beta)` and
     :math:`\theta \sim \mathrm{Beta}(\gamma, \delta)`. It survives a geometric number j of opportunities
-    (dying at the start of opportunity j + 1 with probability :math:`\theta(1-\theta)^j`) and transacts at each of the first :math:`m = \min(j, n)` with
-    probability p. Reading those m Bernoulli trials backwards, the number of trailing misses is geometric:
-    if it is below m, :math:`t_x = m - \text{misses}` and :math:`x = 1 + \mathrm{Binomial}(t_x - 1, p)`; else
-    the customer never transacted (x = t_x = 0).
+    (dying at the start of opportunity j + 1 with probability :math:`\theta(1-\theta)^j`) and transacts at
+    each of the first :math:`m = \min(j, n)` with probability p. Reading those m Bernoulli trials backwards,
+    the number of trailing misses is geometric: if it is below m, :math:`t_x = m - \text{misses}` and
+    :math:`x = 1 + \mathrm{Binomial}(t_x - 1, p)`; else the customer never transacted (x = t_x = 0).
 
     Parameters
     ----------
