@@ -104,7 +104,7 @@ def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
         cov = np.array(
             [[np.nan if c is None else float(c) for c in row] for row in spec["covariance"]], dtype=float
         ).reshape(len(names), len(names))
-        bad = [p.name for p, v in zip(klass.parameters(), theta) if not p.contains(float(v))]
+        bad = [p.name for p, v in zip(klass.parameters(), theta, strict=True) if not p.contains(float(v))]
         if bad:
             raise ValueError(f"parameter(s) {', '.join(bad)} outside their domain")
         ll = spec.get("log_likelihood")
@@ -182,7 +182,8 @@ def load_model(path: str | Path) -> BaseModel:
     """
     payload = _read_json(path)
     if payload["format"] != SINGLE_TAG:
-        raise ModelFormatError(f"{path} holds several models ({', '.join(payload.get('models', {}))}); use load_models.")
+        names = ", ".join(payload.get("models", {}))
+        raise ModelFormatError(f"{path} holds several models ({names}); use load_models.")
     return model_from_dict(payload)
 
 

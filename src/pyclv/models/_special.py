@@ -1,5 +1,7 @@
-"""Special-function helpers shared by several models: stable log-space sums, power series of
-hypergeometric type, and ratios that stay accurate through their removable singularities.
+"""Special-function helpers shared by several models.
+
+Stable log-space sums, power series of hypergeometric type, and ratios that stay accurate through their
+removable singularities.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ def log1mexp(a: np.ndarray) -> np.ndarray:
         return np.where(a > -0.6931471805599453, np.log(-np.expm1(a)), np.log1p(-np.exp(a)))
 
 
-def log_hyp2f1_series(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000) -> np.ndarray:
-    """Log of Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, rescaled as it grows (NaN if it is negative
-    or has not converged).
+def log_hyp2f1_series(
+    A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000
+) -> np.ndarray:
+    """Log of Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, rescaled as it grows.
+
+    NaN where the sum is negative or has not converged within ``max_terms`` terms.
     """
     total = np.ones_like(z)
     term = np.ones_like(z)

@@ -83,8 +83,9 @@ class TransactionModel(BaseModel):
     def expected_purchases_at(
         self, theta: np.ndarray, history: History, t: float | np.ndarray, *, pairs: Pairs | None = None
     ) -> np.ndarray:
-        """E[Y(t) | history] per customer at ``theta``; factorised models compute their costly part once per
-        distinct (x, T).
+        """E[Y(t) | history] per customer at ``theta``.
+
+        Factorised models compute their costly part once per distinct (x, T).
 
         Parameters
         ----------
@@ -109,7 +110,9 @@ class TransactionModel(BaseModel):
             (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
             return self.expected_purchases_if_alive_at(theta, ux, uT, t)[inverse] * self.p_alive_at(theta, history)
 
-    def expected_purchases_if_alive_at(self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float | np.ndarray) -> np.ndarray:
+    def expected_purchases_if_alive_at(
+        self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float | np.ndarray
+    ) -> np.ndarray:
         """E[Y(t) | alive at T, x, T] for factorised models (the factor of P(alive)).
 
         Parameters
@@ -130,8 +133,10 @@ class TransactionModel(BaseModel):
         return self._functions.expected_purchases_if_alive(*theta, x, T, np.asarray(t, dtype=float))
 
     def dert_at(self, theta: np.ndarray, history: History, delta: float) -> np.ndarray:
-        """Discounted expected residual transactions at ``theta``: the closed form where the model has one,
-        else the conditional expectation integrated numerically (see :mod:`pyclv._quadrature`).
+        """Discounted expected residual transactions at ``theta``.
+
+        The closed form where the model has one, else the conditional expectation integrated numerically
+        (see :mod:`pyclv._quadrature`).
 
         Parameters
         ----------
@@ -206,7 +211,14 @@ class TransactionModel(BaseModel):
         return values[rows]
 
     def discounted_if_alive_at(
-        self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, horizon: float, delta: float, *, nodes_per_panel: int = 12
+        self,
+        theta: np.ndarray,
+        x: np.ndarray,
+        T: np.ndarray,
+        horizon: float,
+        delta: float,
+        *,
+        nodes_per_panel: int = 12,
     ) -> np.ndarray:
         """int_0^H exp(-delta t) dE[Y(t) | alive at T, x, T] for factorised models, per (x, T) given.
 
@@ -377,7 +389,9 @@ class TransactionModel(BaseModel):
         history = self.history(data)
         return pd.Series(self.dert_at(self.theta, history, delta), index=history.index, name="dert")
 
-    def simulate(self, n_customers: int, T: float | np.ndarray, *, seed: int | np.random.Generator | None = None) -> pd.DataFrame:
+    def simulate(
+        self, n_customers: int, T: float | np.ndarray, *, seed: int | np.random.Generator | None = None
+    ) -> pd.DataFrame:
         """Draw a summary table from the fitted model.
 
         Parameters
@@ -400,7 +414,7 @@ class TransactionModel(BaseModel):
         T_arr = np.broadcast_to(self._check_horizons(T, "T"), (int(n_customers),)).copy()
         x, t_x, T_out = self._functions.simulate(*self.theta, T_arr, rng)
         frame = pd.DataFrame(
-            dict(zip(self.columns, (x, t_x, T_out))),
+            dict(zip(self.columns, (x, t_x, T_out), strict=True)),
             index=pd.RangeIndex(int(n_customers), name="customer_id"),
         )
         frame.attrs["time_unit"] = self.time_unit_
