@@ -199,6 +199,23 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
 
     ``string_columns`` (e.g. the customer id) are read from CSV as text, so that ids such as "001" and "1"
     stay distinct customers instead of both becoming the number 1.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.csv`` or ``.parquet`` file.
+    string_columns : sequence of str, default ()
+        Columns to read from CSV as text (ignored for Parquet, which stores its types).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table: from CSV with a default RangeIndex, from Parquet with the index it was written with.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither ``.csv`` nor ``.parquet``.
     """
     suffix = _table_suffix(path)
     if suffix == ".csv":
@@ -207,7 +224,27 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = True) -> None:
-    """Write ``frame`` as CSV or Parquet (by suffix), atomically."""
+    """Write ``frame`` as CSV or Parquet (by suffix), atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write.
+    path : str or pathlib.Path
+        A ``.csv`` or ``.parquet`` file; written to a temporary name beside it, then renamed into place.
+    index : bool, default True
+        Also write the index (e.g. the customer id).
+
+    Returns
+    -------
+    None
+        The table is on disk at ``path``.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither ``.csv`` nor ``.parquet``.
+    """
     suffix = _table_suffix(path)
     if suffix == ".csv":
         atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index))
