@@ -324,6 +324,12 @@ class TransactionModel(BaseModel):
     def p_alive(self, data: pd.DataFrame) -> pd.Series:
         """Probability that each customer is still alive at the end of its observation (``T``).
 
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with the model's columns (``frequency``, ``recency`` and ``T``; ``n_periods`` for BG/BB),
+            in the model's time unit.
+
         Returns
         -------
         pandas.Series
@@ -335,7 +341,15 @@ class TransactionModel(BaseModel):
     def expected_purchases_new_customer(self, t: float | np.ndarray) -> float | np.ndarray:
         """Expected repeat purchases of a randomly chosen new customer in its first ``t`` time units.
 
-        ``t`` may be a number (returns a float) or an array (returns an array of the same shape).
+        Parameters
+        ----------
+        t : float or numpy.ndarray
+            Time since the first purchase, in the model's time unit (>= 0; whole periods for BG/BB).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            E[X(t)]: a float for a number ``t``, else an array of the same shape.
         """
         t_arr = self._check_horizons(t)
         return _as_float_or_array(self._functions.expected_purchases(*self.theta, t_arr), t)
@@ -343,7 +357,17 @@ class TransactionModel(BaseModel):
     def probability_of_purchases(self, n: int | np.ndarray, t: float | np.ndarray) -> float | np.ndarray:
         """Unconditional probability that a new customer makes exactly ``n`` repeat purchases in (0, t].
 
-        ``n`` and ``t`` broadcast; scalars give a float.
+        Parameters
+        ----------
+        n : int or numpy.ndarray
+            Number of repeat purchases (whole numbers >= 0).
+        t : float or numpy.ndarray
+            Length of the period, in the model's time unit (>= 0; whole periods for BG/BB); broadcasts with ``n``.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            P(X(t) = n): a float when ``n`` and ``t`` are numbers, else an array of their broadcast shape.
         """
         n_arr = np.asarray(n, dtype=float)
         t_arr = self._check_horizons(t)
@@ -354,6 +378,15 @@ class TransactionModel(BaseModel):
 
     def conditional_probability_of_purchases(self, data: pd.DataFrame, n: int, t: float) -> pd.Series:
         """Probability that each customer makes exactly ``n`` repeat purchases in the next ``t`` time units.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with the model's columns, in the model's time unit.
+        n : int
+            Number of repeat purchases (a whole number >= 0).
+        t : float
+            Horizon, in the model's time unit (>= 0; whole periods for BG/BB).
 
         Returns
         -------
@@ -377,6 +410,13 @@ class TransactionModel(BaseModel):
         per time unit equivalent to ``annual_discount_rate`` (which must be > 0). Multiplied by the expected
         margin per transaction it is the customer's residual lifetime value (Fader, Hardie & Lee 2005,
         "RFM and CLV").
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with the model's columns, in the model's time unit.
+        annual_discount_rate : float
+            Effective annual rate (> 0; 0.1 for 10 % a year), converted with the model's ``time_unit_``.
 
         Returns
         -------
