@@ -20,12 +20,12 @@ Fader, P. S., Hardie, B. G. S. (2013). Overcoming the BG/NBD model's #NUM! error
 from __future__ import annotations
 
 import numpy as np
-from scipy import integrate, special
+from scipy import special
 
 from pyclv._arrays import per_whole_number
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._params import Param
-from pyclv.models._special import log_hyp2f1_series, one_minus_power_times
+from pyclv.models._special import alive_purchases_quadrature, log_hyp2f1_series, one_minus_power_times
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -233,32 +233,12 @@ def _one_minus_scaled_hyp2f1(
             value[failed] = S[failed] * -np.expm1(B[failed] * L[failed] + log_f)
         failed = ~np.isfinite(value)
     if np.any(failed):
-        # 3. The defining integral over the dropout probability, p ~ Beta(a, b+x) (last resort, rare rows)
+        # 3. The defining integral over the dropout probability, p ~ Beta(a, b+x), by the quadrature MBG/NBD
+        #    uses too (last resort, rare rows)
         idx = np.flatnonzero(failed)
-        value.flat[idx] = [
-            _alive_expectation_by_quadrature(R.flat[i], AT.flat[i], B.flat[i] + 1.0, BB.flat[i], X.flat[i], TT.flat[i])
-            for i in idx
-        ]
+        s, c, p_a, p_b = ((R + X).flat[idx], (TT / AT).flat[idx], (B + 1.0).flat[idx], (BB + X).flat[idx])
+        value.flat[idx] = alive_purchases_quadrature(s, c, p_a, p_b)
     return value
-
-
-def _alive_expectation_by_quadrature(r: float, alpha_T: float, a: float, b: float, x: float, t: float) -> float:
-    r"""Expected purchases in the next t of a customer alive at T, by numerical integration.
-
-    The expectation :math:`E_p[(1 - (1 + p t/(\alpha+T))^{-(r+x)})/p]` over :math:`p \sim \mathrm{Beta}(a, b+x)`.
-    """
-    log_norm = special.betaln(a, b + x)
-
-    def integrand(p: float) -> float:
-        gain = -np.expm1(-(r + x) * np.log1p(p * t / alpha_T)) / p if p > 0 else (r + x) * t / alpha_T
-        return gain * np.exp(special.xlogy(a - 1.0, p) + special.xlog1py(b + x - 1.0, -p) - log_norm)
-
-    mode = min(max((a - 1.0) / (a + b + x - 2.0), 0.0), 1.0) if a + b + x > 2.0 else 0.5
-    return float(integrate.quad(integrand, 0.0, 1.0, points=[mode], limit=500, epsabs=0.0, epsrel=1e-10)[0])
-
-
-
-
 
 
 def conditional_expected_purchases(

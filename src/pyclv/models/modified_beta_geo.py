@@ -38,7 +38,7 @@ from pyclv._arrays import per_whole_number
 from pyclv.models import beta_geo
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._params import Param
-from pyclv.models._special import one_minus_power_times
+from pyclv.models._special import alive_purchases_quadrature, one_minus_power_times
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -214,66 +214,6 @@ def p_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: Array
     return special.expit(-log_p_alive_odds(r, alpha, a, b, x, t_x, T))
 
 
-# Gauss-Legendre rule per panel and the Beta quantiles used as panel edges by the quadrature fallback.
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
-_BETA_QUANTILES = np.array(
-    [1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999]
-    + [1 - 1e-4, 1 - 1e-6, 1 - 1e-9]
-)
-_N_UNIFORM_EDGES = 80
-_QUAD_CHUNK = 2_000
-
-
-def _alive_future_quadrature(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    r""":math:`E[(1 - (1+pc)^{-s})/p]` for :math:`p \sim \mathrm{Beta}(a, \beta)` by quadrature (1-d arrays).
-
-    The expected purchases of an alive customer in the next t, with s = r + x, c = t / (alpha + T) and
-    beta = b + x + 1 (the Gamma mixing over lambda done in closed form). In u = log p the integrand
-    :math:`(1 - (1+pc)^{-s})\, p^{a-1}(1-p)^{\beta-1}/B(a,\beta)` is smooth; composite 16-point Gauss-Legendre
-    runs on panels no wider than about 0.7 in u, refined at the Beta quantiles (so a concentrated Beta is
-    resolved) and at the purchase-rate scale p ~ 1/(c s). Below :math:`p_0 = 10^{-12}/\max(c(s+1), \beta, 1)`
-    the integrand is :math:`s c\, p^{a-1}` to relative 1e-12, so that piece is :math:`s c I_{p_0}(a, \beta)`;
-    above the 1 - 1e-12 quantile the remaining mass times the integrand's value there is added.
-
-    This is the fallback for z = t/(alpha+T+t) within 1e-4 of one, where scipy's hypergeometric function
-    fails or loses digits in the extremes; it costs about 2,000 evaluations (90 microseconds) per value and
-    agrees with mpmath to about 1e-11 over parameters 1e-3..1e3 (tests).
-    """
-    out = np.empty(s.shape)
-    for start in range(0, s.shape[0], _QUAD_CHUNK):
-        sl = slice(start, start + _QUAD_CHUNK)
-        out[sl] = _alive_future_quadrature_block(s[sl], c[sl], a[sl], beta[sl])
-    return out
-
-
-def _alive_future_quadrature_block(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    s, c, a, beta = (v[:, None] for v in (s, c, a, beta))
-    p0 = 1e-12 / np.maximum(np.maximum(c * (s + 1.0), beta), 1.0)
-    p_top = np.maximum(special.betaincinv(a, beta, 1.0 - 1e-12), 10.0 * p0)
-    u0, u1 = np.log(p0), np.log(p_top)
-    frac = np.linspace(0.0, 1.0, _N_UNIFORM_EDGES)[None, :]
-    with np.errstate(divide="ignore"):
-        u_quant = np.log(special.betaincinv(a, beta, _BETA_QUANTILES[None, :]))
-        u_rate = -np.log(c * s) + np.log([1e-2, 1e-1, 1.0, 1e1, 1e2])[None, :]
-    edges = np.sort(np.clip(np.concatenate([u0 + frac * (u1 - u0), u_quant, u_rate], axis=1), u0, u1), axis=1)
-    lo, hi = edges[:, :-1, None], edges[:, 1:, None]
-    u = 0.5 * (hi - lo) * _GL_X + 0.5 * (hi + lo)
-    w = 0.5 * (hi - lo) * _GL_W
-    s3, c3, a3, b3 = (v[:, :, None] for v in (s, c, a, beta))
-    p = np.exp(u)
-    log_f = (
-        np.log(-np.expm1(-s3 * np.log1p(p * c3)))
-        + (a3 - 1.0) * u
-        + (b3 - 1.0) * np.log1p(-p)
-        - special.betaln(a3, b3)
-    )
-    body = np.sum(w * np.exp(log_f), axis=(1, 2))
-    left = (s * c)[:, 0] * special.betainc(a, beta, p0)[:, 0]
-    h_top = -np.expm1(-s * np.log1p(p_top * c)) / p_top
-    right = (h_top * special.betaincc(a, beta, p_top))[:, 0]
-    return left + body + right
-
-
 def _alive_future_series(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
     r""":math:`E[(1 - (1+pc)^{-s})/p]`, :math:`p \sim \mathrm{Beta}(a, \beta)`, as a power series in c (short horizons).
 
@@ -311,9 +251,9 @@ def _alive_future(
     t / (alpha + T) is summed instead (:func:`_alive_future_series`). Where z is within 1e-4 of one (scipy's
     value loses digits there in the extremes), or scipy's value is not finite or breaks the bounds
     :math:`0 \le E \le s t/(\alpha+T)` (and :math:`E \le (a+b+x)/(a-1)` for a > 1), the posterior integral
-    is computed by quadrature
-    (:func:`_alive_future_quadrature`). At a = 1 the expression has a removable singularity; within 1e-6 of
-    one it is the mean of the values at 1 -+ 1e-5 (second-order accurate, relative error about 1e-10).
+    is computed by quadrature (:func:`pyclv.models._special.alive_purchases_quadrature`). At a = 1 the
+    expression has a removable singularity; within 1e-6 of one it is the mean of the values at 1 -+ 1e-5
+    (second-order accurate, relative error about 1e-10).
     """
     a_arr, b_arr, x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, x, T, t)))
     near_a = np.abs(a_arr - 1.0) < 1e-6
@@ -341,7 +281,7 @@ def _alive_future(
         bad = ~np.isfinite(value) | (value < 0.0) | (value > bound) | (c > 1e4)
     if np.any(bad):
         value = np.array(value, dtype=float, copy=True)
-        value[bad] = _alive_future_quadrature(s[bad], c[bad], a_arr[bad], b_arr[bad] + x[bad] + 1.0)
+        value[bad] = alive_purchases_quadrature(s[bad], c[bad], a_arr[bad], b_arr[bad] + x[bad] + 1.0)
     return value
 
 
