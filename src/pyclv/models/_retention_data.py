@@ -123,6 +123,17 @@ def churned_column(data: pd.DataFrame) -> np.ndarray:
 def validate_retention_data(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Check sBG data and return ``(periods, churned)`` as float64 and bool arrays.
 
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per customer (or pattern) with ``periods`` (whole periods observed, >= 1) and ``churned``
+        (True/False or 0/1: lost in the last observed period).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``periods`` as float64 and ``churned`` as bool, one value per row of ``data``.
+
     Raises
     ------
     DataValidationError

@@ -46,6 +46,13 @@ class TransactionModel(BaseModel):
     it inherits fitting, predictions, discounting and persistence. ``columns`` names the summary columns that
     hold x, t_x and T; ``discrete`` is True for models of whole purchase opportunities (BG/BB), whose
     horizons are whole periods.
+
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters (see :class:`pyclv.models._base.BaseModel`).
+    max_iterations : int, default 2000
+        Iteration limit of the optimizer.
     """
 
     columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")

@@ -127,7 +127,18 @@ class SpendData:
     The likelihood is written once, as terms in x alone (evaluated per distinct x) plus terms in
     :math:`\log(\gamma + x\bar z)`; :meth:`per_customer` spreads them to the customers, :meth:`totals`
     sums them with the weights (four dot products per evaluation: a fit of a million customers takes a
-    fraction of a second).
+    fraction of a second). Build it with :meth:`build`.
+
+    Attributes
+    ----------
+    distinct_x, weight_of_x : numpy.ndarray
+        The distinct numbers of repeat transactions and their total weights.
+    position : numpy.ndarray
+        Each customer's position in ``distinct_x``.
+    x, total, log_total, log_zbar, w : numpy.ndarray
+        Per customer: repeat transactions, total spend x zbar, its log, log zbar and the weight.
+    sum_wx_log_total, sum_w_log_zbar : float
+        The parameter-free weighted sums of the likelihood.
     """
 
     distinct_x: np.ndarray
