@@ -105,7 +105,7 @@ def discounted_expected_purchases(
     return pd.Series(values, index=history.index, name="discounted_expected_purchases")
 
 
-Pairs = tuple[tuple[np.ndarray, ...], np.ndarray]
+_Pairs = tuple[tuple[np.ndarray, ...], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class _Scoring:
     """
 
     history: History
-    pairs: Pairs | None
+    pairs: _Pairs | None
     inverse: np.ndarray
     spend_history: History
     horizon: float
@@ -153,7 +153,7 @@ def _transaction_predictions(
     scoring: _Scoring,
     *,
     nodes_per_panel: int,
-    pairs: Pairs | None,
+    pairs: _Pairs | None,
 ) -> dict[str, np.ndarray]:
     """Transaction-model predictions for distinct histories (x, t_x, T) at one parameter vector.
 
