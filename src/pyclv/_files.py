@@ -10,7 +10,7 @@ from pathlib import Path
 __all__ = ["atomic_write"]
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it onto ``path``.
 
     The temporary file is removed if ``write`` fails, so ``path`` is either the old file or the complete new
@@ -21,7 +21,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     path : str or pathlib.Path
         The file to write; its folder is created if needed.
     write : callable
-        Writes the content to the path it is given.
+        Writes the content to the path it is given; what it returns (e.g. the characters written) is ignored.
 
     Returns
     -------

@@ -40,7 +40,9 @@ DRAW_NODES_PER_PANEL = 6
 PathFunction = Callable[[slice, np.ndarray], np.ndarray]
 
 
-def _continuous_rule(horizon: float, delta: float, nodes_per_panel: int = _NODES_PER_PANEL) -> tuple[np.ndarray, np.ndarray]:
+def _continuous_rule(
+    horizon: float, delta: float, nodes_per_panel: int = _NODES_PER_PANEL
+) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights for the integral over [0, horizon] (horizon finite)."""
     first = horizon if delta == 0 else min(horizon, _DISCOUNT_PANEL_WIDTH / delta)
     edges = list(first * _PANEL_RATIO ** -np.arange(_N_GEOMETRIC_PANELS - 1, -1, -1.0))
@@ -131,6 +133,6 @@ def _by_blocks(block: Callable[[slice], np.ndarray], n_rows: int) -> np.ndarray:
             out[rows] = block(rows)
         return out
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for rows, values in zip(slices, pool.map(block, slices)):
+        for rows, values in zip(slices, pool.map(block, slices), strict=True):
             out[rows] = values
     return out

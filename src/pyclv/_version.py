@@ -1,5 +1,6 @@
-"""The installed package's version, in a module of its own so that any module can import it without
-importing the package root.
+"""The installed package's version.
+
+It has a module of its own so that any module can import it without importing the package root.
 """
 
 from __future__ import annotations

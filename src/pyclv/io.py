@@ -104,7 +104,7 @@ def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
         cov = np.array(
             [[np.nan if c is None else float(c) for c in row] for row in spec["covariance"]], dtype=float
         ).reshape(len(names), len(names))
-        bad = [p.name for p, v in zip(klass.parameters(), theta) if not p.contains(float(v))]
+        bad = [p.name for p, v in zip(klass.parameters(), theta, strict=True) if not p.contains(float(v))]
         if bad:
             raise ValueError(f"parameter(s) {', '.join(bad)} outside their domain")
         ll = spec.get("log_likelihood")
@@ -182,7 +182,8 @@ def load_model(path: str | Path) -> BaseModel:
     """
     payload = _read_json(path)
     if payload["format"] != SINGLE_TAG:
-        raise ModelFormatError(f"{path} holds several models ({', '.join(payload.get('models', {}))}); use load_models.")
+        names = ", ".join(payload.get("models", {}))
+        raise ModelFormatError(f"{path} holds several models ({names}); use load_models.")
     return model_from_dict(payload)
 
 
@@ -198,6 +199,23 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
 
     ``string_columns`` (e.g. the customer id) are read from CSV as text, so that ids such as "001" and "1"
     stay distinct customers instead of both becoming the number 1.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.csv`` or ``.parquet`` file.
+    string_columns : sequence of str, default ()
+        Columns to read from CSV as text (ignored for Parquet, which stores its types).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table: from CSV with a default RangeIndex, from Parquet with the index it was written with.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither ``.csv`` nor ``.parquet``.
     """
     suffix = _table_suffix(path)
     if suffix == ".csv":
@@ -206,7 +224,27 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = True) -> None:
-    """Write ``frame`` as CSV or Parquet (by suffix), atomically."""
+    """Write ``frame`` as CSV or Parquet (by suffix), atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write.
+    path : str or pathlib.Path
+        A ``.csv`` or ``.parquet`` file; written to a temporary name beside it, then renamed into place.
+    index : bool, default True
+        Also write the index (e.g. the customer id).
+
+    Returns
+    -------
+    None
+        The table is on disk at ``path``.
+
+    Raises
+    ------
+    ValueError
+        If the suffix is neither ``.csv`` nor ``.parquet``.
+    """
     suffix = _table_suffix(path)
     if suffix == ".csv":
         atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index))

@@ -20,8 +20,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pyclv.exceptions import ConvergenceError, DataValidationError, PyCLVError, PyCLVWarning
 from pyclv._validation import resolve_weights
+from pyclv.exceptions import ConvergenceError, DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models import BaseModel
 
 __all__ = ["Method", "bootstrap_draws", "draws_for", "parameter_draws"]
@@ -30,7 +30,24 @@ Method = Literal["asymptotic", "bootstrap"]
 
 
 def parameter_draws(model: BaseModel, n_draws: int, rng: np.random.Generator) -> np.ndarray:
-    """``n_draws`` parameter vectors from the fitted model's asymptotic distribution, shape (n_draws, k).
+    """``n_draws`` parameter vectors from the fitted model's asymptotic distribution.
+
+    Normal on the unconstrained (log / logit) scale with the covariance mapped there by the delta method,
+    then mapped back, so every draw respects the parameters' domains.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted model with a finite covariance matrix.
+    n_draws : int
+        Number of draws.
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_draws, k): natural-scale parameter vectors, one per row, in the order of ``model.params_``.
 
     Raises
     ------
@@ -65,6 +82,31 @@ def bootstrap_draws(
     a resample draws that many customers with replacement, which is a multinomial draw of new counts per row.
     A resample whose refit does not converge is replaced by another (with a warning); more than
     ``n_draws // 10`` failures raise the last error.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted model; its class and settings are refitted, starting from its estimates.
+    data : pandas.DataFrame
+        The data the model was fitted on.
+    n_draws : int
+        Number of refits (draws).
+    rng : numpy.random.Generator
+        Source of the resamples.
+    weights : array-like, pandas.Series or str, optional
+        How many customers each row stands for (as in ``fit``); 1 each if None.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_draws, k): the refitted natural-scale parameters, one row per resample.
+
+    Raises
+    ------
+    ValueError
+        If the data stand for fewer than two customers.
+    ConvergenceError, DataValidationError
+        If more than ``max(n_draws // 10, 1)`` refits fail.
     """
     counts = resolve_weights(data, weights)
     total = int(round(counts.sum()))
@@ -106,7 +148,33 @@ def draws_for(
     rng: np.random.Generator,
     weights: np.ndarray | pd.Series | str | None = None,
 ) -> np.ndarray:
-    """Draws by ``method``; validated arguments."""
+    """Parameter draws by ``method``, after checking the arguments.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted model.
+    data : pandas.DataFrame
+        The data the model was fitted on (used by the bootstrap).
+    method : {"asymptotic", "bootstrap"}
+        :func:`parameter_draws` or :func:`bootstrap_draws`.
+    n_draws : int
+        Number of draws (>= 2).
+    rng : numpy.random.Generator
+        Source of the random draws.
+    weights : array-like, pandas.Series or str, optional
+        For the bootstrap: how many customers each row stands for.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_draws, k): natural-scale parameter vectors.
+
+    Raises
+    ------
+    ValueError
+        If ``n_draws`` is below 2 or ``method`` is unknown.
+    """
     if int(n_draws) < 2:
         raise ValueError(f"n_draws must be at least 2; got {n_draws!r}.")
     if method == "asymptotic":

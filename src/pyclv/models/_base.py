@@ -215,7 +215,8 @@ class BaseModel:
         for p in cls._params:
             if not p.contains(float(params[p.name])):
                 raise ValueError(
-                    f"{cls.__name__} parameter {p.name} must be finite and {p.describe_domain()}; got {params[p.name]!r}."
+                    f"{cls.__name__} parameter {p.name} must be finite and {p.describe_domain()}; "
+                    f"got {params[p.name]!r}."
                 )
         theta = np.array([float(params[n]) for n in names])
         return cls.from_estimates(theta=theta, covariance=np.full((len(names), len(names)), np.nan),

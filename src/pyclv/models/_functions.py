@@ -57,8 +57,9 @@ class TransactionFunctions(ModelFunctions):
 
 @dataclass(frozen=True, kw_only=True)
 class SpendFunctions(ModelFunctions):
-    """A spend model's mathematics (data ``x, zbar``): ``expected_spend(*params, x, zbar)`` and
-    ``simulate(*params, x, rng)`` returning average spends.
+    """A spend model's mathematics (data ``x, zbar``).
+
+    ``expected_spend(*params, x, zbar)`` and ``simulate(*params, x, rng)`` returning average spends.
     """
 
     expected_spend: Callable[..., np.ndarray]
@@ -67,9 +68,10 @@ class SpendFunctions(ModelFunctions):
 
 @dataclass(frozen=True, kw_only=True)
 class RetentionFunctions(ModelFunctions):
-    """A contractual retention model's mathematics (data ``periods, churned``): ``p_alive(*params, periods,
-    churned)``, ``derl(*params, renewals, d)`` and ``simulate(*params, periods, rng)`` returning (periods,
-    churned).
+    """A contractual retention model's mathematics (data ``periods, churned``).
+
+    ``p_alive(*params, periods, churned)``, ``derl(*params, renewals, d)`` and ``simulate(*params, periods,
+    rng)`` returning (periods, churned).
     """
 
     p_alive: Callable[..., np.ndarray]

@@ -55,8 +55,9 @@ class History:
         return History(self.index[rows], self.names, tuple(v[rows] for v in self.values))
 
     def distinct(self) -> tuple[History, np.ndarray]:
-        """The distinct rows (costly predictions depend on a customer only through its row) and, for each
-        customer, the position of its row among them.
+        """The distinct rows and, for each customer, the position of its row among them.
+
+        Costly predictions depend on a customer only through its row, so they are computed per distinct row.
 
         Returns
         -------

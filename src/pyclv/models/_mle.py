@@ -1,5 +1,7 @@
-"""Maximum likelihood as plain functions: weights, row compression, the optimiser with its warm start, and
-the observed-information covariance (delta method back to the natural scale).
+"""Maximum likelihood as plain functions.
+
+Weights, row compression, the optimiser with its warm start, and the observed-information covariance (delta
+method back to the natural scale).
 
 A model hands these functions its parameters (:class:`~pyclv.models._params.Param`), a ``prepare`` function
 that puts the fit's data into the form its likelihood reads fastest, and ``totals(theta, prepared)``, the
@@ -189,7 +191,7 @@ def maximise(
     if not np.isfinite(value0):
         names = [p.name for p in params]
         raise ConvergenceError(
-            f"{name}: the log-likelihood is not finite at the starting values {dict(zip(names, theta0))}."
+            f"{name}: the log-likelihood is not finite at the starting values {dict(zip(names, theta0, strict=True))}."
         )
     bounds = [(-U_BOUND, U_BOUND)] * len(u0)
     options = {"maxiter": int(max_iterations), **OPTIMIZER_OPTIONS}
@@ -198,9 +200,12 @@ def maximise(
         if not res.success:  # one restart from where it stopped usually finishes a line-search stall
             res = optimize.minimize(objective, res.x, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
     grad_norm = float(np.max(np.abs(res.jac))) if res.jac is not None else np.inf
-    if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun) or (not res.success and grad_norm > ACCEPTED_GRADIENT):
-        raise ConvergenceError(f"{name} did not converge ({res.message}; largest gradient {grad_norm:.3g}).", result=res)
-    at_edge = [p.name for p, u in zip(params, res.x) if abs(u) > U_BOUND - 1.0]
+    stalled = not res.success and grad_norm > ACCEPTED_GRADIENT
+    if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun) or stalled:
+        raise ConvergenceError(
+            f"{name} did not converge ({res.message}; largest gradient {grad_norm:.3g}).", result=res
+        )
+    at_edge = [p.name for p, u in zip(params, res.x, strict=True) if abs(u) > U_BOUND - 1.0]
     if at_edge:
         warnings.warn(
             f"{name}: parameter(s) {', '.join(at_edge)} ran to the edge of their domain; "

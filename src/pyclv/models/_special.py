@@ -1,5 +1,7 @@
-"""Special-function helpers shared by several models: stable log-space sums, power series of
-hypergeometric type, and ratios that stay accurate through their removable singularities.
+"""Special-function helpers shared by several models.
+
+Stable log-space sums, power series of hypergeometric type, and ratios that stay accurate through their
+removable singularities.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ import numpy as np
 from scipy import special
 
 __all__ = [
+    "alive_purchases_quadrature",
     "log1mexp",
     "log1p_ratio",
     "lgamma_diff",
@@ -30,9 +33,12 @@ def log1mexp(a: np.ndarray) -> np.ndarray:
         return np.where(a > -0.6931471805599453, np.log(-np.expm1(a)), np.log1p(-np.exp(a)))
 
 
-def log_hyp2f1_series(A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000) -> np.ndarray:
-    """Log of Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, rescaled as it grows (NaN if it is negative
-    or has not converged).
+def log_hyp2f1_series(
+    A: np.ndarray, B: np.ndarray, C: np.ndarray, z: np.ndarray, max_terms: int = 200_000
+) -> np.ndarray:
+    """Log of Gauss's series for 2F1(A, B; C; z), 0 <= z < 1, rescaled as it grows.
+
+    NaN where the sum is negative or has not converged within ``max_terms`` terms.
     """
     total = np.ones_like(z)
     term = np.ones_like(z)
@@ -104,3 +110,82 @@ def lgamma_diff(y: np.ndarray, h: float) -> np.ndarray:
     for k, c in enumerate(STIRLING, start=1):  # phi(y + h) - phi(y) without cancellation for small h
         phi += c * yb ** (1 - 2 * k) * np.expm1((1 - 2 * k) * log_ratio)
     return (yb - 0.5) * log_ratio + h * np.log(yh) - h + phi - correction
+
+
+# The quadrature of alive_purchases_quadrature: a 16-point Gauss-Legendre rule per panel, the Beta quantiles
+# used as panel edges (so a concentrated Beta is resolved), the number of evenly spaced edges in log p, and the
+# rows evaluated at once (memory: rows x about 100 panels x 16 nodes).
+GL_X, GL_W = np.polynomial.legendre.leggauss(16)
+BETA_QUANTILES = np.array(
+    [1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999]
+    + [1 - 1e-4, 1 - 1e-6, 1 - 1e-9]
+)
+N_UNIFORM_EDGES = 80
+QUAD_CHUNK = 2_000
+
+
+def alive_purchases_quadrature(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    r"""Expected purchases of a customer alive now in the next t, by quadrature over its dropout probability.
+
+    Returns :math:`E[(1 - (1+pc)^{-s})/p]` for :math:`p \sim \mathrm{Beta}(a, \beta)` (1-d arrays of equal
+    length): the Gamma mixing over the purchase rate is done in closed form, so for a BG/NBD customer alive at
+    T, s = r + x, c = t / (alpha + T) and beta = b + x; for an MBG/NBD customer, beta = b + x + 1. In
+    u = log p the integrand :math:`(1 - (1+pc)^{-s})\, p^{a-1}(1-p)^{\beta-1}/B(a,\beta)` is smooth; composite
+    16-point Gauss-Legendre runs on panels no wider than about 0.7 in u, refined at the Beta quantiles (so a
+    concentrated Beta is resolved) and at the purchase-rate scale p ~ 1/(c s). Below
+    :math:`p_0 = 10^{-12}/\max(c(s+1), \beta, 1)` the integrand is :math:`s c\, p^{a-1}` to relative 1e-12, so
+    that piece is :math:`s c I_{p_0}(a, \beta)`; above the 1 - 1e-12 quantile the remaining mass times the
+    integrand's value there is added.
+
+    Both models use it where scipy's hypergeometric function fails or loses digits in the extremes (e.g. z =
+    t/(alpha+T+t) within 1e-4 of one); it costs about 2,000 evaluations (90 microseconds) per value and agrees
+    with mpmath to about 1e-11 over parameters 1e-3..1e3 (tests).
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        Shape of the purchase rate's posterior Gamma distribution, r + x (> 0).
+    c : numpy.ndarray
+        Horizon over that distribution's rate, t / (alpha + T) (>= 0).
+    a, beta : numpy.ndarray
+        Shape parameters of the dropout probability's posterior Beta distribution (> 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The expectation, one per row.
+    """
+    out = np.empty(s.shape)
+    for start in range(0, s.shape[0], QUAD_CHUNK):
+        sl = slice(start, start + QUAD_CHUNK)
+        out[sl] = _alive_purchases_block(s[sl], c[sl], a[sl], beta[sl])
+    return out
+
+
+def _alive_purchases_block(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """:func:`alive_purchases_quadrature` for at most ``QUAD_CHUNK`` rows."""
+    s, c, a, beta = (v[:, None] for v in (s, c, a, beta))
+    p0 = 1e-12 / np.maximum(np.maximum(c * (s + 1.0), beta), 1.0)
+    p_top = np.maximum(special.betaincinv(a, beta, 1.0 - 1e-12), 10.0 * p0)
+    u0, u1 = np.log(p0), np.log(p_top)
+    frac = np.linspace(0.0, 1.0, N_UNIFORM_EDGES)[None, :]
+    with np.errstate(divide="ignore"):
+        u_quant = np.log(special.betaincinv(a, beta, BETA_QUANTILES[None, :]))
+        u_rate = -np.log(c * s) + np.log([1e-2, 1e-1, 1.0, 1e1, 1e2])[None, :]
+    edges = np.sort(np.clip(np.concatenate([u0 + frac * (u1 - u0), u_quant, u_rate], axis=1), u0, u1), axis=1)
+    lo, hi = edges[:, :-1, None], edges[:, 1:, None]
+    u = 0.5 * (hi - lo) * GL_X + 0.5 * (hi + lo)
+    w = 0.5 * (hi - lo) * GL_W
+    s3, c3, a3, b3 = (v[:, :, None] for v in (s, c, a, beta))
+    p = np.exp(u)
+    log_f = (
+        np.log(-np.expm1(-s3 * np.log1p(p * c3)))
+        + (a3 - 1.0) * u
+        + (b3 - 1.0) * np.log1p(-p)
+        - special.betaln(a3, b3)
+    )
+    body = np.sum(w * np.exp(log_f), axis=(1, 2))
+    left = (s * c)[:, 0] * special.betainc(a, beta, p0)[:, 0]
+    h_top = -np.expm1(-s * np.log1p(p_top * c)) / p_top
+    right = (h_top * special.betaincc(a, beta, p_top))[:, 0]
+    return left + body + right

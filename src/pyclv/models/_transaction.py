@@ -16,7 +16,7 @@ import pandas as pd
 from pyclv._arrays import unique_rows
 from pyclv._quadrature import discounted_increments
 from pyclv._time import rate_per_unit
-from pyclv._validation import validate_summary
+from pyclv._validation import Summary, validate_summary
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
 from pyclv.models._functions import TransactionFunctions
@@ -27,8 +27,15 @@ __all__ = ["TransactionFunctions", "TransactionModel"]
 Pairs = tuple[tuple[np.ndarray, ...], np.ndarray]
 
 
-def _as_float_or_array(values: np.ndarray, like: object) -> float | np.ndarray:
+def _as_float_or_array(values: np.ndarray, like: float | np.ndarray) -> float | np.ndarray:
     return float(values) if np.ndim(like) == 0 else values
+
+
+def _history_columns(s: Summary) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, t_x, T) of a summary validated with its history columns (``validate_summary(history=True)``)."""
+    if s.recency is None or s.T is None:
+        raise TypeError("A transaction model needs the summary's recency and T: validate it with history=True.")
+    return s.frequency, s.recency, s.T
 
 
 class TransactionModel(BaseModel):
@@ -39,6 +46,13 @@ class TransactionModel(BaseModel):
     it inherits fitting, predictions, discounting and persistence. ``columns`` names the summary columns that
     hold x, t_x and T; ``discrete`` is True for models of whole purchase opportunities (BG/BB), whose
     horizons are whole periods.
+
+    Parameters
+    ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters (see :class:`pyclv.models._base.BaseModel`).
+    max_iterations : int, default 2000
+        Iteration limit of the optimizer.
     """
 
     columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
@@ -76,8 +90,9 @@ class TransactionModel(BaseModel):
     def expected_purchases_at(
         self, theta: np.ndarray, history: History, t: float | np.ndarray, *, pairs: Pairs | None = None
     ) -> np.ndarray:
-        """E[Y(t) | history] per customer at ``theta``; factorised models compute their costly part once per
-        distinct (x, T).
+        """E[Y(t) | history] per customer at ``theta``.
+
+        Factorised models compute their costly part once per distinct (x, T).
 
         Parameters
         ----------
@@ -102,7 +117,9 @@ class TransactionModel(BaseModel):
             (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
             return self.expected_purchases_if_alive_at(theta, ux, uT, t)[inverse] * self.p_alive_at(theta, history)
 
-    def expected_purchases_if_alive_at(self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float | np.ndarray) -> np.ndarray:
+    def expected_purchases_if_alive_at(
+        self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float | np.ndarray
+    ) -> np.ndarray:
         """E[Y(t) | alive at T, x, T] for factorised models (the factor of P(alive)).
 
         Parameters
@@ -123,8 +140,10 @@ class TransactionModel(BaseModel):
         return self._functions.expected_purchases_if_alive(*theta, x, T, np.asarray(t, dtype=float))
 
     def dert_at(self, theta: np.ndarray, history: History, delta: float) -> np.ndarray:
-        """Discounted expected residual transactions at ``theta``: the closed form where the model has one,
-        else the conditional expectation integrated numerically (see :mod:`pyclv._quadrature`).
+        """Discounted expected residual transactions at ``theta``.
+
+        The closed form where the model has one, else the conditional expectation integrated numerically
+        (see :mod:`pyclv._quadrature`).
 
         Parameters
         ----------
@@ -183,6 +202,7 @@ class TransactionModel(BaseModel):
             (ux, uT), inverse = pairs if pairs is not None else unique_rows((x, T))
             values = self.discounted_if_alive_at(theta, ux, uT, horizon, delta, nodes_per_panel=nodes_per_panel)
             return values[inverse] * self.p_alive_at(theta, history)
+        rows: slice | np.ndarray
         if distinct:
             (ux, utx, uT), rows = (x, t_x, T), slice(None)
         else:
@@ -198,7 +218,14 @@ class TransactionModel(BaseModel):
         return values[rows]
 
     def discounted_if_alive_at(
-        self, theta: np.ndarray, x: np.ndarray, T: np.ndarray, horizon: float, delta: float, *, nodes_per_panel: int = 12
+        self,
+        theta: np.ndarray,
+        x: np.ndarray,
+        T: np.ndarray,
+        horizon: float,
+        delta: float,
+        *,
+        nodes_per_panel: int = 12,
     ) -> np.ndarray:
         """int_0^H exp(-delta t) dE[Y(t) | alive at T, x, T] for factorised models, per (x, T) given.
 
@@ -227,21 +254,22 @@ class TransactionModel(BaseModel):
     # -- data
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         s = validate_summary(data, columns=self.columns)
-        if not np.any(s.frequency > 0):
+        x, t_x, T = _history_columns(s)
+        if not np.any(x > 0):
             raise DataValidationError(
                 f"{type(self).__name__} cannot be fitted: no customer has a repeat purchase (column 'frequency' is 0 "
-                f"in all {len(s.frequency)} rows), so the data say nothing about purchase rates or dropout. Use a "
+                f"in all {len(x)} rows), so the data say nothing about purchase rates or dropout. Use a "
                 "longer observation period or more customers.",
                 column="frequency",
-                n_rows=len(s.frequency),
+                n_rows=len(x),
             )
-        if not np.any(s.T > 0):
+        if not np.any(T > 0):
             raise DataValidationError(
                 f"{type(self).__name__} cannot be fitted: every customer has T = 0 (observed for no time).",
                 column="T",
-                n_rows=len(s.T),
+                n_rows=len(T),
             )
-        return (s.frequency, s.recency, s.T), np.ones(len(s.frequency), dtype=bool)
+        return (x, t_x, T), np.ones(len(x), dtype=bool)
 
     def history(self, data: pd.DataFrame) -> History:
         """Validated (x, t_x, T) of a summary with its index, refusing one in another time unit.
@@ -259,7 +287,7 @@ class TransactionModel(BaseModel):
         self.check_fitted()
         s = validate_summary(data, columns=self.columns)
         self._check_time_unit_of(data, self.columns[2])
-        return History(s.index, self.columns, (s.frequency, s.recency, s.T))
+        return History(s.index, self.columns, _history_columns(s))
 
     def _check_horizons(self, t: float | np.ndarray, name: str = "t") -> np.ndarray:
         """Horizons as a float array: finite, >= 0, and whole periods for discrete-time models."""
@@ -303,6 +331,12 @@ class TransactionModel(BaseModel):
     def p_alive(self, data: pd.DataFrame) -> pd.Series:
         """Probability that each customer is still alive at the end of its observation (``T``).
 
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with the model's columns (``frequency``, ``recency`` and ``T``; ``n_periods`` for BG/BB),
+            in the model's time unit.
+
         Returns
         -------
         pandas.Series
@@ -314,7 +348,15 @@ class TransactionModel(BaseModel):
     def expected_purchases_new_customer(self, t: float | np.ndarray) -> float | np.ndarray:
         """Expected repeat purchases of a randomly chosen new customer in its first ``t`` time units.
 
-        ``t`` may be a number (returns a float) or an array (returns an array of the same shape).
+        Parameters
+        ----------
+        t : float or numpy.ndarray
+            Time since the first purchase, in the model's time unit (>= 0; whole periods for BG/BB).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            E[X(t)]: a float for a number ``t``, else an array of the same shape.
         """
         t_arr = self._check_horizons(t)
         return _as_float_or_array(self._functions.expected_purchases(*self.theta, t_arr), t)
@@ -322,7 +364,17 @@ class TransactionModel(BaseModel):
     def probability_of_purchases(self, n: int | np.ndarray, t: float | np.ndarray) -> float | np.ndarray:
         """Unconditional probability that a new customer makes exactly ``n`` repeat purchases in (0, t].
 
-        ``n`` and ``t`` broadcast; scalars give a float.
+        Parameters
+        ----------
+        n : int or numpy.ndarray
+            Number of repeat purchases (whole numbers >= 0).
+        t : float or numpy.ndarray
+            Length of the period, in the model's time unit (>= 0; whole periods for BG/BB); broadcasts with ``n``.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            P(X(t) = n): a float when ``n`` and ``t`` are numbers, else an array of their broadcast shape.
         """
         n_arr = np.asarray(n, dtype=float)
         t_arr = self._check_horizons(t)
@@ -333,6 +385,15 @@ class TransactionModel(BaseModel):
 
     def conditional_probability_of_purchases(self, data: pd.DataFrame, n: int, t: float) -> pd.Series:
         """Probability that each customer makes exactly ``n`` repeat purchases in the next ``t`` time units.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with the model's columns, in the model's time unit.
+        n : int
+            Number of repeat purchases (a whole number >= 0).
+        t : float
+            Horizon, in the model's time unit (>= 0; whole periods for BG/BB).
 
         Returns
         -------
@@ -357,6 +418,13 @@ class TransactionModel(BaseModel):
         margin per transaction it is the customer's residual lifetime value (Fader, Hardie & Lee 2005,
         "RFM and CLV").
 
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Summary with the model's columns, in the model's time unit.
+        annual_discount_rate : float
+            Effective annual rate (> 0; 0.1 for 10 % a year), converted with the model's ``time_unit_``.
+
         Returns
         -------
         pandas.Series
@@ -368,7 +436,9 @@ class TransactionModel(BaseModel):
         history = self.history(data)
         return pd.Series(self.dert_at(self.theta, history, delta), index=history.index, name="dert")
 
-    def simulate(self, n_customers: int, T: float | np.ndarray, *, seed: int | np.random.Generator | None = None) -> pd.DataFrame:
+    def simulate(
+        self, n_customers: int, T: float | np.ndarray, *, seed: int | np.random.Generator | None = None
+    ) -> pd.DataFrame:
         """Draw a summary table from the fitted model.
 
         Parameters
@@ -391,7 +461,7 @@ class TransactionModel(BaseModel):
         T_arr = np.broadcast_to(self._check_horizons(T, "T"), (int(n_customers),)).copy()
         x, t_x, T_out = self._functions.simulate(*self.theta, T_arr, rng)
         frame = pd.DataFrame(
-            dict(zip(self.columns, (x, t_x, T_out))),
+            dict(zip(self.columns, (x, t_x, T_out), strict=True)),
             index=pd.RangeIndex(int(n_customers), name="customer_id"),
         )
         frame.attrs["time_unit"] = self.time_unit_

@@ -20,13 +20,12 @@ Fader, P. S., Hardie, B. G. S. (2013). Overcoming the BG/NBD model's #NUM! error
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-from scipy import integrate, special
+from scipy import special
 
 from pyclv._arrays import per_whole_number
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._params import Param
-from pyclv.models._special import log_hyp2f1_series, one_minus_power_times
+from pyclv.models._special import alive_purchases_quadrature, log_hyp2f1_series, one_minus_power_times
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -67,23 +66,60 @@ def loglik(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayL
 
     The two terms are combined with ``logaddexp``, so x in the thousands and T in the tens of thousands
     stay finite (the #NUM! cases of Hardie's spreadsheet).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability after each purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each customer's log-likelihood, in the broadcast shape of the data.
     """
     common = per_whole_number(lambda u: special.gammaln(r + u), x) - special.gammaln(r) + r * np.log(alpha)
     term1, term2 = _log_terms(r, alpha, a, b, x, t_x, T)
     return common + np.logaddexp(term1, term2)
 
 
-def loglik_grad(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """Gradient of :func:`loglik` with respect to ``(r, alpha, a, b)``, one row per customer."""
+def loglik_grad(
+    r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """Gradient of :func:`loglik` with respect to ``(r, alpha, a, b)``, one row per customer.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability after each purchase (> 0).
+
+    x, t_x, T : numpy.ndarray
+        Repeat purchases, time of the last purchase and time since the first purchase (1-d, one per customer).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (customers, 4): the derivatives in r, alpha, a and b.
+    """
     term1, term2 = _log_terms(r, alpha, a, b, x, t_x, T)
     lse = np.logaddexp(term1, term2)
     w1 = np.exp(term1 - lse)
     w2 = 1.0 - w1
     log_at, log_atx = np.log(alpha + T), np.log(alpha + t_x)
     psi_ab, psi_a, psi_b = special.digamma(a + b), special.digamma(a), special.digamma(b)
-    psi_abx, psi_rx, psi_bx = (
-        per_whole_number(lambda u, shift=shift: special.digamma(shift + u), x) for shift in (a + b, r, b)
-    )
+    ab = a + b
+    psi_abx = per_whole_number(lambda u: special.digamma(ab + u), x)
+    psi_rx = per_whole_number(lambda u: special.digamma(r + u), x)
+    psi_bx = per_whole_number(lambda u: special.digamma(b + u), x)
     # digamma(b + x - 1) is only used where x > 0 (w2 = 0 elsewhere): evaluate it at x >= 1
     psi_bx1 = per_whole_number(lambda u: special.digamma(b + np.maximum(u, 1.0) - 1.0), x)
     d_r = psi_rx - special.digamma(r) + np.log(alpha) - w1 * log_at - w2 * log_atx
@@ -93,19 +129,59 @@ def loglik_grad(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: 
     return np.stack([d_r, d_alpha, d_a, d_b], axis=-1)
 
 
-def log_p_alive_odds(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> np.ndarray:
-    r"""Log of the odds of being dead, :math:`\log\{a/(b+x-1) ((\alpha+T)/(\alpha+t_x))^{r+x}\}`, or ``-inf``
-    for x = 0 (FHL 2008)."""
+def log_p_alive_odds(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> np.ndarray:
+    r"""Log of the odds of being dead at T given the history (FHL 2008).
+
+    .. math:: \log\Big\{\frac{a}{b+x-1} \Big(\frac{\alpha+T}{\alpha+t_x}\Big)^{r+x}\Big\},
+
+    or ``-inf`` for x = 0 (a customer without repeat purchases cannot have dropped out).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability after each purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log-odds of having dropped out by T (``-inf`` where x = 0), in the broadcast shape of the data.
+    """
     xm = np.maximum(x, 1.0)
     log_odds = np.log(a) - np.log(b + xm - 1.0) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
     return np.where(x > 0, log_odds, -np.inf)
 
 
 def p_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> np.ndarray:
-    r"""Probability that a customer with history (x, t_x, T) is alive at T (FHL 2008):
+    r"""Probability that a customer with history (x, t_x, T) is alive at T (FHL 2008).
 
     .. math:: P(\text{alive}) = 1 \Big/ \Big(1 + \delta_{x>0} \frac{a}{b+x-1}
               \Big(\frac{\alpha+T}{\alpha+t_x}\Big)^{r+x}\Big)
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability after each purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(alive at T), in [0, 1], in the broadcast shape of the data.
     """
     return special.expit(-log_p_alive_odds(r, alpha, a, b, x, t_x, T))
 
@@ -145,7 +221,8 @@ def _one_minus_scaled_hyp2f1(
         )
         # 1. Pfaff's transformation, 2F1(r+x, a-1; a+b+x-1; -t/(alpha+T)), also through scipy
         with np.errstate(invalid="ignore", over="ignore"):
-            pfaff = S[failed] * (1.0 - special.hyp2f1(R[failed] + X[failed], B[failed], C[failed], -TT[failed] / AT[failed]))
+            pfaff_hyp = special.hyp2f1(R[failed] + X[failed], B[failed], C[failed], -TT[failed] / AT[failed])
+            pfaff = S[failed] * (1.0 - pfaff_hyp)
         value[failed] = pfaff
         failed = ~np.isfinite(value)
     if np.any(failed):
@@ -156,36 +233,18 @@ def _one_minus_scaled_hyp2f1(
             value[failed] = S[failed] * -np.expm1(B[failed] * L[failed] + log_f)
         failed = ~np.isfinite(value)
     if np.any(failed):
-        # 3. The defining integral over the dropout probability, p ~ Beta(a, b+x) (last resort, rare rows)
+        # 3. The defining integral over the dropout probability, p ~ Beta(a, b+x), by the quadrature MBG/NBD
+        #    uses too (last resort, rare rows)
         idx = np.flatnonzero(failed)
-        value.flat[idx] = [
-            _alive_expectation_by_quadrature(R.flat[i], AT.flat[i], B.flat[i] + 1.0, BB.flat[i], X.flat[i], TT.flat[i])
-            for i in idx
-        ]
+        s, c, p_a, p_b = ((R + X).flat[idx], (TT / AT).flat[idx], (B + 1.0).flat[idx], (BB + X).flat[idx])
+        value.flat[idx] = alive_purchases_quadrature(s, c, p_a, p_b)
     return value
-
-
-def _alive_expectation_by_quadrature(r: float, alpha_T: float, a: float, b: float, x: float, t: float) -> float:
-    r""":math:`E_p[(1 - (1 + p t/(\alpha+T))^{-(r+x)})/p]` for :math:`p \sim \mathrm{Beta}(a, b+x)`: the
-    expected purchases in the next t of a customer alive at T (numerical integration)."""
-    log_norm = special.betaln(a, b + x)
-
-    def integrand(p: float) -> float:
-        gain = -np.expm1(-(r + x) * np.log1p(p * t / alpha_T)) / p if p > 0 else (r + x) * t / alpha_T
-        return gain * np.exp(special.xlogy(a - 1.0, p) + special.xlog1py(b + x - 1.0, -p) - log_norm)
-
-    mode = min(max((a - 1.0) / (a + b + x - 2.0), 0.0), 1.0) if a + b + x > 2.0 else 0.5
-    return float(integrate.quad(integrand, 0.0, 1.0, points=[mode], limit=500, epsabs=0.0, epsrel=1e-10)[0])
-
-
-
-
 
 
 def conditional_expected_purchases(
     r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Expected repeat purchases in (T, T + t] given the history (FHL 2005, eq. 10):
+    r"""Expected repeat purchases in (T, T + t] given the history (FHL 2005, eq. 10).
 
     .. math::
         E[Y(t) \mid x, t_x, T] = \frac{\frac{a+b+x-1}{a-1}\Big[1 - \big(\frac{\alpha+T}{\alpha+T+t}\big)^{r+x}
@@ -193,30 +252,83 @@ def conditional_expected_purchases(
         {1 + \delta_{x>0}\frac{a}{b+x-1}\big(\frac{\alpha+T}{\alpha+t_x}\big)^{r+x}}
 
     All arguments broadcast (e.g. customers along one axis and horizons along another).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability after each purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    t : array-like
+        Horizon after T, in the model's time unit (>= 0); broadcasts with the data.
+
+    Returns
+    -------
+    numpy.ndarray
+        E[Y(t) | x, t_x, T], in the broadcast shape of the data.
     """
     numerator = _one_minus_scaled_hyp2f1(r, alpha, a, b, x, T, t)
     return numerator * p_alive(r, alpha, a, b, x, t_x, T)
 
 
 def expected_purchases(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> np.ndarray:
-    r"""Expected repeat purchases of a new customer in (0, t] (FHL 2005, eq. 9):
+    r"""Expected repeat purchases of a new customer in (0, t] (FHL 2005, eq. 9).
 
     .. math:: E[X(t)] = \frac{a+b-1}{a-1}\Big[1 - \big(\frac{\alpha}{\alpha+t}\big)^r
               {}_2F_1\big(r, b; a+b-1; \frac{t}{\alpha+t}\big)\Big]
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability after each purchase (> 0).
+    t : array-like
+        Time since the first purchase, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        E[X(t)], shaped like ``t``.
     """
     t = np.asarray(t, dtype=float)
     return _one_minus_scaled_hyp2f1(r, alpha, a, b, 0.0, 0.0, t)
 
 
-def probability_of_purchases(r: float, alpha: float, a: float, b: float, n: ArrayLike, t: ArrayLike) -> np.ndarray:
-    r"""Unconditional probability of exactly n repeat purchases in (0, t] (FHL 2005, eq. 8):
+def probability_of_purchases(
+    r: ArrayLike, alpha: ArrayLike, a: ArrayLike, b: ArrayLike, n: ArrayLike, t: ArrayLike
+) -> np.ndarray:
+    r"""Unconditional probability of exactly n repeat purchases in (0, t] (FHL 2005, eq. 8).
 
     .. math::
         P(X(t)=n) = \frac{B(a, b+n)}{B(a, b)} \mathrm{NB}(n; r, \tfrac{\alpha}{\alpha+t})
-        + \delta_{n>0} \frac{B(a+1, b+n-1)}{B(a, b)} \Big[1 - \sum_{j=0}^{n-1}\mathrm{NB}(j; r, \tfrac{\alpha}{\alpha+t})\Big]
+        + \delta_{n>0} \frac{B(a+1, b+n-1)}{B(a, b)}
+          \Big[1 - \sum_{j=0}^{n-1}\mathrm{NB}(j; r, \tfrac{\alpha}{\alpha+t})\Big]
 
     where NB is the negative binomial pmf; the bracket is its upper tail, the regularised incomplete beta
     function :math:`I_{t/(\alpha+t)}(n, r)`.
+
+    Parameters
+    ----------
+    r, alpha, a, b : array-like
+        The model's parameters (see :func:`loglik`); they broadcast, so that
+        :func:`pyclv.models.modified_beta_geo.conditional_probability_of_purchases` can pass each customer's
+        posterior parameters.
+    n : array-like
+        Number of repeat purchases (whole numbers >= 0).
+    t : array-like
+        Length of the period, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(X(t) = n), in the broadcast shape of the arguments.
     """
     n = np.asarray(n, dtype=float)
     t = np.asarray(t, dtype=float)
@@ -237,7 +349,15 @@ def probability_of_purchases(r: float, alpha: float, a: float, b: float, n: Arra
 
 
 def conditional_probability_of_purchases(
-    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, n: ArrayLike, t: ArrayLike
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    n: ArrayLike,
+    t: ArrayLike,
 ) -> np.ndarray:
     r"""Probability of exactly n repeat purchases in (T, T + t] given the history (x, t_x, T).
 
@@ -252,6 +372,27 @@ def conditional_probability_of_purchases(
 
     with :math:`P_a` = P(alive) and I the regularised incomplete beta function (the negative binomial's
     upper tail). For x = 0, T = 0 it reduces to FHL (2005) eq. (8).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability after each purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    n : array-like
+        Number of repeat purchases (whole numbers >= 0).
+    t : array-like
+        Horizon after T, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(Y(t) = n | x, t_x, T), in the broadcast shape of the data.
     """
     n = np.asarray(n, dtype=float)
     t = np.asarray(t, dtype=float)
@@ -275,12 +416,29 @@ def conditional_probability_of_purchases(
 def simulate(
     r: float, alpha: float, a: float, b: float, T: ArrayLike, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Draw (x, t_x, T) for customers observed for T time units after their first purchase.
+    r"""Draw (x, t_x, T) for customers observed for T time units after their first purchase.
 
-    Each customer gets :math:`\\lambda \\sim \\mathrm{Gamma}(r, 1/\\alpha)` and
-    :math:`p \\sim \\mathrm{Beta}(a, b)`; the number of repeat purchases is the smaller of a Poisson(λT) count
+    Each customer gets :math:`\lambda \sim \mathrm{Gamma}(r, 1/\alpha)` and
+    :math:`p \sim \mathrm{Beta}(a, b)`; the number of repeat purchases is the smaller of a Poisson(λT) count
     and the geometric number of purchases until dropout; the last purchase time is the matching order
     statistic of the Poisson arrivals (uniform on (0, T)).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability after each purchase (> 0).
+    T : array-like
+        Each customer's observation time since its first purchase (1-d, in the model's time unit).
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(x, t_x, T)``: repeat purchases, time of the last purchase and the observation times (float64).
     """
     T = np.asarray(T, dtype=float)
     n = T.shape[0]
@@ -304,13 +462,17 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
     return np.array([1.0, mean_T / mean_x, 1.0, 1.0])
 
 
-class BetaGeo(TransactionModel):
+# numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
+# these Parameters describe, hence the PR02 exemption.
+class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
     r"""The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 
     Parameters
     ----------
     penalizer : float, default 0.0
         L2 penalty on the parameters (see :class:`pyclv.models._base.BaseModel`).
+    max_iterations : int, default 2000
+        Iteration limit of the optimizer.
 
     Attributes
     ----------

@@ -20,17 +20,23 @@ noncontractual setting. *Marketing Science*, 29(6), 1086-1108.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from pyclv.exceptions import DataValidationError
+from pyclv.models._bgbb_sums import (
+    expected_alive_opportunities,
+    flat,
+    log_binom,
+    log_discounted_survival,
+    ragged,
+    ragged_blocks,
+)
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._history import History
 from pyclv.models._params import Param
-from pyclv.models._special import lgamma_diff, log1p_ratio, segment_logsumexp
+from pyclv.models._special import segment_logsumexp
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -48,55 +54,18 @@ __all__ = [
 
 ArrayLike = np.ndarray | float
 
-# Largest number of ragged terms evaluated at once (memory bound of the segmented sums).
-_MAX_TERMS = 1 << 21
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-def _ragged_blocks(counts: np.ndarray, max_terms: int = _MAX_TERMS) -> Iterator[slice]:
-    """Consecutive row slices whose counts add up to at most ``max_terms`` (a single larger row stands alone)."""
-    n = len(counts)
-    start = 0
-    cum = np.cumsum(counts)
-    while start < n:
-        base = cum[start - 1] if start > 0 else 0
-        stop = int(np.searchsorted(cum, base + max_terms, side="right"))
-        stop = max(stop, start + 1)
-        yield slice(start, stop)
-        start = stop
-
-
-def _ragged(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For rows with ``counts[r] > 0`` terms: the row of each term, the term's offset 0..count-1 within its row
-    and the start of each non-empty row in the flat term array."""
-    counts = counts.astype(np.int64)
-    rows = np.flatnonzero(counts > 0)
-    c = counts[rows]
-    starts = np.cumsum(c) - c
-    row_of_term = np.repeat(rows, c)
-    offset = np.arange(int(c.sum()), dtype=np.int64) - np.repeat(starts, c)
-    return row_of_term, offset, starts
-
-
-
-
-def _log_binom(k: ArrayLike, j: ArrayLike) -> np.ndarray:
-    """log C(k, j) for whole numbers 0 <= j <= k."""
-    return special.gammaln(np.asarray(k) + 1.0) - special.gammaln(np.asarray(j) + 1.0) - special.gammaln(np.asarray(k) - j + 1.0)
-
-
-def _flat(*arrays: ArrayLike) -> tuple[tuple[np.ndarray, ...], tuple[int, ...]]:
-    """Broadcast the arguments together and flatten them (float64), returning the common shape."""
-    b = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in arrays])
-    return tuple(np.ascontiguousarray(a).ravel() for a in b), b[0].shape
+# Kept under its former name: tests and notebooks call it as a BG/BB function.
+_expected_alive_opportunities = expected_alive_opportunities
 
 
 # ---------------------------------------------------------------------------------------------- likelihood
 def _log_alive_term(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, n: ArrayLike
 ) -> np.ndarray:
-    r"""log of :math:`\frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n)}{B(\gamma,\delta)}`:
-    P(the history's transactions and alive through opportunity n)."""
+    r"""Log of P(the history's transactions and alive through opportunity n).
+
+    That is :math:`\frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n)}{B(\gamma,\delta)}`.
+    """
     return (
         special.betaln(alpha + x, beta + n - x)
         - special.betaln(alpha, beta)
@@ -118,8 +87,8 @@ def _log_components(
     log_dead = np.full(x.shape, -np.inf)
     counts = np.rint(n - t_x).astype(np.int64)
     norm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
-    for block in _ragged_blocks(counts):
-        row, i, starts = _ragged(counts[block])
+    for block in ragged_blocks(counts):
+        row, i, starts = ragged(counts[block])
         if len(row) == 0:
             continue
         xb, tb = x[block][row], t_x[block][row]
@@ -145,17 +114,20 @@ def loglik(
 
     Parameters
     ----------
-    alpha, beta, gamma, delta : float
-        The parameters (all > 0).
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
     x, t_x, n : array-like
-        Frequency, recency and number of opportunities (whole numbers, ``x <= t_x <= n``; broadcast together).
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
 
     Returns
     -------
     numpy.ndarray
         The log-likelihood of each customer, in the broadcast shape.
     """
-    (xf, tf, nf), shape = _flat(x, t_x, n)
+    (xf, tf, nf), shape = flat(x, t_x, n)
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, xf, tf, nf)
     return np.logaddexp(log_alive, log_dead).reshape(shape)
 
@@ -163,15 +135,36 @@ def loglik(
 def loglik_grad(
     alpha: float, beta: float, gamma: float, delta: float, x: np.ndarray, t_x: np.ndarray, n: np.ndarray
 ) -> np.ndarray:
-    """Gradient of :func:`loglik` with respect to ``(alpha, beta, gamma, delta)``, one row per customer
-    (1-d arrays of customers)."""
+    r"""Gradient of :func:`loglik` with respect to ``(alpha, beta, gamma, delta)``, one row per customer.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : numpy.ndarray
+        Repeat transactions, the opportunity of the last one and the opportunities observed (1-d, one per
+        customer).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (customers, 4): the derivatives in alpha, beta, gamma and delta.
+    """
     x, t_x, n = (np.asarray(a, dtype=float) for a in (x, t_x, n))
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, x, t_x, n)
     ll = np.logaddexp(log_alive, log_dead)
     psi = special.digamma
     # d/d params of -betaln(alpha, beta) - betaln(gamma, delta)
     norm = np.array(
-        [psi(alpha) - psi(alpha + beta), psi(beta) - psi(alpha + beta), psi(gamma) - psi(gamma + delta), psi(delta) - psi(gamma + delta)]
+        [
+            psi(alpha) - psi(alpha + beta),
+            psi(beta) - psi(alpha + beta),
+            psi(gamma) - psi(gamma + delta),
+            psi(delta) - psi(gamma + delta),
+        ]
     )
     w_alive = np.exp(log_alive - ll)
     psi_ax = psi(alpha + x)
@@ -183,8 +176,8 @@ def loglik_grad(
     counts = np.rint(n - t_x).astype(np.int64)
     lnorm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
     psi_g1 = psi(gamma + 1.0)
-    for block in _ragged_blocks(counts):
-        row, i, starts = _ragged(counts[block])
+    for block in ragged_blocks(counts):
+        row, i, starts = ragged(counts[block])
         if len(row) == 0:
             continue
         r = row + block.start
@@ -205,8 +198,8 @@ def loglik_grad(
 def _log_alive_posterior(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, t_x: ArrayLike, n: ArrayLike
 ) -> np.ndarray:
-    """log P(alive through opportunity n | x, t_x, n): the first likelihood term over the likelihood."""
-    (xf, tf, nf), shape = _flat(x, t_x, n)
+    """Log P(alive through opportunity n | x, t_x, n): the first likelihood term over the likelihood."""
+    (xf, tf, nf), shape = flat(x, t_x, n)
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, xf, tf, nf)
     return (log_alive - np.logaddexp(log_alive, log_dead)).reshape(shape)
 
@@ -214,7 +207,7 @@ def _log_alive_posterior(
 def p_alive(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, t_x: ArrayLike, n: ArrayLike
 ) -> np.ndarray:
-    r"""Probability that a customer with history (x, t_x, n) is alive at opportunity n + 1 (FHS 2010, eq. 11):
+    r"""Probability that a customer with history (x, t_x, n) is alive at opportunity n + 1 (FHS 2010, eq. 11).
 
     .. math::
         P(\text{alive at } n+1 \mid x, t_x, n) = \frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}
@@ -222,99 +215,90 @@ def p_alive(
 
     It is below 1 even for a customer who transacted at every opportunity: the customer may die at the
     start of the next one.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : array-like
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(alive at n + 1), in [0, 1], in the broadcast shape of the arguments.
     """
     log_post = _log_alive_posterior(alpha, beta, gamma, delta, x, t_x, n)
-    return np.exp(log_post + np.log(delta + np.asarray(n, dtype=float)) - np.log(gamma + delta + np.asarray(n, dtype=float)))
-
-
-
-
-# Horizons up to this many periods use the exact finite sum of G (no cancellation); longer ones the closed form.
-_EXACT_SUM_PERIODS = 4096
-
-
-def _survival_log_ratio_sum(h: float, d: np.ndarray, m: np.ndarray) -> np.ndarray:
-    r""":math:`S = \log R / h = -\sum_{j=0}^{m-1} \log(1 + h/(1+d+j)) / h` for whole m <= _EXACT_SUM_PERIODS (1-d
-    arrays d and m of equal length), by cumulative sums over the distinct d."""
-    out = np.empty(len(d))
-    ud, inverse = np.unique(d, return_inverse=True)
-    top = int(m.max()) if len(m) else 0
-    rows_per_block = max(1, _MAX_TERMS // max(top, 1))
-    j = np.arange(top, dtype=float)[None, :]
-    for start in range(0, len(ud), rows_per_block):
-        y = 1.0 + ud[start : start + rows_per_block, None] + j
-        table = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(-log1p_ratio(h / y) / y, axis=1)], axis=1)
-        sel = (inverse >= start) & (inverse < start + rows_per_block)
-        out[sel] = table[inverse[sel] - start, m[sel].astype(np.int64)]
-    return out
-
-
-
-
-
-
-def _expected_alive_opportunities(gamma: float, d: ArrayLike, m: ArrayLike) -> np.ndarray:
-    r"""Expected number of the next m opportunities a customer survives, when its dropout probability is
-    Beta(:math:`\gamma`, d):
-
-    .. math::
-        G(\gamma, d, m) = \sum_{t=1}^{m} \frac{B(\gamma, d+t)}{B(\gamma, d)}
-        = \frac{d}{\gamma-1}\Big[1 - R\Big], \quad
-        R = \frac{\Gamma(\gamma+d)\,\Gamma(1+d+m)}{\Gamma(1+d)\,\Gamma(\gamma+d+m)}
-          = \prod_{j=0}^{m-1} \Big(1 + \frac{\gamma-1}{1+d+j}\Big)^{-1}
-
-    With :math:`h = \gamma - 1` and :math:`\log R = h S`, :math:`G = -d\,S\,\mathrm{exprel}(hS)`, which is
-    continuous through the removable singularity at :math:`\gamma = 1`. For whole m up to 4096, S is the
-    finite sum of the product form (exact: all terms of one sign, so no cancellation even when d is large
-    and m small). For longer horizons, :math:`\log R` is the difference of two log-gamma differences, each
-    from :func:`pyclv.models._special.lgamma_diff` (at :math:`\gamma = 1` exactly, S is the difference of two digammas).
-    """
-    d_arr, m_arr = np.broadcast_arrays(np.asarray(d, dtype=float), np.asarray(m, dtype=float))
-    shape = d_arr.shape
-    d_flat, m_flat = d_arr.ravel(), m_arr.ravel()
-    h = gamma - 1.0
-    s = np.empty(len(d_flat))
-    exact = (m_flat <= _EXACT_SUM_PERIODS) & (m_flat == np.floor(m_flat))
-    if exact.any():
-        s[exact] = _survival_log_ratio_sum(h, d_flat[exact], m_flat[exact])
-    rest = ~exact
-    if rest.any():
-        dr, mr = d_flat[rest], m_flat[rest]
-        s[rest] = (lgamma_diff(1.0 + dr, h) - lgamma_diff(1.0 + dr + mr, h)) / h if h != 0.0 else (
-            special.digamma(1.0 + dr) - special.digamma(1.0 + dr + mr)
-        )
-    return (-d_flat * s * special.exprel(h * s)).reshape(shape)
+    n = np.asarray(n, dtype=float)
+    return np.exp(log_post + np.log(delta + n) - np.log(gamma + delta + n))
 
 
 def conditional_expected_purchases(
     alpha: float, beta: float, gamma: float, delta: float, x: ArrayLike, t_x: ArrayLike, n: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Expected transactions in the next t opportunities, n + 1, ..., n + t, given the history (FHS 2010, eq. 13):
+    r"""Expected transactions in the next t opportunities, n + 1, ..., n + t, given the history (FHS 2010, eq. 13).
 
     .. math::
         E[X(n, n+t) \mid x, t_x, n] = \frac{1}{L}\frac{B(\alpha+x+1, \beta+n-x)}{B(\alpha,\beta)}
         \frac{\delta}{\gamma-1}\frac{\Gamma(\gamma+\delta)}{\Gamma(1+\delta)}
-        \Big[\frac{\Gamma(1+\delta+n)}{\Gamma(\gamma+\delta+n)} - \frac{\Gamma(1+\delta+n+t)}{\Gamma(\gamma+\delta+n+t)}\Big]
+        \Big[\frac{\Gamma(1+\delta+n)}{\Gamma(\gamma+\delta+n)}
+        - \frac{\Gamma(1+\delta+n+t)}{\Gamma(\gamma+\delta+n+t)}\Big]
 
     computed as :math:`\frac{\alpha+x}{\alpha+\beta+n}\,P(\text{alive at } n \mid \cdot)\,G(\gamma, \delta+n, t)`
-    (see :func:`_expected_alive_opportunities`), which is stable at :math:`\gamma = 1`. All arguments
-    broadcast (customers along one axis, horizons along another).
+    (see :func:`pyclv.models._bgbb_sums.expected_alive_opportunities`), which is stable at
+    :math:`\gamma = 1`. All arguments broadcast (customers along one axis, horizons along another).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : array-like
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
+    t : array-like
+        Horizon: the next t opportunities (whole numbers >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        E[X(n, n + t) | x, t_x, n], in the broadcast shape of the arguments.
     """
     x = np.asarray(x, dtype=float)
     n = np.asarray(n, dtype=float)
     log_post = _log_alive_posterior(alpha, beta, gamma, delta, x, t_x, n)
     mean_p = (alpha + x) / (alpha + beta + n)
-    return mean_p * np.exp(log_post) * _expected_alive_opportunities(gamma, delta + n, t)
+    return mean_p * np.exp(log_post) * expected_alive_opportunities(gamma, delta + n, t)
 
 
 def expected_purchases(alpha: float, beta: float, gamma: float, delta: float, t: ArrayLike) -> np.ndarray:
-    r"""Expected transactions of a new customer in its first t opportunities (FHS 2010, eq. 7):
+    r"""Expected transactions of a new customer in its first t opportunities (FHS 2010, eq. 7).
 
     .. math::
         E[X(t)] = \frac{\alpha}{\alpha+\beta}\frac{\delta}{\gamma-1}
         \Big[1 - \frac{\Gamma(\gamma+\delta)}{\Gamma(1+\delta)}\frac{\Gamma(1+\delta+t)}{\Gamma(\gamma+\delta+t)}\Big]
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+    t : array-like
+        Opportunities since acquisition (whole numbers >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        E[X(t)], shaped like ``t``.
     """
-    return alpha / (alpha + beta) * _expected_alive_opportunities(gamma, delta, np.asarray(t, dtype=float))
+    return alpha / (alpha + beta) * expected_alive_opportunities(gamma, delta, np.asarray(t, dtype=float))
 
 
 def conditional_probability_of_purchases(
@@ -339,12 +323,33 @@ def conditional_probability_of_purchases(
         P(X(n, n+t) = k \mid x, t_x, n) = \frac{1}{L}\Big[\delta_{k=0}\,(L - A)
         + \sum_{j=k}^{t-1} \binom{j}{k}\frac{B(\alpha+x+k, \beta+n-x+j-k)}{B(\alpha,\beta)}
           \frac{B(\gamma+1, \delta+n+j)}{B(\gamma,\delta)}
-        + \binom{t}{k}\frac{B(\alpha+x+k, \beta+n-x+t-k)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n+t)}{B(\gamma,\delta)}\Big]
+        + \binom{t}{k}\frac{B(\alpha+x+k, \beta+n-x+t-k)}{B(\alpha,\beta)}
+          \frac{B(\gamma, \delta+n+t)}{B(\gamma,\delta)}\Big]
 
     where A is the first term of the likelihood (alive through n) and L - A the second (dead by n). With
     the empty history x = t_x = n = 0 this is FHS 2010, eq. (8). All arguments broadcast.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : array-like
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
+    k : array-like
+        Number of transactions (whole numbers >= 0).
+    t : array-like
+        Horizon: the next t opportunities (whole numbers >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(X(n, n + t) = k | x, t_x, n), in the broadcast shape of the arguments.
     """
-    (xf, tf, nf, kf, hf), shape = _flat(x, t_x, n, k, t)
+    (xf, tf, nf, kf, hf), shape = flat(x, t_x, n, k, t)
     log_alive, log_dead = _log_components(alpha, beta, gamma, delta, xf, tf, nf)
     ll = np.logaddexp(log_alive, log_dead)
     norm = special.betaln(alpha, beta) + special.betaln(gamma, delta)
@@ -353,7 +358,7 @@ def conditional_probability_of_purchases(
     # survives all t opportunities
     total = np.where(
         possible,
-        _log_binom(hf, km)
+        log_binom(hf, km)
         + special.betaln(alpha + xf + km, beta + nf - xf + hf - km)
         + special.betaln(gamma, delta + nf + hf)
         - norm,
@@ -362,14 +367,14 @@ def conditional_probability_of_purchases(
     total = np.where(kf == 0, np.logaddexp(total, log_dead), total)
     # dies at the start of opportunity n + j + 1, j = k..t-1
     counts = np.where(possible, np.rint(hf - km), 0).astype(np.int64)
-    for block in _ragged_blocks(counts):
-        row, i, starts = _ragged(counts[block])
+    for block in ragged_blocks(counts):
+        row, i, starts = ragged(counts[block])
         if len(row) == 0:
             continue
         r = row + block.start
         j = km[r] + i
         terms = (
-            _log_binom(j, km[r])
+            log_binom(j, km[r])
             + special.betaln(alpha + xf[r] + km[r], beta + nf[r] - xf[r] + j - km[r])
             + special.betaln(gamma + 1.0, delta + nf[r] + j)
             - norm
@@ -382,44 +387,31 @@ def conditional_probability_of_purchases(
 def probability_of_purchases(
     alpha: float, beta: float, gamma: float, delta: float, k: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Probability that a new customer makes exactly k transactions in its first t opportunities (FHS 2010, eq. 8):
+    r"""Probability that a new customer makes exactly k transactions in its first t opportunities (FHS 2010, eq. 8).
 
     .. math::
-        P(X(t) = k) = \binom{t}{k}\frac{B(\alpha+k, \beta+t-k)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+t)}{B(\gamma,\delta)}
-        + \sum_{i=k}^{t-1}\binom{i}{k}\frac{B(\alpha+k, \beta+i-k)}{B(\alpha,\beta)}\frac{B(\gamma+1, \delta+i)}{B(\gamma,\delta)}
+        P(X(t) = k) = \binom{t}{k}\frac{B(\alpha+k, \beta+t-k)}{B(\alpha,\beta)}
+        \frac{B(\gamma, \delta+t)}{B(\gamma,\delta)}
+        + \sum_{i=k}^{t-1}\binom{i}{k}\frac{B(\alpha+k, \beta+i-k)}{B(\alpha,\beta)}
+        \frac{B(\gamma+1, \delta+i)}{B(\gamma,\delta)}
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+    k : array-like
+        Number of transactions (whole numbers >= 0).
+    t : array-like
+        Opportunities since acquisition (whole numbers >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(X(t) = k), in the broadcast shape of the arguments.
     """
     return conditional_probability_of_purchases(alpha, beta, gamma, delta, 0.0, 0.0, 0.0, k, t)
-
-
-def _log_discounted_survival(gamma: float, d: np.ndarray, discount: float) -> np.ndarray:
-    r""":math:`\log \sum_{k\ge0} \frac{(d+1)_k}{(\gamma+d+1)_k} e^{-\text{discount}\,k}`, i.e. the log of
-    :math:`{}_2F_1(1, d+1; \gamma+d+1; e^{-\text{discount}})`, for a 1-d array of d.
-
-    The Gauss series has positive terms whose ratio tends to :math:`e^{-\text{discount}}`; it is summed in
-    log space, in chunks, until the next term is below 1e-18 of the sum (no cancellation, so the result is
-    accurate to a few ulps times the number of chunks). The cost is about 41 / discount terms per distinct
-    d; the callers pass one d per distinct number of opportunities.
-    """
-    out = np.empty(len(d))
-    chunk = int(min(max(256, np.ceil(45.0 / discount)), 1 << 20))
-    rows_per_block = max(1, _MAX_TERMS // chunk)
-    for start in range(0, len(d), rows_per_block):
-        dd = d[start : start + rows_per_block, None]
-        log_term = np.zeros((len(dd), 1))  # log of the current leading term (k = 0: 1)
-        log_sum = np.full(len(dd), -np.inf)
-        offset = 0
-        active = np.ones(len(dd), dtype=bool)
-        while active.any():
-            ks = offset + np.arange(chunk, dtype=float)[None, :]
-            # log of term_{k+1} / term_k = log((d+1+k) / (gamma+d+1+k)) - discount
-            steps = -np.log1p(gamma / (dd + 1.0 + ks)) - discount
-            logs = log_term + np.concatenate([np.zeros((len(dd), 1)), np.cumsum(steps[:, :-1], axis=1)], axis=1)
-            log_sum = np.where(active, np.logaddexp(log_sum, special.logsumexp(logs, axis=1)), log_sum)
-            log_term = logs[:, -1:] + steps[:, -1:]
-            active &= log_term[:, 0] > log_sum - 41.5
-            offset += chunk
-        out[start : start + rows_per_block] = log_sum
-    return out
 
 
 def dert(
@@ -440,17 +432,37 @@ def dert(
     .. math::
         \mathrm{DERT}(d \mid x, t_x, n) = \frac{B(\alpha+x+1, \beta+n-x)}{B(\alpha,\beta)}
         \frac{B(\gamma, \delta+n+1)}{B(\gamma,\delta)(1+d)}
-        \frac{{}_2F_1\big(1, \delta+n+1; \gamma+\delta+n+1; \tfrac{1}{1+d}\big)}{L(\alpha,\beta,\gamma,\delta \mid x, t_x, n)}
+        \frac{{}_2F_1\big(1, \delta+n+1; \gamma+\delta+n+1; \tfrac{1}{1+d}\big)}
+        {L(\alpha,\beta,\gamma,\delta \mid x, t_x, n)}
 
     The hypergeometric function depends on the customer only through n, so it is summed once per distinct
-    n (see :func:`_log_discounted_survival`).
+    n (see :func:`pyclv.models._bgbb_sums.log_discounted_survival`).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+
+    x, t_x, n : array-like
+        Repeat transactions, the opportunity of the last one (0 if none) and the opportunities observed (whole
+        numbers, x <= t_x <= n); they broadcast together.
+    discount : float
+        Continuous discount rate per period (> 0): a transaction t periods ahead counts
+        :math:`e^{-\text{discount}\, t}`.
+
+    Returns
+    -------
+    numpy.ndarray
+        DERT per customer, in discounted transactions, in the broadcast shape of the arguments.
     """
     if not discount > 0:
         raise ValueError(f"DERT needs a positive discount rate; got {discount!r}.")
-    (xf, tf, nf), shape = _flat(x, t_x, n)
+    (xf, tf, nf), shape = flat(x, t_x, n)
     log_post = _log_alive_posterior(alpha, beta, gamma, delta, xf, tf, nf)
     un, inverse = np.unique(nf, return_inverse=True)
-    log_hyp = _log_discounted_survival(gamma, delta + un, discount)[inverse]
+    log_hyp = log_discounted_survival(gamma, delta + un, discount)[inverse]
     log_value = (
         np.log(alpha + xf)
         - np.log(alpha + beta + nf)
@@ -468,12 +480,29 @@ def simulate(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Draw (x, t_x, n) for customers observed over n transaction opportunities.
 
-    Each customer gets :math:`p \sim \mathrm{Beta}(\alpha, \beta)` and :math:`\theta \sim \mathrm{Beta}(\gamma, \delta)`.
-    It survives a geometric number j of opportunities (dying at the start of opportunity j + 1 with
-    probability :math:`\theta(1-\theta)^j`) and transacts at each of the first :math:`m = \min(j, n)` with
-    probability p. Reading those m Bernoulli trials backwards, the number of trailing misses is geometric:
-    if it is below m, :math:`t_x = m - \text{misses}` and :math:`x = 1 + \mathrm{Binomial}(t_x - 1, p)`; else
-    the customer never transacted (x = t_x = 0).
+    Each customer gets :math:`p \sim \mathrm{Beta}(\alpha, \beta)` and
+    :math:`\theta \sim \mathrm{Beta}(\gamma, \delta)`. It survives a geometric number j of opportunities
+    (dying at the start of opportunity j + 1 with probability :math:`\theta(1-\theta)^j`) and transacts at
+    each of the first :math:`m = \min(j, n)` with probability p. Reading those m Bernoulli trials backwards,
+    the number of trailing misses is geometric: if it is below m, :math:`t_x = m - \text{misses}` and
+    :math:`x = 1 + \mathrm{Binomial}(t_x - 1, p)`; else the customer never transacted (x = t_x = 0).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the transaction probability p across customers (> 0).
+    gamma, delta : float
+        Shape parameters of the Beta distribution of the dropout probability :math:`\theta` (> 0).
+    n : array-like
+        Opportunities each customer is observed (whole numbers >= 0; 1-d, one per customer).
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(x, t_x, n)``: repeat transactions, the opportunity of the last one and the opportunities observed
+        (float64).
     """
     n_arr = np.asarray(n, dtype=float)
     size = n_arr.shape[0]
@@ -505,7 +534,9 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
     return np.array([2.0 * p0, 2.0 * (1.0 - p0), 2.0 * theta0, 2.0 * (1.0 - theta0)])
 
 
-class BetaGeoBetaBinom(TransactionModel):
+# numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
+# these Parameters describe, hence the PR02 exemption.
+class BetaGeoBetaBinom(TransactionModel):  # numpydoc ignore=PR02
     r"""The BG/BB model of repeat transactions at discrete opportunities (Fader, Hardie & Shang 2010).
 
     Parameters
@@ -607,5 +638,6 @@ class BetaGeoBetaBinom(TransactionModel):
         History
         """
         history = super().history(data)
-        self._check_discrete(*history.values, history.index)
+        x, t_x, n = history.values
+        self._check_discrete(x, t_x, n, history.index)
         return history

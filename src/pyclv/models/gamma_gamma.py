@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ ArrayLike = np.ndarray | float
 
 
 def loglik(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.ndarray:
-    r"""Log-density of the average spend :math:`\bar z` given x transactions (Fader & Hardie 2013, eq. 3):
+    r"""Log-density of the average spend :math:`\bar z` given x transactions (Fader & Hardie 2013, eq. 3).
 
     .. math::
         f(\bar z \mid p, q, \gamma; x) = \frac{\Gamma(px+q)}{\Gamma(px)\Gamma(q)}
@@ -45,6 +45,24 @@ def loglik(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.nd
 
     This is the density of the *average* (LL = -4055.92 on the CDNOW sample); the density of the total
     :math:`x\bar z` differs by :math:`-\log x` per customer (-4659.30). Defined for x >= 1, zbar > 0.
+
+    Parameters
+    ----------
+    p : float
+        Shape of each customer's Gamma distribution of transaction values (> 0).
+    q, v : float
+        Shape and rate of the Gamma distribution of that distribution's rate across customers (> 0; v is
+        :math:`\gamma` in the papers, in units of money).
+
+    x : array-like
+        Repeat transactions (x >= 1).
+    zbar : array-like
+        Average value of those transactions (> 0); broadcasts with ``x``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each customer's log-density, in the broadcast shape of ``x`` and ``zbar``.
     """
     x_b, z_b = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(zbar, dtype=float))
     ll, _ = SpendData.build(x_b.ravel(), z_b.ravel()).per_customer(p, q, v, gradient=False)
@@ -52,22 +70,43 @@ def loglik(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.nd
 
 
 def loglik_grad(p: float, q: float, v: float, x: np.ndarray, zbar: np.ndarray) -> np.ndarray:
-    """Gradient of :func:`loglik` with respect to ``(p, q, v)``, one row per customer."""
+    r"""Gradient of :func:`loglik` with respect to ``(p, q, v)``, one row per customer.
+
+    Parameters
+    ----------
+    p : float
+        Shape of each customer's Gamma distribution of transaction values (> 0).
+    q, v : float
+        Shape and rate of the Gamma distribution of that distribution's rate across customers (> 0; v is
+        :math:`\gamma` in the papers, in units of money).
+
+    x, zbar : numpy.ndarray
+        Repeat transactions (x >= 1) and their average value (> 0), one per customer.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (customers, 3): the derivatives in p, q and v.
+    """
     x_b, z_b = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(zbar, dtype=float))
     _, grad = SpendData.build(x_b.ravel(), z_b.ravel()).per_customer(p, q, v, gradient=True)
     return grad
 
 
 def _x_terms(p: float, q: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The terms of the likelihood in x alone, at the distinct values u of x: log Gamma(pu+q) - log Gamma(pu),
-    digamma(pu+q) and digamma(pu)."""
+    """The terms of the likelihood in x alone, at the distinct values u of x.
+
+    They are log Gamma(pu+q) - log Gamma(pu), digamma(pu+q) and digamma(pu).
+    """
     pu = p * u
     return special.gammaln(pu + q) - special.gammaln(pu), special.digamma(pu + q), special.digamma(pu)
 
 
 def _distinct_x(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct values of x, their total weights and each row's position among them (whole numbers
-    through a lookup table, with no sorting)."""
+    """The distinct values of x, their total weights and each row's position among them.
+
+    Whole numbers go through a lookup table, with no sorting.
+    """
     xi = x.astype(np.int64)
     if len(x) and xi.min() >= 0 and np.array_equal(xi, x):
         present = np.flatnonzero(np.bincount(xi))
@@ -80,13 +119,26 @@ def _distinct_x(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 
 @dataclass(frozen=True)
 class SpendData:
-    r"""Customers' spend data in the form the likelihood reads: the distinct frequencies with their weights,
-    the parameter-free sums, and per customer only what meets the parameters.
+    r"""Customers' spend data in the form the likelihood reads.
+
+    It holds the distinct frequencies with their weights, the parameter-free sums, and per customer only
+    what meets the parameters.
 
     The likelihood is written once, as terms in x alone (evaluated per distinct x) plus terms in
     :math:`\log(\gamma + x\bar z)`; :meth:`per_customer` spreads them to the customers, :meth:`totals`
     sums them with the weights (four dot products per evaluation: a fit of a million customers takes a
-    fraction of a second).
+    fraction of a second). Build it with :meth:`build`.
+
+    Attributes
+    ----------
+    distinct_x, weight_of_x : numpy.ndarray
+        The distinct numbers of repeat transactions and their total weights.
+    position : numpy.ndarray
+        Each customer's position in ``distinct_x``.
+    x, total, log_total, log_zbar, w : numpy.ndarray
+        Per customer: repeat transactions, total spend x zbar, its log, log zbar and the weight.
+    sum_wx_log_total, sum_w_log_zbar : float
+        The parameter-free weighted sums of the likelihood.
     """
 
     distinct_x: np.ndarray
@@ -102,8 +154,22 @@ class SpendData:
 
     @classmethod
     def build(cls, x: np.ndarray, zbar: np.ndarray, w: np.ndarray | None = None) -> SpendData:
-        """The data of customers with ``x`` repeat transactions of average ``zbar`` and weights ``w`` (1 if
-        None)."""
+        """The data of customers with ``x`` repeat transactions of average ``zbar`` and weights ``w``.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Repeat transactions per customer (x >= 1).
+        zbar : numpy.ndarray
+            Average value of those transactions (> 0).
+        w : numpy.ndarray, optional
+            How many customers each row stands for (1 if None).
+
+        Returns
+        -------
+        SpendData
+            The data, ready for :meth:`per_customer` and :meth:`totals`.
+        """
         w = np.ones(len(x)) if w is None else w
         total = x * zbar
         log_total, log_zbar = np.log(total), np.log(zbar)
@@ -111,13 +177,42 @@ class SpendData:
         return cls(distinct, weight_of_x, position, x, total, log_total, log_zbar, w,
                    float((w * x) @ log_total), float(w @ log_zbar))
 
+    # The overloads tell type checkers that the gradient is there exactly when it is asked for; the
+    # implementation below carries the docstring.
+    @overload
+    def per_customer(  # numpydoc ignore=GL08
+        self, p: float, q: float, v: float, *, gradient: Literal[True]
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+    @overload
+    def per_customer(  # numpydoc ignore=GL08
+        self, p: float, q: float, v: float, *, gradient: Literal[False]
+    ) -> tuple[np.ndarray, None]: ...
+
     def per_customer(self, p: float, q: float, v: float, *, gradient: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """Each customer's log-likelihood and (if ``gradient``) its gradient, one row per customer."""
+        """Each customer's log-likelihood and (if ``gradient``) its gradient, one row per customer.
+
+        Parameters
+        ----------
+        p, q, v : float
+            The model's parameters (see :func:`loglik`).
+        gradient : bool
+            Also compute the gradient.
+
+        Returns
+        -------
+        tuple
+            Each customer's log-likelihood (1-d) and, if ``gradient``, its gradient of shape (customers, 3) in
+            p, q and v (else None).
+        """
         lg, psi_pxq, psi_px = (term[self.position] for term in _x_terms(p, q, self.distinct_x))
         x, total = self.x, self.total
         log_v_total = np.log(v + total)
         # (px - 1) log zbar + px log x = px log(x zbar) - log zbar
-        ll = lg - special.gammaln(q) + q * np.log(v) + p * x * self.log_total - self.log_zbar - (p * x + q) * log_v_total
+        ll = (
+            lg - special.gammaln(q) + q * np.log(v) + p * x * self.log_total - self.log_zbar
+            - (p * x + q) * log_v_total
+        )
         if not gradient:
             return ll, None
         grad = np.empty((len(x), 3))
@@ -127,8 +222,21 @@ class SpendData:
         return ll, grad
 
     def totals(self, p: float, q: float, v: float) -> tuple[float, np.ndarray]:
-        """The weighted log-likelihood total and its gradient: the terms in x alone per distinct x, the rest
-        from log(v + total) and 1 / (v + total) with four dot products."""
+        """The weighted log-likelihood total and its gradient.
+
+        The terms in x alone are evaluated per distinct x, the rest from log(v + total) and 1 / (v + total)
+        with four dot products.
+
+        Parameters
+        ----------
+        p, q, v : float
+            The model's parameters (see :func:`loglik`).
+
+        Returns
+        -------
+        tuple
+            The weighted log-likelihood total (float) and its gradient in p, q and v (shape (3,)).
+        """
         u, wu, n = self.distinct_x, self.weight_of_x, float(self.weight_of_x.sum())
         lg, psi_pxq, psi_px = _x_terms(p, q, u)
         v_total = v + self.total
@@ -171,16 +279,36 @@ def _expected_spend_checked(p: float, q: float, v: float, x: np.ndarray, zbar: n
             f"GammaGamma has q = {q:.4g} <= 1, so the population mean spend (used for customers without "
             "repeat purchases) is infinite; refit with a penalizer or on more data."
         )
-    return conditional_expected_spend(p, q, v, x, zbar)
+    return np.asarray(conditional_expected_spend(p, q, v, x, zbar))
 
 
-def conditional_expected_spend(p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike) -> np.ndarray:
-    r"""Expected average spend given x transactions with average :math:`\bar z` (FHL 2005, eq. 5):
+def conditional_expected_spend(
+    p: float, q: float, v: float, x: ArrayLike, zbar: ArrayLike
+) -> np.ndarray | float:
+    r"""Expected average spend given x transactions with average :math:`\bar z` (FHL 2005, eq. 5).
 
     .. math:: E[M \mid p, q, \gamma; \bar z, x] = \frac{p(\gamma + x\bar z)}{px + q - 1}
 
     a weighted mean of the population mean :math:`p\gamma/(q-1)` and the observed average; x = 0 gives the
     population mean. Requires q > 1 for customers with x = 0 (otherwise the mean spend is infinite).
+
+    Parameters
+    ----------
+    p : float
+        Shape of each customer's Gamma distribution of transaction values (> 0).
+    q, v : float
+        Shape and rate of the Gamma distribution of that distribution's rate across customers (> 0; v is
+        :math:`\gamma` in the papers, in units of money).
+
+    x : array-like
+        Repeat transactions (x >= 0).
+    zbar : array-like
+        Average value of those transactions (ignored where x = 0); broadcasts with ``x``.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        E[M | x, zbar] in units of money, in the broadcast shape (a float for scalar ``x`` and ``zbar``).
     """
     return p * (v + x * zbar) / (p * x + q - 1.0)
 
@@ -188,8 +316,28 @@ def conditional_expected_spend(p: float, q: float, v: float, x: ArrayLike, zbar:
 def simulate(
     p: float, q: float, v: float, x: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    r"""Draw average spends for customers with x transactions: :math:`\nu \sim \mathrm{Gamma}(q, \gamma)`,
-    :math:`\bar z \sim \mathrm{Gamma}(px, \nu x)` (0 where x = 0)."""
+    r"""Draw average spends for customers with x transactions.
+
+    :math:`\nu \sim \mathrm{Gamma}(q, \gamma)`, :math:`\bar z \sim \mathrm{Gamma}(px, \nu x)` (0 where x = 0).
+
+    Parameters
+    ----------
+    p : float
+        Shape of each customer's Gamma distribution of transaction values (> 0).
+    q, v : float
+        Shape and rate of the Gamma distribution of that distribution's rate across customers (> 0; v is
+        :math:`\gamma` in the papers, in units of money).
+
+    x : numpy.ndarray
+        Repeat transactions per customer (whole numbers >= 0).
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    numpy.ndarray
+        Average spends, shaped like ``x`` (0 where x = 0).
+    """
     x = np.asarray(x, dtype=float)
     nu = rng.gamma(q, 1.0 / v, size=x.shape)
     pos = x > 0
@@ -198,13 +346,25 @@ def simulate(
     return zbar
 
 
-class GammaGamma(BaseModel):
+def _spend_columns(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Validated frequency and monetary value of a summary, with its index."""
+    s = validate_summary(data, require_monetary=True, history=False)
+    if s.monetary_value is None:  # validate_summary(require_monetary=True) returns it or raises
+        raise DataValidationError("GammaGamma needs the column 'monetary_value'.", column="monetary_value")
+    return s.frequency, s.monetary_value, s.index
+
+
+# numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
+# these Parameters describe, hence the PR02 exemption.
+class GammaGamma(BaseModel):  # numpydoc ignore=PR02
     r"""The Gamma-Gamma model of average spend per transaction (Fader, Hardie & Lee 2005; Fader & Hardie 2013).
 
     Parameters
     ----------
     penalizer : float, default 0.0
         L2 penalty on the parameters (see :class:`pyclv.models._base.BaseModel`).
+    max_iterations : int, default 2000
+        Iteration limit of the optimizer.
 
     Attributes
     ----------
@@ -243,8 +403,7 @@ class GammaGamma(BaseModel):
     columns: ClassVar[tuple[str, str]] = ("frequency", "monetary_value")
 
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-        s = validate_summary(data, require_monetary=True, history=False)
-        x, m = s.frequency, s.monetary_value
+        x, m, _ = _spend_columns(data)
         zero_spend = (x > 0) & (m <= 0)
         if zero_spend.any():
             warnings.warn(
@@ -277,9 +436,8 @@ class GammaGamma(BaseModel):
         History
         """
         self.check_fitted()
-        s = validate_summary(data, require_monetary=True, history=False)
-        assert s.monetary_value is not None
-        return History(s.index, self.columns, (s.frequency, s.monetary_value))
+        x, m, index = _spend_columns(data)
+        return History(index, self.columns, (x, m))
 
     def expected_spend_at(self, theta: np.ndarray, history: History) -> np.ndarray:
         """Conditional expected average spend per customer at the parameters ``theta``.
@@ -303,9 +461,9 @@ class GammaGamma(BaseModel):
         return self._functions.expected_spend(*theta, *history.values)
 
     def expected_spend(self, data: pd.DataFrame) -> pd.Series:
-        """Conditional expected average spend per transaction, per customer.
+        r"""Conditional expected average spend per transaction, per customer.
 
-        Customers with no repeat purchase get the population mean :math:`p\\gamma/(q-1)`.
+        Customers with no repeat purchase get the population mean :math:`p\gamma/(q-1)`.
 
         Parameters
         ----------
@@ -325,9 +483,28 @@ class GammaGamma(BaseModel):
         history = self.history(data)
         return pd.Series(self.expected_spend_at(self.theta, history), index=history.index, name="expected_spend")
 
-    def simulate(self, frequency: np.ndarray | pd.Series, *, seed: int | np.random.Generator | None = None) -> pd.Series:
-        """Draw average spends for customers with the given numbers of repeat purchases (0 where x = 0)."""
+    def simulate(
+        self, frequency: np.ndarray | pd.Series, *, seed: int | np.random.Generator | None = None
+    ) -> pd.Series:
+        """Draw average spends for customers with the given numbers of repeat purchases (0 where x = 0).
+
+        Parameters
+        ----------
+        frequency : numpy.ndarray or pandas.Series
+            Repeat purchases per customer (whole numbers >= 0); a Series lends its index to the result.
+        seed : int or numpy.random.Generator, optional
+            Seed for reproducible draws.
+
+        Returns
+        -------
+        pandas.Series
+            Named ``monetary_value``: the average spends, on the index of ``frequency`` (else ``customer_id``
+            0..n-1).
+        """
         rng = np.random.default_rng(seed)
-        index = frequency.index if isinstance(frequency, pd.Series) else pd.RangeIndex(len(frequency), name="customer_id")
+        if isinstance(frequency, pd.Series):
+            index = frequency.index
+        else:
+            index = pd.RangeIndex(len(frequency), name="customer_id")
         zbar = self._functions.simulate(*self.theta, np.asarray(frequency, dtype=float), rng)
         return pd.Series(zbar, index=index, name="monetary_value")

@@ -38,7 +38,7 @@ from pyclv._arrays import per_whole_number
 from pyclv.models import beta_geo
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._params import Param
-from pyclv.models._special import one_minus_power_times
+from pyclv.models._special import alive_purchases_quadrature, one_minus_power_times
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -57,13 +57,33 @@ __all__ = [
 ArrayLike = np.ndarray | float
 
 
-def log_p_alive_odds(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> np.ndarray:
-    r"""Log of the odds of being dead at T,
+def log_p_alive_odds(
+    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> np.ndarray:
+    r"""Log of the odds of being dead at T given the history.
 
     .. math:: \log\Big\{\frac{a}{b+x}\Big(\frac{\alpha+T}{\alpha+t_x}\Big)^{r+x}\Big\},
 
     defined for every x >= 0 (for x = 0, :math:`t_x = 0`). The ratio of the powers is taken as
     ``log1p((T - t_x) / (alpha + t_x))`` so that it stays exact when T is close to :math:`t_x`.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log-odds of having dropped out by T, in the broadcast shape of the data.
     """
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
@@ -89,6 +109,24 @@ def loglik(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayL
     The second term exists for x = 0 too (the BG/NBD model's :math:`\delta_{x>0}` is gone). The bracket is
     ``log1p(exp(.))`` of :func:`log_p_alive_odds`, so x in the thousands and T in the tens of thousands
     stay finite.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each customer's log-likelihood, in the broadcast shape of the data.
     """
     log_odds = log_p_alive_odds(r, alpha, a, b, x, t_x, T)
     return (
@@ -101,7 +139,9 @@ def loglik(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayL
     )
 
 
-def loglik_grad(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+def loglik_grad(
+    r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
     r"""Gradient of :func:`loglik` with respect to ``(r, alpha, a, b)``, one row per customer.
 
     With :math:`w = 1 - P(\text{alive})` the weight of the dropout term (``expit`` of the log-odds),
@@ -111,6 +151,23 @@ def loglik_grad(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: 
         \partial_\alpha &= r/\alpha - (r+x)\big[(1-w)/(\alpha+T) + w/(\alpha+t_x)\big] \\
         \partial_a &= \psi(a+b) - \psi(a+b+x+1) + w/a \\
         \partial_b &= \psi(a+b) - \psi(a+b+x+1) + \psi(b+x) - \psi(b) + (1-w)/(b+x)
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+
+    x, t_x, T : numpy.ndarray
+        Repeat purchases, time of the last purchase and time since the first purchase (1-d, one per customer).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (customers, 4): the derivatives in r, alpha, a and b.
     """
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
@@ -130,73 +187,31 @@ def loglik_grad(r: float, alpha: float, a: float, b: float, x: np.ndarray, t_x: 
 
 
 def p_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> np.ndarray:
-    r"""Probability that a customer with history (x, t_x, T) is alive at T (Batislam et al. 2007, appendix A):
+    r"""Probability that a customer with history (x, t_x, T) is alive at T (Batislam et al. 2007, appendix A).
 
     .. math:: P(\text{alive}) = 1 \Big/ \Big(1 + \frac{a}{b+x}\Big(\frac{\alpha+T}{\alpha+t_x}\Big)^{r+x}\Big)
 
     For a new customer (x = 0, T = 0) it is b / (a + b), the chance of surviving the first purchase.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(alive at T), in [0, 1], in the broadcast shape of the data.
     """
     return special.expit(-log_p_alive_odds(r, alpha, a, b, x, t_x, T))
-
-
-# Gauss-Legendre rule per panel and the Beta quantiles used as panel edges by the quadrature fallback.
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
-_BETA_QUANTILES = np.array(
-    [1e-12, 1e-9, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999]
-    + [1 - 1e-4, 1 - 1e-6, 1 - 1e-9]
-)
-_N_UNIFORM_EDGES = 80
-_QUAD_CHUNK = 2_000
-
-
-def _alive_future_quadrature(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    r""":math:`E[(1 - (1+pc)^{-s})/p]` for :math:`p \sim \mathrm{Beta}(a, \beta)` by quadrature (1-d arrays).
-
-    The expected purchases of an alive customer in the next t, with s = r + x, c = t / (alpha + T) and
-    beta = b + x + 1 (the Gamma mixing over lambda done in closed form). In u = log p the integrand
-    :math:`(1 - (1+pc)^{-s})\, p^{a-1}(1-p)^{\beta-1}/B(a,\beta)` is smooth; composite 16-point Gauss-Legendre
-    runs on panels no wider than about 0.7 in u, refined at the Beta quantiles (so a concentrated Beta is
-    resolved) and at the purchase-rate scale p ~ 1/(c s). Below :math:`p_0 = 10^{-12}/\max(c(s+1), \beta, 1)`
-    the integrand is :math:`s c\, p^{a-1}` to relative 1e-12, so that piece is :math:`s c I_{p_0}(a, \beta)`;
-    above the 1 - 1e-12 quantile the remaining mass times the integrand's value there is added.
-
-    This is the fallback for z = t/(alpha+T+t) within 1e-4 of one, where scipy's hypergeometric function
-    fails or loses digits in the extremes; it costs about 2,000 evaluations (90 microseconds) per value and
-    agrees with mpmath to about 1e-11 over parameters 1e-3..1e3 (tests).
-    """
-    out = np.empty(s.shape)
-    for start in range(0, s.shape[0], _QUAD_CHUNK):
-        sl = slice(start, start + _QUAD_CHUNK)
-        out[sl] = _alive_future_quadrature_block(s[sl], c[sl], a[sl], beta[sl])
-    return out
-
-
-def _alive_future_quadrature_block(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    s, c, a, beta = (v[:, None] for v in (s, c, a, beta))
-    p0 = 1e-12 / np.maximum(np.maximum(c * (s + 1.0), beta), 1.0)
-    p_top = np.maximum(special.betaincinv(a, beta, 1.0 - 1e-12), 10.0 * p0)
-    u0, u1 = np.log(p0), np.log(p_top)
-    frac = np.linspace(0.0, 1.0, _N_UNIFORM_EDGES)[None, :]
-    with np.errstate(divide="ignore"):
-        u_quant = np.log(special.betaincinv(a, beta, _BETA_QUANTILES[None, :]))
-        u_rate = -np.log(c * s) + np.log([1e-2, 1e-1, 1.0, 1e1, 1e2])[None, :]
-    edges = np.sort(np.clip(np.concatenate([u0 + frac * (u1 - u0), u_quant, u_rate], axis=1), u0, u1), axis=1)
-    lo, hi = edges[:, :-1, None], edges[:, 1:, None]
-    u = 0.5 * (hi - lo) * _GL_X + 0.5 * (hi + lo)
-    w = 0.5 * (hi - lo) * _GL_W
-    s3, c3, a3, b3 = (v[:, :, None] for v in (s, c, a, beta))
-    p = np.exp(u)
-    log_f = (
-        np.log(-np.expm1(-s3 * np.log1p(p * c3)))
-        + (a3 - 1.0) * u
-        + (b3 - 1.0) * np.log1p(-p)
-        - special.betaln(a3, b3)
-    )
-    body = np.sum(w * np.exp(log_f), axis=(1, 2))
-    left = (s * c)[:, 0] * special.betainc(a, beta, p0)[:, 0]
-    h_top = -np.expm1(-s * np.log1p(p_top * c)) / p_top
-    right = (h_top * special.betaincc(a, beta, p_top))[:, 0]
-    return left + body + right
 
 
 def _alive_future_series(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -220,8 +235,10 @@ def _alive_future_series(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.n
     return total
 
 
-def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLike, T: ArrayLike, t: ArrayLike) -> np.ndarray:
-    r"""Expected purchases in (T, T + t] of a customer alive at T:
+def _alive_future(
+    r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLike, T: ArrayLike, t: ArrayLike
+) -> np.ndarray:
+    r"""Expected purchases in (T, T + t] of a customer alive at T.
 
     .. math::
         \frac{a+b+x}{a-1}\Big[1 - \Big(\frac{\alpha+T}{\alpha+T+t}\Big)^{r+x}
@@ -232,10 +249,11 @@ def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLi
     parameters do not grow with x (the stable branch, as in :mod:`pyclv.models.beta_geo`). For short
     horizons, where that bracket is small and would lose digits to cancellation, a power series in
     t / (alpha + T) is summed instead (:func:`_alive_future_series`). Where z is within 1e-4 of one (scipy's
-    value loses digits there in the extremes), or scipy's value is not finite or breaks the bounds :math:`0 \le E \le s t/(\alpha+T)` (and
-    :math:`E \le (a+b+x)/(a-1)` for a > 1), the posterior integral is computed by quadrature
-    (:func:`_alive_future_quadrature`). At a = 1 the expression has a removable singularity; within 1e-6 of
-    one it is the mean of the values at 1 -+ 1e-5 (second-order accurate, relative error about 1e-10).
+    value loses digits there in the extremes), or scipy's value is not finite or breaks the bounds
+    :math:`0 \le E \le s t/(\alpha+T)` (and :math:`E \le (a+b+x)/(a-1)` for a > 1), the posterior integral
+    is computed by quadrature (:func:`pyclv.models._special.alive_purchases_quadrature`). At a = 1 the
+    expression has a removable singularity; within 1e-6 of one it is the mean of the values at 1 -+ 1e-5
+    (second-order accurate, relative error about 1e-10).
     """
     a_arr, b_arr, x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, x, T, t)))
     near_a = np.abs(a_arr - 1.0) < 1e-6
@@ -263,17 +281,18 @@ def _alive_future(r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLi
         bad = ~np.isfinite(value) | (value < 0.0) | (value > bound) | (c > 1e4)
     if np.any(bad):
         value = np.array(value, dtype=float, copy=True)
-        value[bad] = _alive_future_quadrature(s[bad], c[bad], a_arr[bad], b_arr[bad] + x[bad] + 1.0)
+        value[bad] = alive_purchases_quadrature(s[bad], c[bad], a_arr[bad], b_arr[bad] + x[bad] + 1.0)
     return value
 
 
 def conditional_expected_purchases(
     r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Expected repeat purchases in (T, T + t] given the history (Batislam et al. 2007):
+    r"""Expected repeat purchases in (T, T + t] given the history (Batislam et al. 2007).
 
     .. math::
-        E[Y(t) \mid x, t_x, T] = P(\text{alive}) \, \frac{a+b+x}{a-1}\Big[1 - \Big(\frac{\alpha+T}{\alpha+T+t}\Big)^{r+x}
+        E[Y(t) \mid x, t_x, T] = P(\text{alive}) \, \frac{a+b+x}{a-1}
+        \Big[1 - \Big(\frac{\alpha+T}{\alpha+T+t}\Big)^{r+x}
         {}_2F_1\Big(r+x, b+x+1; a+b+x; \frac{t}{\alpha+T+t}\Big)\Big]
 
     Derivation: an alive customer expects :math:`(1 - e^{-\lambda p t})/p` purchases in the next t; its
@@ -282,6 +301,26 @@ def conditional_expected_purchases(
     :mod:`pyclv.models.beta_geo`), with the posterior integral done by quadrature where scipy fails.
 
     All arguments broadcast (e.g. customers along one axis and horizons along another).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    t : array-like
+        Horizon after T, in the model's time unit (>= 0); broadcasts with the data.
+
+    Returns
+    -------
+    numpy.ndarray
+        E[Y(t) | x, t_x, T], in the broadcast shape of the data.
     """
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
@@ -289,27 +328,51 @@ def conditional_expected_purchases(
 
 
 def expected_purchases(r: float, alpha: float, a: float, b: float, t: ArrayLike) -> np.ndarray:
-    r"""Expected repeat purchases of a new customer in (0, t] (Batislam et al. 2007):
+    r"""Expected repeat purchases of a new customer in (0, t] (Batislam et al. 2007).
 
     .. math:: E[X(t)] = \frac{b}{a-1}\Big[1 - \Big(\frac{\alpha}{\alpha+t}\Big)^r
               {}_2F_1\Big(r, b+1; a+b; \frac{t}{\alpha+t}\Big)\Big]
 
     It is the conditional expectation at x = 0, t_x = T = 0: the BG/NBD expectation (FHL 2005, eq. 9) with
     b + 1 in place of b, times the chance b / (a + b) of surviving the first purchase.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+    t : array-like
+        Time since the first purchase, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        E[X(t)], shaped like ``t``.
     """
     t = np.asarray(t, dtype=float)
     return conditional_expected_purchases(r, alpha, a, b, 0.0, 0.0, 0.0, t)
 
 
 def conditional_probability_of_purchases(
-    r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, n: ArrayLike, t: ArrayLike
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    n: ArrayLike,
+    t: ArrayLike,
 ) -> np.ndarray:
     r"""Probability of exactly n repeat purchases in (T, T + t] given the history (x, t_x, T).
 
     A customer alive at T has the posterior :math:`\lambda \sim \mathrm{Gamma}(r+x, \alpha+T)`,
     :math:`p \sim \mathrm{Beta}(a, b+x+1)`; from there it buys until its geometric number of purchases J
-    (dropout after the J-th) runs out, :math:`Y = \min(N(t), J)` with :math:`N(t) \sim \mathrm{Poisson}(\lambda t)`.
-    Integrating,
+    (dropout after the J-th) runs out, :math:`Y = \min(N(t), J)` with
+    :math:`N(t) \sim \mathrm{Poisson}(\lambda t)`. Integrating,
 
     .. math::
         P(Y(t)=n \mid \cdot) = \delta_{n=0}(1 - P_a) + P_a\Big[\frac{B(a, b+x+1+n)}{B(a, b+x+1)}
@@ -318,26 +381,71 @@ def conditional_probability_of_purchases(
 
     with :math:`P_a` = P(alive), NB the negative binomial pmf and I the regularised incomplete beta
     function (the negative binomial's upper tail). The bracket is FHL (2005) eq. (8) at the posterior
-    parameters :math:`(r+x, \alpha+T, a, b+x+1)`, computed by :func:`pyclv.models.beta_geo.probability_of_purchases`.
+    parameters :math:`(r+x, \alpha+T, a, b+x+1)`, computed by
+    :func:`pyclv.models.beta_geo.probability_of_purchases`.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    n : array-like
+        Number of repeat purchases (whole numbers >= 0).
+    t : array-like
+        Horizon after T, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(Y(t) = n | x, t_x, T), in the broadcast shape of the data.
     """
     x = np.asarray(x, dtype=float)
     T = np.asarray(T, dtype=float)
     n = np.asarray(n, dtype=float)
     log_odds = log_p_alive_odds(r, alpha, a, b, x, t_x, T)
-    alive_part = beta_geo.probability_of_purchases(r + x, alpha + T, a, b + x + 1.0, n, np.asarray(t, dtype=float))
+    t = np.asarray(t, dtype=float)
+    alive_part = beta_geo.probability_of_purchases(r + x, alpha + T, a, b + x + 1.0, n, t)
     return np.where(n == 0, special.expit(log_odds), 0.0) + special.expit(-log_odds) * alive_part
 
 
-def probability_of_purchases(r: float, alpha: float, a: float, b: float, n: ArrayLike, t: ArrayLike) -> np.ndarray:
-    r"""Unconditional probability of exactly n repeat purchases in (0, t]:
+def probability_of_purchases(
+    r: float, alpha: float, a: float, b: float, n: ArrayLike, t: ArrayLike
+) -> np.ndarray:
+    r"""Unconditional probability of exactly n repeat purchases in (0, t].
 
     .. math::
-        P(X(t)=n) = \delta_{n=0}\frac{a}{a+b} + \frac{B(a, b+n+1)}{B(a, b)} \mathrm{NB}(n; r, \tfrac{\alpha}{\alpha+t})
+        P(X(t)=n) = \delta_{n=0}\frac{a}{a+b}
+        + \frac{B(a, b+n+1)}{B(a, b)} \mathrm{NB}(n; r, \tfrac{\alpha}{\alpha+t})
         + \delta_{n>0} \frac{B(a+1, b+n)}{B(a, b)} I_{t/(\alpha+t)}(n, r)
 
     The first term is the customers who drop out at their first purchase (the n = 0 case of the last term,
     with I = 1). It is :func:`conditional_probability_of_purchases` at x = 0, t_x = T = 0, where
     P(alive) = b / (a + b).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+    n : array-like
+        Number of repeat purchases (whole numbers >= 0).
+    t : array-like
+        Length of the period, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(X(t) = n), in the broadcast shape of ``n`` and ``t``.
     """
     return conditional_probability_of_purchases(r, alpha, a, b, 0.0, 0.0, 0.0, n, t)
 
@@ -345,13 +453,31 @@ def probability_of_purchases(r: float, alpha: float, a: float, b: float, n: Arra
 def simulate(
     r: float, alpha: float, a: float, b: float, T: ArrayLike, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Draw (x, t_x, T) for customers observed for T time units after their first purchase.
+    r"""Draw (x, t_x, T) for customers observed for T time units after their first purchase.
 
-    Each customer gets :math:`\\lambda \\sim \\mathrm{Gamma}(r, 1/\\alpha)` and
-    :math:`p \\sim \\mathrm{Beta}(a, b)`. Dropout opportunities are time 0 and each repeat purchase; the
+    Each customer gets :math:`\lambda \sim \mathrm{Gamma}(r, 1/\alpha)` and
+    :math:`p \sim \mathrm{Beta}(a, b)`. Dropout opportunities are time 0 and each repeat purchase; the
     first at which the customer drops out is geometric G >= 1, so it makes at most G - 1 repeat purchases,
     and x is the smaller of that and a Poisson(λT) count. The last purchase time is the matching order
     statistic of the Poisson arrivals (uniform on (0, T)).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    a, b : float
+        Shape parameters of the Beta distribution of the dropout probability at time 0 and after each
+        purchase (> 0).
+    T : array-like
+        Each customer's observation time since its first purchase (1-d, in the model's time unit).
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(x, t_x, T)``: repeat purchases, time of the last purchase and the observation times (float64).
     """
     T = np.asarray(T, dtype=float)
     n = T.shape[0]
@@ -381,7 +507,9 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
     return np.array([1.0, mean_T / mean_x, 1.0, (1.0 - p_drop) / p_drop])
 
 
-class ModifiedBetaGeo(TransactionModel):
+# numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
+# these Parameters describe, hence the PR02 exemption.
+class ModifiedBetaGeo(TransactionModel):  # numpydoc ignore=PR02
     r"""The MBG/NBD model of repeat purchasing (Batislam, Denizel & Filiztekin 2007).
 
     BG/NBD in which a customer can also drop out at its first purchase, so customers without repeat

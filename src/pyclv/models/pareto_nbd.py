@@ -9,25 +9,16 @@ rate :math:`\mu`. Across customers :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)
 The module holds the mathematics as pure, broadcasting functions of ``(r, alpha, s, beta)`` and the data;
 :class:`ParetoNBD` is the thin estimator around them.
 
-Numerics
---------
+Notes
+-----
 Everything rests on one integral,
 
 .. math:: I(p, q; a, b) = \int_a^b (\alpha+\tau)^{-p} (\beta+\tau)^{-q}\, d\tau ,
 
 whose tail :math:`\int_\tau^\infty` is a Gauss hypergeometric function (Fader & Hardie 2005 note, the
-:math:`A_0` term). With :math:`c = \max(\alpha, \beta)`, :math:`d = \min(\alpha, \beta)` and the exponents
-:math:`(p_c, p_d)` of the matching factors (the note's :math:`\alpha \ge \beta` switch, which keeps the
-argument :math:`z = (c-d)/(c+\tau)` in [0, 1)), Euler's transformation gives
-
-.. math:: \int_\tau^\infty = \frac{(c+\tau)^{-p_c} (d+\tau)^{1-p_d}}{p+q-1}\,
-          {}_2F_1\big(1, p_c; p+q; z\big),
-
-whose hypergeometric factor lies between 1 and :math:`(1-z)^{\min(0, p_c-1)}`-scale values instead of
-overflowing as the note's :math:`{}_2F_1(r+s+x, s+1; r+s+x+1; z)` does for large x. It is evaluated in log
-space; the difference of the two tails uses ``log1mexp``. Where scipy's ``hyp2f1`` cannot evaluate the
-function (it returns NaN for upper parameters in the hundreds and z near 1), the integral is computed by
-adaptive quadrature of its log-concave integrand on a logarithmic time scale instead.
+:math:`A_0` term). :func:`log_integral` evaluates it in log space on the stable branch (the note's
+:math:`\alpha \ge \beta` switch and Euler's transformation), by quadrature where scipy cannot; these numerics,
+and those of the integrals behind P(X(t) = n) and DERT, are in :mod:`pyclv.models._pareto_integrals`.
 
 References
 ----------
@@ -42,15 +33,13 @@ Pareto/NBD model.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
-from pandas import factorize
-from scipy import integrate, optimize, special
+from scipy import special
 
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._params import Param
-from pyclv.models._special import log1mexp, one_minus_power_over
+from pyclv.models._pareto_integrals import log_integral, log_integral_quad, log_j_quad, log_laplace_gamma_tail
+from pyclv.models._special import one_minus_power_over
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -69,108 +58,8 @@ __all__ = [
 
 ArrayLike = np.ndarray | float
 
-
-# ---------------------------------------------------------------------------------------------- helpers
-
-
-def _log_tail_hyp(pc: np.ndarray, pd: np.ndarray, c: np.ndarray, d: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    r"""log of :math:`\int_\tau^\infty (c+v)^{-p_c}(d+v)^{-p_d} dv` for c >= d, via 2F1 (NaN where scipy fails).
-
-    In a fit, c, d and one exponent are the same for every customer, and the other exponent with tau,
-    (r + x, t_x or T), repeats a lot: the hypergeometric function is then evaluated once per distinct pair
-    (found by hashing, no sorting).
-    """
-    if pc.ndim == 1 and pc.size > 4096 and c.min() == c.max() and d.min() == d.max():
-        varying_c = pd.min() == pd.max()
-        if varying_c or pc.min() == pc.max():
-            codes, pairs = factorize((pc if varying_c else pd) + 1j * tau)
-            if len(pairs) < pc.size // 2:
-                p_c = pairs.real if varying_c else pc[:1]
-                p_d = pd[:1] if varying_c else pairs.real
-                return _log_tail_hyp_direct(p_c, p_d, c[:1], d[:1], pairs.imag)[codes]
-    return _log_tail_hyp_direct(pc, pd, c, d, tau)
-
-
-def _log_tail_hyp_direct(pc: np.ndarray, pd: np.ndarray, c: np.ndarray, d: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    n = pc + pd - 1.0
-    log_one_minus_z = np.log(d + tau) - np.log(c + tau)
-    z = -np.expm1(log_one_minus_z)
-    with np.errstate(all="ignore"):
-        hyp = special.hyp2f1(1.0, pc, pc + pd, z)
-        log_hyp = np.where(np.isfinite(hyp) & (hyp > 0), np.log(np.where(hyp > 0, hyp, 1.0)), np.nan)
-    return -pc * np.log(c + tau) + (1.0 - pd) * np.log(d + tau) - np.log(n) + log_hyp
-
-
-def _log_integral_quad(pa: float, pb: float, alpha: float, beta: float, lo: float, hi: float) -> float:
-    r"""log of :math:`\int_{lo}^{hi} (\alpha+\tau)^{-p_a}(\beta+\tau)^{-p_b} d\tau` by adaptive quadrature.
-
-    On the scale :math:`u = \log((m + \tau)/(m + lo))`, m = min(alpha, beta), the log-integrand
-    :math:`\psi(u) = \log(m+\tau) - p_a\log(\alpha+\tau) - p_b\log(\beta+\tau)` is concave, so it has one
-    maximum; the integrand is scaled by it and the interval split there. The upper limit
-    ``log1p((hi - lo) / (m + lo))`` keeps short intervals exact.
-    """
-    if not hi > lo:
-        return -np.inf
-    m = min(alpha, beta)
-    base = m + lo
-
-    def psi(u: float) -> float:
-        tau = lo + base * np.expm1(u)
-        return np.log(base) + u - pa * np.log(alpha + tau) - pb * np.log(beta + tau)
-
-    def dpsi(u: float) -> float:
-        tau = lo + base * np.expm1(u)
-        e = m + tau
-        return 1.0 - pa * e / (alpha + tau) - pb * e / (beta + tau)
-
-    u1 = float(np.log1p((hi - lo) / base))
-    if dpsi(0.0) <= 0.0:
-        mode = 0.0
-    elif dpsi(u1) >= 0.0:
-        mode = u1
-    else:
-        mode = optimize.brentq(dpsi, 0.0, u1, xtol=1e-14 * max(u1, 1e-300))
-    peak = psi(mode)
-
-    def f(u: float) -> float:
-        return float(np.exp(psi(u) - peak))
-
-    total = 0.0
-    for a, b in ((0.0, mode), (mode, u1)):
-        if b > a:
-            total += integrate.quad(f, a, b, epsabs=0.0, epsrel=1e-11, limit=200, full_output=1)[0]
-    return peak + float(np.log(total)) if total > 0 else -np.inf
-
-
-def log_integral(
-    pa: ArrayLike, pb: ArrayLike, alpha: ArrayLike, beta: ArrayLike, lo: ArrayLike, hi: ArrayLike
-) -> np.ndarray:
-    r"""Log of :math:`\int_{lo}^{hi} (\alpha+\tau)^{-p_a} (\beta+\tau)^{-p_b}\, d\tau` (0 <= lo <= hi < inf).
-
-    The Pareto/NBD likelihood's :math:`A_0` term is this integral with :math:`p_a = r+x`, :math:`p_b = s+1`,
-    lo = :math:`t_x`, hi = T (Fader & Hardie 2005 note, eq. 22 and the :math:`\alpha \ge \beta` switch). It
-    is the difference of two hypergeometric tails (see the module notes), computed in log space; where the
-    hypergeometric function cannot be evaluated, by adaptive quadrature. Returns ``-inf`` where lo = hi.
-    """
-    pa, pb, alpha, beta, lo, hi = (np.asarray(v, dtype=float) for v in (pa, pb, alpha, beta, lo, hi))
-    shape = np.broadcast_shapes(*(np.shape(v) for v in (pa, pb, alpha, beta, lo, hi)))
-    pa, pb, alpha, beta, lo, hi = (np.atleast_1d(v) for v in np.broadcast_arrays(pa, pb, alpha, beta, lo, hi))
-    a_big = alpha >= beta
-    pc, pd = np.where(a_big, pa, pb), np.where(a_big, pb, pa)
-    c, d = np.where(a_big, alpha, beta), np.where(a_big, beta, alpha)
-    g_lo = _log_tail_hyp(pc, pd, c, d, lo)
-    g_hi = _log_tail_hyp(pc, pd, c, d, hi)
-    with np.errstate(invalid="ignore"):
-        diff = np.minimum(g_hi - g_lo, 0.0)
-        out = np.where(hi > lo, g_lo + log1mexp(diff), -np.inf)
-    # Fall back to quadrature where the hypergeometric tails failed, or where their difference lost
-    # more than six digits to cancellation (the two tails agree to within 1e-6).
-    redo = (hi > lo) & (~np.isfinite(out) | (np.isfinite(diff) & (diff > -1e-6)))
-    if np.any(redo):
-        out = np.array(out, dtype=float, copy=True)
-        for i in zip(*np.nonzero(redo)):
-            out[i] = _log_integral_quad(pa[i], pb[i], alpha[i], beta[i], lo[i], hi[i])
-    return out.reshape(shape)[()]
+# Kept under its former name: tests call it as a Pareto/NBD function.
+_log_integral_quad = log_integral_quad
 
 
 # ---------------------------------------------------------------------------------------------- likelihood
@@ -193,6 +82,24 @@ def loglik(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: Arr
     The integral is the note's :math:`\frac{s}{r+s+x} A_0` (a difference of two Gauss hypergeometric
     functions with the :math:`\alpha \ge \beta` switch), evaluated by :func:`log_integral`; the two terms
     are combined with ``logaddexp``.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each customer's log-likelihood, in the broadcast shape of the data.
     """
     x = np.asarray(x, dtype=float)
     common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
@@ -209,6 +116,23 @@ def loglik_grad(
     (:math:`\partial I/\partial\alpha = -(r+x)\,I(r+x+1, s+1)`, :math:`\partial I/\partial\beta =
     -(s+1)\,I(r+x, s+2)`); those of :math:`\log I` in its exponents (for r and s) are central differences
     of :func:`log_integral` (relative error about 1e-9).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : numpy.ndarray
+        Repeat purchases, time of the last purchase and time since the first purchase (1-d, one per customer).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (customers, 4): the derivatives in r, alpha, s and beta.
     """
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     pa, pb = r + x, s + 1.0
@@ -246,26 +170,63 @@ def loglik_grad(
 def log_p_alive_odds(
     r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> np.ndarray:
-    """Log of the odds of having died by T given the history (``-inf`` where t_x = T)."""
+    """Log of the odds of having died by T given the history (``-inf`` where t_x = T).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log-odds of having died by T, in the broadcast shape of the data.
+    """
     term1, term2 = _log_terms(r, alpha, s, beta, np.asarray(x, dtype=float), t_x, T)
     return term2 - term1
 
 
-def p_alive(r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> np.ndarray:
-    r"""Probability that a customer with history (x, t_x, T) is alive at T (Fader & Hardie 2005 note, eq. 24):
+def p_alive(
+    r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> np.ndarray:
+    r"""Probability that a customer with history (x, t_x, T) is alive at T (Fader & Hardie 2005 note, eq. 24).
 
     .. math:: P(\text{alive}) = \frac{\Gamma(r+x)\alpha^r\beta^s}{\Gamma(r)(\alpha+T)^{r+x}(\beta+T)^s}
               \Big/ L(r, \alpha, s, \beta \mid x, t_x, T)
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+
+    Returns
+    -------
+    numpy.ndarray
+        P(alive at T), in [0, 1], in the broadcast shape of the data.
     """
     return special.expit(-log_p_alive_odds(r, alpha, s, beta, x, t_x, T))
-
-
 
 
 def conditional_expected_purchases(
     r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Expected repeat purchases in (T, T + t] given the history (Fader & Hardie 2005 note, eq. 27):
+    r"""Expected repeat purchases in (T, T + t] given the history (Fader & Hardie 2005 note, eq. 27).
 
     .. math::
         E[Y(t) \mid x, t_x, T] = \frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
@@ -273,6 +234,26 @@ def conditional_expected_purchases(
 
     At s = 1 the bracket over (s - 1) is its limit :math:`\log((\beta+T+t)/(\beta+T))`.
     All arguments broadcast (e.g. customers along one axis and horizons along another).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    t : array-like
+        Horizon after T, in the model's time unit (>= 0); broadcasts with the data.
+
+    Returns
+    -------
+    numpy.ndarray
+        E[Y(t) | x, t_x, T], in the broadcast shape of the data.
     """
     return _expected_purchases_if_alive(r, alpha, s, beta, x, T, t) * p_alive(r, alpha, s, beta, x, t_x, T)
 
@@ -288,53 +269,34 @@ def _expected_purchases_if_alive(
 
 
 def expected_purchases(r: float, alpha: float, s: float, beta: float, t: ArrayLike) -> np.ndarray:
-    r"""Expected repeat purchases of a new customer in (0, t] (Schmittlein et al. 1987; FH 2005 note, eq. 17):
+    r"""Expected repeat purchases of a new customer in (0, t] (Schmittlein et al. 1987; FH 2005 note, eq. 17).
 
     .. math:: E[X(t)] = \frac{r\beta}{\alpha(s-1)}\Big[1 - \Big(\frac{\beta}{\beta+t}\Big)^{s-1}\Big]
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+    t : array-like
+        Time since the first purchase, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        E[X(t)], shaped like ``t``.
     """
     t = np.asarray(t, dtype=float)
     return r / alpha * beta * one_minus_power_over(s - 1.0, np.log1p(t / beta))
 
 
-def _log_j_quad(n: float, r: float, alpha: float, s: float, beta: float, t: float) -> float:
-    r"""log of :math:`\int_0^t \tau^n(\alpha+\tau)^{-(r+n)}(\beta+\tau)^{-(s+1)} d\tau` for n >= 1, by quadrature
-    on u = log(tau), where the log-integrand is concave."""
-    pa, pb = r + n, s + 1.0
-
-    def psi(u: float) -> float:
-        e = np.exp(u)
-        return (n + 1.0) * u - pa * np.log(alpha + e) - pb * np.log(beta + e)
-
-    def dpsi(u: float) -> float:
-        e = np.exp(u)
-        return (n + 1.0) - pa * e / (alpha + e) - pb * e / (beta + e)
-
-    u1 = np.log(t)
-    if dpsi(u1) >= 0.0:
-        mode = u1
-    else:
-        lo = u1 - 1.0
-        while dpsi(lo) < 0.0:
-            lo -= 2.0 * (u1 - lo)
-        mode = optimize.brentq(dpsi, lo, u1, xtol=1e-12)
-    peak = psi(mode)
-    # psi' >= n + 1 - ... tends to n + 1 >= 2 on the left; 80 log-units below the mode the integrand is
-    # below exp(-80) of its peak.
-    u0 = min(mode, np.log(min(alpha, beta))) - 80.0 / (n + 1.0) - 40.0
-
-    def f(u: float) -> float:
-        return float(np.exp(psi(u) - peak))
-
-    total = integrate.quad(f, u0, mode, epsabs=0.0, epsrel=1e-11, limit=400, full_output=1)[0] if mode > u0 else 0.0
-    if u1 > mode:
-        total += integrate.quad(f, mode, u1, epsabs=0.0, epsrel=1e-11, limit=400, full_output=1)[0]
-    return peak + float(np.log(total))
-
-
 def probability_of_purchases(
     r: ArrayLike, alpha: ArrayLike, s: ArrayLike, beta: ArrayLike, n: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
-    r"""Probability that a new customer makes exactly n repeat purchases in (0, t] (Fader, Hardie & Lee 2006):
+    r"""Probability that a new customer makes exactly n repeat purchases in (0, t] (Fader, Hardie & Lee 2006).
 
     .. math::
         P(X(t)=n) = \frac{\Gamma(r+n)}{\Gamma(r)\,n!}\Big(\frac{\alpha}{\alpha+t}\Big)^r
@@ -347,6 +309,21 @@ def probability_of_purchases(
     integral itself: closed form (:func:`log_integral`) for n = 0 and adaptive quadrature of its
     log-concave integrand (on log time) for n >= 1, once per distinct (parameters, n, t). All arguments
     broadcast, so the conditional version can pass each customer's updated parameters.
+
+    Parameters
+    ----------
+    r, alpha, s, beta : array-like
+        The model's parameters (see :func:`loglik`); they broadcast, so that
+        :func:`conditional_probability_of_purchases` can pass each customer's posterior parameters.
+    n : array-like
+        Number of repeat purchases (whole numbers >= 0).
+    t : array-like
+        Length of the period, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray or float
+        P(X(t) = n), in the broadcast shape of the arguments (a float when they are all scalars).
     """
     r, alpha, s, beta, n, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (r, alpha, s, beta, n, t)))
     log_coef = special.gammaln(r + n) - special.gammaln(r) - special.gammaln(n + 1.0)
@@ -365,7 +342,7 @@ def probability_of_purchases(
     if np.any(todo):
         keys = np.stack([a[todo] for a in (n, r, alpha, s, beta, t)], axis=-1)
         distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
-        values = np.array([_log_j_quad(*row) for row in distinct])
+        values = np.array([log_j_quad(*row) for row in distinct])
         log_j[todo] = values[inverse.ravel()]
     log_dead = np.log(s) + log_coef + r * np.log(alpha) + s * np.log(beta) + log_j
     out = np.exp(np.logaddexp(log_alive, log_dead))
@@ -391,6 +368,28 @@ def conditional_probability_of_purchases(
 
     .. math:: P(X(T, T+t) = n \mid \cdot) = \delta_{n=0}\,(1 - P(\text{alive}))
               + P(\text{alive})\, P(X(t) = n \mid r+x, \alpha+T, s, \beta+T)
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    n : array-like
+        Number of repeat purchases (whole numbers >= 0).
+    t : array-like
+        Horizon after T, in the model's time unit (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(X(T, T + t) = n | x, t_x, T), in the broadcast shape of the data.
     """
     x, t_x, T, n, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, T, n, t)))
     pa = p_alive(r, alpha, s, beta, x, t_x, T)
@@ -398,40 +397,10 @@ def conditional_probability_of_purchases(
     return np.where(n == 0, 1.0 - pa, 0.0) + pa * future
 
 
-def _log_laplace_gamma_tail(s: float, z: np.ndarray) -> np.ndarray:
-    r"""log of :math:`U(1, 2-s, z) = \int_0^\infty e^{-zt}(1+t)^{-s} dt` (Tricomi's confluent function).
-
-    scipy's ``hyperu`` is used where it returns a finite value; otherwise (large s) the integral is
-    computed by adaptive quadrature.
-    """
-    z = np.asarray(z, dtype=float)
-    with np.errstate(all="ignore"):
-        u = special.hyperu(1.0, 2.0 - s, z)
-    out = np.where(np.isfinite(u) & (u > 0), np.log(np.where(u > 0, u, 1.0)), np.nan)
-    bad = ~np.isfinite(out)
-    if np.any(bad):
-        out = np.array(out, dtype=float, copy=True)
-        for i in zip(*np.nonzero(bad)):
-            zi = float(z[i])
-            scale = 1.0 / (zi + s)  # the integrand falls by e over about this length near t = 0
-
-            def f(v: float, zi: float = zi) -> float:
-                return float(np.exp(-zi * v - s * np.log1p(v)))
-
-            edges = [0.0, scale, 50.0 * scale]
-            val = sum(
-                integrate.quad(f, a, b, epsabs=0.0, epsrel=1e-11, limit=200, full_output=1)[0]
-                for a, b in itertools.pairwise(edges)
-            )
-            val += integrate.quad(f, edges[-1], np.inf, epsabs=0.0, epsrel=1e-11, limit=200, full_output=1)[0]
-            out[i] = np.log(val)
-    return out
-
-
 def dert(
     r: float, alpha: float, s: float, beta: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, delta: float
 ) -> np.ndarray:
-    r"""Discounted expected residual transactions with continuous discount rate delta (FHL 2005, JMR, eq. 2):
+    r"""Discounted expected residual transactions at a continuous discount rate delta (FHL 2005, JMR, eq. 2).
 
     .. math::
         \mathrm{DERT} = \frac{\alpha^r\beta^s\delta^{s-1}\Gamma(r+x+1)\,\Psi(s, s; \delta(\beta+T))}
@@ -441,13 +410,33 @@ def dert(
     with :math:`\Psi` the confluent hypergeometric function of the second kind (Kummer's transformation
     :math:`\Psi(s, s; z) = z^{1-s}\Psi(1, 2-s; z)` gives the second, bounded form:
     :math:`\Psi(1, 2-s; z) = \int_0^\infty e^{-zt}(1+t)^{-s} dt \le 1/z`).
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+
+    x, t_x, T : array-like
+        Repeat purchases, time of the last purchase and time since the first purchase, in the model's time
+        unit (0 <= t_x <= T; t_x = 0 where x = 0); they broadcast together.
+    delta : float
+        Continuous discount rate per time unit (> 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        DERT per customer, in discounted transactions, in the broadcast shape of the data.
     """
     if not delta > 0:
         raise ValueError(f"DERT needs a positive discount rate; got {delta!r}.")
     x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
     z = delta * (beta + T)
     uz, inverse = np.unique(z, return_inverse=True)
-    log_u = _log_laplace_gamma_tail(s, uz)[inverse].reshape(np.shape(z))
+    log_u = log_laplace_gamma_tail(s, uz)[inverse].reshape(np.shape(z))
     log_value = np.log(r + x) + np.log(beta + T) - np.log(alpha + T) + log_u
     return np.exp(log_value) * p_alive(r, alpha, s, beta, x, t_x, T)
 
@@ -460,6 +449,24 @@ def simulate(
     Each customer gets :math:`\lambda \sim \mathrm{Gamma}(r, \alpha)` and :math:`\mu \sim \mathrm{Gamma}(s,
     \beta)` (rates), and a lifetime :math:`\tau \sim \mathrm{Exp}(\mu)`. It buys as a Poisson(:math:`\lambda`)
     process on :math:`(0, \min(\tau, T))`; its last purchase is the largest of x uniform arrival times.
+
+    Parameters
+    ----------
+    r, alpha : float
+        Shape and rate of the Gamma distribution of purchase rates across customers (> 0; alpha in the
+        model's time unit).
+    s, beta : float
+        Shape and rate of the Gamma distribution of dropout rates across customers (> 0; beta in the model's
+        time unit).
+    T : array-like
+        Each customer's observation time since its first purchase (1-d, in the model's time unit).
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(x, t_x, T)``: repeat purchases, time of the last purchase and the observation times (float64).
     """
     T = np.asarray(T, dtype=float)
     n = T.shape[0]
@@ -488,7 +495,9 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
     return np.array([1.0, mean_T / mean_x, 1.0, mean_T])
 
 
-class ParetoNBD(TransactionModel):
+# numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
+# these Parameters describe, hence the PR02 exemption.
+class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
     r"""The Pareto/NBD model of repeat purchasing (Schmittlein, Morrison & Colombo 1987).
 
     Parameters

@@ -32,20 +32,19 @@ ignoring heterogeneity. *Marketing Science*, 29(1), 85-93.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from pyclv._time import check_time_unit, rate_per_unit
-from pyclv._validation import float_column, reject, require_columns
+from pyclv._time import rate_per_unit
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
 from pyclv.models._functions import RetentionFunctions
 from pyclv.models._history import History
 from pyclv.models._params import Param
+from pyclv.models._retention_data import survivors_to_data, validate_retention_data
 
 __all__ = [
     "ShiftedBetaGeo",
@@ -75,40 +74,77 @@ _CHUNK = 2048
 
 
 def churn_probability(alpha: float, beta: float, t: ArrayLike) -> np.ndarray:
-    r"""Probability that a new customer is lost in period t (it makes t - 1 renewals), t = 1, 2, ...:
+    r"""Probability that a new customer is lost in period t (it makes t - 1 renewals), t = 1, 2, ....
 
     .. math:: P(T = t \mid \alpha, \beta) = \frac{B(\alpha+1, \beta+t-1)}{B(\alpha, \beta)}
 
     (FH 2007, eq. 7 gives it as the recursion :math:`P(T=1) = \alpha/(\alpha+\beta)`,
     :math:`P(T=t) = \frac{\beta+t-2}{\alpha+\beta+t-1} P(T=t-1)`). Computed in log space.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the churn probability across customers (> 0).
+    t : array-like
+        Periods, t = 1, 2, ...
+
+    Returns
+    -------
+    numpy.ndarray
+        P(T = t), shaped like ``t``.
     """
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha + 1.0, beta + t - 1.0) - special.betaln(alpha, beta))
 
 
 def survival(alpha: float, beta: float, t: ArrayLike) -> np.ndarray:
-    r"""Probability that a new customer is still active after t periods (has made t renewals), t = 0, 1, ...:
+    r"""Probability that a new customer is still active after t periods (has made t renewals), t = 0, 1, ....
 
     .. math:: S(t \mid \alpha, \beta) = P(T > t) = \frac{B(\alpha, \beta+t)}{B(\alpha, \beta)}
 
     (FH 2007 compute it as :math:`S(t) = S(t-1) - P(T=t)`, S(0) = 1). Computed in log space.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the churn probability across customers (> 0).
+    t : array-like
+        Periods since acquisition, t = 0, 1, ...
+
+    Returns
+    -------
+    numpy.ndarray
+        S(t), shaped like ``t``.
     """
     t = np.asarray(t, dtype=float)
     return np.exp(special.betaln(alpha, beta + t) - special.betaln(alpha, beta))
 
 
 def retention_rate(alpha: float, beta: float, t: ArrayLike) -> np.ndarray:
-    r"""Retention rate of period t, the share of the customers active after t - 1 periods that renew at the
-    end of period t, t = 1, 2, ... (FH 2007):
+    r"""Retention rate of period t, t = 1, 2, ... (FH 2007).
+
+    The share of the customers active after t - 1 periods that renew at the end of period t:
 
     .. math:: r_t = \frac{S(t)}{S(t-1)} = \frac{\beta+t-1}{\alpha+\beta+t-1}
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the churn probability across customers (> 0).
+    t : array-like
+        Periods, t = 1, 2, ...
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`r_t`, shaped like ``t``.
     """
     t = np.asarray(t, dtype=float)
     return (beta + t - 1.0) / (alpha + beta + t - 1.0)
 
 
 def loglik(alpha: float, beta: float, periods: ArrayLike, churned: ArrayLike) -> np.ndarray:
-    r"""Per-customer log-likelihood of the sBG model (FH 2007, appendix eq. B3, one customer at a time):
+    r"""Per-customer log-likelihood of the sBG model (FH 2007, appendix eq. B3, one customer at a time).
 
     .. math::
         \ell = \begin{cases} \log B(\alpha+1, \beta+n-1) - \log B(\alpha, \beta) & \text{churned in period } n
@@ -117,6 +153,22 @@ def loglik(alpha: float, beta: float, periods: ArrayLike, churned: ArrayLike) ->
 
     ``churned`` is a boolean (or 0/1) array. Exact log-beta functions keep the values finite for n in the
     hundreds of thousands and parameters from 1e-3 to 1e3.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the churn probability across customers (> 0).
+
+    periods : array-like
+        Whole periods each customer was observed (n >= 1).
+    churned : array-like
+        True (or 1) where the customer was lost in its last observed period, False (or 0) where it was still
+        active after it; broadcasts with ``periods``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each customer's log-likelihood, in the broadcast shape of the data.
     """
     periods = np.asarray(periods, dtype=float)
     lost = np.asarray(churned) > 0.5
@@ -137,6 +189,21 @@ def loglik_grad(alpha: float, beta: float, periods: np.ndarray, churned: np.ndar
     - \psi(\alpha+\beta+n) + \psi(\alpha+\beta)`; for active ones :math:`\partial_\alpha = \psi(\alpha+\beta)
     - \psi(\alpha+\beta+n)` and :math:`\partial_\beta = \psi(\beta+n) - \psi(\beta) - \psi(\alpha+\beta+n)
     + \psi(\alpha+\beta)`. (:math:`\psi(\alpha+1) - \psi(\alpha) = 1/\alpha`.)
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the churn probability across customers (> 0).
+
+    periods : numpy.ndarray
+        Whole periods each customer was observed (1-d, n >= 1).
+    churned : numpy.ndarray
+        True (or 1) where the customer was lost in its last observed period.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (customers, 2): the derivatives in alpha and beta.
     """
     periods = np.asarray(periods, dtype=float)
     lost = np.asarray(churned) > 0.5
@@ -158,6 +225,22 @@ def p_alive(alpha: float, beta: float, periods: ArrayLike, churned: ArrayLike) -
     .. math:: P(T > n+1 \mid T > n) = r_{n+1} = \frac{\beta+n}{\alpha+\beta+n};
 
     a churned customer has left for good (0).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the churn probability across customers (> 0).
+
+    periods : array-like
+        Whole periods each customer was observed (n >= 1).
+    churned : array-like
+        True (or 1) where the customer was lost in its last observed period, False (or 0) where it was still
+        active after it; broadcasts with ``periods``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probability of the next renewal, in [0, 1] (0 for churned customers).
     """
     periods = np.asarray(periods, dtype=float)
     lost = np.asarray(churned) > 0.5
@@ -170,9 +253,11 @@ def p_alive(alpha: float, beta: float, periods: ArrayLike, churned: ArrayLike) -
 
 
 def _discounted_renewals(alpha: float, b: ArrayLike, d: float) -> np.ndarray:
-    r"""``b/(alpha+b) 2F1(1, b+1; alpha+b+1; 1/(1+d))`` for b > 0, d > 0: the expected discounted number of
-    renewals of a customer whose churn probability is :math:`\mathrm{Beta}(\alpha, b)`, the first renewal
-    undiscounted, i.e. :math:`E[\rho / (1 - \rho/(1+d))]` with :math:`\rho = 1 - \theta`.
+    r"""``b/(alpha+b) 2F1(1, b+1; alpha+b+1; 1/(1+d))`` for b > 0, d > 0, by the trapezoidal rule in log-time.
+
+    It is the expected discounted number of renewals of a customer whose churn probability is
+    :math:`\mathrm{Beta}(\alpha, b)`, the first renewal undiscounted, i.e. :math:`E[\rho / (1 - \rho/(1+d))]`
+    with :math:`\rho = 1 - \theta`.
 
     scipy's ``hyp2f1`` returns NaN here once b reaches the thousands with 1/(1+d) near 1 (monthly or weekly
     periods), and the Gauss series needs :math:`O(1/d)` terms. With m = alpha + b and z = 1/(1+d), Euler's
@@ -203,8 +288,9 @@ def _discounted_renewals(alpha: float, b: ArrayLike, d: float) -> np.ndarray:
 
 
 def derl(alpha: float, beta: float, renewals: ArrayLike, d: float) -> np.ndarray:
-    r"""Discounted expected residual lifetime of an active customer that has made ``renewals`` renewals
-    (FH 2010, eq. 6, with their n - 1 = ``renewals``):
+    r"""Discounted expected residual lifetime of an active customer that has made ``renewals`` renewals.
+
+    FH 2010, eq. 6, with their n - 1 = ``renewals``:
 
     .. math::
         \mathrm{DERL}(d \mid \alpha, \beta, n-1 \text{ renewals})
@@ -225,6 +311,16 @@ def derl(alpha: float, beta: float, renewals: ArrayLike, d: float) -> np.ndarray
         Renewals made so far (n - 1 >= 0), i.e. the periods a still-active customer has been observed.
     d : float
         Discount rate per period (d >= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        DERL per value of ``renewals``, in payments (infinite at d = 0 when alpha <= 1).
+
+    Raises
+    ------
+    ValueError
+        If ``d`` is negative or not finite.
     """
     if not (np.isfinite(d) and d >= 0.0):
         raise ValueError(f"The discount rate per period must be finite and >= 0; got {d!r}.")
@@ -236,12 +332,30 @@ def derl(alpha: float, beta: float, renewals: ArrayLike, d: float) -> np.ndarray
 
 
 def discounted_expected_lifetime(alpha: float, beta: float, d: float) -> float:
-    r"""Discounted expected lifetime of a customer about to be acquired (FH 2010):
+    r"""Discounted expected lifetime of a customer about to be acquired (FH 2010).
 
     .. math:: \mathrm{DEL}(d \mid \alpha, \beta) = \sum_{t=0}^{\infty} \frac{S(t)}{(1+d)^t}
-              = {}_2F_1\Big(1, \beta; \alpha+\beta; \frac{1}{1+d}\Big) = 1 + \frac{\mathrm{DERL}(d \mid 0)}{1+d},
+              = {}_2F_1\Big(1, \beta; \alpha+\beta; \frac{1}{1+d}\Big)
+              = 1 + \frac{\mathrm{DERL}(d \mid 0)}{1+d},
 
     counting the first payment (t = 0, undiscounted) and each renewal after it.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the churn probability across customers (> 0).
+    d : float
+        Discount rate per period (d >= 0).
+
+    Returns
+    -------
+    float
+        DEL, in payments.
+
+    Raises
+    ------
+    ValueError
+        If ``d`` is negative or not finite.
     """
     if not (np.isfinite(d) and d >= 0.0):
         raise ValueError(f"The discount rate per period must be finite and >= 0; got {d!r}.")
@@ -253,12 +367,29 @@ def discounted_expected_lifetime(alpha: float, beta: float, d: float) -> float:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def simulate(alpha: float, beta: float, periods: ArrayLike, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def simulate(
+    alpha: float, beta: float, periods: ArrayLike, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Draw (periods, churned) for customers observed for ``periods`` periods each.
 
     Each customer gets :math:`\theta \sim \mathrm{Beta}(\alpha, \beta)` and a churn period
     :math:`T = \lceil \log U / \log(1-\theta) \rceil` (shifted-geometric by inversion, U uniform); it is
     recorded as churned in period T if T <= periods, else as active after ``periods`` periods.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Shape parameters of the Beta distribution of the churn probability across customers (> 0).
+    periods : array-like
+        Periods each customer is observed (whole numbers >= 1; 1-d, one per customer).
+    rng : numpy.random.Generator
+        Source of the random draws.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(periods, churned)``: the periods observed (the churn period for churned customers, float64) and
+        whether each customer churned (bool).
     """
     periods = np.asarray(periods, dtype=float)
     theta = rng.beta(alpha, beta, size=periods.shape)
@@ -268,137 +399,6 @@ def simulate(alpha: float, beta: float, periods: ArrayLike, rng: np.random.Gener
     churn_period = np.where(np.isfinite(churn_period), np.maximum(churn_period, 1.0), np.inf)
     churned = churn_period <= periods
     return np.where(churned, churn_period, periods), churned
-
-
-def survivors_to_data(survivors: Sequence[float] | np.ndarray, *, time_unit: str | None = None) -> pd.DataFrame:
-    """Turn a cohort's counts of active customers per period into weighted sBG data.
-
-    ``survivors[t]`` is the number of the cohort's customers active at the end of period t, starting with the
-    cohort's size at t = 0 (e.g. 1000, 631, 468, ... from FH 2007). The ``survivors[t-1] - survivors[t]``
-    customers lost in period t become a row ``(periods=t, churned=True)``; the ``survivors[-1]`` customers
-    still active become ``(periods=len(survivors) - 1, churned=False)``. Fit with ``weights="weights"``.
-
-    Parameters
-    ----------
-    survivors : sequence of float
-        Active customers at t = 0, 1, ..., at least two values, non-increasing, >= 0, the first > 0.
-        Percentages work too (the log-likelihood is then that of a cohort of 100).
-    time_unit : str, optional
-        The length of a period (``"D"``, ``"W"``, ``"M"`` or ``"Y"``), stored in ``attrs["time_unit"]`` so the
-        fitted model knows it (needed to turn an annual discount rate into a per-period one).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``periods`` (int), ``churned`` (bool) and ``weights`` (float), one row per period plus one for
-        the survivors.
-
-    Raises
-    ------
-    DataValidationError
-        If the counts are not a valid survivor curve.
-
-    Examples
-    --------
-    >>> from pyclv.models.shifted_beta_geo import survivors_to_data
-    >>> survivors_to_data([1000, 631, 468], time_unit="Y")
-       periods  churned  weights
-    0        1     True    369.0
-    1        2     True    163.0
-    2        2    False    468.0
-    """
-    values = np.asarray(survivors, dtype=float)
-    if values.ndim != 1 or values.size < 2:
-        raise DataValidationError(
-            f"survivors must be a flat sequence of at least two counts (the cohort at t = 0, then the active "
-            f"customers after each period); got shape {values.shape}.",
-            column="survivors",
-        )
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        raise DataValidationError(
-            f"survivors has {int(bad.sum())} value(s) that are missing, infinite or negative.",
-            column="survivors",
-            n_rows=int(bad.sum()),
-        )
-    rising = np.diff(values) > 0
-    if rising.any():
-        raise DataValidationError(
-            f"survivors must not increase from one period to the next (a cohort only loses customers); it rises "
-            f"at {int(rising.sum())} period(s), first at t = {int(np.argmax(rising)) + 1}.",
-            column="survivors",
-            n_rows=int(rising.sum()),
-        )
-    if values[0] <= 0:
-        raise DataValidationError("survivors[0], the cohort's size, must be > 0.", column="survivors", n_rows=1)
-    last = values.size - 1
-    data = pd.DataFrame(
-        {
-            "periods": np.append(np.arange(1, last + 1), last).astype(np.int64),
-            "churned": np.append(np.ones(last, dtype=bool), False),
-            "weights": np.append(-np.diff(values), values[-1]),
-        }
-    )
-    if time_unit is not None:
-        data.attrs["time_unit"] = check_time_unit(time_unit)
-    return data
-
-
-def _churned_column(data: pd.DataFrame) -> np.ndarray:
-    """The ``churned`` column as a boolean array; True/False or 0/1 only, anything else is an error."""
-    series = data["churned"]
-    if pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
-        return series.to_numpy(dtype=bool)
-    values = series.to_numpy(dtype=object)
-    ok = np.array(
-        [
-            isinstance(v, (bool, np.bool_))
-            or (isinstance(v, (int, float, np.integer, np.floating)) and (v == 0 or v == 1))
-            for v in values
-        ],
-        dtype=bool,
-    )
-    reject(
-        ~ok,
-        "churned",
-        data.index,
-        "values that are not booleans",
-        "Use True for customers lost in their last observed period and False for customers still active.",
-        values,
-    )
-    return values.astype(bool)
-
-
-def validate_retention_data(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Check sBG data and return ``(periods, churned)`` as float64 and bool arrays.
-
-    Raises
-    ------
-    DataValidationError
-        If ``periods`` or ``churned`` is missing, ``periods`` is not a whole number >= 1 or ``churned`` is not
-        boolean (True/False or 0/1); the error names the column and counts the bad rows.
-    """
-    if not isinstance(data, pd.DataFrame):
-        raise DataValidationError(f"sBG data must be a pandas DataFrame; got {type(data).__name__}.")
-    require_columns(
-        data,
-        ["periods", "churned"],
-        what="The retention data",
-        todo="It needs 'periods' (whole periods observed, >= 1) and 'churned' (True if lost in the last one); "
-        "survivors_to_data builds it from a cohort's survivor counts.",
-    )
-    periods = float_column(data, "periods")
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(periods) | (periods < 1) | (periods != np.floor(periods))
-    reject(
-        bad,
-        "periods",
-        data.index,
-        "values that are not whole numbers >= 1",
-        "periods counts the whole periods a customer was observed, from 1.",
-        periods,
-    )
-    return periods, _churned_column(data)
 
 
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
@@ -433,7 +433,9 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
 # ---------------------------------------------------------------------------------------------------------
 
 
-class ShiftedBetaGeo(BaseModel):
+# numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
+# these Parameters describe, hence the PR02 exemption.
+class ShiftedBetaGeo(BaseModel):  # numpydoc ignore=PR02
     r"""The shifted-beta-geometric (sBG) model of contractual retention (Fader & Hardie 2007).
 
     Parameters
@@ -589,8 +591,10 @@ class ShiftedBetaGeo(BaseModel):
 
     # -- public predictions
     def survival(self, t: int | ArrayLike) -> float | np.ndarray:
-        r"""Probability that a new customer is still active after t periods, :math:`S(t) = B(\alpha, \beta+t) /
-        B(\alpha, \beta)` (t = 0, 1, ...): the expected share of a cohort left after t periods.
+        r"""Probability that a new customer is still active after t periods (t = 0, 1, ...).
+
+        :math:`S(t) = B(\alpha, \beta+t) / B(\alpha, \beta)`: the expected share of a cohort left after t
+        periods.
 
         Parameters
         ----------
@@ -609,17 +613,34 @@ class ShiftedBetaGeo(BaseModel):
     def churn_probability(self, t: int | ArrayLike) -> float | np.ndarray:
         r"""Probability that a new customer is lost in period t, :math:`P(T = t)` (t = 1, 2, ...).
 
-        Returns a float for a scalar ``t``, else an array shaped like ``t``.
+        Parameters
+        ----------
+        t : int or array-like of int
+            Whole periods since acquisition (>= 1).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for a scalar ``t``, else an array shaped like ``t``.
         """
         self.check_fitted()
         values = self._whole_periods(t, 1)
         return self._float_or_array(churn_probability(*self._alpha_beta, values), t)
 
     def retention_rate(self, t: int | ArrayLike) -> float | np.ndarray:
-        r"""Retention rate of period t, :math:`r_t = (\beta+t-1)/(\alpha+\beta+t-1)` (t = 1, 2, ...): the share
-        of the customers active after t - 1 periods that are still active after t. It rises with t.
+        r"""Retention rate of period t, :math:`r_t = (\beta+t-1)/(\alpha+\beta+t-1)` (t = 1, 2, ...).
 
-        Returns a float for a scalar ``t``, else an array shaped like ``t``.
+        The share of the customers active after t - 1 periods that are still active after t. It rises with t.
+
+        Parameters
+        ----------
+        t : int or array-like of int
+            Whole periods since acquisition (>= 1).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for a scalar ``t``, else an array shaped like ``t``.
         """
         self.check_fitted()
         values = self._whole_periods(t, 1)
@@ -684,8 +705,25 @@ class ShiftedBetaGeo(BaseModel):
         return pd.Series(self.derl_at(self.theta, history, d), index=history.index, name="derl")
 
     def discounted_expected_lifetime(self, *, annual_discount_rate: float) -> float:
-        r"""Discounted expected lifetime of a customer about to be acquired, in payments (FH 2010):
-        :math:`\sum_{t \ge 0} S(t)/(1+d)^t`, the first payment included and undiscounted."""
+        r"""Discounted expected lifetime of a customer about to be acquired, in payments (FH 2010).
+
+        :math:`\sum_{t \ge 0} S(t)/(1+d)^t`, the first payment included and undiscounted.
+
+        Parameters
+        ----------
+        annual_discount_rate : float
+            Effective annual rate (>= 0), converted to the period's rate as in :meth:`derl`.
+
+        Returns
+        -------
+        float
+            DEL, in payments (infinite at a zero rate when alpha <= 1).
+
+        Raises
+        ------
+        ValueError
+            If the rate is negative or not finite, or a non-zero rate is given to a model without a time unit.
+        """
         self.check_fitted()
         d = self._rate_per_period(annual_discount_rate)
         alpha, beta = self._alpha_beta
