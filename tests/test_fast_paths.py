@@ -31,8 +31,13 @@ def _plain_bgnbd_nll(log_params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: 
 def _plain_gamma_gamma_nll(log_params: np.ndarray, x: np.ndarray, z: np.ndarray) -> float:
     p, q, v = np.exp(log_params)
     ll = (
-        special.gammaln(p * x + q) - special.gammaln(p * x) - special.gammaln(q) + q * np.log(v)
-        + (p * x - 1) * np.log(z) + p * x * np.log(x) - (p * x + q) * np.log(v + x * z)
+        special.gammaln(p * x + q)
+        - special.gammaln(p * x)
+        - special.gammaln(q)
+        + q * np.log(v)
+        + (p * x - 1) * np.log(z)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(v + x * z)
     )
     return -float(np.sum(ll))
 
@@ -49,11 +54,15 @@ def simulated() -> pd.DataFrame:
     return data
 
 
+@pytest.mark.slow
 def test_bgnbd_fast_fit_equals_plain_fit(simulated: pd.DataFrame) -> None:
     fast = pyclv.BetaGeo().fit(simulated)
     x, t_x, T = (simulated[c].to_numpy() for c in ("frequency", "recency", "T"))
     plain = optimize.minimize(
-        _plain_bgnbd_nll, np.log([0.3, 5.0, 1.0, 3.0]), args=(x, t_x, T), method="Nelder-Mead",
+        _plain_bgnbd_nll,
+        np.log([0.3, 5.0, 1.0, 3.0]),
+        args=(x, t_x, T),
+        method="Nelder-Mead",
         options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000, "maxfev": 20_000},
     )
     np.testing.assert_allclose(fast.params_.to_numpy(), np.exp(plain.x), rtol=1e-6)
@@ -65,7 +74,10 @@ def test_gamma_gamma_fast_fit_equals_plain_fit(simulated: pd.DataFrame) -> None:
     repeat = simulated[simulated["frequency"] > 0]
     x, z = repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy()
     plain = optimize.minimize(
-        _plain_gamma_gamma_nll, np.log([1.0, 2.0, z.mean()]), args=(x, z), method="Nelder-Mead",
+        _plain_gamma_gamma_nll,
+        np.log([1.0, 2.0, z.mean()]),
+        args=(x, z),
+        method="Nelder-Mead",
         options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000, "maxfev": 20_000},
     )
     np.testing.assert_allclose(fast.params_.to_numpy(), np.exp(plain.x), rtol=1e-6)
@@ -79,10 +91,15 @@ def test_fast_scoring_equals_row_by_row(simulated: pd.DataFrame) -> None:
     table = pyclv.score(bgnbd, gg, subset, horizon=26.0)
     from pyclv.models import beta_geo, gamma_gamma
 
-    for i, (cid, row) in enumerate(subset.iterrows()):
-        purchases = float(beta_geo.conditional_expected_purchases(0.243, 4.414, 0.793, 2.426, row["frequency"],
-                                                                  row["recency"], row["T"], 26.0))
-        spend = float(gamma_gamma.conditional_expected_spend(6.25, 3.74, 15.44, row["frequency"], row["monetary_value"]))
+    for cid, row in subset.iterrows():
+        purchases = float(
+            beta_geo.conditional_expected_purchases(
+                0.243, 4.414, 0.793, 2.426, row["frequency"], row["recency"], row["T"], 26.0
+            )
+        )
+        spend = float(
+            gamma_gamma.conditional_expected_spend(6.25, 3.74, 15.44, row["frequency"], row["monetary_value"])
+        )
         assert table.loc[cid, "expected_purchases"] == pytest.approx(purchases, rel=1e-12)
         assert table.loc[cid, "clv"] == pytest.approx(purchases * spend, rel=1e-12)
 
@@ -104,6 +121,7 @@ def test_pareto_nbd_tails_once_per_distinct_pair_equal_the_direct_ones(alpha_lar
     np.testing.assert_array_equal(fast, direct)
 
 
+@pytest.mark.slow
 def test_pareto_nbd_fit_is_unchanged_by_the_shortcut(simulated: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     from pyclv.models import _pareto_integrals
 
@@ -114,8 +132,11 @@ def test_pareto_nbd_fit_is_unchanged_by_the_shortcut(simulated: pd.DataFrame, mo
     np.testing.assert_allclose(fast.params_, direct.params_, rtol=1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.GammaGamma])
-def test_warm_start_reaches_the_same_optimum(simulated: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, model_cls: type) -> None:
+def test_warm_start_reaches_the_same_optimum(
+    simulated: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, model_cls: type
+) -> None:
     """Large fits start from a quick fit on a subset: the optimum, and so the result, does not change."""
     from pyclv.models import _mle
 

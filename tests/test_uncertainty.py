@@ -67,6 +67,7 @@ def test_intervals_are_seeded_and_narrow_with_more_data(models: tuple, summary: 
     assert 2.0 < wide / narrow < 5.0
 
 
+@pytest.mark.slow
 def test_bootstrap_agrees_with_asymptotic(models: tuple, summary: pd.DataFrame) -> None:
     bgnbd, gg = models
     kwargs = {"horizon": 39, "interval": 0.9, "seed": 5}
@@ -97,6 +98,7 @@ def test_infinite_horizon_is_margin_spend_dert(models: tuple, summary: pd.DataFr
         pyclv.customer_lifetime_value(bgnbd, gg, summary, horizon=np.inf)
 
 
+@pytest.mark.slow
 def test_bootstrap_resamples_customers_of_weighted_patterns() -> None:
     # BG/BB donations: 22 patterns standing for 11,104 donors (weights). A bootstrap must resample donors,
     # not patterns: the spread of its refits then matches the asymptotic standard errors.
@@ -110,8 +112,10 @@ def test_bootstrap_resamples_customers_of_weighted_patterns() -> None:
     # resampling the 22 rows themselves would scatter the refits far more widely (or fail to converge)
 
 
-@pytest.mark.parametrize("horizon", [52.0, np.inf])
-def test_interval_shortcut_equals_the_per_block_path(models: tuple, summary: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, horizon: float) -> None:
+@pytest.mark.parametrize("horizon", [52.0, pytest.param(np.inf, marks=pytest.mark.slow)])
+def test_interval_shortcut_equals_the_per_block_path(
+    models: tuple, summary: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, horizon: float
+) -> None:
     """Factors per (x, T) precomputed for all draws give the same bounds as computing every block afresh."""
     import pyclv.value as value
 

@@ -54,7 +54,7 @@ def _reference_integral(
 def test_discounting_matches_fine_numerical_reference(
     params: tuple[float, ...], unit: str, rows: list, horizon: float, rate: float
 ) -> None:
-    model = pyclv.BetaGeo.from_params(**dict(zip(("r", "alpha", "a", "b"), params)), time_unit=unit)
+    model = pyclv.BetaGeo.from_params(**dict(zip(("r", "alpha", "a", "b"), params, strict=True)), time_unit=unit)
     data = pd.DataFrame(rows, columns=["frequency", "recency", "T"]).astype(float)
     ours = pyclv.discounted_expected_purchases(model, data, horizon=horizon, annual_discount_rate=rate)
     delta = rate_per_unit(rate, unit)
@@ -157,9 +157,11 @@ def test_draw_quadrature_is_accurate_to_1e_5() -> None:
         ((0.5, 0.05, 0.5, 5.0), "D", [(0, 0, 0.0), (3, 10, 100)], [36525.0, np.inf]),
     ]
     for theta, unit, rows, horizons in cases:
-        x, t_x, T = (np.array(c, dtype=float) for c in zip(*rows))
+        x, t_x, T = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
 
-        def path(r: slice, t: np.ndarray) -> np.ndarray:
+        def path(
+            r: slice, t: np.ndarray, theta: tuple = theta, x: np.ndarray = x, t_x: np.ndarray = t_x, T: np.ndarray = T
+        ) -> np.ndarray:
             return beta_geo.conditional_expected_purchases(*theta, x[r, None], t_x[r, None], T[r, None], t)
 
         for horizon in horizons:
