@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pyclv._format import format_number
 from pyclv._version import __version__
 from pyclv.data import calibration_holdout_split
 from pyclv.datasets import load_cdnow_transactions
@@ -137,7 +138,7 @@ def _fit_pair(
     bgnbd = TRANSACTION_MODELS[model](penalizer=penalizer).fit(summary)
     gg = GammaGamma(penalizer=penalizer).fit(summary)
     for fitted in (bgnbd, gg):
-        params = ", ".join(f"{k}={v:.4g}" for k, v in fitted.params_.items())
+        params = ", ".join(f"{k}={format_number(v, 'compact')}" for k, v in fitted.params_.items())
         name = type(fitted).__name__
         log.info("fitted %s on %s customers: %s (LL %.2f)", name, fitted.n_customers_, params, fitted.log_likelihood_)
     return bgnbd, gg

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from pyclv import _artifact
+from pyclv._format import format_number
 from pyclv._time import check_time_unit
 from pyclv._validation import resolve_weights
 from pyclv.exceptions import DataValidationError, NotFittedError
@@ -442,7 +443,7 @@ class BaseModel:
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):
             return f"{type(self).__name__}(penalizer={self.penalizer!r}, max_iterations={self.max_iterations!r})"
-        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        params = ", ".join(f"{k}={format_number(v, 'compact')}" for k, v in self.params_.items())
         return f"{type(self).__name__}({params}, time_unit={self.time_unit_!r})"
 
     # ------------------------------------------------------------------ persistence

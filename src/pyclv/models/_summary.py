@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pyclv._format import format_number
 from pyclv.models._params import Param, jacobian, to_natural, to_unconstrained
 
 __all__ = ["ModelSummary", "wald_intervals"]
@@ -71,18 +72,20 @@ class ModelSummary:
 
     def __str__(self) -> str:
         head = [f"{self.model_name}"]
-        head += [f"  {k}: {_fmt(v)}" for k, v in self.stats.items()]
-        return "\n".join(head) + "\n" + self.table.to_string(float_format=lambda v: f"{v:.6g}")
+        head += [f"  {k}: {format_number(v, 'estimate')}" for k, v in self.stats.items()]
+        return "\n".join(head) + "\n" + self.table.to_string(float_format=_estimate)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        stats_rows = "".join(f"<tr><th>{k}</th><td>{_fmt(v)}</td></tr>" for k, v in self.stats.items())
+        stats_rows = "".join(
+            f"<tr><th>{k}</th><td>{format_number(v, 'estimate')}</td></tr>" for k, v in self.stats.items()
+        )
         return (
             f"<div><strong>{self.model_name}</strong><table>{stats_rows}</table>"
-            f"{self.table.to_html(float_format=lambda v: f'{v:.6g}')}</div>"
+            f"{self.table.to_html(float_format=_estimate)}</div>"
         )
 
 
-def _fmt(value: Any) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
+def _estimate(value: float) -> str:
+    return format_number(value, "estimate")
