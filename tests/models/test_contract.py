@@ -99,7 +99,9 @@ def _discrete_history(draw: st.DrawFn) -> dict[str, float]:
     return {"frequency": float(x), "recency": float(t_x), "n_periods": float(n)}
 
 
-_spend_history = st.fixed_dictionaries({"frequency": st.integers(1, 10_000).map(float), "monetary_value": st.floats(1e-2, 1e6)})
+_spend_history = st.fixed_dictionaries(
+    {"frequency": st.integers(1, 10_000).map(float), "monetary_value": st.floats(1e-2, 1e6)}
+)
 _retention_history = st.fixed_dictionaries({"periods": st.integers(1, 100_000), "churned": st.booleans()})
 _continuous_horizon = st.floats(0.0, 1e5)
 _discrete_horizon = st.integers(0, 5000).map(float)
@@ -177,8 +179,9 @@ CASES = [
         _transaction_data, _continuous_history(), _cdnow, _predict_transactions,
     ),
     Case(
-        pyclv.BetaGeoBetaBinom, beta_geo_beta_binom, "discrete", {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8},
-        40_000, _box("alpha beta gamma delta", *STABLE), _box("alpha beta gamma delta", 0.3, 3.0),
+        pyclv.BetaGeoBetaBinom, beta_geo_beta_binom, "discrete",
+        {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8}, 40_000,
+        _box("alpha beta gamma delta", *STABLE), _box("alpha beta gamma delta", 0.3, 3.0),
         _discrete_data, _discrete_history(), _donations, _predict_discrete,
     ),
     Case(
@@ -348,7 +351,8 @@ def test_simulated_data_are_valid_histories(case_fit: tuple[Case, BaseModel, pd.
         if case.kind == "discrete":
             assert np.all(t_x == np.floor(t_x)) and np.all(x <= t_x)
     elif case.kind == "spend":
-        assert np.all(np.isfinite(values["monetary_value"])) and np.all(values["monetary_value"][values["frequency"] > 0] > 0)
+        spend = values["monetary_value"]
+        assert np.all(np.isfinite(spend)) and np.all(spend[values["frequency"] > 0] > 0)
     else:
         assert np.all((values["periods"] >= 1) & (values["periods"] <= 12)) and values["churned"].dtype == bool
 
@@ -479,7 +483,9 @@ _HISTORIES_WITH_T0 = (
     np.array([0.0, 1.0, 3.0, 40.0, 0.0]), np.array([0.0, 2.0, 20.0, 35.0, 0.0]), np.array([10.0, 30.0, 38.0, 39.0, 0.0])
 )
 _HISTORIES_AT_T = (
-    np.array([0.0, 1.0, 3.0, 40.0, 2.0]), np.array([0.0, 2.0, 20.0, 35.0, 39.0]), np.array([10.0, 30.0, 38.0, 39.0, 39.0])
+    np.array([0.0, 1.0, 3.0, 40.0, 2.0]),
+    np.array([0.0, 2.0, 20.0, 35.0, 39.0]),
+    np.array([10.0, 30.0, 38.0, 39.0, 39.0]),
 )
 _OPPORTUNITIES = (
     np.array([0.0, 1.0, 3.0, 5.0, 40.0]), np.array([0.0, 1.0, 5.0, 6.0, 90.0]), np.array([6.0, 6.0, 6.0, 6.0, 100.0])
@@ -502,7 +508,9 @@ GRADIENT_CASES = [
 
 
 @pytest.mark.parametrize(
-    ("module", "theta", "data", "atol"), GRADIENT_CASES, ids=[f"{c[0].__name__.rsplit('.', 1)[1]}-{c[1]}" for c in GRADIENT_CASES]
+    ("module", "theta", "data", "atol"),
+    GRADIENT_CASES,
+    ids=[f"{c[0].__name__.rsplit('.', 1)[1]}-{c[1]}" for c in GRADIENT_CASES],
 )
 def test_gradient_matches_finite_differences(module: object, theta: tuple, data: tuple, atol: float) -> None:
     assert_gradient_matches(module.loglik, module.loglik_grad, np.array(theta), *data, atol=atol)  # type: ignore[attr-defined]
@@ -514,14 +522,19 @@ UNFITTED_CASES = [
     (pyclv.BetaGeo, lambda m: m.p_alive(_ONE_CUSTOMER)),
     (pyclv.ModifiedBetaGeo, lambda m: m.p_alive(_ONE_CUSTOMER)),
     (pyclv.ParetoNBD, lambda m: m.p_alive(_ONE_CUSTOMER)),
-    (pyclv.BetaGeoBetaBinom, lambda m: m.p_alive(pd.DataFrame({"frequency": [1.0], "recency": [1.0], "n_periods": [6.0]}))),
+    (
+        pyclv.BetaGeoBetaBinom,
+        lambda m: m.p_alive(pd.DataFrame({"frequency": [1.0], "recency": [1.0], "n_periods": [6.0]})),
+    ),
     (pyclv.ShiftedBetaGeo, lambda m: m.survival(1)),
     (pyclv.ShiftedBetaGeo, lambda m: m.p_alive(pd.DataFrame({"periods": [1], "churned": [False]}))),
     (pyclv.GammaGamma, lambda m: m.expected_spend(pd.DataFrame({"frequency": [1.0], "monetary_value": [10.0]}))),
 ]
 
 
-@pytest.mark.parametrize(("cls", "use"), UNFITTED_CASES, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(UNFITTED_CASES)])
+@pytest.mark.parametrize(
+    ("cls", "use"), UNFITTED_CASES, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(UNFITTED_CASES)]
+)
 def test_unfitted_methods_raise(cls: type[BaseModel], use: Callable[[BaseModel], object]) -> None:
     """NotFittedError is both a ValueError and an AttributeError (scikit-learn's contract)."""
     with pytest.raises(pyclv.NotFittedError):
