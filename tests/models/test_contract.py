@@ -159,6 +159,8 @@ class Case:
     published: Callable[[], pd.DataFrame]  # the published data set the model is fitted on
     predict: Callable[[BaseModel, pd.DataFrame], pd.Series]
     also_recovered: tuple[dict[str, float], ...] = ()  # further points recovered from n simulated customers
+    new_customer_stable: Box | None = None  # a narrower box for E[X(t)] of a new customer, if it needs one
+    new_customer_slack: tuple[float, float] = (1e-12, 0.0)  # its (relative fall in t, absolute dip below 0)
 
 
 CASES = [
@@ -166,12 +168,18 @@ CASES = [
         pyclv.BetaGeo, beta_geo, "transaction", {"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 3.0}, 40_000,
         _box("r alpha a b", *STABLE), {"r": (0.1, 2.0), "alpha": (1.0, 20.0), "a": (0.2, 3.0), "b": (0.5, 10.0)},
         _transaction_data, _continuous_history(), _cdnow, _predict_transactions,
+        # a or b above 1e2: E[X(t)]'s 2F1 falls back to a quadrature that can fail (reported; the xfail in
+        # test_beta_geo.py); a, b <= 1e2 is the region the new-customer expectation was ever tested on
+        new_customer_stable={"r": STABLE, "alpha": STABLE, "a": (1e-3, 1e2), "b": (1e-3, 1e2)},
+        # at a = 1 and t ~ 1e-32 the closed form cancels to -1.7e-11 (reported)
+        new_customer_slack=(1e-12, 1e-10),
     ),
     Case(
         pyclv.ModifiedBetaGeo, modified_beta_geo, "transaction", {"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 3.0}, 30_000,
         _box("r alpha a b", *STABLE), {"r": (0.1, 2.0), "alpha": (1.0, 20.0), "a": (0.2, 3.0), "b": (0.5, 10.0)},
         _transaction_data, _continuous_history(), _cdnow, _predict_transactions,
         also_recovered=({"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 1.6},),
+        new_customer_slack=(1e-9, 0.0),  # MBG's own property test allowed 1e-9 (its quadrature near z = 1)
     ),
     Case(
         pyclv.ParetoNBD, pareto_nbd, "transaction", {"r": 0.6, "alpha": 8.0, "s": 0.8, "beta": 10.0}, 20_000,
@@ -225,11 +233,12 @@ def _one_customer(case: Case, row: dict[str, float]) -> tuple[pd.DataFrame, tupl
 
 
 # ---------------------------------------------------------------------------------------------- the mathematics
-# One customer per example, as the per-model property tests drew them; the RuntimeWarning filter of
-# pyproject.toml turns any overflow or invalid value into a failure.
+# One customer per example, as the per-model property tests drew them (150 examples: as many as BG/NBD's old
+# extremes test, more than the others' 40 to 60); the RuntimeWarning filter of pyproject.toml turns any
+# overflow or invalid value into a failure.
 @_cases()
 def test_loglik_is_finite(case: Case) -> None:
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=150, deadline=None)
     @given(theta=_params(case.stable), row=case.histories)
     def check(theta: dict[str, float], row: dict[str, float]) -> None:
         _, arrays = _one_customer(case, row)
@@ -243,7 +252,7 @@ def test_loglik_is_finite(case: Case) -> None:
 
 @_cases(*WITH_P_ALIVE)
 def test_p_alive_is_a_probability(case: Case) -> None:
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=150, deadline=None)
     @given(theta=_params(case.stable), row=case.histories)
     def check(theta: dict[str, float], row: dict[str, float]) -> None:
         frame, arrays = _one_customer(case, row)
@@ -256,6 +265,8 @@ def test_p_alive_is_a_probability(case: Case) -> None:
     check()
 
 
+# BG/NBD's conditional expectation integrates numerically where its 2F1 fails (shape parameters in the
+# hundreds, horizons of 1e4..1e5): about 5 s for its 150 examples.
 @_cases(*TRANSACTION, slow=("BetaGeo",))
 def test_expected_purchases_are_finite_non_negative_and_non_decreasing_in_t(case: Case) -> None:
     horizon = _discrete_horizon if case.kind == "discrete" else _continuous_horizon
@@ -279,20 +290,19 @@ def test_expected_purchases_are_finite_non_negative_and_non_decreasing_in_t(case
     check()
 
 
-# BG/NBD's new-customer expectation integrates numerically at horizons of 1e4..1e5 with shape parameters in
-# the hundreds (about 2 s a call): 40 s for this test.
-@_cases(*TRANSACTION, slow=("BetaGeo",))
+@_cases(*TRANSACTION)
 def test_expected_purchases_of_a_new_customer_are_finite_non_negative_and_non_decreasing(case: Case) -> None:
     horizon = _discrete_horizon if case.kind == "discrete" else _continuous_horizon
 
     @settings(max_examples=60, deadline=None)
-    @given(theta=_params(case.stable), t1=horizon, dt=horizon)
+    @given(theta=_params(case.new_customer_stable or case.stable), t1=horizon, dt=horizon)
     def check(theta: dict[str, float], t1: float, dt: float) -> None:
         model = case.cls.from_params(**theta)
         n1 = model.expected_purchases_new_customer(t1)  # type: ignore[attr-defined]
         n2 = model.expected_purchases_new_customer(t1 + dt)  # type: ignore[attr-defined]
         assert np.isfinite(n1) and np.isfinite(n2)
-        assert 0.0 <= n1 <= n2 * (1 + 1e-12) + 1e-300
+        rtol, atol = case.new_customer_slack
+        assert -atol <= n1 <= n2 * (1 + rtol) + 1e-300
 
     check()
 
