@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
+
+from pyclv.models.shifted_beta_geo import survivors_to_data
+from tests.reference import shifted_beta_geo as ref_sbg
 
 
 def assert_gradient_matches(
@@ -26,3 +30,9 @@ def assert_gradient_matches(
         down[k] -= h
         numeric = (loglik(*up, *data) - loglik(*down, *data)) / (2 * h)
         np.testing.assert_allclose(grad[:, k], numeric, rtol=rtol, atol=atol, err_msg=f"parameter {k}")
+
+
+def fh2007_cohort(percent: list[float]) -> pd.DataFrame:
+    """One of Fader & Hardie's (2007) cohorts as sBG data: years 0..7 of the percent still active, of 1,000."""
+    counts = [round(p * ref_sbg.SBG_COHORT_SIZE / 100.0) for p in percent[: ref_sbg.SBG_CALIBRATION_YEARS + 1]]
+    return survivors_to_data(counts, time_unit="Y")

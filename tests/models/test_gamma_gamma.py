@@ -46,12 +46,14 @@ def test_no_repeat_customers_get_the_population_mean(fitted: pyclv.GammaGamma, s
 def test_density_integrates_to_one_and_conventions() -> None:
     # the density of the average spend integrates to 1 over zbar for any x
     for x in (1.0, 3.0, 20.0):
-        total = integrate.quad(lambda z: np.exp(gamma_gamma.loglik(6.25, 3.74, 15.44, x, z)), 0, np.inf)[0]
+        total = integrate.quad(lambda z, x=x: np.exp(gamma_gamma.loglik(6.25, 3.74, 15.44, x, z)), 0, np.inf)[0]
         assert total == pytest.approx(1.0, abs=1e-8)
     # and equals the mixture of Gamma(p x, nu x) over nu ~ Gamma(q, v) (numerical check)
     x, z = 4.0, 30.0
     mixture = integrate.quad(
-        lambda nu: stats.gamma.pdf(z, 6.25 * x, scale=1 / (nu * x)) * stats.gamma.pdf(nu, 3.74, scale=1 / 15.44), 0, np.inf
+        lambda nu: stats.gamma.pdf(z, 6.25 * x, scale=1 / (nu * x)) * stats.gamma.pdf(nu, 3.74, scale=1 / 15.44),
+        0,
+        np.inf,
     )[0]
     assert np.exp(gamma_gamma.loglik(6.25, 3.74, 15.44, x, z)) == pytest.approx(mixture, rel=1e-7)
 
