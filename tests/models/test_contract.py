@@ -168,9 +168,6 @@ CASES = [
         pyclv.BetaGeo, beta_geo, "transaction", {"r": 0.5, "alpha": 6.0, "a": 0.9, "b": 3.0}, 40_000,
         _box("r alpha a b", *STABLE), {"r": (0.1, 2.0), "alpha": (1.0, 20.0), "a": (0.2, 3.0), "b": (0.5, 10.0)},
         _transaction_data, _continuous_history(), _cdnow, _predict_transactions,
-        # a or b above 1e2: E[X(t)]'s 2F1 falls back to a quadrature that can fail (reported; the xfail in
-        # test_beta_geo.py); a, b <= 1e2 is the region the new-customer expectation was ever tested on
-        new_customer_stable={"r": STABLE, "alpha": STABLE, "a": (1e-3, 1e2), "b": (1e-3, 1e2)},
         # at a = 1 and t ~ 1e-32 the closed form cancels to -1.7e-11 (reported)
         new_customer_slack=(1e-12, 1e-10),
     ),
