@@ -5,9 +5,7 @@ mathematics as a table of pure functions (:mod:`pyclv.models._functions`) and ho
 inherits fitting (:mod:`pyclv.models._mle`), the summary (:mod:`pyclv.models._summary`) and persistence
 (:mod:`pyclv._artifact`).
 
-The public prediction contract
-------------------------------
-What valuation and intervals use, the same for every model:
+**The public prediction contract.** What valuation and intervals use, the same for every model:
 
 * ``model.history(data)``: the customers' validated columns as a :class:`~pyclv.models._history.History`
   (index + named arrays), refusing data in another time unit;
