@@ -16,12 +16,12 @@ Modules: :mod:`~pyclv.business.cohorts` (cohort tables and forecast), :mod:`~pyc
 (payback, CLV / CAC) and :mod:`~pyclv.business.segments` (CLV tiers, RFM scores).
 
 **Calendar periods.** Cohorts and their columns are *calendar* periods (pandas periods): ``"W"`` weeks from
-Monday to Sunday, ``"M"`` months, ``"Q"`` quarters and ``"Y"`` years. Period 0 is the acquisition period itself, so a customer
-acquired on 31 January is in period 1 on 1 February. Every table is cut at the observation end: the calendar
-period that contains it is *incomplete* unless the end is its last day, and it is **excluded** from the
-tables (its cells are NaN, never a misleadingly small count), as are cohorts acquired in it. What the log
-shows of it so far is kept apart (:attr:`CohortTables.incomplete`), and :func:`payback` adds it to the
-forecast of the rest of that period.
+Monday to Sunday, ``"M"`` months, ``"Q"`` quarters and ``"Y"`` years. Period 0 is the acquisition period
+itself, so a customer acquired on 31 January is in period 1 on 1 February. Every table is cut at the
+observation end: the calendar period that contains it is *incomplete* unless the end is its last day, and it
+is **excluded** from the tables (its cells are NaN, never a misleadingly small count), as are cohorts acquired
+in it. What the log shows of it so far is kept apart (:attr:`CohortTables.incomplete`), and :func:`payback`
+adds it to the forecast of the rest of that period.
 
 References
 ----------
