@@ -110,19 +110,3 @@ def test_bootstrap_resamples_customers_of_weighted_patterns() -> None:
     ratio = draws.std(axis=0, ddof=1) / bgbb.standard_errors_.to_numpy()
     assert np.all((ratio > 0.6) & (ratio < 1.6)), ratio
     # resampling the 22 rows themselves would scatter the refits far more widely (or fail to converge)
-
-
-@pytest.mark.parametrize("horizon", [52.0, pytest.param(np.inf, marks=pytest.mark.slow)])
-def test_interval_shortcut_equals_the_per_block_path(
-    models: tuple, summary: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, horizon: float
-) -> None:
-    """Factors per (x, T) precomputed for all draws give the same bounds as computing every block afresh."""
-    import pyclv.value as value
-
-    bgnbd, gg = models
-    kwargs = {"horizon": horizon, "annual_discount_rate": 0.1, "interval": 0.9, "n_draws": 20, "seed": 9}
-    fast = pyclv.score(bgnbd, gg, summary, **kwargs)
-    monkeypatch.setattr(value, "_MAX_FACTOR_VALUES", 0)  # force the per-block path
-    monkeypatch.setattr(value, "_BLOCK_CUSTOMERS", 500)  # and several blocks
-    slow = pyclv.score(bgnbd, gg, summary, **kwargs)
-    pd.testing.assert_frame_equal(fast, slow, rtol=1e-12)

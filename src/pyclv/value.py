@@ -22,17 +22,15 @@ independent of the transaction process, as in Fader, Hardie & Lee (2005, "RFM an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from pyclv._arrays import unique_rows
-from pyclv._quadrature import DRAW_NODES_PER_PANEL
+from pyclv._intervals import bounds
+from pyclv._predict import Scoring, predictions
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv.exceptions import DataValidationError
-from pyclv.models import BaseModel, History, TransactionModel
+from pyclv.models import BaseModel, TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.uncertainty import Method, draws_for
 
@@ -105,111 +103,6 @@ def discounted_expected_purchases(
     return pd.Series(values, index=history.index, name="discounted_expected_purchases")
 
 
-_Pairs = tuple[tuple[np.ndarray, ...], np.ndarray]
-
-
-@dataclass(frozen=True)
-class _Scoring:
-    """What one scoring run shares between the prediction at the estimate and those at every parameter draw.
-
-    Attributes
-    ----------
-    history : History
-        The customers' distinct histories (x, t_x, T).
-    pairs : tuple or None
-        ``unique_rows((x, T))`` of those histories for factorised models (their costly factor depends on
-        (x, T) only), else None.
-    inverse : numpy.ndarray
-        Each customer's position in ``history``.
-    spend_history : History
-        The spend model's data, one row per customer.
-    horizon : float
-        H, in the transaction model's time unit (``numpy.inf`` for the residual lifetime).
-    delta : float
-        Continuous discount rate per time unit (0 for none).
-    margin : float
-        Profit margin applied to spend.
-    windows : dict of str to float
-        The short planning windows: column name to horizon in the model's time unit.
-    full : bool
-        Every quantity of the score table (True) or the CLV only.
-    """
-
-    history: History
-    pairs: _Pairs | None
-    inverse: np.ndarray
-    spend_history: History
-    horizon: float
-    delta: float
-    margin: float
-    windows: dict[str, float]
-    full: bool
-
-
-def _transaction_predictions(
-    model: TransactionModel,
-    theta: np.ndarray,
-    history: History,
-    scoring: _Scoring,
-    *,
-    nodes_per_panel: int,
-    pairs: _Pairs | None,
-) -> dict[str, np.ndarray]:
-    """Transaction-model predictions for distinct histories (x, t_x, T) at one parameter vector.
-
-    ``pairs`` are the histories' distinct (x, T), for factorised models; the horizon, rate, windows and
-    whether all quantities are wanted come from ``scoring``.
-    """
-    horizon, delta, full = scoring.horizon, scoring.delta, scoring.full
-    out: dict[str, np.ndarray] = {}
-    with np.errstate(divide="ignore"):
-        if full:
-            out["p_alive"] = model.p_alive_at(theta, history)
-            for name, t in scoring.windows.items():
-                out[name] = model.expected_purchases_at(theta, history, t, pairs=pairs)
-        if np.isfinite(horizon) and (full or delta == 0.0):
-            out["expected_purchases"] = model.expected_purchases_at(theta, history, horizon, pairs=pairs)
-        if delta == 0.0:
-            out["discounted"] = out["expected_purchases"]
-        elif np.isinf(horizon) and model.has_closed_form_dert:
-            out["discounted"] = model.dert_at(theta, history, delta)
-        else:
-            out["discounted"] = model.discounted_purchases_at(
-                theta, history, horizon, delta, distinct=True, nodes_per_panel=nodes_per_panel, pairs=pairs
-            )
-        if np.isinf(horizon):
-            out["dert"] = out["discounted"]
-    return out
-
-
-def _predictions(
-    transaction_model: TransactionModel,
-    spend_model: GammaGamma,
-    theta_t: np.ndarray,
-    theta_s: np.ndarray,
-    scoring: _Scoring,
-    *,
-    nodes_per_panel: int = 12,
-) -> dict[str, np.ndarray]:
-    """Per-customer predictions at one pair of parameter vectors (the estimate, or one draw).
-
-    Transaction quantities are computed once per distinct history and spread to customers by
-    ``scoring.inverse``; spend (cheap arithmetic) per customer.
-    """
-    full, inverse, margin = scoring.full, scoring.inverse, scoring.margin
-    per_history = _transaction_predictions(
-        transaction_model, theta_t, scoring.history, scoring, nodes_per_panel=nodes_per_panel, pairs=scoring.pairs
-    )
-    out = {name: values[inverse] for name, values in per_history.items() if full and name != "discounted"}
-    spend = spend_model.expected_spend_at(theta_s, scoring.spend_history)
-    if full:
-        out["expected_spend"] = spend
-        for name in scoring.windows:  # the value of the short planning windows (undiscounted)
-            out[name.replace("expected_purchases", "expected_value")] = margin * spend * out[name]
-    out["clv"] = margin * spend * per_history["discounted"][inverse]
-    return out
-
-
 def _evaluate(
     transaction_model: TransactionModel,
     spend_model: GammaGamma,
@@ -241,7 +134,7 @@ def _evaluate(
         raise DataValidationError("The transaction and spend columns disagree on 'frequency'.", column="frequency")
     history, inverse = customers.distinct()
     x, _, T = history.values
-    scoring = _Scoring(
+    scoring = Scoring(
         history=history,
         pairs=unique_rows((x, T)) if transaction_model.factorised else None,
         inverse=inverse,
@@ -252,161 +145,13 @@ def _evaluate(
         windows=windows,
         full=full,
     )
-    result = _predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
+    result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
     if interval is not None:
         rng = np.random.default_rng(seed)
         draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
         draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
-        result.update(_bounds(transaction_model, spend_model, draws_t, draws_s, interval, scoring))
+        result.update(bounds(transaction_model, spend_model, draws_t, draws_s, interval, scoring))
     return result, customers.index
-
-
-_BLOCK_CUSTOMERS = 50_000
-_MAX_FACTOR_VALUES = 50_000_000  # draws x distinct (x, T) x quantities kept in memory at once (400 MB)
-
-
-def _alive_factors(model: TransactionModel, draws: np.ndarray, scoring: _Scoring) -> dict[str, np.ndarray] | None:
-    """For factorised models, the factors g(x, T) of every quantity at every draw, shape (draws, pairs).
-
-    They are computed once for all customers instead of once per block. None when the model is not
-    factorised, when they would not fit in memory, or when the model has a closed-form DERT for an infinite
-    horizon (then the per-history path is used).
-    """
-    if scoring.pairs is None:
-        return None
-    (ux, uT), _ = scoring.pairs
-    horizon, delta = scoring.horizon, scoring.delta
-    infinite = bool(np.isinf(horizon))
-    if infinite and model.has_closed_form_dert:
-        return None
-    horizons = dict(scoring.windows) if scoring.full else {}
-    if not infinite and (scoring.full or delta == 0.0):
-        horizons["expected_purchases"] = horizon
-    n_quantities = len(horizons) + 1
-    if len(draws) * len(ux) * n_quantities > _MAX_FACTOR_VALUES:
-        return None
-    factors: dict[str, np.ndarray] = {name: np.empty((len(draws), len(ux))) for name in horizons}
-    factors["discounted"] = np.empty((len(draws), len(ux)))
-    for d, theta in enumerate(draws):
-        for name, t in horizons.items():
-            factors[name][d] = model.expected_purchases_if_alive_at(theta, ux, uT, t)
-        if delta == 0.0:
-            factors["discounted"][d] = factors["expected_purchases"][d]
-        else:
-            factors["discounted"][d] = model.discounted_if_alive_at(
-                theta, ux, uT, horizon, delta, nodes_per_panel=DRAW_NODES_PER_PANEL
-            )
-    if infinite:
-        factors["dert"] = factors["discounted"]
-    return factors
-
-
-@dataclass(frozen=True)
-class _Block:
-    """Consecutive distinct histories ``start:stop`` and their customers.
-
-    Attributes
-    ----------
-    start, stop : int
-        The block's histories, as a slice of the distinct histories.
-    customers : numpy.ndarray
-        Positions of the block's customers in the data, grouped by history.
-    local : numpy.ndarray
-        Each of those customers' history, counted from ``start``.
-    """
-
-    start: int
-    stop: int
-    customers: np.ndarray
-    local: np.ndarray
-
-
-def _history_blocks(inverse: np.ndarray, n_histories: int) -> Iterator[_Block]:
-    """Blocks of whole histories with about ``_BLOCK_CUSTOMERS`` customers each (at least one history)."""
-    order = np.argsort(inverse, kind="stable")
-    first = np.searchsorted(inverse[order], np.arange(n_histories + 1))  # each history's customers in `order`
-    h0 = 0
-    while h0 < n_histories:
-        h1 = int(np.searchsorted(first, first[h0] + _BLOCK_CUSTOMERS, side="right")) - 1
-        h1 = min(max(h1, h0 + 1), n_histories)
-        customers = order[first[h0] : first[h1]]
-        yield _Block(h0, h1, customers, inverse[customers] - h0)
-        h0 = h1
-
-
-def _block_samples(
-    transaction_model: TransactionModel,
-    spend_model: GammaGamma,
-    draws: Iterable[tuple[np.ndarray, np.ndarray]],
-    scoring: _Scoring,
-    block: _Block,
-    alive: dict[str, np.ndarray] | None,
-) -> tuple[dict[str, list[np.ndarray]], set[str]]:
-    """Every quantity at every draw for one block, and the names of those kept per history.
-
-    Every draw gives the transaction quantities once per distinct history of the block (P(alive) times the
-    precomputed factors ``alive`` for factorised models) and the spend and CLV per customer.
-    """
-    full = scoring.full
-    histories = scoring.history.take(slice(block.start, block.stop))
-    block_pairs = unique_rows((histories.values[0], histories.values[2])) if scoring.pairs is not None else None
-    pair = scoring.pairs[1][block.start : block.stop] if scoring.pairs is not None else None
-    block_spend = scoring.spend_history.take(block.customers)
-    samples: dict[str, list[np.ndarray]] = {}
-    per_history_names: set[str] = set()
-    for d, (theta_t, theta_s) in enumerate(draws):
-        if alive is not None and pair is not None:  # factorised: P(alive) per history times the factors
-            p_alive = transaction_model.p_alive_at(theta_t, histories)
-            per_history = {name: factor[d][pair] * p_alive for name, factor in alive.items()}
-            if full:
-                per_history["p_alive"] = p_alive
-        else:
-            per_history = _transaction_predictions(
-                transaction_model, theta_t, histories, scoring, nodes_per_panel=DRAW_NODES_PER_PANEL,
-                pairs=block_pairs,
-            )
-        per_history_names = set(per_history)
-        spend = spend_model.expected_spend_at(theta_s, block_spend)
-        # history-level quantities stay per history (their quantiles are taken once per history)
-        values = {name: v for name, v in per_history.items() if full and name != "discounted"}
-        if full:
-            values["expected_spend"] = spend
-        values["clv"] = scoring.margin * spend * per_history["discounted"][block.local]
-        for name, v in values.items():
-            samples.setdefault(name, []).append(v)
-    return samples, per_history_names
-
-
-def _bounds(
-    transaction_model: TransactionModel,
-    spend_model: GammaGamma,
-    draws_t: np.ndarray,
-    draws_s: np.ndarray,
-    interval: float,
-    scoring: _Scoring,
-) -> dict[str, np.ndarray]:
-    """The ``interval`` bounds of every prediction over the parameter draws, block by block.
-
-    Customers are grouped by history (x, t_x, T) and processed in blocks of about 50,000, so memory stays
-    bounded (draws x block) at any number of customers: in each block every draw gives the transaction
-    quantities once per distinct history and the spend and CLV per customer, and the quantiles over the
-    draws are taken before the next block.
-    """
-    q = [(1.0 - interval) / 2.0, (1.0 + interval) / 2.0]
-    n_customers = len(scoring.inverse)
-    alive = _alive_factors(transaction_model, draws_t, scoring)
-    lower: dict[str, np.ndarray] = {}
-    upper: dict[str, np.ndarray] = {}
-    for block in _history_blocks(scoring.inverse, len(scoring.history)):
-        draws = zip(draws_t, draws_s, strict=True)  # both have n_draws rows
-        samples, per_history = _block_samples(transaction_model, spend_model, draws, scoring, block, alive)
-        for name, v in samples.items():
-            lo, hi = np.quantile(np.vstack(v), q, axis=0)
-            if name in per_history:  # a per-history quantity: spread to the customers of each history
-                lo, hi = lo[block.local], hi[block.local]
-            lower.setdefault(name, np.empty(n_customers))[block.customers] = lo
-            upper.setdefault(name, np.empty(n_customers))[block.customers] = hi
-    return {f"{name}_{side}": bound[name] for name in lower for side, bound in (("lower", lower), ("upper", upper))}
 
 
 def customer_lifetime_value(
