@@ -193,6 +193,15 @@ def validate_summary(
     if not history:
         return Summary(frequency, None, None, index, arrays.get("monetary_value"))
     recency, T = arrays[r_col], arrays[t_col]
+    _check_recency(frequency, recency, T, names, index)
+    return Summary(frequency, recency, T, index, arrays["monetary_value"] if require_monetary else None)
+
+
+def _check_recency(
+    frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, names: Sequence[str], index: pd.Index
+) -> None:
+    """Recency within [0, T] (relative tolerance :data:`RECENCY_RTOL`), and 0 without repeat purchases."""
+    f_col, r_col, t_col = names
     reject(
         recency > T + RECENCY_RTOL * T,
         r_col,
@@ -210,7 +219,6 @@ def validate_summary(
         "A customer without repeat purchases has recency 0: rebuild the summary with pyclv.rfm_summary.",
         recency,
     )
-    return Summary(frequency, recency, T, index, arrays["monetary_value"] if require_monetary else None)
 
 
 def _check_finite_and_non_negative(values: np.ndarray, name: str, index: pd.Index) -> None:
