@@ -3,7 +3,7 @@
 Fader, P. S. and Hardie, B. G. S. (2007), "How to project customer retention", Journal of Interactive
 Marketing 21(1), 76-90: two hypothetical cohorts of 1,000 customers each ("regular" and "high end"), the
 percentage still active at the end of years 0..12; the model is fitted on years 0..7 only and years 8..12
-are the holdout the paper projects (as quoted in /work/shared/REFERENCES.md).
+are the holdout the paper projects (the worked example of FH 2007).
 """
 
 # FH 2007 (the worked example of the paper): percent of each 1,000-customer cohort active at years 0..12.
