@@ -30,7 +30,7 @@ from pyclv._intervals import bounds
 from pyclv._predict import Scoring, predictions
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv.exceptions import DataValidationError
-from pyclv.models import BaseModel, TransactionModel
+from pyclv.models import TransactionModel, check_models
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.uncertainty import Method, draws_for
 
@@ -38,19 +38,6 @@ __all__ = ["SHORT_WINDOWS_DAYS", "customer_lifetime_value", "discounted_expected
 
 #: The short planning windows of the score table, in days.
 SHORT_WINDOWS_DAYS: tuple[int, ...] = (30, 60, 90)
-
-
-def _check_models(transaction_model: BaseModel, spend_model: BaseModel | None) -> None:
-    if not isinstance(transaction_model, TransactionModel):
-        raise TypeError(
-            "transaction_model must be a pyclv transaction model (e.g. BetaGeo); got "
-            f"{type(transaction_model).__name__}."
-        )
-    transaction_model.check_fitted()
-    if spend_model is not None:
-        if not isinstance(spend_model, GammaGamma):
-            raise TypeError(f"spend_model must be a pyclv spend model (GammaGamma); got {type(spend_model).__name__}.")
-        spend_model.check_fitted()
 
 
 def _check_horizon(horizon: float) -> float:
@@ -88,7 +75,7 @@ def discounted_expected_purchases(
     pandas.Series
         Named ``discounted_expected_purchases``, aligned to ``data.index``.
     """
-    _check_models(transaction_model, None)
+    check_models(transaction_model)
     horizon = _check_horizon(horizon)
     delta = rate_per_unit(annual_discount_rate, transaction_model.time_unit_)
     if np.isinf(horizon):
@@ -120,7 +107,7 @@ def _evaluate(
     weights: np.ndarray | pd.Series | str | None = None,
 ) -> tuple[dict[str, np.ndarray], pd.Index]:
     """Predictions (and their bounds under parameter uncertainty) for the customers of ``data``."""
-    _check_models(transaction_model, spend_model)
+    check_models(transaction_model, spend_model, needs_spend=True)
     horizon = _check_horizon(horizon)
     margin = _checked_margin(margin)
     if interval is not None and not 0.0 < interval < 1.0:

@@ -23,7 +23,7 @@ from pyclv._validation import DateLike, LogColumns, day_str
 from pyclv.business._periods import _check_period, _Cohorts, _cohorts, _last_days, _periods
 from pyclv.engines.pandas import DailyLog, daily_totals, run_starts
 from pyclv.exceptions import DataValidationError, PyCLVWarning
-from pyclv.models import GammaGamma, TransactionModel
+from pyclv.models import GammaGamma, TransactionModel, check_models
 
 __all__ = ["CohortForecast", "CohortTables", "cohort_forecast", "cohort_table"]
 
@@ -425,12 +425,7 @@ def cohort_forecast(
     1997-02     84.2     77.0     75.4
     1997-03     68.6     62.6     61.2
     """
-    if not isinstance(transaction_model, TransactionModel):
-        raise TypeError(
-            "transaction_model must be a pyclv transaction model (e.g. BetaGeo); got "
-            f"{type(transaction_model).__name__}."
-        )
-    transaction_model.check_fitted()
+    check_models(transaction_model, spend_model)
     unit = transaction_model.time_unit_
     if unit is None or transaction_model.discrete:
         raise ValueError(
@@ -438,9 +433,6 @@ def cohort_forecast(
             "ModifiedBetaGeo fitted on a summary from rfm_summary, or built with from_params(..., time_unit='W'))."
         )
     if spend_model is not None:
-        if not isinstance(spend_model, GammaGamma):
-            raise TypeError(f"spend_model must be a pyclv spend model (GammaGamma); got {type(spend_model).__name__}.")
-        spend_model.check_fitted()
         if monetary_value_col is None:
             raise ValueError("A spend model needs the amounts: pass monetary_value_col (e.g. 'amount').")
     if int(n_periods) != n_periods or n_periods < 1:

@@ -89,12 +89,6 @@ def _finite_values(values: object, name: str) -> np.ndarray:
     return array
 
 
-def _check_transaction_model(model: object, name: str = "transaction_model") -> None:
-    """A TypeError unless ``model`` is a pyclv transaction model."""
-    if not isinstance(model, TransactionModel):
-        raise TypeError(f"{name} must be a pyclv transaction model (e.g. BetaGeo); got {type(model).__name__}.")
-
-
 def _model_time_unit(model: TransactionModel, time_unit: str | None) -> str:
     """The time unit of the model's time axis: the model's, or the one given (which must agree with it)."""
     fitted = getattr(model, "time_unit_", None)

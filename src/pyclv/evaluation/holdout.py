@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 
 from pyclv._format import format_number
-from pyclv.evaluation._checks import _HOLDOUT_COLUMNS, _check_transaction_model, _holdout_duration, _summary_arrays
+from pyclv.evaluation._checks import _HOLDOUT_COLUMNS, _holdout_duration, _summary_arrays
 from pyclv.evaluation.baselines import BASELINES, baseline_forecasts
 from pyclv.evaluation.metrics import _accuracy, _conditional_expectations, _error_pct, decile_table, ranking_metrics
 from pyclv.exceptions import DataValidationError, PyCLVWarning
-from pyclv.models import GammaGamma, TransactionModel
+from pyclv.models import GammaGamma, TransactionModel, check_models
 from pyclv.value import customer_lifetime_value
 
 __all__ = ["EvaluationReport", "compare_models", "evaluate", "holdout_comparison"]
@@ -481,9 +481,7 @@ def evaluate(
 
 def _check_evaluate_inputs(transaction_model: object, spend_model: object, top_k: float) -> float:
     """``top_k`` as a float after checking the models' types and its range."""
-    _check_transaction_model(transaction_model)
-    if not isinstance(spend_model, GammaGamma):
-        raise TypeError(f"spend_model must be a pyclv spend model (GammaGamma); got {type(spend_model).__name__}.")
+    check_models(transaction_model, spend_model, needs_spend=True)
     top_k = float(top_k)
     if not 0.0 < top_k <= 1.0:
         raise ValueError(f"top_k must be a share of customers in (0, 1], e.g. 0.1; got {top_k!r}.")

@@ -21,8 +21,9 @@ from pyclv import _summaries
 from pyclv import _validation as v
 from pyclv._time import DAYS_PER_UNIT
 from pyclv._validation import DateLike, LogColumns, day_str
-from pyclv.evaluation._checks import _check_transaction_model, _model_time_unit
-from pyclv.models import TransactionModel
+from pyclv.engines.pandas import run_starts
+from pyclv.evaluation._checks import _model_time_unit
+from pyclv.models import TransactionModel, check_models
 
 __all__ = ["tracking"]
 
@@ -163,12 +164,11 @@ def tracking(
     >>> int(table.loc["1997-09-30", "actual_cumulative"])  # week 39: the calibration repeat transactions
     2457
     """
-    _check_transaction_model(transaction_model)
-    transaction_model.check_fitted()
+    check_models(transaction_model)
     unit = _model_time_unit(transaction_model, time_unit)
     length = _tracking_period(period)
     daily = _summaries.daily_log(transactions, LogColumns(customer_id_col, datetime_col), observation_period_end)
-    starts = np.flatnonzero(np.r_[True, daily.customer[1:] != daily.customer[:-1]])
+    starts = run_starts(daily.customer)
     births = daily.day[starts]
     first_day = int(births.min())
     calibration_end = v.calibration_end(calibration_period_end, first_day, daily.end_day)

@@ -1,6 +1,7 @@
 """pyclv's models: each a module of pure functions plus a thin estimator class."""
 
 from pyclv.models._base import BaseModel
+from pyclv.models._checks import check_models
 from pyclv.models._history import History
 from pyclv.models._params import Param
 from pyclv.models._summary import ModelSummary
@@ -24,5 +25,6 @@ __all__ = [
     "ParetoNBD",
     "ShiftedBetaGeo",
     "TransactionModel",
+    "check_models",
     "survivors_to_data",
 ]
