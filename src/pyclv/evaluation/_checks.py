@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pyclv._time import check_time_unit
+from pyclv._validation import require_columns
 from pyclv.exceptions import DataValidationError
 from pyclv.models import TransactionModel
 
@@ -16,16 +17,13 @@ _HOLDOUT_COLUMNS = ("frequency_holdout", "revenue_holdout", "duration_holdout")
 
 def _summary_arrays(data: pd.DataFrame, what: str, columns: Sequence[str]) -> dict[str, np.ndarray]:
     """Named float arrays of the summary columns a function needs (a DataValidationError names a missing one)."""
-    out = {}
-    for col in columns:
-        if col not in data.columns:
-            raise DataValidationError(
-                f"{what} needs the column {col!r}: build the data with rfm_summary or calibration_holdout_split "
-                "(with monetary_value_col for values).",
-                column=col,
-            )
-        out[col] = data[col].to_numpy(dtype=float)
-    return out
+    require_columns(
+        list(data.columns),
+        columns,
+        what=what,
+        todo="Build the data with rfm_summary or calibration_holdout_split (with monetary_value_col for values).",
+    )
+    return {col: data[col].to_numpy(dtype=float) for col in columns}
 
 
 def _whole_number(value: int, name: str) -> int:
@@ -37,13 +35,12 @@ def _whole_number(value: int, name: str) -> int:
 
 def _holdout_duration(data: pd.DataFrame, what: str, columns: Sequence[str]) -> float:
     """The one holdout duration of a calibration/holdout split, after checking the columns ``what`` needs."""
-    for col in columns:
-        if col not in data.columns:
-            raise DataValidationError(
-                f"{what} needs the column {col!r}: build the data with calibration_holdout_split "
-                "(with monetary_value_col for revenue).",
-                column=col,
-            )
+    require_columns(
+        list(data.columns),
+        columns,
+        what=what,
+        todo="Build the data with calibration_holdout_split (with monetary_value_col for revenue).",
+    )
     if len(data) == 0:
         raise DataValidationError(
             f"{what} needs at least one customer; the data are empty.", column=columns[0], n_rows=0
