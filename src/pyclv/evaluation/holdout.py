@@ -26,7 +26,7 @@ from pyclv._format import format_number
 from pyclv.evaluation._checks import _HOLDOUT_COLUMNS, _holdout_duration, _summary_arrays
 from pyclv.evaluation.baselines import BASELINES, baseline_forecasts
 from pyclv.evaluation.metrics import _accuracy, _conditional_expectations, _error_pct, decile_table, ranking_metrics
-from pyclv.exceptions import DataValidationError, PyCLVWarning
+from pyclv.exceptions import PyCLVWarning
 from pyclv.models import GammaGamma, TransactionModel, check_models
 from pyclv.value import customer_lifetime_value
 
@@ -117,20 +117,8 @@ def compare_models(
     if not named:
         raise ValueError("compare_models needs at least one fitted model.")
     data = calibration_holdout_data
-    for col in ("frequency_holdout", "duration_holdout"):
-        if col not in data.columns:
-            raise DataValidationError(
-                f"compare_models needs the column {col!r}: build the data with calibration_holdout_split.", column=col
-            )
+    duration = _holdout_duration(data, "compare_models", ("frequency_holdout", "duration_holdout"))
     actual = data["frequency_holdout"].to_numpy(dtype=float)
-    durations = data["duration_holdout"].to_numpy(dtype=float)
-    if not np.all(durations == durations[0]):
-        raise DataValidationError(
-            "compare_models needs one holdout duration for all customers (column 'duration_holdout' varies).",
-            column="duration_holdout",
-            n_rows=int(np.sum(durations != durations[0])),
-        )
-    duration = float(durations[0])
     sizes = {name: model.n_customers_ for name, model in named.items() if hasattr(model, "n_customers_")}
     if len(set(sizes.values())) > 1:
         warnings.warn(
