@@ -17,6 +17,8 @@ These back the benchmarks and the tests that fast paths agree with the plain imp
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -25,9 +27,9 @@ __all__ = ["SHAPES", "simulate_discrete", "simulate_summary"]
 SHAPES = ("cdnow", "daily", "continuous")
 DAYS = 3 * 365
 
-BG_NBD_WEEKS = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "v": 15.44}
-BG_BB = {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8}
+BG_NBD_WEEKS: dict[str, Any] = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+GAMMA_GAMMA: dict[str, Any] = {"p": 6.25, "q": 3.74, "v": 15.44}
+BG_BB: dict[str, Any] = {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8}
 
 
 def _check_shape(shape: str) -> None:

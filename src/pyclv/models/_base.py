@@ -328,26 +328,26 @@ class BaseModel:
             raise ValueError(f"penalizer must be a finite number >= 0; got {self.penalizer!r}.")
         start_clock = time.perf_counter()
         arrays, mask = self._arrays(data)
-        arrays, w = _mle.compress(arrays, resolve_weights(data, weights)[mask])
+        arrays, w = _mle.compress(arrays, resolve_weights(data, weights)[mask], group=self._functions.compress_rows)
         total_w = float(w.sum())
         if total_w <= 0:
             raise DataValidationError(f"{type(self).__name__}.fit needs at least one row with a positive weight.")
         theta0 = np.asarray(self._functions.initial_params(arrays, w), dtype=float)
         if not initial_params and len(w) > _mle.WARM_START_ROWS:
-            theta0 = _mle.warm_start(self._params, self._prepare, self._totals, arrays, w, theta0)
+            theta0 = _mle.warm_start(self._params, self._prepare, self._totals, arrays, w, theta0,
+                                     self._functions.hessian_totals)
         for i, name in enumerate(self.param_names()):
             if initial_params and name in initial_params:
                 theta0[i] = float(initial_params[name])
         prepared = self._prepare(arrays, w)
         result = _mle.maximise(type(self).__name__, self._params, self._totals, prepared, theta0, total_w=total_w,
-                               penalizer=self.penalizer, max_iterations=self.max_iterations)
-        with np.errstate(all="ignore"):
-            log_likelihood = self._totals(result.theta, prepared)[0]
+                               penalizer=self.penalizer, max_iterations=self.max_iterations,
+                               hessian_totals=self._functions.hessian_totals)
         unit = data.attrs.get("time_unit")
         self._set_fitted(
             theta=result.theta,
             covariance=result.covariance,
-            log_likelihood=log_likelihood,
+            log_likelihood=result.log_likelihood,
             n_customers=int(round(total_w)) if np.allclose(w, np.round(w)) else total_w,
             time_unit=None if unit is None else check_time_unit(unit),
             converged=True,

@@ -24,7 +24,10 @@ class ModelFunctions:
     ``initial_params(data, weights)`` a data-driven starting point (natural scale). A model whose likelihood
     has a cheaper weighted total than the sum over customers also gives ``prepare(data, weights)`` (the fit's
     data, once, in the form ``totals`` reads) and ``totals(params, prepared)`` (the weighted log-likelihood
-    total and its gradient); otherwise the totals are ``weights @ loglik`` and ``weights @ loglik_grad``.
+    total and its gradient); otherwise the totals are ``weights @ loglik`` and ``weights @ loglik_grad``. A model
+    with its Hessian in closed form gives ``hessian_totals(params, prepared)`` (total, gradient and Hessian from one
+    pass) and is fitted by Newton's method. ``compress_rows`` says whether identical rows are collapsed into
+    weights before the fit (worth it unless one pass of a compiled kernel costs less than the grouping).
     """
 
     loglik: Callable[..., np.ndarray]
@@ -32,6 +35,8 @@ class ModelFunctions:
     initial_params: Callable[[tuple[np.ndarray, ...], np.ndarray], np.ndarray]
     prepare: Callable[[tuple[np.ndarray, ...], np.ndarray], Any] | None = None
     totals: Callable[[np.ndarray, Any], tuple[float, np.ndarray]] | None = None
+    hessian_totals: Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]] | None = None
+    compress_rows: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)

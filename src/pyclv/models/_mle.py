@@ -5,7 +5,10 @@ method back to the natural scale).
 
 A model hands these functions its parameters (:class:`~pyclv.models._params.Param`), a ``prepare`` function
 that puts the fit's data into the form its likelihood reads fastest, and ``totals(theta, prepared)``, the
-weighted log-likelihood total and its gradient in the natural parameters.
+weighted log-likelihood total and its gradient in the natural parameters. A model that also has the Hessian in
+closed form (``hessian_totals(theta, prepared)``, returning total, gradient and Hessian from one pass over the
+data) is fitted by Newton's method in a trust region, which needs a handful of passes, and its covariance is the
+inverse of that Hessian; the others by L-BFGS-B, with the Hessian from differences of the gradient.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ import numpy as np
 from scipy import optimize
 
 from pyclv._arrays import unique_rows
-from pyclv.exceptions import ConvergenceError, PyCLVWarning
-from pyclv.models._params import U_BOUND, Param, jacobian, to_natural, to_unconstrained
+from pyclv._validation import warn
+from pyclv.exceptions import ConvergenceError
+from pyclv.models._params import U_BOUND, Param, curvature, jacobian, to_natural, to_unconstrained
 
 __all__ = [
     "WARM_START_ROWS",
@@ -43,25 +47,33 @@ COMPRESS_DISTINCT_SHARE = 0.9
 # The optimiser's settings (L-BFGS-B on the unconstrained scale) and the tolerance below which a fit that
 # stopped without "success" still counts as converged.
 OPTIMIZER_OPTIONS = {"ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
-WARM_START_OPTIONS = {"maxiter": 200, "ftol": 1e-10}
+# Newton's method stops when the largest element of the mean objective's gradient is below NEWTON_GTOL.
+NEWTON_GTOL = 1e-10
+# ... and counts as converged if the trust region stalls (on rounding) below NEWTON_ACCEPTED_GRADIENT.
+NEWTON_ACCEPTED_GRADIENT = 1e-7
+WARM_START_OPTIONS: dict[str, Any] = {"maxiter": 200, "ftol": 1e-10}
 ACCEPTED_GRADIENT = 1e-5
 # Relative step of the central differences of the gradient that give the observed information.
 HESSIAN_STEP = 1e-5
 
 Prepare = Callable[[tuple[np.ndarray, ...], np.ndarray], Any]
 Totals = Callable[[np.ndarray, Any], tuple[float, np.ndarray]]
+HessianTotals = Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
 class FitResult:
-    """What :func:`maximise` finds: the natural parameters, their covariance and the iterations used."""
+    """What :func:`maximise` finds: the natural parameters, their covariance, the iterations and the log-likelihood."""
 
     theta: np.ndarray
     covariance: np.ndarray
     n_iterations: int
+    log_likelihood: float
 
 
-def compress(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+def compress(
+    arrays: tuple[np.ndarray, ...], w: np.ndarray, *, group: bool = True
+) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """Collapse identical rows of ``arrays`` into one row each, summing their weights; drop zero weights.
 
     Parameters
@@ -70,6 +82,11 @@ def compress(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> tuple[tuple[np.nd
         Parallel 1-d arrays, one row per customer.
     w : numpy.ndarray
         The rows' weights.
+    group : bool, default True
+        Whether to collapse identical rows of large data too. Models whose compiled kernel passes over a
+        million rows faster than grouping them pass False; small data (up to COMPRESS_CHECK_ROWS rows) are
+        grouped either way, which costs little and gives the same rows, and so the same fit, whether the data
+        come with weights or as repeated rows.
 
     Returns
     -------
@@ -81,6 +98,8 @@ def compress(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> tuple[tuple[np.nd
         arrays = tuple(a[keep] for a in arrays)
         w = w[keep]
     n = len(w)
+    if not group and n > COMPRESS_CHECK_ROWS:
+        return arrays, w
     if n > COMPRESS_CHECK_ROWS:
         # Collapsing pays when rows repeat (frequency, recency, T on a daily grid); with continuous columns
         # (average spend) nearly every row is distinct: judge from a sample before grouping everything.
@@ -107,9 +126,92 @@ def _objective(
     return objective
 
 
+@dataclass(frozen=True)
+class _Point:
+    """The penalised mean objective at one point of the unconstrained scale, from one pass over the data."""
+
+    value: float
+    gradient: np.ndarray
+    hessian: np.ndarray
+    log_likelihood: float
+
+
+def _newton_objective(
+    params: tuple[Param, ...], hessian_totals: HessianTotals, prepared: Any, total_w: float, penalizer: float
+) -> Callable[[np.ndarray], _Point]:
+    r"""The penalised mean negative log-likelihood, its gradient and Hessian on the unconstrained scale.
+
+    One pass over the data gives all three; the last point is remembered, since the optimiser asks for the value,
+    gradient and Hessian at the same point in three calls. With :math:`\theta = \theta(u)` element by element,
+    :math:`H_u = J H_\theta J + \mathrm{diag}(g_\theta \theta'')`. Outside the unconstrained box, or where the
+    likelihood is not finite, the value is ``inf`` (a step the trust region rejects).
+    """
+    last: dict[bytes, _Point] = {}
+    k = len(params)
+
+    def objective(u: np.ndarray) -> _Point:
+        key = u.tobytes()
+        if key not in last:
+            last.clear()
+            if np.any(np.abs(u) > U_BOUND):
+                last[key] = _Point(np.inf, np.full(k, np.nan), np.full((k, k), np.nan), np.nan)
+                return last[key]
+            theta = to_natural(params, u)
+            with np.errstate(all="ignore"):
+                ll_sum, grad_sum, hess_sum = hessian_totals(theta, prepared)
+            value = -ll_sum / total_w + penalizer * float(theta @ theta)
+            g_theta = -grad_sum / total_w + 2.0 * penalizer * theta
+            h_theta = -hess_sum / total_w + 2.0 * penalizer * np.eye(k)
+            jac = jacobian(params, theta)
+            h_u = h_theta * np.outer(jac, jac) + np.diag(g_theta * curvature(params, theta))
+            finite = np.isfinite(value) and np.all(np.isfinite(g_theta)) and np.all(np.isfinite(h_u))
+            last[key] = _Point(value if finite else np.inf, g_theta * jac, h_u, ll_sum)
+        return last[key]
+
+    return objective
+
+
+def _newton(
+    objective: Callable[[np.ndarray], _Point], u0: np.ndarray, max_iterations: int
+) -> tuple[np.ndarray, int, _Point] | None:
+    """Newton's method in a trust region (scipy's ``trust-exact``), then one plain Newton step to polish.
+
+    The trust region stops once the value no longer changes in floating point; the last step, taken on the
+    gradient alone, brings it from about 1e-9 to the rounding level. Returns the optimum, the iterations and the
+    objective there, or None if it fails or leaves the box (the caller then falls back to L-BFGS-B, which keeps
+    to the box and reports what went wrong).
+    """
+    if not np.isfinite(objective(u0).value):
+        return None
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = optimize.minimize(
+                lambda u: objective(u).value, u0, jac=lambda u: objective(u).gradient,
+                hess=lambda u: objective(u).hessian, method="trust-exact",
+                options={"gtol": NEWTON_GTOL, "maxiter": int(max_iterations)},
+            )
+        except (ValueError, np.linalg.LinAlgError):  # a Hessian the subproblem cannot work with
+            return None
+    u, point = res.x, objective(res.x)
+    if not np.isfinite(point.value) or np.max(np.abs(point.gradient)) > NEWTON_ACCEPTED_GRADIENT:
+        return None
+    try:
+        polished = u - np.linalg.solve(point.hessian, point.gradient)
+    except np.linalg.LinAlgError:
+        polished = u
+    if np.all(np.abs(polished) < U_BOUND):
+        better = objective(polished)
+        if np.isfinite(better.value) and np.max(np.abs(better.gradient)) < np.max(np.abs(point.gradient)):
+            u, point = polished, better
+    if np.any(np.abs(u) > U_BOUND - 1.0):
+        return None
+    return u, int(res.nit) + 1, objective(u)
+
+
 def warm_start(
     params: tuple[Param, ...], prepare: Prepare, totals: Totals, arrays: tuple[np.ndarray, ...], w: np.ndarray,
-    theta0: np.ndarray,
+    theta0: np.ndarray, hessian_totals: HessianTotals | None = None,
 ) -> np.ndarray:
     """Starting values from a quick fit on a random subset of WARM_START_SUBSET rows.
 
@@ -126,19 +228,27 @@ def warm_start(
         The fit's (compressed) data and weights.
     theta0 : numpy.ndarray
         The default start.
+    hessian_totals : callable, optional
+        The likelihood with its Hessian, for Newton's method.
 
     Returns
     -------
     numpy.ndarray
         The subset's optimum, or ``theta0`` if that fit fails.
     """
-    rows = np.random.default_rng(0).choice(len(w), WARM_START_SUBSET, replace=False)
+    rows = np.sort(np.random.default_rng(0).choice(len(w), WARM_START_SUBSET, replace=False))
     sub_w = w[rows]
-    objective = _objective(params, totals, prepare(tuple(a[rows] for a in arrays), sub_w), float(sub_w.sum()), 0.0)
+    prepared = prepare(tuple(a[rows] for a in arrays), sub_w)
+    u0 = to_unconstrained(params, theta0)
+    if hessian_totals is not None:
+        objective_h = _newton_objective(params, hessian_totals, prepared, float(sub_w.sum()), 0.0)
+        found = _newton(objective_h, u0, int(WARM_START_OPTIONS["maxiter"]))
+        if found is not None:
+            return to_natural(params, found[0])
+    objective = _objective(params, totals, prepared, float(sub_w.sum()), 0.0)
     bounds = [(-U_BOUND, U_BOUND)] * len(theta0)
     with np.errstate(all="ignore"):
-        res = optimize.minimize(objective, to_unconstrained(params, theta0), jac=True, method="L-BFGS-B",
-                                bounds=bounds, options=WARM_START_OPTIONS)
+        res = optimize.minimize(objective, u0, jac=True, method="L-BFGS-B", bounds=bounds, options=WARM_START_OPTIONS)
     theta = to_natural(params, res.x)
     return theta if np.all(np.isfinite(theta)) and np.isfinite(res.fun) else theta0
 
@@ -153,8 +263,12 @@ def maximise(
     total_w: float,
     penalizer: float,
     max_iterations: int,
+    hessian_totals: HessianTotals | None = None,
 ) -> FitResult:
-    """Maximise the penalised log-likelihood with L-BFGS-B on the unconstrained scale.
+    """Maximise the penalised log-likelihood on the unconstrained scale.
+
+    Newton's method in a trust region where the model has its Hessian in closed form; L-BFGS-B otherwise, and
+    wherever Newton's method fails or runs out of the box of the unconstrained scale.
 
     Parameters
     ----------
@@ -174,6 +288,8 @@ def maximise(
         L2 penalty on the natural parameters.
     max_iterations : int
         Iteration limit of the optimiser.
+    hessian_totals : callable, optional
+        ``hessian_totals(theta, prepared)``: the total, its gradient and its Hessian.
 
     Returns
     -------
@@ -185,14 +301,36 @@ def maximise(
         If the likelihood is not finite at the start, or the optimiser fails.
     """
     objective = _objective(params, totals, prepared, total_w, penalizer)
+    objective_h = None if hessian_totals is None else _newton_objective(
+        params, hessian_totals, prepared, total_w, penalizer
+    )
     u0 = to_unconstrained(params, theta0)
     with np.errstate(all="ignore"):
-        value0, _ = objective(u0)
+        value0 = objective(u0)[0] if objective_h is None else objective_h(u0).value
     if not np.isfinite(value0):
         names = [p.name for p in params]
         raise ConvergenceError(
             f"{name}: the log-likelihood is not finite at the starting values {dict(zip(names, theta0, strict=True))}."
         )
+    found = None if objective_h is None else _newton(objective_h, u0, max_iterations)
+    if found is not None:
+        u, n_iterations, point = found
+        covariance = _inverse_information(name, params, point.hessian * total_w, u)
+        return FitResult(to_natural(params, u), covariance, n_iterations, point.log_likelihood)
+    res = _lbfgsb(name, params, objective, u0, max_iterations)
+    covariance = observed_covariance(name, params, totals, prepared, res.x, total_w=total_w, penalizer=penalizer,
+                                     hessian_totals=hessian_totals)
+    theta = to_natural(params, res.x)
+    with np.errstate(all="ignore"):
+        log_likelihood = totals(theta, prepared)[0]
+    return FitResult(theta, covariance, int(res.nit), log_likelihood)
+
+
+def _lbfgsb(
+    name: str, params: tuple[Param, ...], objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    u0: np.ndarray, max_iterations: int,
+) -> optimize.OptimizeResult:
+    """L-BFGS-B inside the box of the unconstrained scale, with one restart; errors and warnings for the user."""
     bounds = [(-U_BOUND, U_BOUND)] * len(u0)
     options = {"maxiter": int(max_iterations), **OPTIMIZER_OPTIONS}
     with np.errstate(all="ignore"):
@@ -207,23 +345,21 @@ def maximise(
         )
     at_edge = [p.name for p, u in zip(params, res.x, strict=True) if abs(u) > U_BOUND - 1.0]
     if at_edge:
-        warnings.warn(
+        warn(
             f"{name}: parameter(s) {', '.join(at_edge)} ran to the edge of their domain; "
-            "the data may not identify them (try a penalizer, or a simpler model).",
-            PyCLVWarning,
-            stacklevel=4,
+            "the data may not identify them (try a penalizer, or a simpler model)."
         )
-    covariance = observed_covariance(name, params, totals, prepared, res.x, total_w=total_w, penalizer=penalizer)
-    return FitResult(to_natural(params, res.x), covariance, int(res.nit))
+    return res
 
 
 def observed_covariance(
     name: str, params: tuple[Param, ...], totals: Totals, prepared: Any, u: np.ndarray, *, total_w: float,
-    penalizer: float,
+    penalizer: float, hessian_totals: HessianTotals | None = None,
 ) -> np.ndarray:
     """Inverse observed information on the natural scale (delta method from the unconstrained scale).
 
-    The Hessian is central differences of the analytic gradient on the unconstrained scale.
+    The Hessian on the unconstrained scale is the model's own where it has one in closed form, else central
+    differences of the analytic gradient.
 
     Parameters
     ----------
@@ -241,6 +377,8 @@ def observed_covariance(
         The total weight.
     penalizer : float
         The L2 penalty of the fit.
+    hessian_totals : callable, optional
+        ``hessian_totals(theta, prepared)``: the total, its gradient and its Hessian.
 
     Returns
     -------
@@ -248,6 +386,36 @@ def observed_covariance(
         The k x k covariance; all NaN (with a PyCLVWarning) if the information matrix is singular or not
         positive definite.
     """
+    if hessian_totals is not None:
+        hessian = _newton_objective(params, hessian_totals, prepared, total_w, penalizer)(u).hessian * total_w
+    else:
+        hessian = _differenced_hessian(params, totals, prepared, u, total_w=total_w, penalizer=penalizer)
+    return _inverse_information(name, params, hessian, u)
+
+
+def _inverse_information(name: str, params: tuple[Param, ...], hessian: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The covariance on the natural scale from the Hessian of the negative log-likelihood on the unconstrained."""
+    k = len(u)
+    hessian = 0.5 * (hessian + hessian.T)
+    try:
+        if not np.all(np.isfinite(hessian)):
+            raise np.linalg.LinAlgError("non-finite Hessian")
+        np.linalg.cholesky(hessian)
+        cov_u = np.linalg.inv(hessian)
+    except np.linalg.LinAlgError:
+        warn(
+            f"{name}: the observed information matrix is singular or not positive definite; "
+            "standard errors are NaN (the data may not identify every parameter)."
+        )
+        return np.full((k, k), np.nan)
+    jac = jacobian(params, to_natural(params, u))
+    return cov_u * np.outer(jac, jac)
+
+
+def _differenced_hessian(
+    params: tuple[Param, ...], totals: Totals, prepared: Any, u: np.ndarray, *, total_w: float, penalizer: float
+) -> np.ndarray:
+    """The Hessian of the penalised negative log-likelihood on the unconstrained scale, by central differences."""
     k = len(u)
 
     def grad_u(u_: np.ndarray) -> np.ndarray:
@@ -262,19 +430,4 @@ def observed_covariance(
             step = np.zeros(k)
             step[i] = h
             hessian[:, i] = (grad_u(u + step) - grad_u(u - step)) / (2.0 * h)
-    hessian = 0.5 * (hessian + hessian.T)
-    try:
-        if not np.all(np.isfinite(hessian)):
-            raise np.linalg.LinAlgError("non-finite Hessian")
-        np.linalg.cholesky(hessian)
-        cov_u = np.linalg.inv(hessian)
-    except np.linalg.LinAlgError:
-        warnings.warn(
-            f"{name}: the observed information matrix is singular or not positive definite; "
-            "standard errors are NaN (the data may not identify every parameter).",
-            PyCLVWarning,
-            stacklevel=5,
-        )
-        return np.full((k, k), np.nan)
-    jac = jacobian(params, to_natural(params, u))
-    return cov_u * np.outer(jac, jac)
+    return hessian

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 from scipy import special
 
-__all__ = ["U_BOUND", "Domain", "Param", "jacobian", "to_natural", "to_unconstrained"]
+__all__ = ["U_BOUND", "Domain", "Param", "curvature", "jacobian", "to_natural", "to_unconstrained"]
 
 Domain = Literal["positive", "unit"]
 
@@ -122,3 +122,23 @@ def jacobian(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
     theta = _columns(params, theta)
     unit = np.array([p.domain == "unit" for p in params])
     return np.where(unit, theta * (1.0 - theta), theta)
+
+
+def curvature(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
+    """d2(natural) / d(unconstrained)2 at ``theta``, element by element (for Hessians on the unconstrained scale).
+
+    Parameters
+    ----------
+    params : tuple of Param
+        The model's parameters, in order.
+    theta : numpy.ndarray
+        Natural values, the last axis running over ``params``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``theta`` for positive parameters, ``theta (1 - theta) (1 - 2 theta)`` for probabilities.
+    """
+    theta = _columns(params, theta)
+    unit = np.array([p.domain == "unit" for p in params])
+    return np.where(unit, theta * (1.0 - theta) * (1.0 - 2.0 * theta), theta)

@@ -19,6 +19,8 @@ Fader, P. S., Hardie, B. G. S. (2013). Overcoming the BG/NBD model's #NUM! error
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import special
 
@@ -454,6 +456,68 @@ def simulate(
 
 
 
+def _kernel_prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray, *, modified: bool = False) -> Any:
+    """The fit's data for the compiled likelihood kernel (:mod:`pyclv._kernels.nbd`, shared with MBG/NBD).
+
+    The kernel module is imported on first use, so that ``import pyclv`` does not load numba.
+
+    Parameters
+    ----------
+    arrays : tuple of numpy.ndarray
+        ``(x, t_x, T)``.
+    w : numpy.ndarray
+        The rows' weights.
+    modified : bool, default False
+        MBG/NBD's likelihood instead of BG/NBD's.
+
+    Returns
+    -------
+    pyclv._kernels.nbd.Rows
+    """
+    from pyclv._kernels import nbd
+
+    return nbd.prepare(arrays, w, modified=modified)
+
+
+def _kernel_hessian_totals(theta: np.ndarray, rows: Any) -> tuple[float, np.ndarray, np.ndarray]:
+    """The weighted log-likelihood total, gradient and Hessian from one pass of the kernel.
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        ``(r, alpha, a, b)``.
+    rows : pyclv._kernels.nbd.Rows
+        From :func:`_kernel_prepare`.
+
+    Returns
+    -------
+    tuple
+        ``(total, gradient, hessian)``.
+    """
+    from pyclv._kernels import nbd
+
+    return nbd.totals(theta, rows)
+
+
+def _kernel_totals(theta: np.ndarray, rows: Any) -> tuple[float, np.ndarray]:
+    """The weighted log-likelihood total and gradient (see :func:`_kernel_hessian_totals`).
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        ``(r, alpha, a, b)``.
+    rows : pyclv._kernels.nbd.Rows
+        From :func:`_kernel_prepare`.
+
+    Returns
+    -------
+    tuple
+        ``(total, gradient)``.
+    """
+    total, gradient, _ = _kernel_hessian_totals(theta, rows)
+    return total, gradient
+
+
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
     # Poisson-Gamma moment start with no dropout: E[x] = r T / alpha with r = 1.
     x, _, T = arrays
@@ -505,6 +569,10 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
         initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
+        prepare=_kernel_prepare,
+        totals=_kernel_totals,
+        hessian_totals=_kernel_hessian_totals,
+        compress_rows=False,
         p_alive=p_alive,
         conditional_expected_purchases=conditional_expected_purchases,
         expected_purchases=expected_purchases,

@@ -31,6 +31,8 @@ alternative to the Pareto/NBD model. *Marketing Science*, 24(2), 275-284.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import special
 
@@ -493,6 +495,11 @@ def simulate(
 
 
 
+def _prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> Any:
+    # the compiled kernel of BG/NBD, with MBG/NBD's terms
+    return beta_geo._kernel_prepare(arrays, w, modified=True)
+
+
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
     # Poisson-Gamma moment start among the repeat buyers, with no dropout: E[x | x > 0] ~ r T / alpha with
     # r = 1; the share of customers with x = 0 sets the mean dropout probability a / (a + b) with a = 1.
@@ -556,6 +563,10 @@ class ModifiedBetaGeo(TransactionModel):  # numpydoc ignore=PR02
         initial_params=_initial_params,
         loglik=loglik,
         loglik_grad=loglik_grad,
+        prepare=_prepare,
+        totals=beta_geo._kernel_totals,
+        hessian_totals=beta_geo._kernel_hessian_totals,
+        compress_rows=False,
         p_alive=p_alive,
         conditional_expected_purchases=conditional_expected_purchases,
         expected_purchases=expected_purchases,

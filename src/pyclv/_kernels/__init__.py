@@ -1,0 +1,229 @@
+"""Loops over customers compiled with numba when it is there, and the same arithmetic on numpy arrays when not.
+
+A likelihood kernel is written once, as a *row function*: plain arithmetic (``+ - * /``, ``np.log``, ``np.exp``,
+``np.log1p``, ``np.abs``, ``np.maximum``) of the parameters, one row of a table of per-frequency constants and one
+customer's data, returning a tuple of numbers (the log-likelihood, its gradient and the upper triangle of its
+Hessian). Compiled (:func:`compile_row`, :func:`compile_loop`), a loop calls it once per customer and adds the
+weighted values up per fixed block of :data:`BLOCK_ROWS` rows, so the totals do not depend on the number of
+threads and reruns agree to the last bit. Without numba, :func:`numpy_totals` calls the same function on whole
+blocks of arrays: one mathematics, two ways of running it, and the tests hold them to each other.
+
+numba is used when it imports and the environment variable ``PYCLV_NUMBA`` is not ``0``; :func:`plain` switches
+it off for a block of code (for tests and comparisons). Compiled code is cached on disk by numba, so only the
+first call after an install pays for compilation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "BLOCK_ROWS",
+    "ENV_VARIABLE",
+    "active",
+    "available",
+    "block_totals",
+    "compile_loop",
+    "compile_row",
+    "n_blocks",
+    "numpy_totals",
+    "plain",
+    "prange",
+    "symmetric",
+]
+
+#: Rows per block of the accumulation: the unit of parallel work, and the fixed order of the sums.
+BLOCK_ROWS = 16_384
+#: Set to ``0`` to run every kernel on numpy instead of numba.
+ENV_VARIABLE = "PYCLV_NUMBA"
+
+_forced_plain = False
+
+
+def available() -> bool:
+    """Whether numba can be imported.
+
+    Returns
+    -------
+    bool
+    """
+    return importlib.util.find_spec("numba") is not None
+
+
+def active() -> bool:
+    """Whether kernels run compiled now: numba is available, not switched off by the environment or :func:`plain`.
+
+    Returns
+    -------
+    bool
+    """
+    return not _forced_plain and os.environ.get(ENV_VARIABLE, "1") != "0" and available()
+
+
+@contextmanager
+def plain() -> Iterator[None]:
+    """Run every kernel on numpy inside the ``with`` block.
+
+    Yields
+    ------
+    None
+    """
+    global _forced_plain
+    before, _forced_plain = _forced_plain, True
+    try:
+        yield
+    finally:
+        _forced_plain = before
+
+
+def compile_row(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A row function compiled for use inside compiled loops (the function itself without numba).
+
+    Parameters
+    ----------
+    fn : callable
+        The row function.
+
+    Returns
+    -------
+    callable
+    """
+    if not available():
+        return fn
+    import numba
+
+    return numba.njit(inline="always", cache=True, error_model="numpy")(fn)
+
+
+def compile_loop(fn: Callable[..., Any]) -> Callable[..., Any] | None:
+    """A loop over blocks of rows compiled with numba's threads, or None without numba.
+
+    Parameters
+    ----------
+    fn : callable
+        The loop: ``fn(..., out)`` with ``out`` of shape (:func:`n_blocks`, values per row), filled in place.
+
+    Returns
+    -------
+    callable or None
+    """
+    if not available():
+        return None
+    import numba
+
+    return numba.njit(parallel=True, cache=True, error_model="numpy")(fn)
+
+
+def _range(*args: int) -> range:
+    return range(*args)
+
+
+prange: Callable[..., range]
+"""numba's parallel range inside compiled loops (plain ``range`` without numba)."""
+if available():
+    from numba import prange
+else:  # pragma: no cover - the fallback when numba is not installed
+    prange = _range
+
+
+def n_blocks(n_rows: int) -> int:
+    """The number of blocks of :data:`BLOCK_ROWS` rows that ``n_rows`` rows make.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows.
+
+    Returns
+    -------
+    int
+    """
+    return max(1, -(-int(n_rows) // BLOCK_ROWS))
+
+
+def block_totals(loop: Callable[..., None], n_rows: int, n_values: int, *args: Any) -> np.ndarray:
+    """Run a compiled loop and add its blocks up in order.
+
+    Parameters
+    ----------
+    loop : callable
+        From :func:`compile_loop`.
+    n_rows, n_values : int
+        Rows of the data and values per row.
+    *args
+        The loop's arguments before ``out``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``n_values`` weighted totals.
+    """
+    out = np.zeros((n_blocks(n_rows), n_values))
+    loop(*args, out)
+    return out.sum(axis=0)
+
+
+def numpy_totals(
+    row: Callable[..., tuple[Any, ...]],
+    theta: np.ndarray,
+    table: np.ndarray,
+    code: np.ndarray,
+    columns: tuple[np.ndarray, ...],
+    w: np.ndarray,
+) -> np.ndarray:
+    """The weighted totals of a row function's values, on numpy arrays, block by block.
+
+    Parameters
+    ----------
+    row : callable
+        ``row(theta, table_row, *data)``; called with a block of rows (``table_row`` is then the table's entries
+        along the first axis, one column per row).
+    theta : numpy.ndarray
+        The parameters.
+    table : numpy.ndarray
+        Per-code constants, one row per code.
+    code : numpy.ndarray
+        Each row's code (its row of ``table``).
+    columns : tuple of numpy.ndarray
+        The data, one array per column.
+    w : numpy.ndarray
+        The rows' weights.
+
+    Returns
+    -------
+    numpy.ndarray
+        The weighted totals, one per value of the row function.
+    """
+    total: np.ndarray | None = None
+    for start in range(0, max(len(w), 1), BLOCK_ROWS * 8):
+        block = slice(start, start + BLOCK_ROWS * 8)
+        values = row(theta, table[code[block]].T, *(c[block] for c in columns))
+        sums = np.array([w[block] @ np.broadcast_to(v, w[block].shape) for v in values])
+        total = sums if total is None else total + sums
+    assert total is not None
+    return total
+
+
+def symmetric(upper: np.ndarray, k: int) -> np.ndarray:
+    """The k x k symmetric matrix whose upper triangle, row by row, is ``upper``.
+
+    Parameters
+    ----------
+    upper : numpy.ndarray
+        ``k (k + 1) / 2`` values.
+    k : int
+        The matrix size.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    matrix = np.zeros((k, k))
+    matrix[np.triu_indices(k)] = upper
+    return matrix + np.triu(matrix, 1).T

@@ -1,0 +1,201 @@
+r"""The likelihood kernel of BG/NBD and MBG/NBD: value, gradient and Hessian in one pass over the customers.
+
+Both models' likelihoods have the form (FHL 2005, eq. 6; Batislam et al. 2007)
+
+.. math::
+    \log L = c(r, \alpha; x) + \log\big(e^{t_1} + e^{t_2}\big), \qquad
+    t_1 = k_1(a, b; x) - (r+x)\log(\alpha+T), \quad t_2 = k_2(a, b; x) - (r+x)\log(\alpha+t_x),
+
+with :math:`c = \log\Gamma(r+x) - \log\Gamma(r) + r\log\alpha` and :math:`k_i` differences of log-beta functions:
+BG/NBD has :math:`k_1 = \log B(a, b+x) - \log B(a, b)` and :math:`k_2 = \log B(a+1, b+x-1) - \log B(a, b)` (only
+for x > 0), MBG/NBD :math:`k_1 = \log B(a, b+x+1) - \log B(a, b)` and :math:`k_2 = \log B(a+1, b+x) - \log B(a,
+b)`. Everything that depends on x alone (the log-gamma, log-beta, digamma and trigamma values) is computed once
+per distinct frequency in :func:`table`; the row function :func:`row` then needs two logs and three exps per
+customer. With :math:`w_i = e^{t_i - \log L + c}`, the Hessian of the log-sum is
+:math:`w_1 H_1 + w_2 H_2 + w_1 w_2 (g_1 - g_2)(g_1 - g_2)^\top`, where :math:`g_i, H_i` are the gradient and Hessian
+of :math:`t_i`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from pyclv import _kernels
+
+__all__ = ["N_VALUES", "Rows", "prepare", "row", "table", "totals"]
+
+#: Values per row: the log-likelihood, 4 first derivatives and the 10 of the Hessian's upper triangle.
+N_VALUES = 15
+# The columns of the table, one row per distinct frequency.
+_C, _C_R, _C_RR, _K1, _K2, _K1_A, _K1_B, _K2_A, _K2_B, _K1_AA, _K1_AB, _K1_BB, _K2_AA, _K2_AB, _K2_BB = range(15)
+
+
+def _beta_part(a: float, b: float, a_shift: float, n: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``log B(a + a_shift, b + n) - log B(a, b)`` with its first and second derivatives in (a, b)."""
+    s = a + a_shift + b + n
+    psi, tri = special.digamma, special.polygamma
+    value = special.betaln(a + a_shift, b + n) - special.betaln(a, b)
+    d_a = psi(a + a_shift) - psi(s) - psi(a) + psi(a + b)
+    d_b = psi(b + n) - psi(s) - psi(b) + psi(a + b)
+    t_ab, t_s = tri(1, a + b), tri(1, s)
+    d_aa = tri(1, a + a_shift) - t_s - tri(1, a) + t_ab
+    d_ab = t_ab - t_s
+    d_bb = tri(1, b + n) - t_s - tri(1, b) + t_ab
+    return value, d_a, d_b, d_aa, d_ab, d_bb
+
+
+def table(theta: np.ndarray, x: np.ndarray, modified: bool) -> np.ndarray:
+    """The per-frequency constants of :func:`row` at ``theta``, one row per value of ``x``.
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        ``(r, alpha, a, b)``.
+    x : numpy.ndarray
+        The distinct frequencies.
+    modified : bool
+        MBG/NBD's terms instead of BG/NBD's.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(x), 15).
+    """
+    r, alpha, a, b = (float(v) for v in theta)
+    out = np.empty((len(x), N_VALUES))
+    out[:, _C] = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    out[:, _C_R] = special.digamma(r + x) - special.digamma(r) + np.log(alpha)
+    out[:, _C_RR] = special.polygamma(1, r + x) - special.polygamma(1, r)
+    if modified:
+        first, second = _beta_part(a, b, 0.0, x + 1.0), _beta_part(a, b, 1.0, x)
+    else:
+        # BG/NBD's second term exists for x > 0 only: evaluate it at x >= 1 and drop it below
+        first, second = _beta_part(a, b, 0.0, x), _beta_part(a, b, 1.0, np.maximum(x, 1.0) - 1.0)
+    for columns, part in (((_K1, _K1_A, _K1_B, _K1_AA, _K1_AB, _K1_BB), first),
+                          ((_K2, _K2_A, _K2_B, _K2_AA, _K2_AB, _K2_BB), second)):
+        for column, values in zip(columns, part, strict=True):
+            out[:, column] = values
+    if not modified:
+        out[x == 0, _K2] = -np.inf
+    return out
+
+
+def row(theta: np.ndarray, tab: np.ndarray, x: Any, t_x: Any, T: Any) -> tuple[Any, ...]:
+    """One customer's log-likelihood, gradient and Hessian upper triangle (see the module docstring).
+
+    Plain arithmetic, so that numba compiles it for one customer and numpy runs it on blocks of customers
+    (``tab`` is then the table's entries along the first axis, one column per customer).
+    """
+    r, alpha = theta[0], theta[1]
+    rx = r + x
+    log_T, log_tx = np.log(alpha + T), np.log(alpha + t_x)
+    inv_T, inv_tx = 1.0 / (alpha + T), 1.0 / (alpha + t_x)
+    t1 = tab[_K1] - rx * log_T
+    t2 = tab[_K2] - rx * log_tx
+    lse = np.maximum(t1, t2) + np.log1p(np.exp(-np.abs(t1 - t2)))
+    w1, w2 = np.exp(t1 - lse), np.exp(t2 - lse)
+    w12 = w1 * w2
+    # g1 - g2, the difference of the two terms' gradients
+    d_r, d_alpha = log_tx - log_T, rx * (inv_tx - inv_T)
+    d_a, d_b = tab[_K1_A] - tab[_K2_A], tab[_K1_B] - tab[_K2_B]
+    return (
+        tab[_C] + lse,
+        tab[_C_R] - w1 * log_T - w2 * log_tx,
+        r / alpha - rx * (w1 * inv_T + w2 * inv_tx),
+        w1 * tab[_K1_A] + w2 * tab[_K2_A],
+        w1 * tab[_K1_B] + w2 * tab[_K2_B],
+        tab[_C_RR] + w12 * d_r * d_r,
+        1.0 / alpha - w1 * inv_T - w2 * inv_tx + w12 * d_r * d_alpha,
+        w12 * d_r * d_a,
+        w12 * d_r * d_b,
+        -r / (alpha * alpha) + rx * (w1 * inv_T * inv_T + w2 * inv_tx * inv_tx) + w12 * d_alpha * d_alpha,
+        w12 * d_alpha * d_a,
+        w12 * d_alpha * d_b,
+        w1 * tab[_K1_AA] + w2 * tab[_K2_AA] + w12 * d_a * d_a,
+        w1 * tab[_K1_AB] + w2 * tab[_K2_AB] + w12 * d_a * d_b,
+        w1 * tab[_K1_BB] + w2 * tab[_K2_BB] + w12 * d_b * d_b,
+    )
+
+
+_row = _kernels.compile_row(row)
+_BLOCK = _kernels.BLOCK_ROWS
+
+
+def _loop(
+    theta: np.ndarray, table: np.ndarray, code: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+    w: np.ndarray, out: np.ndarray,
+) -> None:
+    n = w.shape[0]
+    for block in _kernels.prange(out.shape[0]):
+        acc = np.zeros(N_VALUES)
+        for i in range(block * _BLOCK, min(n, (block + 1) * _BLOCK)):
+            values = _row(theta, table[code[i]], x[i], t_x[i], T[i])
+            for j in range(N_VALUES):
+                acc[j] += w[i] * values[j]
+        out[block] = acc
+
+
+_compiled_loop = _kernels.compile_loop(_loop)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The fit's data as the kernel reads it: each row's frequency code, the distinct frequencies, the columns."""
+
+    code: np.ndarray
+    frequencies: np.ndarray
+    x: np.ndarray
+    t_x: np.ndarray
+    T: np.ndarray
+    w: np.ndarray
+    modified: bool
+
+
+def prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray, *, modified: bool) -> Rows:
+    """Index each row's frequency among the distinct ones (once per fit).
+
+    Parameters
+    ----------
+    arrays : tuple of numpy.ndarray
+        ``(x, t_x, T)``.
+    w : numpy.ndarray
+        The rows' weights.
+    modified : bool
+        MBG/NBD instead of BG/NBD.
+
+    Returns
+    -------
+    Rows
+    """
+    x, t_x, T = (np.ascontiguousarray(a, dtype=float) for a in arrays)
+    frequencies, code = np.unique(x, return_inverse=True)
+    return Rows(code.astype(np.int64), frequencies, x, t_x, T, np.ascontiguousarray(w, dtype=float), modified)
+
+
+def totals(theta: np.ndarray, rows: Rows) -> tuple[float, np.ndarray, np.ndarray]:
+    """The weighted log-likelihood total, its gradient and its Hessian in ``(r, alpha, a, b)``.
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        ``(r, alpha, a, b)``.
+    rows : Rows
+        From :func:`prepare`.
+
+    Returns
+    -------
+    tuple
+        ``(total, gradient, hessian)``.
+    """
+    theta = np.ascontiguousarray(theta, dtype=float)
+    tab = table(theta, rows.frequencies, rows.modified)
+    data = (rows.x, rows.t_x, rows.T)
+    if _kernels.active() and _compiled_loop is not None:
+        values = _kernels.block_totals(_compiled_loop, len(rows.w), N_VALUES, theta, tab, rows.code, *data, rows.w)
+    else:
+        values = _kernels.numpy_totals(row, theta, tab, rows.code, data, rows.w)
+    return float(values[0]), values[1:5], _kernels.symmetric(values[5:], 4)

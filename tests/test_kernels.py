@@ -1,0 +1,126 @@
+"""The compiled likelihood kernels: the same numbers as the models' plain functions, compiled or on numpy.
+
+Each kernel returns the weighted log-likelihood total, its gradient and its Hessian from one pass. They are held
+to the models' per-customer ``loglik`` and ``loglik_grad`` (summed with the weights), to central differences of
+their own gradient, and to each other (numba against the numpy path that runs the same row function), on the
+three shapes of data of the speed targets and in the numerical extremes (x in the thousands, T in the tens of
+thousands). Totals do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pyclv import _kernels
+from pyclv._kernels import nbd
+from pyclv.datasets._shapes import SHAPES, simulate_summary
+from pyclv.models import beta_geo, modified_beta_geo
+
+MODELS = {"BetaGeo": (beta_geo, False), "ModifiedBetaGeo": (modified_beta_geo, True)}
+POINTS = [
+    np.array([0.243, 4.414, 0.793, 2.426]),  # CDNOW (FHL 2005)
+    np.array([2.5, 0.05, 12.0, 0.3]),
+    np.array([0.01, 300.0, 0.05, 40.0]),
+]
+needs_numba = pytest.mark.skipif(not _kernels.available(), reason="numba is not installed")
+
+
+def _data(shape: str, n: int = 4_000, seed: int = 5) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    data = simulate_summary(n, shape, seed=seed)
+    arrays = tuple(data[c].to_numpy() for c in ("frequency", "recency", "T"))
+    weights = np.random.default_rng(seed).integers(1, 4, n).astype(float)
+    return arrays, weights
+
+
+def _extremes() -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Hardie's #NUM! territory: x in the thousands, T in the tens of thousands, t_x at 0 and at T."""
+    x = np.array([0.0, 1.0, 3000.0, 5000.0, 2.0, 0.0, 800.0])
+    T = np.array([40000.0, 25000.0, 30000.0, 52000.0, 1e-3, 0.0, 20000.0])
+    t_x = np.array([0.0, 25000.0, 29999.0, 10.0, 1e-3, 0.0, 0.5])
+    return (x, t_x, T), np.ones(len(x))
+
+
+def _cases() -> list[tuple[str, tuple[tuple[np.ndarray, ...], np.ndarray]]]:
+    return [(shape, _data(shape)) for shape in SHAPES] + [("extremes", _extremes())]
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("theta", POINTS, ids=["cdnow", "steep", "flat"])
+def test_kernel_totals_equal_the_models_plain_functions(model: str, theta: np.ndarray) -> None:
+    module, modified = MODELS[model]
+    for name, (arrays, w) in _cases():
+        rows = nbd.prepare(arrays, w, modified=modified)
+        total, gradient, _ = nbd.totals(theta, rows)
+        plain_total = float(w @ module.loglik(*theta, *arrays))
+        plain_gradient = w @ module.loglik_grad(*theta, *arrays)
+        assert np.isfinite(total), name
+        assert total == pytest.approx(plain_total, rel=1e-12), name
+        np.testing.assert_allclose(gradient, plain_gradient, rtol=1e-10, atol=1e-9 * np.abs(plain_gradient).max(),
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("theta", POINTS, ids=["cdnow", "steep", "flat"])
+def test_kernel_hessian_equals_differences_of_its_gradient(model: str, theta: np.ndarray) -> None:
+    _, modified = MODELS[model]
+    for name, (arrays, w) in _cases():
+        rows = nbd.prepare(arrays, w, modified=modified)
+        _, _, hessian = nbd.totals(theta, rows)
+        numeric = np.empty((4, 4))
+        for k in range(4):
+            step = np.zeros(4)
+            step[k] = 1e-6 * theta[k]
+            numeric[:, k] = (nbd.totals(theta + step, rows)[1] - nbd.totals(theta - step, rows)[1]) / (2 * step[k])
+        np.testing.assert_allclose(hessian, hessian.T, rtol=0, atol=0)
+        np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-6 * np.abs(numeric).max(), err_msg=name)
+
+
+@needs_numba
+@pytest.mark.parametrize("model", MODELS)
+def test_compiled_and_numpy_paths_agree(model: str) -> None:
+    _, modified = MODELS[model]
+    for name, (arrays, w) in _cases():
+        rows = nbd.prepare(arrays, w, modified=modified)
+        for theta in POINTS:
+            compiled = nbd.totals(theta, rows)
+            with _kernels.plain():
+                assert not _kernels.active()
+                numpy_path = nbd.totals(theta, rows)
+            assert compiled[0] == pytest.approx(numpy_path[0], rel=1e-13), name
+            np.testing.assert_allclose(compiled[1], numpy_path[1], rtol=1e-11, err_msg=name)
+            np.testing.assert_allclose(compiled[2], numpy_path[2], rtol=1e-11, err_msg=name)
+
+
+@needs_numba
+def test_totals_do_not_depend_on_the_number_of_threads() -> None:
+    """Rows are added up in fixed blocks, in order: one thread or two give the same bits."""
+    import numba
+
+    arrays, w = _data("continuous", n=3 * _kernels.BLOCK_ROWS + 17)
+    rows = nbd.prepare(arrays, w, modified=False)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = nbd.totals(POINTS[0], rows)
+        numba.set_num_threads(max(before, 2))
+        many = nbd.totals(POINTS[0], rows)
+    finally:
+        numba.set_num_threads(before)
+    assert one[0] == many[0]
+    np.testing.assert_array_equal(one[1], many[1])
+    np.testing.assert_array_equal(one[2], many[2])
+
+
+def test_the_environment_switches_numba_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_kernels.ENV_VARIABLE, "0")
+    assert not _kernels.active()
+    arrays, w = _data("daily", n=500)
+    rows = nbd.prepare(arrays, w, modified=False)
+    total = nbd.totals(POINTS[0], rows)[0]
+    assert total == pytest.approx(float(w @ beta_geo.loglik(*POINTS[0], *arrays)), rel=1e-12)
+
+
+def test_symmetric_unpacks_the_upper_triangle_row_by_row() -> None:
+    matrix = _kernels.symmetric(np.arange(1.0, 7.0), 3)
+    np.testing.assert_array_equal(matrix, [[1, 2, 3], [2, 4, 5], [3, 5, 6]])
