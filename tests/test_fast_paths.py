@@ -177,8 +177,9 @@ def _plain_version(model_cls: type[BaseModel]) -> type[BaseModel]:
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.ModifiedBetaGeo])
-def test_kernel_fits_equal_the_plain_fit_on_every_shape(model_cls: type[BaseModel], shape: str) -> None:
+@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.ModifiedBetaGeo, pyclv.GammaGamma])
+def test_newton_fits_equal_the_plain_fit_on_every_shape(model_cls: type[BaseModel], shape: str) -> None:
+    """Compiled kernel (or sums), Newton's method and the analytic covariance against the plain way."""
     data = simulate_summary(20_000, shape, seed=8)
     fast = model_cls().fit(data)
     with _kernels.plain():
@@ -190,3 +191,22 @@ def test_kernel_fits_equal_the_plain_fit_on_every_shape(model_cls: type[BaseMode
     # the covariance from the analytic Hessian against the differenced one
     np.testing.assert_allclose(fast.covariance_, plain.covariance_, rtol=1e-4)
     assert fast.n_iterations_ < plain.n_iterations_
+
+
+def test_gamma_gamma_hessian_equals_differences_of_its_gradient(simulated: pd.DataFrame) -> None:
+    from pyclv.models import gamma_gamma
+
+    repeat = simulated[simulated["frequency"] > 0]
+    x, z = repeat["frequency"].to_numpy(), repeat["monetary_value"].to_numpy()
+    w = np.random.default_rng(2).integers(1, 4, len(x)).astype(float)
+    sums = gamma_gamma.SpendData.build(x, z, w)
+    for theta in (np.array([6.0, 3.5, 15.0]), np.array([0.5, 1.2, 300.0]), np.array([40.0, 0.3, 0.02])):
+        total, gradient, hessian = sums.hessian_totals(*theta)
+        assert (total, *gradient) == pytest.approx((*sums.totals(*theta)[:1], *sums.totals(*theta)[1]), rel=1e-15)
+        numeric = np.empty((3, 3))
+        for k in range(3):
+            step = np.zeros(3)
+            step[k] = 1e-6 * theta[k]
+            numeric[:, k] = (sums.totals(*(theta + step))[1] - sums.totals(*(theta - step))[1]) / (2 * step[k])
+        np.testing.assert_array_equal(hessian, hessian.T)
+        np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-7 * np.abs(numeric).max())

@@ -47,9 +47,12 @@ COMPRESS_DISTINCT_SHARE = 0.9
 # The optimiser's settings (L-BFGS-B on the unconstrained scale) and the tolerance below which a fit that
 # stopped without "success" still counts as converged.
 OPTIMIZER_OPTIONS = {"ftol": 1e-13, "gtol": 1e-9, "maxcor": 20}
-# Newton's method stops when the largest element of the mean objective's gradient is below NEWTON_GTOL.
-NEWTON_GTOL = 1e-10
-# ... and counts as converged if the trust region stalls (on rounding) below NEWTON_ACCEPTED_GRADIENT.
+# Newton's method: the trust region runs until the largest element of the mean objective's gradient is below
+# NEWTON_TRUST_GTOL, then at most NEWTON_POLISH_STEPS plain steps take it below NEWTON_GTOL (or as far as rounding
+# allows); the fit counts as converged below NEWTON_ACCEPTED_GRADIENT.
+NEWTON_TRUST_GTOL = 1e-6
+NEWTON_POLISH_STEPS = 4
+NEWTON_GTOL = 1e-12
 NEWTON_ACCEPTED_GRADIENT = 1e-7
 WARM_START_OPTIONS: dict[str, Any] = {"maxiter": 200, "ftol": 1e-10}
 ACCEPTED_GRADIENT = 1e-5
@@ -174,12 +177,13 @@ def _newton_objective(
 def _newton(
     objective: Callable[[np.ndarray], _Point], u0: np.ndarray, max_iterations: int
 ) -> tuple[np.ndarray, int, _Point] | None:
-    """Newton's method in a trust region (scipy's ``trust-exact``), then one plain Newton step to polish.
+    """Newton's method in a trust region (scipy's ``trust-exact``), then plain Newton steps to polish.
 
-    The trust region stops once the value no longer changes in floating point; the last step, taken on the
-    gradient alone, brings it from about 1e-9 to the rounding level. Returns the optimum, the iterations and the
-    objective there, or None if it fails or leaves the box (the caller then falls back to L-BFGS-B, which keeps
-    to the box and reports what went wrong).
+    The trust region judges steps by the change of the value, which near the optimum drowns in rounding: it
+    runs until the gradient is below NEWTON_TRUST_GTOL, and plain Newton steps, judged on the gradient alone, take
+    it to the rounding level (each squares the error). Returns the optimum, the iterations and the objective there,
+    or None if it fails or leaves the box (the caller then falls back to L-BFGS-B, which keeps to the box and
+    reports what went wrong).
     """
     if not np.isfinite(objective(u0).value):
         return None
@@ -189,24 +193,31 @@ def _newton(
             res = optimize.minimize(
                 lambda u: objective(u).value, u0, jac=lambda u: objective(u).gradient,
                 hess=lambda u: objective(u).hessian, method="trust-exact",
-                options={"gtol": NEWTON_GTOL, "maxiter": int(max_iterations)},
+                options={"gtol": NEWTON_TRUST_GTOL, "maxiter": int(max_iterations)},
             )
         except (ValueError, np.linalg.LinAlgError):  # a Hessian the subproblem cannot work with
             return None
-    u, point = res.x, objective(res.x)
+    u, point, n_iterations = res.x, objective(res.x), int(res.nit)
+    for _ in range(min(NEWTON_POLISH_STEPS, int(max_iterations) - n_iterations)):
+        size = np.max(np.abs(point.gradient))
+        if not np.isfinite(point.value) or size < NEWTON_GTOL:
+            break
+        try:
+            candidate = u - np.linalg.solve(point.hessian, point.gradient)
+        except np.linalg.LinAlgError:
+            break
+        if np.any(np.abs(candidate) > U_BOUND):
+            break
+        better = objective(candidate)
+        if not (np.isfinite(better.value) and np.max(np.abs(better.gradient)) < size):
+            break
+        u, point, n_iterations = candidate, better, n_iterations + 1
+    objective(u)  # the optimum is the point remembered
     if not np.isfinite(point.value) or np.max(np.abs(point.gradient)) > NEWTON_ACCEPTED_GRADIENT:
         return None
-    try:
-        polished = u - np.linalg.solve(point.hessian, point.gradient)
-    except np.linalg.LinAlgError:
-        polished = u
-    if np.all(np.abs(polished) < U_BOUND):
-        better = objective(polished)
-        if np.isfinite(better.value) and np.max(np.abs(better.gradient)) < np.max(np.abs(point.gradient)):
-            u, point = polished, better
     if np.any(np.abs(u) > U_BOUND - 1.0):
         return None
-    return u, int(res.nit) + 1, objective(u)
+    return u, n_iterations, point
 
 
 def warm_start(

@@ -222,10 +222,7 @@ class SpendData:
         return ll, grad
 
     def totals(self, p: float, q: float, v: float) -> tuple[float, np.ndarray]:
-        """The weighted log-likelihood total and its gradient.
-
-        The terms in x alone are evaluated per distinct x, the rest from log(v + total) and 1 / (v + total)
-        with four dot products.
+        """The weighted log-likelihood total and its gradient (see :meth:`hessian_totals`).
 
         Parameters
         ----------
@@ -237,14 +234,45 @@ class SpendData:
         tuple
             The weighted log-likelihood total (float) and its gradient in p, q and v (shape (3,)).
         """
+        ll, grad, _ = self.hessian_totals(p, q, v)
+        return ll, grad
+
+    def hessian_totals(self, p: float, q: float, v: float) -> tuple[float, np.ndarray, np.ndarray]:
+        r"""The weighted log-likelihood total, its gradient and its Hessian in (p, q, v).
+
+        The terms in x alone are evaluated per distinct x; the rest needs, per customer, only
+        :math:`\log(\gamma + x\bar z)` and :math:`1/(\gamma + x\bar z)`, in six weighted sums
+        (:math:`S_k = \sum w (\gamma + x\bar z)^{-k}` and :math:`S^x_k = \sum w x (\gamma + x\bar z)^{-k}`
+        for k = 1, 2, and the two sums of the log). With :math:`n = \sum w`, the second derivatives are
+
+        .. math::
+            \partial_{pp} = \sum w x^2 [\psi_1(px+q) - \psi_1(px)], \quad
+            \partial_{pq} = \sum w x \psi_1(px+q), \quad \partial_{p\gamma} = -S^x_1,
+
+            \partial_{qq} = \sum w \psi_1(px+q) - n\psi_1(q), \quad \partial_{q\gamma} = n/\gamma - S_1,
+            \quad \partial_{\gamma\gamma} = -nq/\gamma^2 + p S^x_2 + q S_2.
+
+        Parameters
+        ----------
+        p, q, v : float
+            The model's parameters (see :func:`loglik`).
+
+        Returns
+        -------
+        tuple
+            The total (float), the gradient (shape (3,)) and the Hessian (shape (3, 3)).
+        """
         u, wu, n = self.distinct_x, self.weight_of_x, float(self.weight_of_x.sum())
         lg, psi_pxq, psi_px = _x_terms(p, q, u)
+        tri_pxq, tri_px = special.polygamma(1, p * u + q), special.polygamma(1, p * u)
         v_total = v + self.total
         log_v_total = np.log(v_total)
         inverse = 1.0 / v_total
         wx = self.w * self.x
         w_log, wx_log = float(self.w @ log_v_total), float(wx @ log_v_total)
         w_inv, wx_inv = float(self.w @ inverse), float(wx @ inverse)
+        inverse *= inverse
+        w_inv2, wx_inv2 = float(self.w @ inverse), float(wx @ inverse)
         ll = (
             float(wu @ lg)
             + n * (q * np.log(v) - special.gammaln(q))
@@ -255,7 +283,13 @@ class SpendData:
         d_p = float(wu @ (u * (psi_pxq - psi_px))) + self.sum_wx_log_total - wx_log
         d_q = float(wu @ psi_pxq) - n * special.digamma(q) + n * np.log(v) - w_log
         d_v = n * q / v - (p * wx_inv + q * w_inv)
-        return ll, np.array([d_p, d_q, d_v])
+        d_pp = float(wu @ (u * u * (tri_pxq - tri_px)))
+        d_pq = float(wu @ (u * tri_pxq))
+        d_qq = float(wu @ tri_pxq) - n * float(special.polygamma(1, q))
+        d_qv = n / v - w_inv
+        d_vv = -n * q / (v * v) + p * wx_inv2 + q * w_inv2
+        hessian = np.array([[d_pp, d_pq, -wx_inv], [d_pq, d_qq, d_qv], [-wx_inv, d_qv, d_vv]])
+        return ll, np.array([d_p, d_q, d_v]), hessian
 
 
 def _prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> SpendData:
@@ -265,6 +299,10 @@ def _prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> SpendData:
 
 def _totals(theta: np.ndarray, data: SpendData) -> tuple[float, np.ndarray]:
     return data.totals(*theta)
+
+
+def _hessian_totals(theta: np.ndarray, data: SpendData) -> tuple[float, np.ndarray, np.ndarray]:
+    return data.hessian_totals(*theta)
 
 
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
@@ -397,6 +435,8 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
         initial_params=_initial_params,
         prepare=_prepare,
         totals=_totals,
+        hessian_totals=_hessian_totals,
+        compress_rows=False,
         expected_spend=_expected_spend_checked,
         simulate=simulate,
     )
