@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["per_whole_number", "unique_rows"]
+__all__ = ["distinct_values", "per_whole_number", "unique_rows"]
 
 
 def unique_rows(arrays: tuple[np.ndarray, ...]) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -21,24 +21,50 @@ def unique_rows(arrays: tuple[np.ndarray, ...]) -> tuple[tuple[np.ndarray, ...],
         return arrays, np.zeros(0, dtype=np.intp)
     frame = pd.DataFrame(dict(enumerate(arrays)), copy=False)
     inverse = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
-    _, first = np.unique(inverse, return_index=True)
+    # Unsorted groups are numbered in the order they are first seen, so a row is its group's first exactly where
+    # the running maximum of the numbers goes up: no sort needed.
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    first[1:] = inverse[1:] > np.maximum.accumulate(inverse)[:-1]
     return tuple(a[first] for a in arrays), inverse
+
+
+def distinct_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a 1-d array, in increasing order, and each element's position among them.
+
+    Whole numbers (as validated frequencies are) go through a lookup table, in one pass with no sorting; other
+    values through ``numpy.unique``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The values.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The distinct values (float) and the positions (int64), so that ``values[positions]`` is ``x``.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.size and 0 <= x.min() and x.max() < 4 * x.size + 1024:
+        whole = x.astype(np.int64)
+        if np.array_equal(whole, x):
+            present = np.flatnonzero(np.bincount(whole))
+            position = np.zeros(int(whole.max()) + 1, dtype=np.int64)
+            position[present] = np.arange(len(present))
+            return present.astype(float), position[whole]
+    values, inverse = np.unique(x, return_inverse=True)
+    return values, inverse.reshape(x.shape).astype(np.int64)
 
 
 def per_whole_number(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray | float) -> np.ndarray:
     """``f(x)`` evaluated once per distinct value of ``x``.
 
     The special functions of a customer's frequency (gammaln, betaln, digamma) are the costly part of the
-    likelihoods, and a large customer base has few distinct frequencies. Whole numbers (as validated
-    frequencies are) go through a lookup table, with no sorting; other values through ``numpy.unique``.
+    likelihoods, and a large customer base has few distinct frequencies (see :func:`distinct_values`).
     """
     x = np.asarray(x, dtype=float)
     if x.size < 1024:
         return f(x)
-    top = float(x.max())
-    if 0 <= x.min() and top < 4 * x.size:
-        index = x.astype(np.int64)
-        if np.array_equal(index, x):
-            return f(np.arange(int(top) + 1, dtype=float))[index]
-    distinct, inverse = np.unique(x, return_inverse=True)
-    return f(distinct)[inverse.reshape(x.shape)]
+    values, position = distinct_values(x.ravel())
+    return f(values)[position.reshape(x.shape)]

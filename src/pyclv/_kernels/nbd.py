@@ -25,6 +25,7 @@ import numpy as np
 from scipy import special
 
 from pyclv import _kernels
+from pyclv._arrays import distinct_values
 
 __all__ = ["N_VALUES", "Rows", "prepare", "row", "table", "totals"]
 
@@ -172,8 +173,8 @@ def prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray, *, modified: bool) ->
     Rows
     """
     x, t_x, T = (np.ascontiguousarray(a, dtype=float) for a in arrays)
-    frequencies, code = np.unique(x, return_inverse=True)
-    return Rows(code.astype(np.int64), frequencies, x, t_x, T, np.ascontiguousarray(w, dtype=float), modified)
+    frequencies, code = distinct_values(x)
+    return Rows(code, frequencies, x, t_x, T, np.ascontiguousarray(w, dtype=float), modified)
 
 
 def totals(theta: np.ndarray, rows: Rows) -> tuple[float, np.ndarray, np.ndarray]:

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from pyclv._arrays import distinct_values
 from pyclv._validation import validate_summary
 from pyclv.exceptions import DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models._base import BaseModel
@@ -102,21 +103,6 @@ def _x_terms(p: float, q: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return special.gammaln(pu + q) - special.gammaln(pu), special.digamma(pu + q), special.digamma(pu)
 
 
-def _distinct_x(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct values of x, their total weights and each row's position among them.
-
-    Whole numbers go through a lookup table, with no sorting.
-    """
-    xi = x.astype(np.int64)
-    if len(x) and xi.min() >= 0 and np.array_equal(xi, x):
-        present = np.flatnonzero(np.bincount(xi))
-        position = np.zeros(int(xi.max()) + 1, dtype=np.int64)
-        position[present] = np.arange(len(present))
-        return present.astype(float), np.bincount(xi, weights=w)[present], position[xi]
-    distinct, inverse = np.unique(x, return_inverse=True)
-    return distinct, np.bincount(inverse, weights=w, minlength=len(distinct)), inverse
-
-
 @dataclass(frozen=True)
 class SpendData:
     r"""Customers' spend data in the form the likelihood reads.
@@ -173,7 +159,8 @@ class SpendData:
         w = np.ones(len(x)) if w is None else w
         total = x * zbar
         log_total, log_zbar = np.log(total), np.log(zbar)
-        distinct, weight_of_x, position = _distinct_x(x, w)
+        distinct, position = distinct_values(x)
+        weight_of_x = np.bincount(position, weights=w, minlength=len(distinct))
         return cls(distinct, weight_of_x, position, x, total, log_total, log_zbar, w,
                    float((w * x) @ log_total), float(w @ log_zbar))
 
