@@ -1,9 +1,9 @@
 """Worker run inside the lifetimes virtual environment: times lifetimes 0.11.3 on one task.
 
 Usage: python _peer_lifetimes.py TASK DATA.npz REPEAT  ->  prints one JSON line
-{"times": [...], "params": {...}, "peak_rss_mb": ..., "version": ...}. Only the standard library (with
-``_rss.py``, which uses nothing else), numpy, pandas and lifetimes are imported here (this file runs in the
-peer's own environment, not pyclv's).
+{"times": [...], "params": {...}, "peak_rss_mb": ..., "version": ...}, where TASK is bgnbd_fit, mbgnbd_fit,
+pareto_fit, gamma_gamma_fit or clv. Only the standard library (with ``_rss.py``, which uses nothing else), numpy,
+pandas and lifetimes are imported here (this file runs in the peer's own environment, not pyclv's).
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ def main() -> None:
         start = time.perf_counter()
         if task == "bgnbd_fit":
             model = lifetimes.BetaGeoFitter().fit(frame["frequency"], frame["recency"], frame["T"])
+            params = dict(model.params_)
+        elif task == "mbgnbd_fit":
+            model = lifetimes.ModifiedBetaGeoFitter().fit(frame["frequency"], frame["recency"], frame["T"])
             params = dict(model.params_)
         elif task == "pareto_fit":
             model = lifetimes.ParetoNBDFitter().fit(frame["frequency"], frame["recency"], frame["T"])
