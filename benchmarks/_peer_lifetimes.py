@@ -1,19 +1,21 @@
 """Worker run inside the lifetimes virtual environment: times lifetimes 0.11.3 on one task.
 
 Usage: python _peer_lifetimes.py TASK DATA.npz REPEAT  ->  prints one JSON line
-{"times": [...], "params": {...}, "peak_rss_mb": ...}. Only the standard library, numpy, pandas and
-lifetimes are imported here (this file runs in the peer's own environment, not pyclv's).
+{"times": [...], "params": {...}, "peak_rss_mb": ..., "version": ...}, where TASK is bgnbd_fit, mbgnbd_fit,
+pareto_fit, gamma_gamma_fit or clv. Only the standard library (with ``_rss.py``, which uses nothing else), numpy,
+pandas and lifetimes are imported here (this file runs in the peer's own environment, not pyclv's).
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
 import numpy as np
 import pandas as pd
+
+from _rss import peak_rss_mb
 
 
 def main() -> None:
@@ -32,6 +34,9 @@ def main() -> None:
         if task == "bgnbd_fit":
             model = lifetimes.BetaGeoFitter().fit(frame["frequency"], frame["recency"], frame["T"])
             params = dict(model.params_)
+        elif task == "mbgnbd_fit":
+            model = lifetimes.ModifiedBetaGeoFitter().fit(frame["frequency"], frame["recency"], frame["T"])
+            params = dict(model.params_)
         elif task == "pareto_fit":
             model = lifetimes.ParetoNBDFitter().fit(frame["frequency"], frame["recency"], frame["T"])
             params = dict(model.params_)
@@ -48,7 +53,7 @@ def main() -> None:
         else:
             raise SystemExit(f"unknown task {task}")
         times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"times": times, "params": {k: float(v) for k, v in params.items()}, "peak_rss_mb": peak,
                       "version": lifetimes.__version__}))
 

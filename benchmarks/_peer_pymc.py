@@ -1,19 +1,20 @@
 """Worker run inside the PyMC-Marketing virtual environment: times its BG/NBD MAP fit on one data set.
 
 Usage: python _peer_pymc.py bgnbd_fit DATA.npz REPEAT  ->  prints one JSON line
-{"times": [...], "params": {...}, "peak_rss_mb": ..., "version": ...}.
+{"times": [...], "params": {...}, "peak_rss_mb": ..., "version": ...} (the peak from ``_rss.py``).
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
+
+from _rss import peak_rss_mb
 
 
 def main() -> None:
@@ -35,7 +36,7 @@ def main() -> None:
         times.append(time.perf_counter() - start)
         posterior = model.idata.posterior
         params = {name: float(posterior[name].values.ravel()[0]) for name in ("r", "alpha", "a", "b")}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"times": times, "params": params, "peak_rss_mb": peak, "version": pymc_marketing.__version__}))
 
 

@@ -1,10 +1,10 @@
 """Time pyclv's core path at growing customer counts and print a table.
 
-Data come from the models' own simulators (BG/NBD with the CDNOW parameters of Fader, Hardie & Lee 2005,
-Gamma-Gamma spend), so every size has the same structure. For each size: BG/NBD fit, Gamma-Gamma fit on the
-repeat customers, and the full score table (P(alive), 30/60/90-day and horizon purchases, spend, discounted
-CLV), as medians of --repeat runs, with the peak memory of the process; Pareto/NBD, MBG/NBD and BG/BB (on
-discrete data from its own simulator) fits up to --max-family customers.
+Data are CDNOW-like simulated summaries (``pyclv.datasets._shapes.simulate_summary(n, "cdnow")``: BG/NBD with
+the CDNOW parameters of Fader, Hardie & Lee 2005, Gamma-Gamma spend), so every size has the same structure. For
+each size: BG/NBD fit, Gamma-Gamma fit on the repeat customers, and the full score table (P(alive), 30/60/90-day
+and horizon purchases, spend, discounted CLV), as medians of --repeat runs, with the peak memory of the process;
+Pareto/NBD, MBG/NBD and BG/BB (on discrete data from its own simulator) fits up to --max-family customers.
 
     python benchmarks/bench_core.py --sizes 10000 100000 1000000
 """
@@ -22,19 +22,7 @@ import numpy as np
 import pandas as pd
 
 import pyclv
-
-
-def simulate(n: int, seed: int = 0) -> pd.DataFrame:
-    truth = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
-    rng = np.random.default_rng(seed)
-    # CDNOW-like ages: customers acquired over 12 weeks, observed 39 weeks after the start; T on a daily grid
-    T = 39.0 - np.floor(rng.uniform(0, 84, n)) / 7.0
-    data = truth.simulate(n, T, seed=seed)
-    data["recency"] = np.floor(data["recency"] * 7.0) / 7.0  # whole days, never beyond T
-    spend = pyclv.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)
-    data["monetary_value"] = spend.simulate(data["frequency"], seed=seed)
-    data.attrs["time_unit"] = "W"
-    return data
+from pyclv.datasets._shapes import simulate_summary
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> float:
@@ -48,7 +36,7 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
 
 def _row(n: int, args: argparse.Namespace) -> dict[str, float]:
     """The timings of one size (median of ``args.repeat`` runs) and the BG/NBD parameters."""
-    data = simulate(n)
+    data = simulate_summary(n, "cdnow")
     bgnbd = pyclv.BetaGeo().fit(data)
     gg = pyclv.GammaGamma().fit(data)
     bgbb_data = pyclv.BetaGeoBetaBinom.from_params(alpha=1.2, beta=0.75, gamma=0.66, delta=2.8).simulate(

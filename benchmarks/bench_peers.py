@@ -1,10 +1,12 @@
-"""pyclv against its peers, side by side on the same data in one run; writes benchmarks/RESULTS.md.
+"""pyclv against its peers, side by side on the same data in one run; writes its section of benchmarks/RESULTS.md.
 
-Data come from the models' own simulators (BG/NBD and Gamma-Gamma at the CDNOW parameters of Fader, Hardie
-& Lee 2005), saved once per size and read by every contender. pyclv runs in this process; lifetimes 0.11.3
-runs in its own virtual environment (created on first use under benchmarks/.venvs/, with the numpy, pandas and
-scipy it still works with), through ``_peer_lifetimes.py``; PyMC-Marketing (its BG/NBD by MAP) likewise through
-``_peer_pymc.py``. Each cell is the median of --repeat runs.
+Data are CDNOW-like simulated summaries (``pyclv.datasets._shapes.simulate_summary(n, "cdnow")``: BG/NBD and
+Gamma-Gamma at the CDNOW parameters of Fader, Hardie & Lee 2005), saved once per size and read by every
+contender. pyclv runs in this process; lifetimes 0.11.3 runs in its own virtual environment (created on first
+use under benchmarks/.venvs/, with the numpy, pandas and scipy it still works with), through
+``_peer_lifetimes.py``; PyMC-Marketing (its BG/NBD by MAP) likewise through ``_peer_pymc.py`` (the machinery
+is in ``_common.py``). Each cell is the median of --repeat runs. The rest of RESULTS.md is kept;
+``bench_shapes.py`` measures the speed targets on the three data shapes.
 
     python benchmarks/bench_peers.py                 # the default sizes
     python benchmarks/bench_peers.py --quick         # small sizes, to check the script
@@ -13,14 +15,8 @@ scipy it still works with), through ``_peer_lifetimes.py``; PyMC-Marketing (its 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import resource
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,76 +25,8 @@ import numpy as np
 import pandas as pd
 
 import pyclv
-
-HERE = Path(__file__).resolve().parent
-VENVS = HERE / ".venvs"
-LIFETIMES_REQUIREMENTS = ["lifetimes==0.11.3", "numpy<2", "pandas<2.2", "scipy<1.12"]
-
-TRUTH_BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-TRUTH_GG = {"p": 6.25, "q": 3.74, "v": 15.44}
-
-
-def simulate(n: int, seed: int = 0) -> pd.DataFrame:
-    """CDNOW-like customers: acquired over 12 weeks, observed to week 39, recency on a daily grid."""
-    rng = np.random.default_rng(seed)
-    T = 39.0 - np.floor(rng.uniform(0, 84, n)) / 7.0
-    data = pyclv.BetaGeo.from_params(**TRUTH_BG, time_unit="W").simulate(n, T, seed=seed)
-    data["recency"] = np.floor(data["recency"] * 7.0) / 7.0  # whole days, never beyond T
-    data["monetary_value"] = pyclv.GammaGamma.from_params(**TRUTH_GG).simulate(data["frequency"], seed=seed)
-    data.attrs["time_unit"] = "W"
-    return data
-
-
-PEERS = {
-    # name: (requirements of its own virtual environment, worker script)
-    "lifetimes": (LIFETIMES_REQUIREMENTS, "_peer_lifetimes.py"),
-    "pymc-marketing": (["pymc-marketing"], "_peer_pymc.py"),
-}
-
-
-def peer_python(name: str) -> Path | None:
-    """The peer's own environment's python, created on first use; None if it cannot be installed."""
-    python = VENVS / name / "bin" / "python"
-    if python.exists():
-        return python
-    VENVS.mkdir(parents=True, exist_ok=True)
-    try:
-        subprocess.run([sys.executable, "-m", "venv", str(VENVS / name)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PEERS[name][0]], check=True)
-    except subprocess.CalledProcessError as exc:
-        print(f"{name} could not be installed ({exc}); its columns stay empty", file=sys.stderr)
-        return None
-    return python
-
-
-def run_peer(name: str, python: Path | None, task: str, data: pd.DataFrame, repeat: int) -> dict | None:
-    if python is None:
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "data.npz"
-        np.savez(path, **{c: data[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value")})
-        done = subprocess.run(
-            [str(python), str(HERE / PEERS[name][1]), task, str(path), str(repeat)],
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
-    if done.returncode != 0:
-        print(f"{name} {task} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def markdown(frame: pd.DataFrame) -> str:
-    """A DataFrame as a Markdown table (numbers to 4 significant digits)."""
-
-    def cell(value: object) -> str:
-        return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-    header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([header, rule, *body])
+from _common import HERE, machine, markdown, peer_python, run_peer, write_section
+from pyclv.datasets._shapes import simulate_summary
 
 
 def time_pyclv(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
@@ -115,8 +43,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="small sizes only")
     parser.add_argument("--no-peers", action="store_true", help="time pyclv only")
-    parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument(
+        "--out", default=None, help="results file whose section to replace (default RESULTS.md, none with --quick)"
+    )
     args = parser.parse_args()
+    if args.out is None and not args.quick:
+        args.out = str(HERE / "RESULTS.md")
     big, pareto_n = (20_000, 5_000) if args.quick else (1_000_000, 100_000)
     python = None if args.no_peers else peer_python("lifetimes")
     pymc_python = None if args.no_peers else peer_python("pymc-marketing")
@@ -155,7 +87,7 @@ def main() -> None:
                         }
                     )
 
-    data = simulate(big)
+    data = simulate_summary(big, "cdnow")
     seconds, model = time_pyclv(lambda: pyclv.BetaGeo().fit(data), args.repeat)
     record(
         "BG/NBD fit", big, seconds, run_peer("lifetimes", python, "bgnbd_fit", data, args.repeat), dict(model.params_)
@@ -213,24 +145,23 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     table = pd.DataFrame(rows)
     lines = [
-        "# pyclv benchmarks against its peers",
+        "## pyclv against its peers on CDNOW-like data",
         "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"pyclv {pyclv.__version__} (numpy {np.__version__}, pandas {pd.__version__}); "
+        f"Machine: {machine()}; pyclv {pyclv.__version__} (numpy {np.__version__}, pandas {pd.__version__}); "
         f"lifetimes {'0.11.3' if python else 'not installed'}, PyMC-Marketing "
         f"{'installed' if pymc_python else 'not installed'} (each in its own venv). Median of {args.repeat} runs; "
         f"pyclv process peak RSS {peak:,.0f} MB. Generated by `benchmarks/bench_peers.py`.",
         "",
         markdown(table),
         "",
-        "## Fitted values side by side",
+        "### Fitted values side by side",
         "",
         markdown(pd.DataFrame(params_rows)) if params_rows else "(no peer results)",
-        "",
     ]
-    Path(args.out).write_text("\n".join(lines))
-    print("\n".join(lines))
-
+    text = "\n".join(lines)
+    if args.out:
+        write_section(Path(args.out), "bench_peers.py", text)
+    print(text)
 
 if __name__ == "__main__":
     main()

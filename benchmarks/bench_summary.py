@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
+from _rss import peak_rss_mb
 
 
 def generate(path: Path, rows: int) -> None:
@@ -52,7 +53,7 @@ def child(mode: str, path: str) -> None:
             frame, monetary_value_col="amount", observation_period_end="2025-12-31", time_unit="W"
         )
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"seconds": seconds, "customers": len(summary), "peak_rss_mb": peak}))
 
 
