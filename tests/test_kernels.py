@@ -124,3 +124,23 @@ def test_the_environment_switches_numba_off(monkeypatch: pytest.MonkeyPatch) -> 
 def test_symmetric_unpacks_the_upper_triangle_row_by_row() -> None:
     matrix = _kernels.symmetric(np.arange(1.0, 7.0), 3)
     np.testing.assert_array_equal(matrix, [[1, 2, 3], [2, 4, 5], [3, 5, 6]])
+
+
+@needs_numba
+def test_gamma_gamma_sums_compiled_and_on_numpy_agree() -> None:
+    from pyclv._kernels import gamma_gamma as kernel
+
+    data = simulate_summary(3 * _kernels.BLOCK_ROWS, "continuous", seed=2)
+    repeat = data[data["frequency"] > 0]
+    x = repeat["frequency"].to_numpy()
+    total = x * repeat["monetary_value"].to_numpy()
+    w = np.random.default_rng(0).integers(1, 4, len(x)).astype(float)
+    for theta in (np.array([6.25, 3.74, 15.44]), np.array([0.5, 1.2, 1e-3]), np.array([40.0, 0.3, 1e5])):
+        compiled = kernel.sums(theta, x, total, w)
+        with _kernels.plain():
+            numpy_path = kernel.sums(theta, x, total, w)
+        shifted = theta[2] + total
+        direct = [w @ np.log(shifted), (w * x) @ np.log(shifted), w @ (1 / shifted), (w * x) @ (1 / shifted),
+                  w @ shifted**-2.0, (w * x) @ shifted**-2.0]
+        np.testing.assert_allclose(compiled, numpy_path, rtol=1e-13)
+        np.testing.assert_allclose(compiled, direct, rtol=1e-12)

@@ -172,8 +172,8 @@ def block_totals(loop: Callable[..., None], n_rows: int, n_values: int, *args: A
 def numpy_totals(
     row: Callable[..., tuple[Any, ...]],
     theta: np.ndarray,
-    table: np.ndarray,
-    code: np.ndarray,
+    table: np.ndarray | None,
+    code: np.ndarray | None,
     columns: tuple[np.ndarray, ...],
     w: np.ndarray,
 ) -> np.ndarray:
@@ -182,13 +182,13 @@ def numpy_totals(
     Parameters
     ----------
     row : callable
-        ``row(theta, table_row, *data)``; called with a block of rows (``table_row`` is then the table's entries
-        along the first axis, one column per row).
+        ``row(theta, table_row, *data)``, or ``row(theta, *data)`` without a table; called with a block of rows
+        (``table_row`` is then the table's entries along the first axis, one column per row).
     theta : numpy.ndarray
         The parameters.
-    table : numpy.ndarray
-        Per-code constants, one row per code.
-    code : numpy.ndarray
+    table : numpy.ndarray or None
+        Per-code constants, one row per code (None if the row function takes none).
+    code : numpy.ndarray or None
         Each row's code (its row of ``table``).
     columns : tuple of numpy.ndarray
         The data, one array per column.
@@ -203,7 +203,8 @@ def numpy_totals(
     total: np.ndarray | None = None
     for start in range(0, max(len(w), 1), BLOCK_ROWS * 8):
         block = slice(start, start + BLOCK_ROWS * 8)
-        values = row(theta, table[code[block]].T, *(c[block] for c in columns))
+        data = tuple(c[block] for c in columns)
+        values = row(theta, *data) if table is None or code is None else row(theta, table[code[block]].T, *data)
         sums = np.array([w[block] @ np.broadcast_to(v, w[block].shape) for v in values])
         total = sums if total is None else total + sums
     assert total is not None

@@ -156,7 +156,8 @@ class SpendData:
         SpendData
             The data, ready for :meth:`per_customer` and :meth:`totals`.
         """
-        w = np.ones(len(x)) if w is None else w
+        x = np.ascontiguousarray(x, dtype=float)
+        w = np.ones(len(x)) if w is None else np.ascontiguousarray(w, dtype=float)
         total = x * zbar
         log_total, log_zbar = np.log(total), np.log(zbar)
         distinct, position = distinct_values(x)
@@ -252,14 +253,9 @@ class SpendData:
         u, wu, n = self.distinct_x, self.weight_of_x, float(self.weight_of_x.sum())
         lg, psi_pxq, psi_px = _x_terms(p, q, u)
         tri_pxq, tri_px = special.polygamma(1, p * u + q), special.polygamma(1, p * u)
-        v_total = v + self.total
-        log_v_total = np.log(v_total)
-        inverse = 1.0 / v_total
-        wx = self.w * self.x
-        w_log, wx_log = float(self.w @ log_v_total), float(wx @ log_v_total)
-        w_inv, wx_inv = float(self.w @ inverse), float(wx @ inverse)
-        inverse *= inverse
-        w_inv2, wx_inv2 = float(self.w @ inverse), float(wx @ inverse)
+        from pyclv._kernels import gamma_gamma as kernel  # loaded on first use: numba is not free to import
+
+        w_log, wx_log, w_inv, wx_inv, w_inv2, wx_inv2 = kernel.sums(np.array([p, q, v]), self.x, self.total, self.w)
         ll = (
             float(wu @ lg)
             + n * (q * np.log(v) - special.gammaln(q))
