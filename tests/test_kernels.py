@@ -144,3 +144,37 @@ def test_gamma_gamma_sums_compiled_and_on_numpy_agree() -> None:
                   w @ shifted**-2.0, (w * x) @ shifted**-2.0]
         np.testing.assert_allclose(compiled, numpy_path, rtol=1e-13)
         np.testing.assert_allclose(compiled, direct, rtol=1e-12)
+
+
+_THREADS_SCRIPT = """
+from concurrent.futures import ThreadPoolExecutor
+import numpy as np, pyclv
+from pyclv.datasets._shapes import SHAPES, simulate_summary
+frames = [simulate_summary(30_000, shape, seed=3) for shape in SHAPES]
+alone = [pyclv.BetaGeo().fit(frame).params_.to_numpy() for frame in frames]
+with ThreadPoolExecutor(max_workers=3) as pool:
+    together = list(pool.map(lambda frame: pyclv.BetaGeo().fit(frame).params_.to_numpy(), frames * 2))
+assert all(np.array_equal(p, alone[i % 3]) for i, p in enumerate(together))
+print("same")
+"""
+
+
+@needs_numba
+@pytest.mark.parametrize("layer", ["default", "workqueue"])
+def test_fits_from_several_threads_at_once_agree(layer: str) -> None:
+    """A thread pool fitting models concurrently gets the same answers as one after the other.
+
+    numba's workqueue threading layer (its fallback where neither OpenMP nor TBB is there) aborts the process
+    when two threads start parallel loops at once: the kernels take turns.
+    """
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    if layer != "default":
+        env["NUMBA_THREADING_LAYER"] = layer
+    done = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "same"

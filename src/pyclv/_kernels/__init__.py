@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -44,6 +45,9 @@ BLOCK_ROWS = 16_384
 ENV_VARIABLE = "PYCLV_NUMBA"
 
 _forced_plain = False
+# numba's default threading layer (workqueue) must not start parallel loops from two threads at once: a user's
+# thread pool fitting several models takes turns here.
+_LAUNCH = threading.Lock()
 
 
 def available() -> bool:
@@ -165,7 +169,8 @@ def block_totals(loop: Callable[..., None], n_rows: int, n_values: int, *args: A
         The ``n_values`` weighted totals.
     """
     out = np.zeros((n_blocks(n_rows), n_values))
-    loop(*args, out)
+    with _LAUNCH:
+        loop(*args, out)
     return out.sum(axis=0)
 
 

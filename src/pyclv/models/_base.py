@@ -348,7 +348,7 @@ class BaseModel:
             theta=result.theta,
             covariance=result.covariance,
             log_likelihood=result.log_likelihood,
-            n_customers=int(round(total_w)) if np.allclose(w, np.round(w)) else total_w,
+            n_customers=int(round(total_w)) if weights is None or np.allclose(w, np.round(w)) else total_w,
             time_unit=None if unit is None else check_time_unit(unit),
             converged=True,
             n_iterations=result.n_iterations,
