@@ -100,9 +100,7 @@ def compile_row(fn: Callable[..., Any]) -> Callable[..., Any]:
     """
     if not available():
         return fn
-    import numba
-
-    return numba.njit(inline="always", cache=True, error_model="numpy")(fn)
+    return _njit(fn, inline="always")
 
 
 def compile_loop(fn: Callable[..., Any]) -> Callable[..., Any] | None:
@@ -119,9 +117,17 @@ def compile_loop(fn: Callable[..., Any]) -> Callable[..., Any] | None:
     """
     if not available():
         return None
+    return _njit(fn, parallel=True)
+
+
+def _njit(fn: Callable[..., Any], **options: Any) -> Callable[..., Any]:
+    """The compiled function: numba's ``njit``, cached on disk where there is a writable place (else per process)."""
     import numba
 
-    return numba.njit(parallel=True, cache=True, error_model="numpy")(fn)
+    try:
+        return numba.njit(cache=True, error_model="numpy", **options)(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available" (read-only install, no home)
+        return numba.njit(cache=False, error_model="numpy", **options)(fn)
 
 
 def _range(*args: int) -> range:
