@@ -37,6 +37,7 @@ clean:
 	rm -rf $(VENV) demo-output .pytest_cache .hypothesis
 
 bench: $(DEV_STAMP)
+	$(BIN)/python benchmarks/bench_shapes.py
 	$(BIN)/python benchmarks/bench_core.py --sizes 10000 100000 1000000 10000000
 	$(BIN)/python benchmarks/bench_peers.py
 	$(BIN)/python benchmarks/bench_summary.py --rows 1000000 10000000 100000000
