@@ -29,6 +29,7 @@ __all__ = [
     "active",
     "available",
     "block_totals",
+    "compile_function",
     "compile_loop",
     "compile_row",
     "n_blocks",
@@ -99,6 +100,32 @@ def compile_row(fn: Callable[..., Any]) -> Callable[..., Any]:
     import numba
 
     return numba.njit(inline="always", cache=True, error_model="numpy")(fn)
+
+
+def compile_function(fn: Callable[..., Any], *, contract: bool = False) -> Callable[..., Any]:
+    """A function compiled for compiled loops and called there, not inlined (the function itself without numba).
+
+    For a row function with branches and many pieces: inlined into a parallel loop, numba's analysis of the loop
+    would have to see through all of it.
+
+    Parameters
+    ----------
+    fn : callable
+        The function.
+    contract : bool, default False
+        Let the compiler fuse multiplications and additions (``fastmath={"contract"}``): faster polynomials, and
+        results that differ from the numpy path's in the last bits.
+
+    Returns
+    -------
+    callable
+    """
+    if not available():
+        return fn
+    import numba
+
+    fastmath = {"contract"} if contract else False
+    return numba.njit(cache=True, error_model="numpy", fastmath=fastmath)(fn)
 
 
 def compile_loop(fn: Callable[..., Any]) -> Callable[..., Any] | None:
