@@ -32,6 +32,7 @@ __all__ = [
     "compile_function",
     "compile_loop",
     "compile_row",
+    "jitable",
     "n_blocks",
     "numpy_totals",
     "plain",
@@ -100,6 +101,29 @@ def compile_row(fn: Callable[..., Any]) -> Callable[..., Any]:
     import numba
 
     return numba.njit(inline="always", cache=True, error_model="numpy")(fn)
+
+
+def jitable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A plain function that compiled code may call too (numba's ``register_jitable``), unchanged for Python.
+
+    For the small pieces that other pieces call: called from Python (the numpy path) they stay plain functions;
+    called from compiled code they are compiled into it.
+
+    Parameters
+    ----------
+    fn : callable
+        The function.
+
+    Returns
+    -------
+    callable
+        ``fn`` itself.
+    """
+    if not available():
+        return fn
+    from numba.extending import register_jitable
+
+    return register_jitable(fn)
 
 
 def compile_function(fn: Callable[..., Any], *, contract: bool = False) -> Callable[..., Any]:

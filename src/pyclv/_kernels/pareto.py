@@ -78,6 +78,12 @@ _MAX_TABLE = 600_000
 SHORT_DECAY = 0.1
 SHORT_SPAN = 0.1
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(8)
+# The composite rule of long_integral: each panel spans about PANEL_CHANGE of the log-integrand; the integral stops
+# TAIL_DROP below the peak (a relative remainder below 1e-18), after at most MAX_PANELS panels.
+PANEL_CHANGE = 1.0
+TAIL_DROP = 42.0
+MAX_PANELS = 400
+_NO_SUMS = (0.0,) * 19
 # The tails' difference may lose at most three digits (1 - G(T)/G(t_x) >= MIN_SHARE) before a row is given up.
 MIN_SHARE = 1e-3
 # Columns of the per-frequency table: the log-gamma part of c(x) and its first two derivatives in r, the
@@ -200,15 +206,84 @@ def swap(jet: tuple[Any, ...]) -> tuple[Any, ...]:
             jet[12], jet[13], jet[7], jet[10], jet[14], jet[8], jet[11], jet[5], jet[6], jet[9])
 
 
+@_kernels.jitable
+def accumulate(acc: tuple[Any, ...], p: Any, q: Any, ia0: Any, ib0: Any, u: Any, weight: Any) -> tuple[Any, ...]:
+    r"""Add one quadrature node to the moments of :func:`moments_jet`.
+
+    Parameters
+    ----------
+    acc : tuple
+        The 15 sums so far: :math:`\sum W f`, of :math:`W f` times :math:`1/(\alpha+\tau)`,
+        :math:`1/(\beta+\tau)`, their squares, the 4 centred gradients of log f and their 10 products.
+    p, q : float or numpy.ndarray
+        The exponents.
+    ia0, ib0 : float or numpy.ndarray
+        :math:`1/(\alpha+lo)`, :math:`1/(\beta+lo)`.
+    u : float or numpy.ndarray
+        The node's distance from lo, :math:`\tau - lo`.
+    weight : float or numpy.ndarray
+        Its weight W (the rule's weight times the Jacobian of the integration variable).
+
+    Returns
+    -------
+    tuple
+        The 19 updated sums.
+    """
+    da, db = np.log1p(u * ia0), np.log1p(u * ib0)
+    ia, ib = 1.0 / (1.0 / ia0 + u), 1.0 / (1.0 / ib0 + u)
+    f = weight * np.exp(-p * da - q * db)
+    # the gradient of log f in (p, alpha, q, beta) minus its value at lo
+    c0, c1, c2, c3 = -da, p * u * ia * ia0, -db, q * u * ib * ib0
+    return (
+        acc[0] + f, acc[1] + f * ia, acc[2] + f * ib, acc[3] + f * ia * ia, acc[4] + f * ib * ib,
+        acc[5] + f * c0, acc[6] + f * c1, acc[7] + f * c2, acc[8] + f * c3,
+        acc[9] + f * c0 * c0, acc[10] + f * c0 * c1, acc[11] + f * c0 * c2, acc[12] + f * c0 * c3,
+        acc[13] + f * c1 * c1, acc[14] + f * c1 * c2, acc[15] + f * c1 * c3,
+        acc[16] + f * c2 * c2, acc[17] + f * c2 * c3, acc[18] + f * c3 * c3,
+    )
+
+
+@_kernels.jitable
+def moments_jet(acc: tuple[Any, ...], p: Any, q: Any, a0: Any, b0: Any) -> tuple[Any, ...]:
+    r"""The jet of :math:`\log I` in :math:`(p, \alpha, q, \beta)` from the moments of :func:`accumulate`.
+
+    With f the integrand, the gradient of :math:`\log I` is :math:`E[\nabla\log f]` and its Hessian
+    :math:`E[\nabla^2\log f] + \mathrm{Cov}[\nabla\log f]`, under the density f / I. The covariance is taken of
+    the gradient's changes from the interval's start, so nothing cancels on short intervals.
+
+    Parameters
+    ----------
+    acc : tuple
+        The sums (see :func:`accumulate`), with f relative to its value at lo.
+    p, q : float or numpy.ndarray
+        The exponents.
+    a0, b0 : float or numpy.ndarray
+        :math:`\alpha+lo`, :math:`\beta+lo`.
+
+    Returns
+    -------
+    tuple
+        The 15 values of the jet.
+    """
+    inv = 1.0 / acc[0]
+    ea, eb, ea2, eb2 = acc[1] * inv, acc[2] * inv, acc[3] * inv, acc[4] * inv
+    m0, m1, m2, m3 = acc[5] * inv, acc[6] * inv, acc[7] * inv, acc[8] * inv
+    log_a0, log_b0 = np.log(a0), np.log(b0)
+    return (
+        -p * log_a0 - q * log_b0 + np.log(acc[0]),
+        -log_a0 + m0, -p / a0 + m1, -log_b0 + m2, -q / b0 + m3,
+        acc[9] * inv - m0 * m0, acc[10] * inv - m0 * m1 - ea, acc[11] * inv - m0 * m2, acc[12] * inv - m0 * m3,
+        acc[13] * inv - m1 * m1 + p * ea2, acc[14] * inv - m1 * m2, acc[15] * inv - m1 * m3,
+        acc[16] * inv - m2 * m2, acc[17] * inv - m2 * m3 - eb,
+        acc[18] * inv - m3 * m3 + q * eb2,
+    )
+
+
 def short_integral(p: Any, alpha: Any, q: Any, beta: Any, lo: Any, h: Any) -> tuple[Any, ...]:
     r"""The jet of the log of a short integral, by Gauss-Legendre quadrature.
 
     The integral is :math:`\int_{lo}^{lo+h} (\alpha+\tau)^{-p}(\beta+\tau)^{-q} d\tau`, its jet in
-    :math:`(p, \alpha, q, \beta)`.
-
-    The derivatives are moments of the integrand f: the gradient of :math:`\log I` is :math:`E[\nabla\log f]`,
-    its Hessian :math:`E[\nabla^2\log f] + \mathrm{Cov}[\nabla\log f]`, both under the density f / I on the
-    interval. The covariance is taken of the gradient's changes from the interval's start, so nothing cancels.
+    :math:`(p, \alpha, q, \beta)`; the derivatives are moments of the integrand (:func:`moments_jet`).
 
     Parameters
     ----------
@@ -224,34 +299,62 @@ def short_integral(p: Any, alpha: Any, q: Any, beta: Any, lo: Any, h: Any) -> tu
     """
     a0, b0 = alpha + lo, beta + lo
     ia0, ib0 = 1.0 / a0, 1.0 / b0
-    zero = 0.0 * h
-    s = ea = eb = ea2 = eb2 = m0 = m1 = m2 = m3 = zero
-    m00 = m01 = m02 = m03 = m11 = m12 = m13 = m22 = m23 = m33 = zero
+    acc = _NO_SUMS
     for node in range(_NODES.shape[0]):
-        u = 0.5 * h * (1.0 + _NODES[node])
-        da, db = np.log1p(u * ia0), np.log1p(u * ib0)
-        ia, ib = 1.0 / (a0 + u), 1.0 / (b0 + u)
-        f = _WEIGHTS[node] * np.exp(-p * da - q * db)
-        # the gradient of log f minus its value at lo
-        c0, c1, c2, c3 = -da, p * u * ia * ia0, -db, q * u * ib * ib0
-        s = s + f
-        ea, eb = ea + f * ia, eb + f * ib
-        ea2, eb2 = ea2 + f * ia * ia, eb2 + f * ib * ib
-        m0, m1, m2, m3 = m0 + f * c0, m1 + f * c1, m2 + f * c2, m3 + f * c3
-        m00, m01, m02, m03 = m00 + f * c0 * c0, m01 + f * c0 * c1, m02 + f * c0 * c2, m03 + f * c0 * c3
-        m11, m12, m13 = m11 + f * c1 * c1, m12 + f * c1 * c2, m13 + f * c1 * c3
-        m22, m23, m33 = m22 + f * c2 * c2, m23 + f * c2 * c3, m33 + f * c3 * c3
-    inv = 1.0 / s
-    m0, m1, m2, m3 = m0 * inv, m1 * inv, m2 * inv, m3 * inv
-    log_a0, log_b0 = np.log(a0), np.log(b0)
-    return (
-        -p * log_a0 - q * log_b0 + np.log(0.5 * h) + np.log(s),
-        -log_a0 + m0, -p * ia0 + m1, -log_b0 + m2, -q * ib0 + m3,
-        m00 * inv - m0 * m0, m01 * inv - m0 * m1 - ea * inv, m02 * inv - m0 * m2, m03 * inv - m0 * m3,
-        m11 * inv - m1 * m1 + p * ea2 * inv, m12 * inv - m1 * m2, m13 * inv - m1 * m3,
-        m22 * inv - m2 * m2, m23 * inv - m2 * m3 - eb * inv,
-        m33 * inv - m3 * m3 + q * eb2 * inv,
-    )
+        acc = accumulate(acc, p, q, ia0, ib0, 0.5 * h * (1.0 + _NODES[node]), 0.5 * h * _WEIGHTS[node])
+    return moments_jet(acc, p, q, a0, b0)
+
+
+def long_integral(p: float, alpha: float, q: float, beta: float, lo: float, hi: float) -> tuple[float, ...]:
+    r"""The jet of :math:`\log\int_{lo}^{hi} (\alpha+\tau)^{-p}(\beta+\tau)^{-q} d\tau` by composite quadrature.
+
+    For the rows the series cannot take (z near 1). On :math:`v = \log((m+\tau)/(m+lo))`, m = min(alpha, beta),
+    the log-integrand :math:`\psi(v) = v - p\log\frac{\alpha+\tau}{\alpha+lo} - q\log\frac{\beta+\tau}{\beta+lo}`
+    is concave. Panels of :data:`_NODES`-point Gauss-Legendre follow one another from v = 0, each so short that
+    :math:`\psi` changes by about :data:`PANEL_CHANGE` across it (from its slope and curvature at the panel's
+    start), until hi or until :math:`\psi` has fallen :data:`TAIL_DROP` below its largest value on its way down.
+    One customer at a time (compiled, or in Python on the numpy path).
+
+    Parameters
+    ----------
+    p, alpha, q, beta : float
+        Exponents and shifts.
+    lo, hi : float
+        The limits (lo < hi).
+
+    Returns
+    -------
+    tuple
+        The 15 values of the jet.
+    """
+    m = min(alpha, beta)
+    base = m + lo
+    a0, b0 = alpha + lo, beta + lo
+    ia0, ib0 = 1.0 / a0, 1.0 / b0
+    v_end = np.log1p((hi - lo) / base)
+    acc = _NO_SUMS
+    v = 0.0
+    peak = 0.0
+    for _ in range(MAX_PANELS):
+        tau = lo + base * np.expm1(v)
+        e = m + tau
+        slope = 1.0 - p * e / (alpha + tau) - q * e / (beta + tau)
+        curvature = e * (p * (alpha - m) / (alpha + tau) ** 2 + q * (beta - m) / (beta + tau) ** 2)
+        width = min(PANEL_CHANGE / max(abs(slope), 1e-300), np.sqrt(2.0 * PANEL_CHANGE / max(curvature, 1e-300)),
+                    v_end - v)
+        for node in range(_NODES.shape[0]):
+            w_node = v + 0.5 * width * (1.0 + _NODES[node])
+            u = base * np.expm1(w_node)
+            acc = accumulate(acc, p, q, ia0, ib0, u, 0.5 * width * _WEIGHTS[node] * base * np.exp(w_node))
+        v += width
+        if v >= v_end:
+            break
+        u = base * np.expm1(v)
+        psi = v - p * np.log1p(u * ia0) - q * np.log1p(u * ib0)
+        peak = max(peak, psi)
+        if slope < 0.0 and psi < peak - TAIL_DROP:
+            break
+    return moments_jet(acc, p, q, a0, b0)
 
 
 def assemble(
@@ -460,13 +563,13 @@ def _horner_rows(coefficients: np.ndarray, code: np.ndarray, terms: np.ndarray, 
     return f0, f1, 2.0 * f2, a0, a1, b0, b1, aa, ab, bb
 
 
-_NAN_JET = (np.nan,) * N_VALUES
 _EMPTY_JET = (-np.inf,) + (0.0,) * (N_VALUES - 1)
 
 _tail_jet = _kernels.compile_row(tail_jet)
 _difference = _kernels.compile_row(difference)
 _swap = _kernels.compile_row(swap)
 _short_integral = _kernels.compile_row(short_integral)
+_long_integral = _kernels.compile_row(long_integral)
 _assemble = _kernels.compile_row(assemble)
 _horner = _kernels.compile_row(horner)
 _n_terms = _kernels.compile_row(n_terms)
@@ -502,19 +605,22 @@ def _row(
                       tab[_G0 + 7], tab[_G0 + 8], tab[_G0 + 9], tab[_G0 + 10], tab[_G0 + 11], tab[_G0 + 12],
                       tab[_G0 + 13], tab[_G0 + 14])
                 if np.isnan(lo[0]):
-                    return _NAN_JET
+                    return _assemble(theta, constants, tab[_C], tab[_C_R], tab[_C_RR], x, log_at, log_bt, at, bt,
+                                     _long_integral(p, alpha, q, beta, t_x, T))
             else:
                 terms_lo = _n_terms(constants[_LOG_CD] - lc_lo)
                 if terms_lo > constants[_TERMS]:
-                    return _NAN_JET
+                    return _assemble(theta, constants, tab[_C], tab[_C_R], tab[_C_RR], x, log_at, log_bt, at, bt,
+                                     _long_integral(p, alpha, q, beta, t_x, T))
                 series_lo = _horner(coefficients, int(terms_lo), cd / c_lo)
                 lo = _tail_jet(pc, pd, inv_n, c_lo, d_lo, lc_lo, ld_lo, series_lo)
             series_hi = _horner(coefficients, int(_n_terms(constants[_LOG_CD] - lc_hi)), cd / c_hi)
             hi = _tail_jet(pc, pd, inv_n, c_hi, d_hi, lc_hi, ld_hi, series_hi)
             jet, share = _difference(lo, hi)
-            if not share >= MIN_SHARE:
-                return _NAN_JET
-            log_i = _swap(jet) if swapped else jet
+            if share >= MIN_SHARE:
+                log_i = _swap(jet) if swapped else jet
+            else:
+                log_i = _long_integral(p, alpha, q, beta, t_x, T)
     return _assemble(theta, constants, tab[_C], tab[_C_R], tab[_C_RR], x, log_at, log_bt, at, bt, log_i)
 
 
@@ -589,6 +695,9 @@ def _numpy_rows(
         jet, share = difference(lo, hi)
         jet_array = np.array(swap(jet) if swapped else jet)
         jet_array[:, ~((share >= MIN_SHARE) & ((terms_lo <= constants[_TERMS]) | at_zero))] = np.nan
+        for i in np.flatnonzero(np.isnan(jet_array[0])):
+            k = np.flatnonzero(tails)[i]
+            jet_array[:, i] = long_integral(float(p[k]), alpha, q, beta, float(t_x[k]), float(T[k]))
         log_i[:, tails] = jet_array
     values = assemble(theta, constants, tab[_C], tab[_C_R], tab[_C_RR], x, log_at, log_bt, at, bt, tuple(log_i))
     return np.array(values)
