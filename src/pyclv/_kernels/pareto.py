@@ -26,12 +26,14 @@ by term: :math:`\partial_{p_c} \log c_k = \sum_{j<k} 1/(p_c+j) - 1/(p_c+p_d+j)`,
 two Horner evaluations of polynomials in z, which also give the derivatives in z (and so in c and d). The terms
 needed follow from z (:data:`LOG_TOLERANCE`): a few tens where :math:`\alpha` and :math:`\beta` are of the same order.
 
-Two cases are computed differently. Where the interval :math:`[t_x, T]` is short against the scale on which the
-integrand falls (the tails would cancel), the integral and its derivatives are moments of the integrand by
-Gauss-Legendre quadrature on the interval (:func:`short_integral`). Where z is so close to 1 that the series would
-need more than the table's terms, or the tails still lose more than three digits to cancellation, the row is left
-to the model's per-customer functions (the kernel reports it): such rows need :math:`\alpha/\beta` beyond about 15
-with recent customers, or shape parameters below 1e-3.
+Two cases are computed differently, both with the derivatives as moments of the integrand f
+(:math:`\nabla\log I = E[\nabla\log f]`, :math:`\nabla^2\log I = E[\nabla^2\log f] + \mathrm{Cov}[\nabla\log f]`
+under f / I). Where the interval :math:`[t_x, T]` is short against the scale on which the integrand falls (the
+tails would cancel), by Gauss-Legendre quadrature on the interval (:func:`short_integral`). Where z is so close to 1
+that the series would need more than the table's terms (:math:`\beta \gg \alpha`, as when a fit runs towards
+no dropout, or :math:`\alpha \gg \beta` with recent customers), or the tails still lose more than three digits
+to cancellation, by a composite Gauss-Legendre rule on a logarithmic time scale (:func:`long_integral`). The
+kernel reports any row whose value is still not finite, for the model's per-customer functions to take.
 
 The derivatives of the log-sum combine as in BG/NBD (:mod:`pyclv._kernels.nbd`): with :math:`w_i` the shares of
 the two terms, the Hessian is :math:`w_1 H_1 + w_2 H_2 + w_1 w_2 (g_1 - g_2)(g_1 - g_2)^\top`.
