@@ -312,3 +312,12 @@ def test_kernel_fit_equals_the_plain_fit_on_every_shape(shape: str) -> None:
     # good to about 1e-3 (the kernel's Hessian is held to differences of its exact gradient above, to 1e-5)
     np.testing.assert_allclose(fast.covariance_, plain.covariance_, rtol=5e-3)
     assert fast.n_iterations_ < plain.n_iterations_
+
+
+def test_horner_pair_is_two_horners() -> None:
+    tables = pareto.table(POINTS[1], np.array([0.0, 3.0, 40.0]), 0.0)
+    for code in range(3):
+        coefficients = tables.coefficients[code]
+        lo, hi = pareto.horner_pair(coefficients, 60, 0.5, 20, 0.1)
+        assert lo == pareto.horner(coefficients, 60, 0.5)
+        assert hi == pareto.horner(coefficients, 20, 0.1)
