@@ -30,8 +30,10 @@ __all__ = [
     "active",
     "available",
     "block_totals",
+    "compile_function",
     "compile_loop",
     "compile_row",
+    "jitable",
     "n_blocks",
     "numpy_totals",
     "plain",
@@ -101,6 +103,55 @@ def compile_row(fn: Callable[..., Any]) -> Callable[..., Any]:
     if not available():
         return fn
     return _njit(fn, inline="always")
+
+
+def jitable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A plain function that compiled code may call too (numba's ``register_jitable``), unchanged for Python.
+
+    For the small pieces that other pieces call: called from Python (the numpy path) they stay plain functions;
+    called from compiled code they are compiled into it.
+
+    Parameters
+    ----------
+    fn : callable
+        The function.
+
+    Returns
+    -------
+    callable
+        ``fn`` itself.
+    """
+    if not available():
+        return fn
+    from numba.extending import register_jitable
+
+    return register_jitable(fn)
+
+
+def compile_function(fn: Callable[..., Any], *, contract: bool = False) -> Callable[..., Any]:
+    """A function compiled for compiled loops and called there, not inlined (the function itself without numba).
+
+    For a row function with branches and many pieces: inlined into a parallel loop, numba's analysis of the loop
+    would have to see through all of it.
+
+    Parameters
+    ----------
+    fn : callable
+        The function.
+    contract : bool, default False
+        Let the compiler fuse multiplications and additions (``fastmath={"contract"}``): faster polynomials, and
+        results that differ from the numpy path's in the last bits.
+
+    Returns
+    -------
+    callable
+    """
+    if not available():
+        return fn
+    import numba
+
+    fastmath = {"contract"} if contract else False
+    return numba.njit(cache=True, error_model="numpy", fastmath=fastmath)(fn)
 
 
 def compile_loop(fn: Callable[..., Any]) -> Callable[..., Any] | None:

@@ -54,6 +54,8 @@ NEWTON_TRUST_GTOL = 1e-6
 NEWTON_POLISH_STEPS = 4
 NEWTON_GTOL = 1e-12
 NEWTON_ACCEPTED_GRADIENT = 1e-7
+# Points whose pass the Newton objective remembers (the oldest is forgotten first).
+NEWTON_REMEMBERED = 2
 WARM_START_OPTIONS: dict[str, Any] = {"maxiter": 200, "ftol": 1e-10}
 ACCEPTED_GRADIENT = 1e-5
 # Relative step of the central differences of the gradient that give the observed information.
@@ -144,8 +146,9 @@ def _newton_objective(
 ) -> Callable[[np.ndarray], _Point]:
     r"""The penalised mean negative log-likelihood, its gradient and Hessian on the unconstrained scale.
 
-    One pass over the data gives all three; the last point is remembered, since the optimiser asks for the value,
-    gradient and Hessian at the same point in three calls. With :math:`\theta = \theta(u)` element by element,
+    One pass over the data gives all three; the last NEWTON_REMEMBERED points are remembered, since the optimiser
+    asks for the value, gradient and Hessian at the same point in three calls, and the final polish step may go back
+    to the point before it. With :math:`\theta = \theta(u)` element by element,
     :math:`H_u = J H_\theta J + \mathrm{diag}(g_\theta \theta'')`. Outside the unconstrained box, or where the
     likelihood is not finite, the value is ``inf`` (a step the trust region rejects).
     """
@@ -155,7 +158,8 @@ def _newton_objective(
     def objective(u: np.ndarray) -> _Point:
         key = u.tobytes()
         if key not in last:
-            last.clear()
+            while len(last) >= NEWTON_REMEMBERED:
+                del last[next(iter(last))]
             if np.any(np.abs(u) > U_BOUND):
                 last[key] = _Point(np.inf, np.full(k, np.nan), np.full((k, k), np.nan), np.nan)
                 return last[key]
