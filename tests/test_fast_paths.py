@@ -130,17 +130,6 @@ def test_pareto_nbd_tails_once_per_distinct_pair_equal_the_direct_ones(alpha_lar
 
 
 @pytest.mark.slow
-def test_pareto_nbd_fit_is_unchanged_by_the_shortcut(simulated: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pyclv.models import _pareto_integrals
-
-    data = simulated.iloc[:20_000]
-    fast = pyclv.ParetoNBD().fit(data)
-    monkeypatch.setattr(_pareto_integrals, "log_tail_hyp", _pareto_integrals.log_tail_hyp_direct)
-    direct = pyclv.ParetoNBD().fit(data)
-    np.testing.assert_allclose(fast.params_, direct.params_, rtol=1e-10)
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.GammaGamma])
 def test_warm_start_reaches_the_same_optimum(
     simulated: pd.DataFrame, monkeypatch: pytest.MonkeyPatch, model_cls: type
