@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from pyclv._arrays import unique_rows
+from pyclv._factors import build as build_factors
 from pyclv._intervals import bounds
-from pyclv._predict import Scoring, predictions
+from pyclv._predict import Factors, Scoring, factor_function, factor_names, interpolates, predictions
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv.exceptions import DataValidationError
 from pyclv.models import TransactionModel, check_models
@@ -119,19 +120,21 @@ def _evaluate(
     spend_history = spend_model.history(data)
     if not np.array_equal(customers.values[0], spend_history["frequency"]):
         raise DataValidationError("The transaction and spend columns disagree on 'frequency'.", column="frequency")
-    history, inverse = customers.distinct()
-    x, _, T = history.values
-    scoring = Scoring(
-        history=history,
-        pairs=unique_rows((x, T)) if transaction_model.factorised else None,
-        inverse=inverse,
-        spend_history=spend_history,
-        horizon=horizon,
-        delta=delta,
-        margin=margin,
-        windows=windows,
-        full=full,
-    )
+    settings = {"spend_history": spend_history, "horizon": horizon, "delta": delta, "margin": margin,
+                "windows": windows, "full": full}
+    if interpolates(transaction_model, horizon):
+        names = factor_names(horizon, delta, windows, full)
+        estimate = Scoring(history=customers, pairs=None, inverse=None, **settings)
+        evaluate = factor_function(transaction_model, transaction_model.theta, names, estimate, nodes_per_panel=12)
+        x, _, T = customers.values
+        panels, coefficients = build_factors(x, T, evaluate)
+        scoring = Scoring(history=customers, pairs=None, inverse=None, factors=Factors(names, panels, coefficients),
+                          **settings)
+    else:
+        history, inverse = customers.distinct()
+        x, _, T = history.values
+        pairs = unique_rows((x, T)) if transaction_model.factorised else None
+        scoring = Scoring(history=history, pairs=pairs, inverse=inverse, **settings)
     result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
     if interval is not None:
         rng = np.random.default_rng(seed)

@@ -31,6 +31,7 @@ __all__ = [
     "block_totals",
     "compile_loop",
     "compile_row",
+    "compile_serial",
     "n_blocks",
     "numpy_totals",
     "plain",
@@ -227,3 +228,22 @@ def symmetric(upper: np.ndarray, k: int) -> np.ndarray:
     matrix = np.zeros((k, k))
     matrix[np.triu_indices(k)] = upper
     return matrix + np.triu(matrix, 1).T
+
+
+def compile_serial(fn: Callable[..., Any]) -> Callable[..., Any] | None:
+    """A loop compiled with numba without threads (for loops that update shared entries), or None without numba.
+
+    Parameters
+    ----------
+    fn : callable
+        The loop, filling its output arguments in place.
+
+    Returns
+    -------
+    callable or None
+    """
+    if not available():
+        return None
+    import numba
+
+    return numba.njit(cache=True, error_model="numpy")(fn)
