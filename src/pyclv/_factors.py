@@ -33,7 +33,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MAX_LEVELS", "MIN_CUSTOMERS", "N_NODES", "TOLERANCE", "Panels", "build", "coefficients", "values"]
+__all__ = [
+    "MAX_LEVELS",
+    "MIN_CUSTOMERS",
+    "N_NODES",
+    "TOLERANCE",
+    "Panels",
+    "build",
+    "coefficients",
+    "direct_rows",
+    "values",
+]
 
 #: Chebyshev points per panel (the interpolants have degree N_NODES - 1).
 N_NODES = 17
@@ -44,7 +54,7 @@ TOLERANCE = 1e-12
 #: How many times a panel may be halved before its customers get the model's functions directly.
 MAX_LEVELS = 24
 #: Frequencies held by fewer customers get the model's functions directly (interpolants would cost more).
-MIN_CUSTOMERS = 256
+MIN_CUSTOMERS = 64
 #: The shift kappa of u = log(T + kappa), as a fraction of the largest T (1 if every T is 0).
 SCALE_FRACTION = 1e-3
 #: The widest panel in u at the start (the factors are smooth in u, on a scale of about one).
@@ -232,15 +242,35 @@ def values(
     numpy.ndarray
         Shape (factors, customers).
     """
-    from pyclv._arrays import unique_rows
     from pyclv._kernels import scoring
 
     out = scoring.chebyshev_values(panels.panel, panels.position, coefficients)
     if len(panels.direct):
-        (ux, uT), inverse = unique_rows((x[panels.direct], T[panels.direct]))
+        (ux, uT), inverse = direct_rows(panels, x, T)
         with np.errstate(all="ignore"):
             direct = evaluate(ux, uT)
         if out.shape[0] == 0:
             out = np.empty((direct.shape[0], len(x)))
         out[:, panels.direct] = direct[:, inverse]
     return out
+
+
+def direct_rows(panels: Panels, x: np.ndarray, T: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The distinct (x, T) of the customers without a panel, and each such customer's row among them.
+
+    Parameters
+    ----------
+    panels : Panels
+        From :func:`build`.
+    x, T : numpy.ndarray
+        The customers' frequencies and observation times.
+
+    Returns
+    -------
+    tuple
+        ``((x, T), inverse)`` as :func:`pyclv._arrays.unique_rows` gives them, for ``panels.direct``.
+    """
+    from pyclv._arrays import unique_rows
+
+    (ux, uT), inverse = unique_rows((x[panels.direct], T[panels.direct]))
+    return (ux, uT), inverse

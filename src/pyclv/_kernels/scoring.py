@@ -19,7 +19,17 @@ import numpy as np
 
 from pyclv import _kernels
 
-__all__ = ["chebyshev_sums", "chebyshev_values", "frequency_codes", "frequency_ranges", "locate"]
+__all__ = [
+    "ALIVE_KINDS",
+    "alive",
+    "chebyshev_sums",
+    "chebyshev_values",
+    "frequency_codes",
+    "frequency_ranges",
+    "interval_bounds",
+    "locate",
+    "quantile",
+]
 
 _NUMPY_BLOCK = 65_536
 
@@ -237,3 +247,211 @@ def chebyshev_values(panel: np.ndarray, position: np.ndarray, coefficients: np.n
         chebyshev_sums(np.moveaxis(coefficients[panel[rows]], 0, 2), position[rows], values)
         out[:, rows] = values
     return out
+
+
+# -- intervals: every draw of every customer, and the quantiles over the draws, in one pass
+
+#: P(alive) kinds of :func:`alive`: BG/NBD (FHL 2008) and MBG/NBD (Batislam et al. 2007).
+ALIVE_KINDS = {"bg_nbd": 0, "mbg_nbd": 1}
+
+
+def alive(kind: int, theta: np.ndarray, x: float, t_x: float, T: float) -> float:
+    r"""P(alive) of one customer in the BG/NBD family, at ``theta = (r, alpha, a, b)``.
+
+    BG/NBD (``kind`` 0, FHL 2008): :math:`1/(1 + \delta_{x>0}\frac{a}{b+x-1}(\frac{\alpha+T}{\alpha+t_x})^{r+x})`;
+    MBG/NBD (``kind`` 1, Batislam et al. 2007): :math:`1/(1 + \frac{a}{b+x}(1 + \frac{T-t_x}{\alpha+t_x})^{r+x})`,
+    with the log-odds written as in :func:`pyclv.models.beta_geo.log_p_alive_odds` and
+    :func:`pyclv.models.modified_beta_geo.log_p_alive_odds`.
+
+    Parameters
+    ----------
+    kind : int
+        0 for BG/NBD, 1 for MBG/NBD (:data:`ALIVE_KINDS`).
+    theta : numpy.ndarray
+        ``(r, alpha, a, b)``.
+    x, t_x, T : float
+        The customer's history.
+
+    Returns
+    -------
+    float
+    """
+    r, alpha, a, b = theta[0], theta[1], theta[2], theta[3]
+    if kind == 0:
+        if x <= 0.0:
+            return 1.0
+        odds = np.log(a) - np.log(b + x - 1.0) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    else:
+        odds = np.log(a) - np.log(b + x) + (r + x) * np.log1p((T - t_x) / (alpha + t_x))
+    return 1.0 / (1.0 + np.exp(odds))
+
+
+def _order_pair(v: np.ndarray, k: int, sign: float, work: np.ndarray) -> tuple[float, float]:
+    """The k-th and (k+1)-th smallest of ``sign * v`` (0-based), times ``sign``, by insertion into ``work``."""
+    n = v.shape[0]
+    m = min(k + 2, n)
+    count = 0
+    for i in range(n):
+        value = sign * v[i]
+        if count < m:
+            j = count
+            count += 1
+        elif value < work[m - 1]:
+            j = m - 1
+        else:
+            continue
+        while j > 0 and work[j - 1] > value:
+            work[j] = work[j - 1]
+            j -= 1
+        work[j] = value
+    return sign * work[k], sign * work[min(k + 1, n - 1)]
+
+
+_order = _kernels.compile_row(_order_pair)
+
+
+def quantile(v: np.ndarray, q: float, work: np.ndarray) -> float:
+    """The q-quantile of ``v`` as ``numpy.quantile`` computes it (its default, linear method).
+
+    The virtual index is :math:`h = nq + (1 - q) - 1`; the two order statistics around it come from the nearer
+    end of the sample by insertion (a few comparisons per value when q is near 0 or 1), and they are
+    interpolated by numpy's formula. NaN if any value is NaN.
+
+    Parameters
+    ----------
+    v : numpy.ndarray
+        The sample (left unchanged).
+    q : float
+        The probability, in [0, 1].
+    work : numpy.ndarray
+        Scratch space, at least as long as ``v``.
+
+    Returns
+    -------
+    float
+    """
+    n = v.shape[0]
+    for i in range(n):
+        if np.isnan(v[i]):
+            return np.nan
+    h = n * q + (1.0 - q) - 1.0
+    if h >= n - 1:
+        return _order(v, 0, -1.0, work)[0]
+    if h < 0:
+        return _order(v, 0, 1.0, work)[0]
+    k = int(np.floor(h))
+    gamma = h - k
+    if k + 1 <= n - 1 - k:
+        low, high = _order(v, k, 1.0, work)
+    else:
+        high, low = _order(v, n - 2 - k, -1.0, work)
+    diff = high - low
+    if gamma >= 0.5:
+        return high - diff * (1.0 - gamma)
+    return low + diff * gamma
+
+
+_alive = _kernels.compile_row(alive)
+_quantile_row = _kernels.compile_row(quantile)
+
+
+def _interval_loop(
+    kind: int, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, zbar: np.ndarray, panel: np.ndarray,
+    position: np.ndarray, direct: np.ndarray, theta_t: np.ndarray, theta_s: np.ndarray, coefficients: np.ndarray,
+    direct_values: np.ndarray, outputs: np.ndarray, discounted: int, full: bool, margin: float, q_lo: float,
+    q_hi: float, lower: np.ndarray, upper: np.ndarray,
+) -> None:
+    n, n_draws, n_factors, n_out = x.shape[0], theta_t.shape[0], coefficients.shape[2], lower.shape[0]
+    for block in _kernels.prange((n + _BLOCK - 1) // _BLOCK):
+        values = np.empty((n_out, n_draws))
+        acc = np.empty(n_factors)
+        work = np.empty(n_draws)
+        for i in range(block * _BLOCK, min(n, (block + 1) * _BLOCK)):
+            for d in range(n_draws):
+                p = _alive(kind, theta_t[d], x[i], t_x[i], T[i])
+                if panel[i] >= 0:
+                    _sums(coefficients[d, panel[i]], position[i], acc)
+                else:
+                    for q in range(n_factors):
+                        acc[q] = direct_values[d, q, direct[i]]
+                sp, sq, sv = theta_s[d, 0], theta_s[d, 1], theta_s[d, 2]
+                spend = sp * (sv + x[i] * zbar[i]) / (sp * x[i] + sq - 1.0)
+                o = 0
+                if full:
+                    values[0, d] = p
+                    o = 1
+                for j in range(outputs.shape[0]):
+                    values[o, d] = acc[outputs[j]] * p
+                    o += 1
+                if full:
+                    values[o, d] = spend
+                    o += 1
+                values[o, d] = margin * spend * (acc[discounted] * p)
+            for o in range(n_out):
+                lower[o, i] = _quantile_row(values[o], q_lo, work)
+                upper[o, i] = _quantile_row(values[o], q_hi, work)
+
+
+_compiled_intervals = _kernels.compile_loop(_interval_loop)
+
+
+def interval_bounds(
+    kind: int, history: tuple[np.ndarray, ...], zbar: np.ndarray, panel: np.ndarray, position: np.ndarray,
+    direct: np.ndarray, theta_t: np.ndarray, theta_s: np.ndarray, coefficients: np.ndarray,
+    direct_values: np.ndarray, outputs: np.ndarray, discounted: int, *, full: bool, margin: float,
+    quantiles: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper quantiles over the draws of every customer's quantities (compiled; numba required).
+
+    For each customer and draw: P(alive) (:func:`alive`), the factors (the interpolants of its panel, or the
+    direct values), Gamma-Gamma's expected spend :math:`p(\\gamma + x\\bar z)/(px + q - 1)` (FHL 2005b, eq. 5)
+    and the CLV; then the quantiles over the draws (:func:`quantile`).
+
+    Parameters
+    ----------
+    kind : int
+        The P(alive) kind (:data:`ALIVE_KINDS`).
+    history : tuple of numpy.ndarray
+        ``(x, t_x, T)`` of every customer.
+    zbar : numpy.ndarray
+        Average spend per customer.
+    panel, position : numpy.ndarray
+        Each customer's panel (-1 for none) and position on it.
+    direct : numpy.ndarray
+        Each customer's column in ``direct_values`` (used where ``panel`` is -1).
+    theta_t, theta_s : numpy.ndarray
+        The draws of the transaction and spend parameters, one row per draw.
+    coefficients : numpy.ndarray
+        Shape (draws, panels, factors, nodes).
+    direct_values : numpy.ndarray
+        Shape (draws, factors, direct rows).
+    outputs : numpy.ndarray
+        The factors reported (times P(alive)), in order.
+    discounted : int
+        The factor of the discounted purchases (the CLV's).
+    full : bool
+        Report P(alive) first and the expected spend before the CLV.
+    margin : float
+        The profit margin.
+    quantiles : tuple of float
+        The lower and upper probabilities.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lower, upper)``, shape (quantities, customers).
+    """
+    if _compiled_intervals is None:
+        raise RuntimeError("interval_bounds needs numba.")
+    x, t_x, T = (np.ascontiguousarray(v, dtype=float) for v in history)
+    n_out = len(outputs) + 1 + (2 if full else 0)
+    lower, upper = np.empty((n_out, len(x))), np.empty((n_out, len(x)))
+    if len(x):
+        _compiled_intervals(
+            kind, x, t_x, T, np.ascontiguousarray(zbar, dtype=float), panel, position, direct,
+            np.ascontiguousarray(theta_t, dtype=float), np.ascontiguousarray(theta_s, dtype=float),
+            np.ascontiguousarray(coefficients, dtype=float), np.ascontiguousarray(direct_values, dtype=float),
+            np.asarray(outputs, dtype=np.int64), int(discounted), bool(full), float(margin), float(quantiles[0]),
+            float(quantiles[1]), lower, upper,
+        )
+    return lower, upper
