@@ -22,13 +22,14 @@ from pyclv import _kernels
 __all__ = [
     "ALIVE_KINDS",
     "alive",
+    "alive_offsets",
     "chebyshev_sums",
     "chebyshev_values",
     "frequency_codes",
     "frequency_ranges",
     "interval_bounds",
     "locate",
-    "quantile",
+    "quantile_pair",
 ]
 
 _NUMPY_BLOCK = 65_536
@@ -255,20 +256,45 @@ def chebyshev_values(panel: np.ndarray, position: np.ndarray, coefficients: np.n
 ALIVE_KINDS = {"bg_nbd": 0, "mbg_nbd": 1}
 
 
-def alive(kind: int, theta: np.ndarray, x: float, t_x: float, T: float) -> float:
-    r"""P(alive) of one customer in the BG/NBD family, at ``theta = (r, alpha, a, b)``.
+def alive_offsets(kind: int, theta: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
+    r"""The part of P(alive)'s log-odds that depends on the frequency alone, :math:`\log a - \log(b + x - 1)`.
+
+    ``- 1`` for BG/NBD (``kind`` 0), nothing for MBG/NBD (``kind`` 1); for BG/NBD's x = 0 the value is unused.
+
+    Parameters
+    ----------
+    kind : int
+        The P(alive) kind (:data:`ALIVE_KINDS`).
+    theta : numpy.ndarray
+        ``(r, alpha, a, b)``.
+    frequencies : numpy.ndarray
+        The distinct frequencies.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    shift = -1.0 if kind == 0 else 0.0
+    with np.errstate(all="ignore"):
+        return np.log(theta[2]) - np.log(theta[3] + np.maximum(frequencies, 1.0 + shift) + shift)
+
+
+def alive(kind: int, r: float, alpha: float, offset: float, x: float, t_x: float, T: float) -> float:
+    r"""P(alive) of one customer in the BG/NBD family, given :func:`alive_offsets`' value for its frequency.
 
     BG/NBD (``kind`` 0, FHL 2008): :math:`1/(1 + \delta_{x>0}\frac{a}{b+x-1}(\frac{\alpha+T}{\alpha+t_x})^{r+x})`;
-    MBG/NBD (``kind`` 1, Batislam et al. 2007): :math:`1/(1 + \frac{a}{b+x}(1 + \frac{T-t_x}{\alpha+t_x})^{r+x})`,
-    with the log-odds written as in :func:`pyclv.models.beta_geo.log_p_alive_odds` and
+    MBG/NBD (``kind`` 1, Batislam et al. 2007): :math:`1/(1 + \frac{a}{b+x}(\frac{\alpha+T}{\alpha+t_x})^{r+x})`.
+    The log of the ratio is :math:`\mathrm{log1p}((T - t_x)/(\alpha + t_x))`, as in
     :func:`pyclv.models.modified_beta_geo.log_p_alive_odds`.
 
     Parameters
     ----------
     kind : int
         0 for BG/NBD, 1 for MBG/NBD (:data:`ALIVE_KINDS`).
-    theta : numpy.ndarray
-        ``(r, alpha, a, b)``.
+    r, alpha : float
+        The purchase-rate parameters.
+    offset : float
+        :func:`alive_offsets` at the customer's frequency.
     x, t_x, T : float
         The customer's history.
 
@@ -276,101 +302,121 @@ def alive(kind: int, theta: np.ndarray, x: float, t_x: float, T: float) -> float
     -------
     float
     """
-    r, alpha, a, b = theta[0], theta[1], theta[2], theta[3]
-    if kind == 0:
-        if x <= 0.0:
-            return 1.0
-        odds = np.log(a) - np.log(b + x - 1.0) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-    else:
-        odds = np.log(a) - np.log(b + x) + (r + x) * np.log1p((T - t_x) / (alpha + t_x))
+    if kind == 0 and x <= 0.0:
+        return 1.0
+    odds = offset + (r + x) * np.log1p((T - t_x) / (alpha + t_x))
     return 1.0 / (1.0 + np.exp(odds))
 
 
-def _order_pair(v: np.ndarray, k: int, sign: float, work: np.ndarray) -> tuple[float, float]:
-    """The k-th and (k+1)-th smallest of ``sign * v`` (0-based), times ``sign``, by insertion into ``work``."""
-    n = v.shape[0]
-    m = min(k + 2, n)
-    count = 0
-    for i in range(n):
-        value = sign * v[i]
-        if count < m:
-            j = count
-            count += 1
-        elif value < work[m - 1]:
-            j = m - 1
-        else:
-            continue
-        while j > 0 and work[j - 1] > value:
-            work[j] = work[j - 1]
-            j -= 1
-        work[j] = value
-    return sign * work[k], sign * work[min(k + 1, n - 1)]
-
-
-_order = _kernels.compile_row(_order_pair)
-
-
-def quantile(v: np.ndarray, q: float, work: np.ndarray) -> float:
-    """The q-quantile of ``v`` as ``numpy.quantile`` computes it (its default, linear method).
-
-    The virtual index is :math:`h = nq + (1 - q) - 1`; the two order statistics around it come from the nearer
-    end of the sample by insertion (a few comparisons per value when q is near 0 or 1), and they are
-    interpolated by numpy's formula. NaN if any value is NaN.
-
-    Parameters
-    ----------
-    v : numpy.ndarray
-        The sample (left unchanged).
-    q : float
-        The probability, in [0, 1].
-    work : numpy.ndarray
-        Scratch space, at least as long as ``v``.
-
-    Returns
-    -------
-    float
-    """
-    n = v.shape[0]
-    for i in range(n):
-        if np.isnan(v[i]):
-            return np.nan
-    h = n * q + (1.0 - q) - 1.0
-    if h >= n - 1:
-        return _order(v, 0, -1.0, work)[0]
-    if h < 0:
-        return _order(v, 0, 1.0, work)[0]
-    k = int(np.floor(h))
-    gamma = h - k
-    if k + 1 <= n - 1 - k:
-        low, high = _order(v, k, 1.0, work)
-    else:
-        high, low = _order(v, n - 2 - k, -1.0, work)
+def _lerp(low: float, high: float, gamma: float) -> float:
+    """numpy's linear interpolation between two order statistics (``numpy.lib._function_base_impl._lerp``)."""
     diff = high - low
     if gamma >= 0.5:
         return high - diff * (1.0 - gamma)
     return low + diff * gamma
 
 
+_lerp_row = _kernels.compile_row(_lerp)
+
+
+def quantile_pair(v: np.ndarray, q_lo: float, q_hi: float, small: np.ndarray, large: np.ndarray) -> tuple[float, float]:
+    """The q_lo- and q_hi-quantiles of ``v`` as ``numpy.quantile`` computes them (its default, linear method).
+
+    For q below one half and above it (an interval's bounds): with :math:`h = nq + (1 - q) - 1`, numpy's virtual
+    index, the order statistics around h are the :math:`\lfloor h \rfloor`-th and the next. One pass over the
+    sample keeps the :math:`\lfloor h_{lo} \rfloor + 2` smallest values in ``small`` (ascending) and the
+    :math:`n - \lfloor h_{hi} \rfloor + 1` largest in ``large`` (descending), by insertion: a few comparisons
+    per value when the quantiles are near 0 and 1. NaN if any value is NaN.
+
+    Parameters
+    ----------
+    v : numpy.ndarray
+        The sample (left unchanged).
+    q_lo, q_hi : float
+        The probabilities, q_lo < 1/2 < q_hi.
+    small, large : numpy.ndarray
+        Scratch space, at least as long as ``v``.
+
+    Returns
+    -------
+    tuple of float
+    """
+    n = v.shape[0]
+    h_lo = n * q_lo + (1.0 - q_lo) - 1.0
+    h_hi = n * q_hi + (1.0 - q_hi) - 1.0
+    k_lo = min(max(int(np.floor(h_lo)), 0), n - 1)
+    k_hi = min(max(int(np.floor(h_hi)), 0), n - 1)
+    m_lo = min(k_lo + 2, n)
+    m_hi = min(n - k_hi + 1, n)
+    c_lo = 0
+    c_hi = 0
+    for i in range(n):
+        value = v[i]
+        if np.isnan(value):
+            return np.nan, np.nan
+        if c_lo < m_lo or value < small[m_lo - 1]:
+            j = c_lo if c_lo < m_lo else m_lo - 1
+            c_lo = min(c_lo + 1, m_lo)
+            while j > 0 and small[j - 1] > value:
+                small[j] = small[j - 1]
+                j -= 1
+            small[j] = value
+        if c_hi < m_hi or value > large[m_hi - 1]:
+            j = c_hi if c_hi < m_hi else m_hi - 1
+            c_hi = min(c_hi + 1, m_hi)
+            while j > 0 and large[j - 1] < value:
+                large[j] = large[j - 1]
+                j -= 1
+            large[j] = value
+    if h_lo >= n - 1:
+        lower = large[0]
+    elif h_lo < 0:
+        lower = small[0]
+    else:
+        lower = _lerp_row(small[k_lo], small[k_lo + 1], h_lo - k_lo)
+    if h_hi >= n - 1:
+        upper = large[0]
+    elif h_hi < 0:
+        upper = small[0]
+    else:
+        upper = _lerp_row(large[n - 1 - k_hi], large[n - 2 - k_hi], h_hi - k_hi)
+    return lower, upper
+
+
+_quantile_pair = _kernels.compile_row(quantile_pair)
 _alive = _kernels.compile_row(alive)
-_quantile_row = _kernels.compile_row(quantile)
 
 
 def _interval_loop(
-    kind: int, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, zbar: np.ndarray, panel: np.ndarray,
-    position: np.ndarray, direct: np.ndarray, theta_t: np.ndarray, theta_s: np.ndarray, coefficients: np.ndarray,
-    direct_values: np.ndarray, outputs: np.ndarray, discounted: int, full: bool, margin: float, q_lo: float,
-    q_hi: float, lower: np.ndarray, upper: np.ndarray,
+    kind: int, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, zbar: np.ndarray, code: np.ndarray,
+    offsets: np.ndarray, panel: np.ndarray, position: np.ndarray, direct: np.ndarray, theta_t: np.ndarray,
+    theta_s: np.ndarray, coefficients: np.ndarray, direct_values: np.ndarray, outputs: np.ndarray, discounted: int,
+    full: bool, margin: float, q_lo: float, q_hi: float, lower: np.ndarray, upper: np.ndarray,
 ) -> None:
     n, n_draws, n_factors, n_out = x.shape[0], theta_t.shape[0], coefficients.shape[2], lower.shape[0]
+    n_terms = coefficients.shape[3]
     for block in _kernels.prange((n + _BLOCK - 1) // _BLOCK):
         values = np.empty((n_out, n_draws))
         acc = np.empty(n_factors)
-        work = np.empty(n_draws)
+        basis = np.empty(n_terms)
+        small = np.empty(n_draws)
+        large = np.empty(n_draws)
         for i in range(block * _BLOCK, min(n, (block + 1) * _BLOCK)):
+            p_i = panel[i]
+            if p_i >= 0:  # the Chebyshev polynomials at the customer's point: the same for every draw
+                s = position[i]
+                basis[0] = 1.0
+                basis[1] = s
+                for k in range(2, n_terms):
+                    basis[k] = 2.0 * s * basis[k - 1] - basis[k - 2]
             for d in range(n_draws):
-                p = _alive(kind, theta_t[d], x[i], t_x[i], T[i])
-                if panel[i] >= 0:
-                    _sums(coefficients[d, panel[i]], position[i], acc)
+                p = _alive(kind, theta_t[d, 0], theta_t[d, 1], offsets[d, code[i]], x[i], t_x[i], T[i])
+                if p_i >= 0:
+                    for q in range(n_factors):
+                        total = 0.0
+                        for k in range(n_terms):
+                            total += coefficients[d, p_i, q, k] * basis[k]
+                        acc[q] = total
                 else:
                     for q in range(n_factors):
                         acc[q] = direct_values[d, q, direct[i]]
@@ -388,8 +434,7 @@ def _interval_loop(
                     o += 1
                 values[o, d] = margin * spend * (acc[discounted] * p)
             for o in range(n_out):
-                lower[o, i] = _quantile_row(values[o], q_lo, work)
-                upper[o, i] = _quantile_row(values[o], q_hi, work)
+                lower[o, i], upper[o, i] = _quantile_pair(values[o], q_lo, q_hi, small, large)
 
 
 _compiled_intervals = _kernels.compile_loop(_interval_loop)
@@ -403,9 +448,10 @@ def interval_bounds(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper quantiles over the draws of every customer's quantities (compiled; numba required).
 
-    For each customer and draw: P(alive) (:func:`alive`), the factors (the interpolants of its panel, or the
+    For each customer and draw: P(alive) (:func:`alive`, with :func:`alive_offsets` per draw and frequency), the
+    factors (the interpolants of its panel, or the
     direct values), Gamma-Gamma's expected spend :math:`p(\\gamma + x\\bar z)/(px + q - 1)` (FHL 2005b, eq. 5)
-    and the CLV; then the quantiles over the draws (:func:`quantile`).
+    and the CLV; then the quantiles over the draws (:func:`quantile_pair`).
 
     Parameters
     ----------
@@ -446,9 +492,11 @@ def interval_bounds(
     x, t_x, T = (np.ascontiguousarray(v, dtype=float) for v in history)
     n_out = len(outputs) + 1 + (2 if full else 0)
     lower, upper = np.empty((n_out, len(x))), np.empty((n_out, len(x)))
+    code, frequencies = frequency_codes(x)
+    offsets = np.array([alive_offsets(kind, theta, frequencies) for theta in theta_t]).reshape(-1, len(frequencies))
     if len(x):
         _compiled_intervals(
-            kind, x, t_x, T, np.ascontiguousarray(zbar, dtype=float), panel, position, direct,
+            kind, x, t_x, T, np.ascontiguousarray(zbar, dtype=float), code, offsets, panel, position, direct,
             np.ascontiguousarray(theta_t, dtype=float), np.ascontiguousarray(theta_s, dtype=float),
             np.ascontiguousarray(coefficients, dtype=float), np.ascontiguousarray(direct_values, dtype=float),
             np.asarray(outputs, dtype=np.int64), int(discounted), bool(full), float(margin), float(quantiles[0]),
