@@ -7,19 +7,24 @@ on real data every customer has its own T, so computing them once per distinct (
 a fixed x they are smooth (analytic) functions of T, and a customer base has few distinct frequencies.
 
 For each frequency held by at least :data:`MIN_CUSTOMERS` customers, :func:`build` covers the customers' range
-of :math:`u = \log(T + \kappa)` with panels on which every factor is the Chebyshev interpolant at :data:`N_NODES` points (the model's own
-functions evaluated there). A panel is accepted when the last three Chebyshev coefficients of every factor add
-up to less than :data:`TOLERANCE` times the factor's smallest value on the panel: the interpolation error of
-an analytic function is of the order of its first neglected coefficients (Trefethen 2013, ch. 8), so the
-values agree with the model's functions to about 1e-12 relative (the tests measure 1e-12 and below). Other panels are halved, up to
-:data:`MAX_LEVELS` times; the customers of panels that never converge, and of rare frequencies, get the
-model's functions directly. The variable u makes the panels geometric in T: the factors of the BG/NBD family
-depend on T through :math:`\alpha + T` and :math:`\alpha + T + t`, whose zeros lie at :math:`u = \log(\kappa -
-\alpha) \pm i\pi`-like points off the real axis when :math:`\kappa < \alpha`, so every panel of width about one
-in u converges at 17 points; :math:`\kappa` is :data:`SCALE_FRACTION` of the largest T (the adaptive
-halving takes care of models whose time scale is smaller still). Evaluating the interpolants costs a few dozen multiplications per customer
-(:mod:`pyclv._kernels.scoring`), and the panels do not depend on the parameters, so parameter draws reuse them
-(only the coefficients change: :func:`coefficients`).
+of :math:`u = \log(T + \kappa)` with panels on which every factor is the Chebyshev interpolant at
+:data:`N_NODES` points (the model's own functions evaluated there). A panel is accepted when the last three
+Chebyshev coefficients of every factor add up to less than :data:`TOLERANCE` times the factor's smallest value
+on the panel: the interpolation error of an analytic function is of the order of its first neglected
+coefficients (Trefethen 2013, ch. 8), so the values agree with the model's functions to about 1e-12 relative
+(the tests ask 1e-10 and measure about 1e-12). Other panels are halved, up to :data:`MAX_LEVELS` times; the
+customers of panels that never converge, of rare frequencies, and of frequencies whose panels would cost more
+than :data:`MAX_EVALUATIONS_PER_CUSTOMER` evaluations per customer get the model's functions directly.
+
+The variable u makes the panels geometric in T. The factors of the BG/NBD family depend on T through
+:math:`\alpha + T` and :math:`\alpha + T + t`; with :math:`\kappa < \alpha` their zeros are at
+:math:`u = \log(\kappa - \alpha)` and :math:`\log(\kappa - \alpha - t)`, a distance :math:`\pi` off the real
+axis, so a panel about one wide in u converges at 17 points. :math:`\kappa` is :data:`SCALE_FRACTION` of the
+largest T; the halving takes care of models whose time scale is smaller still.
+
+Evaluating the interpolants costs a few dozen multiplications per customer (:mod:`pyclv._kernels.scoring`),
+and the panels do not depend on the parameters, so parameter draws reuse them (only the coefficients change:
+:func:`coefficients`).
 
 References
 ----------
@@ -55,6 +60,10 @@ TOLERANCE = 1e-12
 MAX_LEVELS = 24
 #: Frequencies held by fewer customers get the model's functions directly (interpolants would cost more).
 MIN_CUSTOMERS = 64
+#: The model's functions are evaluated at most this many times per customer of a frequency to build its panels;
+#: beyond, the remaining customers of the frequency get the functions directly (in the numerical extremes, where
+#: the functions fall back to quadrature and the interpolants need many panels, this bounds the cost).
+MAX_EVALUATIONS_PER_CUSTOMER = 0.5
 #: The shift kappa of u = log(T + kappa), as a fraction of the largest T (1 if every T is 0).
 SCALE_FRACTION = 1e-3
 #: The widest panel in u at the start (the factors are smooth in u, on a scale of about one).
@@ -168,8 +177,11 @@ def build(
     code, frequencies = scoring.frequency_codes(x)
     counts, u_min, u_max = scoring.frequency_ranges(code, u, len(frequencies))
     common = counts >= MIN_CUSTOMERS
+    budget = np.floor(MAX_EVALUATIONS_PER_CUSTOMER * counts / N_NODES)
+    used = np.zeros(len(frequencies))
     # start from panels no wider than START_WIDTH
     pieces = np.maximum(np.ceil((u_max[common] - u_min[common]) / START_WIDTH), 1).astype(np.int64)
+    cand_code = np.repeat(np.flatnonzero(common), pieces)
     cand_x = np.repeat(frequencies[common], pieces)
     start = np.repeat(u_min[common], pieces)
     step = np.repeat((u_max[common] - u_min[common]) / pieces, pieces)
@@ -178,6 +190,9 @@ def build(
     cand_hi = np.where(k + 1 == np.repeat(pieces, pieces), np.repeat(u_max[common], pieces), start + (k + 1) * step)
     done_x, done_lo, done_hi, done_c = [], [], [], []
     for _ in range(MAX_LEVELS + 1):
+        used += np.bincount(cand_code, minlength=len(frequencies))
+        within = used[cand_code] <= budget[cand_code]  # else the frequency's remaining customers go direct
+        cand_code, cand_x, cand_lo, cand_hi = cand_code[within], cand_x[within], cand_lo[within], cand_hi[within]
         if len(cand_x) == 0:
             break
         c, f = _fit(cand_x, cand_lo, cand_hi, scale, evaluate)
@@ -188,6 +203,7 @@ def build(
         done_c.append(c[ok])
         bad = ~ok & (cand_hi > cand_lo)
         mid = 0.5 * (cand_lo[bad] + cand_hi[bad])
+        cand_code = np.repeat(cand_code[bad], 2)
         cand_x = np.repeat(cand_x[bad], 2)
         cand_lo = np.column_stack([cand_lo[bad], mid]).ravel()
         cand_hi = np.column_stack([mid, cand_hi[bad]]).ravel()

@@ -15,12 +15,11 @@ For factorised models the factors g(x, T) of every quantity are computed once fo
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-
-import dataclasses
 
 from pyclv import _factors, _kernels
 from pyclv._arrays import unique_rows

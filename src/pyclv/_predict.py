@@ -93,7 +93,7 @@ class Scoring:
     factors: Factors | None = None
 
 
-def interpolates(model: TransactionModel, horizon: float) -> bool:
+def interpolates(model: TransactionModel, horizon: float, delta: float) -> bool:
     """Whether the model's factors are interpolated (:mod:`pyclv._factors`) for this horizon.
 
     Parameters
@@ -102,13 +102,22 @@ def interpolates(model: TransactionModel, horizon: float) -> bool:
         The transaction model.
     horizon : float
         H (``numpy.inf`` for the residual lifetime).
+    delta : float
+        The discount rate per time unit.
 
     Returns
     -------
     bool
-        True for factorised continuous-time models, unless a closed-form DERT serves an infinite horizon.
+        True for factorised continuous-time models when discounting (the costly quadrature), unless a
+        closed-form DERT serves an infinite horizon. Without discounting, the expectations are computed once
+        per distinct history, so that the CLV is exactly margin x spend x ``expected_purchases``.
     """
-    return model.factorised and not model.discrete and not (np.isinf(horizon) and model.has_closed_form_dert)
+    return (
+        delta > 0.0
+        and model.factorised
+        and not model.discrete
+        and not (np.isinf(horizon) and model.has_closed_form_dert)
+    )
 
 
 def factor_names(horizon: float, delta: float, windows: dict[str, float], full: bool) -> tuple[str, ...]:

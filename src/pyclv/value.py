@@ -22,6 +22,8 @@ independent of the transaction process, as in Fader, Hardie & Lee (2005, "RFM an
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -120,21 +122,19 @@ def _evaluate(
     spend_history = spend_model.history(data)
     if not np.array_equal(customers.values[0], spend_history["frequency"]):
         raise DataValidationError("The transaction and spend columns disagree on 'frequency'.", column="frequency")
-    settings = {"spend_history": spend_history, "horizon": horizon, "delta": delta, "margin": margin,
-                "windows": windows, "full": full}
-    if interpolates(transaction_model, horizon):
+    scoring = Scoring(history=customers, pairs=None, inverse=None, spend_history=spend_history, horizon=horizon,
+                      delta=delta, margin=margin, windows=windows, full=full)
+    if interpolates(transaction_model, horizon, delta):  # every customer, the factors interpolated (pyclv._factors)
         names = factor_names(horizon, delta, windows, full)
-        estimate = Scoring(history=customers, pairs=None, inverse=None, **settings)
-        evaluate = factor_function(transaction_model, transaction_model.theta, names, estimate, nodes_per_panel=12)
+        evaluate = factor_function(transaction_model, transaction_model.theta, names, scoring, nodes_per_panel=12)
         x, _, T = customers.values
         panels, coefficients = build_factors(x, T, evaluate)
-        scoring = Scoring(history=customers, pairs=None, inverse=None, factors=Factors(names, panels, coefficients),
-                          **settings)
-    else:
+        scoring = dataclasses.replace(scoring, factors=Factors(names, panels, coefficients))
+    else:  # once per distinct history
         history, inverse = customers.distinct()
         x, _, T = history.values
         pairs = unique_rows((x, T)) if transaction_model.factorised else None
-        scoring = Scoring(history=history, pairs=pairs, inverse=inverse, **settings)
+        scoring = dataclasses.replace(scoring, history=history, inverse=inverse, pairs=pairs)
     result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
     if interval is not None:
         rng = np.random.default_rng(seed)

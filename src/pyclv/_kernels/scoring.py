@@ -147,6 +147,10 @@ def _locate_loop(
                 a = m
             else:
                 b = m
+        if T[i] < lo[a] or T[i] > hi[a]:  # in a gap between the frequency's panels
+            panel[i] = -1
+            position[i] = 0.0
+            continue
         panel[i] = a
         half = 0.5 * (hi[a] - lo[a])
         position[i] = (T[i] - 0.5 * (lo[a] + hi[a])) / half if half > 0 else 0.0
@@ -169,8 +173,8 @@ def locate(
     frequencies : numpy.ndarray
         The distinct frequencies (sorted).
     x, lo, hi : numpy.ndarray
-        The panels' frequencies and ranges of T, sorted by frequency then T; the panels of one frequency
-        tile its range of T.
+        The panels' frequencies and ranges of T, sorted by frequency then T, not overlapping (customers in
+        the gaps between them get -1).
 
     Returns
     -------
@@ -191,11 +195,12 @@ def locate(
     bounds = np.searchsorted(code[order], np.arange(len(frequencies) + 1))
     for j in np.flatnonzero(last > first):
         rows = order[bounds[j] : bounds[j + 1]]
-        p = first[j] + np.searchsorted(lo[first[j] : last[j]], T[rows], side="right") - 1
+        p = np.maximum(first[j] + np.searchsorted(lo[first[j] : last[j]], T[rows], side="right") - 1, first[j])
+        inside = (T[rows] >= lo[p]) & (T[rows] <= hi[p])
         half = 0.5 * (hi[p] - lo[p])
-        panel[rows] = p
+        panel[rows] = np.where(inside, p, -1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            position[rows] = np.where(half > 0, (T[rows] - 0.5 * (lo[p] + hi[p])) / half, 0.0)
+            position[rows] = np.where(inside & (half > 0), (T[rows] - 0.5 * (lo[p] + hi[p])) / half, 0.0)
     return panel, position
 
 
@@ -276,7 +281,7 @@ def alive_offsets(kind: int, theta: np.ndarray, frequencies: np.ndarray) -> np.n
     """
     shift = -1.0 if kind == 0 else 0.0
     with np.errstate(all="ignore"):
-        return np.log(theta[2]) - np.log(theta[3] + np.maximum(frequencies, 1.0 + shift) + shift)
+        return np.log(theta[2]) - np.log(theta[3] + np.maximum(frequencies + shift, 0.0))
 
 
 def alive(kind: int, r: float, alpha: float, offset: float, x: float, t_x: float, T: float) -> float:
@@ -309,7 +314,7 @@ def alive(kind: int, r: float, alpha: float, offset: float, x: float, t_x: float
 
 
 def _lerp(low: float, high: float, gamma: float) -> float:
-    """numpy's linear interpolation between two order statistics (``numpy.lib._function_base_impl._lerp``)."""
+    """Numpy's linear interpolation between two order statistics (``numpy.lib._function_base_impl._lerp``)."""
     diff = high - low
     if gamma >= 0.5:
         return high - diff * (1.0 - gamma)
@@ -320,7 +325,7 @@ _lerp_row = _kernels.compile_row(_lerp)
 
 
 def quantile_pair(v: np.ndarray, q_lo: float, q_hi: float, small: np.ndarray, large: np.ndarray) -> tuple[float, float]:
-    """The q_lo- and q_hi-quantiles of ``v`` as ``numpy.quantile`` computes them (its default, linear method).
+    r"""The q_lo- and q_hi-quantiles of ``v`` as ``numpy.quantile`` computes them (its default, linear method).
 
     For q below one half and above it (an interval's bounds): with :math:`h = nq + (1 - q) - 1`, numpy's virtual
     index, the order statistics around h are the :math:`\lfloor h \rfloor`-th and the next. One pass over the
@@ -446,7 +451,7 @@ def interval_bounds(
     direct_values: np.ndarray, outputs: np.ndarray, discounted: int, *, full: bool, margin: float,
     quantiles: tuple[float, float],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper quantiles over the draws of every customer's quantities (compiled; numba required).
+    r"""Lower and upper quantiles over the draws of every customer's quantities (compiled; numba required).
 
     For each customer and draw: P(alive) (:func:`alive`, with :func:`alive_offsets` per draw and frequency), the
     factors (the interpolants of its panel, or the
