@@ -1,25 +1,34 @@
 """Bounds of every per-customer prediction under parameter uncertainty, in bounded memory.
 
-Customers are grouped by history (x, t_x, T) and processed in blocks of about :data:`BLOCK_CUSTOMERS`; in each
-block every parameter draw gives the transaction quantities once per distinct history and the spend and CLV per
-customer, and the quantiles over the draws are taken before the next block. For factorised models the factors
-g(x, T) of every quantity are computed once for all draws and all customers (:func:`alive_factors`).
+For the BG/NBD family scored through interpolated factors (:mod:`pyclv._factors`), :func:`interpolated_bounds`
+computes the factors' coefficients on the estimate's panels once per draw (the panels do not depend on the
+parameters), then one compiled pass over the customers evaluates every draw of every quantity of a customer and
+takes the quantiles over the draws before moving on (:func:`pyclv._kernels.scoring.interval_bounds`): memory
+is that of the results, and the per-draw work per customer is a few logs and a few dozen multiplications.
+
+Otherwise customers are grouped by history (x, t_x, T) and processed in blocks of about
+:data:`BLOCK_CUSTOMERS`; in each block every parameter draw gives the transaction quantities once per distinct
+history and the spend and CLV per customer, and the quantiles over the draws are taken before the next block.
+For factorised models the factors g(x, T) of every quantity are computed once for all draws and all customers
+(:func:`alive_factors`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from pyclv import _factors, _kernels
 from pyclv._arrays import unique_rows
-from pyclv._predict import Scoring, transaction_predictions
+from pyclv._predict import Scoring, factor_function, transaction_predictions
 from pyclv._quadrature import DRAW_NODES_PER_PANEL
 from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 
-__all__ = ["BLOCK_CUSTOMERS", "MAX_FACTOR_VALUES", "bounds"]
+__all__ = ["BLOCK_CUSTOMERS", "MAX_FACTOR_VALUES", "bounds", "interpolated_bounds"]
 
 BLOCK_CUSTOMERS = 50_000
 MAX_FACTOR_VALUES = 50_000_000  # draws x distinct (x, T) x quantities kept in memory at once (400 MB)
@@ -152,6 +161,14 @@ def bounds(
     quantities once per distinct history and the spend and CLV per customer, and the quantiles over the
     draws are taken before the next block.
     """
+    if scoring.factors is not None:
+        if transaction_model.alive_kernel is not None and _kernels.active():
+            return interpolated_bounds(transaction_model, spend_model, draws_t, draws_s, interval, scoring)
+        history, inverse = scoring.history.distinct()
+        x, _, T = history.values
+        scoring = dataclasses.replace(scoring, history=history, inverse=inverse, pairs=unique_rows((x, T)),
+                                      factors=None)
+    assert scoring.inverse is not None
     q = [(1.0 - interval) / 2.0, (1.0 + interval) / 2.0]
     n_customers = len(scoring.inverse)
     alive = alive_factors(transaction_model, draws_t, scoring)
@@ -167,3 +184,78 @@ def bounds(
             lower.setdefault(name, np.empty(n_customers))[block.customers] = lo
             upper.setdefault(name, np.empty(n_customers))[block.customers] = hi
     return {f"{name}_{side}": bound[name] for name in lower for side, bound in (("lower", lower), ("upper", upper))}
+
+
+def interpolated_bounds(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    draws_t: np.ndarray,
+    draws_s: np.ndarray,
+    interval: float,
+    scoring: Scoring,
+) -> dict[str, np.ndarray]:
+    """The ``interval`` bounds of every prediction over the draws, from the interpolated factors (compiled).
+
+    The factors' coefficients on the estimate's panels, and their values for the customers without a panel,
+    are computed once per draw (with :data:`~pyclv._quadrature.DRAW_NODES_PER_PANEL` nodes of discounting
+    quadrature, as the per-block path); one compiled pass then gives every customer's bounds.
+
+    Parameters
+    ----------
+    transaction_model : TransactionModel
+        A model with an ``alive_kernel``.
+    spend_model : GammaGamma
+        The spend model.
+    draws_t, draws_s : numpy.ndarray
+        The parameter draws, one row per draw.
+    interval : float
+        The probability of the interval.
+    scoring : Scoring
+        With ``factors``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``{name}_lower`` and ``{name}_upper`` per customer.
+    """
+    from pyclv._kernels import scoring as kernel
+
+    factors = scoring.factors
+    assert factors is not None and transaction_model.alive_kernel is not None
+    names, panels = factors.names, factors.panels
+    x, t_x, T = scoring.history.values
+    spend_x, zbar = scoring.spend_history.values
+    zero = np.flatnonzero(spend_x == 0)[:1]
+    if len(zero):  # the spend model's own check (q > 1 where x = 0), with its own error
+        for theta_s in draws_s:
+            spend_model.expected_spend_at(theta_s, scoring.spend_history.take(zero))
+    (ux, uT), direct_inverse = _factors.direct_rows(panels, x, T)
+    direct = np.full(len(x), -1, dtype=np.int64)
+    direct[panels.direct] = direct_inverse
+    coefficients = np.zeros((len(draws_t), len(panels.x), len(names), _factors.N_NODES))
+    direct_values = np.zeros((len(draws_t), len(names), len(ux)))
+    for d, theta in enumerate(draws_t):
+        evaluate = factor_function(transaction_model, theta, names, scoring, nodes_per_panel=DRAW_NODES_PER_PANEL)
+        if len(panels.x):
+            coefficients[d] = _factors.coefficients(panels, evaluate)
+        if len(ux):
+            with np.errstate(all="ignore"):
+                direct_values[d] = evaluate(ux, uT)
+    infinite = bool(np.isinf(scoring.horizon))
+    reported = [name for name in names if name != "discounted"] if scoring.full else []
+    outputs = [names.index(name) for name in reported]
+    if scoring.full and infinite:
+        reported.append("dert")
+        outputs.append(names.index("discounted"))
+    discounted = names.index("discounted" if "discounted" in names else "expected_purchases")
+    out_names = ["p_alive", *reported, "expected_spend", "clv"] if scoring.full else ["clv"]
+    lower, upper = kernel.interval_bounds(
+        kernel.ALIVE_KINDS[transaction_model.alive_kernel], (x, t_x, T), zbar, panels.panel, panels.position,
+        direct, draws_t, draws_s, coefficients, direct_values, np.array(outputs, dtype=np.int64), discounted,
+        full=scoring.full, margin=scoring.margin, quantiles=((1.0 - interval) / 2.0, (1.0 + interval) / 2.0),
+    )
+    result: dict[str, np.ndarray] = {}
+    for o, name in enumerate(out_names):
+        result[f"{name}_lower"] = lower[o]
+        result[f"{name}_upper"] = upper[o]
+    return result

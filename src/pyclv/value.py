@@ -22,12 +22,15 @@ independent of the transaction process, as in Fader, Hardie & Lee (2005, "RFM an
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from pyclv._arrays import unique_rows
+from pyclv._factors import build as build_factors
 from pyclv._intervals import bounds
-from pyclv._predict import Scoring, predictions
+from pyclv._predict import Factors, Scoring, factor_function, factor_names, interpolates, predictions
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv.exceptions import DataValidationError
 from pyclv.models import TransactionModel, check_models
@@ -119,19 +122,19 @@ def _evaluate(
     spend_history = spend_model.history(data)
     if not np.array_equal(customers.values[0], spend_history["frequency"]):
         raise DataValidationError("The transaction and spend columns disagree on 'frequency'.", column="frequency")
-    history, inverse = customers.distinct()
-    x, _, T = history.values
-    scoring = Scoring(
-        history=history,
-        pairs=unique_rows((x, T)) if transaction_model.factorised else None,
-        inverse=inverse,
-        spend_history=spend_history,
-        horizon=horizon,
-        delta=delta,
-        margin=margin,
-        windows=windows,
-        full=full,
-    )
+    scoring = Scoring(history=customers, pairs=None, inverse=None, spend_history=spend_history, horizon=horizon,
+                      delta=delta, margin=margin, windows=windows, full=full)
+    if interpolates(transaction_model, horizon, delta):  # every customer, the factors interpolated (pyclv._factors)
+        names = factor_names(horizon, delta, windows, full)
+        evaluate = factor_function(transaction_model, transaction_model.theta, names, scoring, nodes_per_panel=12)
+        x, _, T = customers.values
+        panels, coefficients = build_factors(x, T, evaluate)
+        scoring = dataclasses.replace(scoring, factors=Factors(names, panels, coefficients))
+    else:  # once per distinct history
+        history, inverse = customers.distinct()
+        x, _, T = history.values
+        pairs = unique_rows((x, T)) if transaction_model.factorised else None
+        scoring = dataclasses.replace(scoring, history=history, inverse=inverse, pairs=pairs)
     result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
     if interval is not None:
         rng = np.random.default_rng(seed)

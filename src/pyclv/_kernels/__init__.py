@@ -33,7 +33,9 @@ __all__ = [
     "compile_function",
     "compile_loop",
     "compile_row",
+    "compile_serial",
     "jitable",
+    "launch",
     "n_blocks",
     "numpy_totals",
     "plain",
@@ -47,8 +49,7 @@ BLOCK_ROWS = 16_384
 ENV_VARIABLE = "PYCLV_NUMBA"
 
 _forced_plain = False
-# numba's default threading layer (workqueue) must not start parallel loops from two threads at once: a user's
-# thread pool fitting several models takes turns here.
+# One parallel launch at a time (see launch).
 _LAUNCH = threading.Lock()
 
 
@@ -148,10 +149,7 @@ def compile_function(fn: Callable[..., Any], *, contract: bool = False) -> Calla
     """
     if not available():
         return fn
-    import numba
-
-    fastmath = {"contract"} if contract else False
-    return numba.njit(cache=True, error_model="numpy", fastmath=fastmath)(fn)
+    return _njit(fn, fastmath={"contract"} if contract else False)
 
 
 def compile_loop(fn: Callable[..., Any]) -> Callable[..., Any] | None:
@@ -169,6 +167,23 @@ def compile_loop(fn: Callable[..., Any]) -> Callable[..., Any] | None:
     if not available():
         return None
     return _njit(fn, parallel=True)
+
+
+def compile_serial(fn: Callable[..., Any]) -> Callable[..., Any] | None:
+    """A loop compiled with numba without threads (for loops that update shared entries), or None without numba.
+
+    Parameters
+    ----------
+    fn : callable
+        The loop, filling its output arguments in place.
+
+    Returns
+    -------
+    callable or None
+    """
+    if not available():
+        return None
+    return _njit(fn)
 
 
 def _njit(fn: Callable[..., Any], **options: Any) -> Callable[..., Any]:
@@ -226,9 +241,30 @@ def block_totals(loop: Callable[..., None], n_rows: int, n_values: int, *args: A
         The ``n_values`` weighted totals.
     """
     out = np.zeros((n_blocks(n_rows), n_values))
-    with _LAUNCH:
-        loop(*args, out)
+    launch(loop, *args, out)
     return out.sum(axis=0)
+
+
+def launch(loop: Callable[..., None], *args: Any) -> None:
+    """Run a compiled parallel loop, one launch at a time across Python threads.
+
+    numba's workqueue threading layer (its fallback where neither OpenMP nor TBB is installed) aborts the process
+    when two threads start parallel loops at once: a user's thread pool fitting or scoring several models takes
+    turns here.
+
+    Parameters
+    ----------
+    loop : callable
+        From :func:`compile_loop`.
+    *args
+        Its arguments.
+
+    Returns
+    -------
+    None
+    """
+    with _LAUNCH:
+        loop(*args)
 
 
 def numpy_totals(

@@ -57,6 +57,9 @@ class TransactionModel(BaseModel):
 
     columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
     discrete: ClassVar[bool] = False
+    #: The compiled P(alive) of scoring's intervals that the model's ``p_alive`` equals (``"bg_nbd"`` or
+    #: ``"mbg_nbd"``, see :mod:`pyclv._kernels.scoring`), or None: then intervals use ``p_alive`` itself.
+    alive_kernel: ClassVar[str | None] = None
     _functions: ClassVar[TransactionFunctions]
 
     # -- the prediction contract: evaluation at a given parameter vector

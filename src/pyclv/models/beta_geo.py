@@ -565,6 +565,7 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
+    alive_kernel = "bg_nbd"
     _functions = TransactionFunctions(
         initial_params=_initial_params,
         loglik=loglik,

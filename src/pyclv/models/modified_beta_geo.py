@@ -559,6 +559,7 @@ class ModifiedBetaGeo(TransactionModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
+    alive_kernel = "mbg_nbd"
     _functions = TransactionFunctions(
         initial_params=_initial_params,
         loglik=loglik,
