@@ -19,15 +19,18 @@ from pyclv import _factors, _intervals, _kernels
 from pyclv._kernels import scoring
 from pyclv._time import rate_per_unit
 from pyclv.datasets._shapes import BG_NBD_WEEKS, GAMMA_GAMMA, SHAPES, simulate_summary
-from pyclv.models import beta_geo, modified_beta_geo
+from pyclv.models import beta_geo, modified_beta_geo, pareto_nbd
 
-MODULES = {pyclv.BetaGeo: beta_geo, pyclv.ModifiedBetaGeo: modified_beta_geo}
+MODULES = {pyclv.BetaGeo: beta_geo, pyclv.ModifiedBetaGeo: modified_beta_geo, pyclv.ParetoNBD: pareto_nbd}
+# Pareto/NBD at the CDNOW estimates of Fader, Hardie & Lee (2005b), in weeks.
+PARETO_WEEKS = {"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67}
 needs_numba = pytest.mark.skipif(not _kernels.available(), reason="numba is not installed")
 
 
 def _models(shape: str, model_cls: type) -> tuple:
     unit = "W" if shape == "cdnow" else "D"
-    params = dict(BG_NBD_WEEKS) if unit == "W" else {**BG_NBD_WEEKS, "alpha": BG_NBD_WEEKS["alpha"] * 7.0}
+    weeks, scales = (PARETO_WEEKS, ("alpha", "beta")) if model_cls is pyclv.ParetoNBD else (BG_NBD_WEEKS, ("alpha",))
+    params = {k: v * 7.0 if unit == "D" and k in scales else v for k, v in weeks.items()}
     return model_cls.from_params(**params, time_unit=unit), pyclv.GammaGamma.from_params(**GAMMA_GAMMA, time_unit=unit)
 
 
@@ -54,7 +57,7 @@ def _assert_close(table: pd.DataFrame, plain: dict, rtol: float = 1e-10) -> None
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.ModifiedBetaGeo])
+@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.ModifiedBetaGeo, pyclv.ParetoNBD])
 def test_score_table_equals_the_plain_functions_on_every_shape(shape: str, model_cls: type) -> None:
     data = simulate_summary(6_000, shape, seed=4)
     model, gg = _models(shape, model_cls)
@@ -82,7 +85,7 @@ def test_most_customers_are_interpolated() -> None:
     np.testing.assert_allclose(values[0], evaluate(x, T)[0], rtol=1e-11)
 
 
-@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.ModifiedBetaGeo])
+@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.ModifiedBetaGeo, pyclv.ParetoNBD])
 def test_score_table_in_the_extremes(model_cls: type) -> None:
     """x in the thousands and T in the tens of thousands, on panels (many customers per frequency) and off them."""
     rng = np.random.default_rng(3)
@@ -97,7 +100,10 @@ def test_score_table_in_the_extremes(model_cls: type) -> None:
     data = pd.concat([pd.DataFrame({"frequency": x, "recency": t_x, "T": T}), rare], ignore_index=True)
     data["monetary_value"] = np.where(data["frequency"] > 0, 20.0, 0.0)
     data.attrs["time_unit"] = "D"
-    model = model_cls.from_params(r=0.25, alpha=30.0, a=0.8, b=2.4, time_unit="D")
+    params = {"r": 0.25, "alpha": 30.0, "s": 0.6, "beta": 80.0} if model_cls is pyclv.ParetoNBD else {
+        "r": 0.25, "alpha": 30.0, "a": 0.8, "b": 2.4
+    }
+    model = model_cls.from_params(**params, time_unit="D")
     gg = pyclv.GammaGamma.from_params(**GAMMA_GAMMA, time_unit="D")
     table = pyclv.score(model, gg, data, horizon=365.0, annual_discount_rate=0.1)
     assert np.isfinite(table.drop(columns="monetary_value").to_numpy()).all()
