@@ -185,3 +185,34 @@ def test_fits_from_several_threads_at_once_agree(layer: str) -> None:
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "same"
+
+
+_PLAIN_SCRIPT = """
+import sys, numpy as np, pyclv
+from pyclv.datasets._shapes import simulate_summary
+data = simulate_summary(5_000, "daily", seed=7)
+models = [cls().fit(data) for cls in (pyclv.BetaGeo, pyclv.ModifiedBetaGeo, pyclv.ParetoNBD, pyclv.GammaGamma)]
+table = pyclv.score(models[0], models[3], data, horizon=365.0, annual_discount_rate=0.1)
+print("numba" in sys.modules)
+print(repr(np.concatenate([m.params_.to_numpy() for m in models] + [table["clv"].to_numpy()]).tolist()))
+"""
+
+
+def test_numba_switched_off_is_never_imported_and_gives_the_same_answers() -> None:
+    """PYCLV_NUMBA=0 is the way out of a broken numba: pyclv then never imports it, and answers alike."""
+    import ast
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for setting in ("0", "1"):
+        env = {**os.environ, _kernels.ENV_VARIABLE: setting}
+        done = subprocess.run([sys.executable, "-c", _PLAIN_SCRIPT], env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        imported, values = done.stdout.strip().splitlines()
+        outputs.append((imported, np.array(ast.literal_eval(values))))
+    assert outputs[0][0] == "False"
+    assert outputs[1][0] == str(_kernels.available())
+    np.testing.assert_allclose(outputs[0][1], outputs[1][1], rtol=1e-9)

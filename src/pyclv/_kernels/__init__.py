@@ -15,7 +15,7 @@ first call after an install pays for compilation.
 
 from __future__ import annotations
 
-import importlib.util
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -54,13 +54,24 @@ _LAUNCH = threading.Lock()
 
 
 def available() -> bool:
-    """Whether numba can be imported.
+    """Whether numba is allowed (``PYCLV_NUMBA`` is not ``0``) and imports.
+
+    With ``PYCLV_NUMBA=0`` numba is never imported, so a broken numba installation can be switched off.
 
     Returns
     -------
     bool
     """
-    return importlib.util.find_spec("numba") is not None
+    return os.environ.get(ENV_VARIABLE, "1") != "0" and _imports()
+
+
+@functools.cache
+def _imports() -> bool:
+    try:
+        import numba  # noqa: F401
+    except Exception:  # an ImportError, or a numba that refuses this numpy
+        return False
+    return True
 
 
 def active() -> bool:
@@ -70,7 +81,7 @@ def active() -> bool:
     -------
     bool
     """
-    return not _forced_plain and os.environ.get(ENV_VARIABLE, "1") != "0" and available()
+    return not _forced_plain and available()
 
 
 @contextmanager
