@@ -199,3 +199,31 @@ def test_gamma_gamma_hessian_equals_differences_of_its_gradient(simulated: pd.Da
             numeric[:, k] = (sums.totals(*(theta + step))[1] - sums.totals(*(theta - step))[1]) / (2 * step[k])
         np.testing.assert_array_equal(hessian, hessian.T)
         np.testing.assert_allclose(hessian, numeric, rtol=1e-5, atol=1e-7 * np.abs(numeric).max())
+
+
+@pytest.mark.filterwarnings("ignore:.*observed information matrix is singular:pyclv.PyCLVWarning")
+def test_where_newton_stops_short_lbfgsb_goes_on_from_there() -> None:
+    """Frequencies in the thousands over decades: the likelihood's ridge (a, b large, only a/b identified) stops
+    the trust region at a gradient of about 1e-6; L-BFGS-B takes over from that point (from the start it stalls),
+    or, if it stalls too, the point Newton's method reached stands when it meets L-BFGS-B's own bar."""
+    from pyclv.models import beta_geo
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"frequency": rng.integers(0, 5000, 3000).astype(float), "T": rng.uniform(1e4, 5e4, 3000)})
+    data["recency"] = np.where(data["frequency"] > 0, data["T"] * rng.uniform(0.5, 1, 3000), 0.0)
+    data.attrs["time_unit"] = "D"
+    model = pyclv.BetaGeo().fit(data)
+    theta = model.params_.to_numpy()
+    arrays = (data["frequency"].to_numpy(), data["recency"].to_numpy(), data["T"].to_numpy())
+    gradient_u = beta_geo.loglik_grad(*theta, *arrays).mean(axis=0) * theta  # the log scale's gradient
+    assert np.max(np.abs(gradient_u)) < 1e-5
+    assert model.log_likelihood_ == pytest.approx(float(beta_geo.loglik(*theta, *arrays).sum()), rel=1e-12)
+
+
+@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.ModifiedBetaGeo])
+def test_data_that_do_not_identify_the_parameters_get_nan_standard_errors(model_cls: type[BaseModel]) -> None:
+    """One customer: whatever point the optimiser stops at, its standard errors are unknown, and the user is told."""
+    data = simulate_summary(20_000, "daily", seed=1).iloc[[5]]
+    with pytest.warns(pyclv.PyCLVWarning, match="singular or not positive definite"):
+        model = model_cls().fit(data)
+    assert model.standard_errors_.isna().all()

@@ -297,11 +297,14 @@ class BaseModel:
     ) -> Self:
         """Fit the model by maximum likelihood.
 
-        The optimizer (L-BFGS-B with the analytic gradient) works on the unconstrained scale (log for
-        positive parameters, logit for probabilities) from a data-driven starting point. Identical rows are
-        collapsed into weights first, so the cost grows with the number of distinct rows. Standard errors
-        come from the observed information matrix (central differences of the analytic gradient on the
-        unconstrained scale), mapped back with the delta method.
+        The optimizer works on the unconstrained scale (log for positive parameters, logit for probabilities)
+        from a data-driven starting point (for large data, a quick fit on a random subset). Models with the
+        Hessian in closed form (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) are fitted by Newton's method in a
+        trust region, a handful of passes over the data through compiled kernels, and their standard errors
+        come from that Hessian; the others, and any fit where Newton's method stops short, by L-BFGS-B with the
+        analytic gradient, with the Hessian from central differences of the gradient. Either way the observed
+        information is mapped back with the delta method. Identical rows are collapsed into weights first for
+        small data, and for large data where the model has no compiled kernel.
 
         Parameters
         ----------

@@ -178,16 +178,24 @@ def _newton_objective(
     return objective
 
 
-def _newton(
-    objective: Callable[[np.ndarray], _Point], u0: np.ndarray, max_iterations: int
-) -> tuple[np.ndarray, int, _Point] | None:
+@dataclass(frozen=True)
+class _Newton:
+    """Where Newton's method stopped: the point, the iterations, the objective there and whether it converged."""
+
+    u: np.ndarray
+    n_iterations: int
+    point: _Point
+    converged: bool
+
+
+def _newton(objective: Callable[[np.ndarray], _Point], u0: np.ndarray, max_iterations: int) -> _Newton | None:
     """Newton's method in a trust region (scipy's ``trust-exact``), then plain Newton steps to polish.
 
     The trust region judges steps by the change of the value, which near the optimum drowns in rounding: it
     runs until the gradient is below NEWTON_TRUST_GTOL, and plain Newton steps, judged on the gradient alone, take
-    it to the rounding level (each squares the error). Returns the optimum, the iterations and the objective there,
-    or None if it fails or leaves the box (the caller then falls back to L-BFGS-B, which keeps to the box and
-    reports what went wrong).
+    it to the rounding level (each squares the error). Not converged (the gradient above NEWTON_ACCEPTED_GRADIENT,
+    or a parameter at the edge of the box), the caller goes on with L-BFGS-B from where it stopped: L-BFGS-B keeps
+    to the box and reports what went wrong. None if it could not start.
     """
     if not np.isfinite(objective(u0).value):
         return None
@@ -217,11 +225,12 @@ def _newton(
             break
         u, point, n_iterations = candidate, better, n_iterations + 1
     objective(u)  # the optimum is the point remembered
-    if not np.isfinite(point.value) or np.max(np.abs(point.gradient)) > NEWTON_ACCEPTED_GRADIENT:
-        return None
-    if np.any(np.abs(u) > U_BOUND - 1.0):
-        return None
-    return u, n_iterations, point
+    converged = (
+        bool(np.isfinite(point.value))
+        and np.max(np.abs(point.gradient)) <= NEWTON_ACCEPTED_GRADIENT
+        and not np.any(np.abs(u) > U_BOUND - 1.0)
+    )
+    return _Newton(u, n_iterations, point, converged)
 
 
 def warm_start(
@@ -258,8 +267,8 @@ def warm_start(
     if hessian_totals is not None:
         objective_h = _newton_objective(params, hessian_totals, prepared, float(sub_w.sum()), 0.0)
         found = _newton(objective_h, u0, int(WARM_START_OPTIONS["maxiter"]))
-        if found is not None:
-            return to_natural(params, found[0])
+        if found is not None and found.converged:
+            return to_natural(params, found.u)
     objective = _objective(params, totals, prepared, float(sub_w.sum()), 0.0)
     bounds = [(-U_BOUND, U_BOUND)] * len(theta0)
     with np.errstate(all="ignore"):
@@ -328,17 +337,28 @@ def maximise(
             f"{name}: the log-likelihood is not finite at the starting values {dict(zip(names, theta0, strict=True))}."
         )
     found = None if objective_h is None else _newton(objective_h, u0, max_iterations)
-    if found is not None:
-        u, n_iterations, point = found
-        covariance = _inverse_information(name, params, point.hessian * total_w, u)
-        return FitResult(to_natural(params, u), covariance, n_iterations, point.log_likelihood)
-    res = _lbfgsb(name, params, objective, u0, max_iterations)
-    covariance = observed_covariance(name, params, totals, prepared, res.x, total_w=total_w, penalizer=penalizer,
-                                     hessian_totals=hessian_totals)
-    theta = to_natural(params, res.x)
+    if found is not None and found.converged:
+        covariance = _inverse_information(name, params, found.point.hessian * total_w, found.u)
+        return FitResult(to_natural(params, found.u), covariance, found.n_iterations, found.point.log_likelihood)
+    # L-BFGS-B, from where Newton's method stopped if it got further than the start. Its covariance comes from
+    # differences of the gradient, as always on this path: where Newton's method fails the data rarely identify
+    # every parameter, and there the analytic Hessian's cancellations can look positive definite.
+    start, n_newton = u0, 0
+    if found is not None and np.isfinite(found.point.value) and found.point.value < value0:
+        start, n_newton = np.clip(found.u, -U_BOUND, U_BOUND), found.n_iterations
+    try:
+        res = _lbfgsb(name, params, objective, start, max_iterations)
+        u, n_iterations = res.x, n_newton + int(res.nit)
+    except ConvergenceError:
+        # On a flat ridge L-BFGS-B may stall where Newton's method had stopped close enough by L-BFGS-B's own bar.
+        if start is u0 or not np.max(np.abs(found.point.gradient)) <= ACCEPTED_GRADIENT:  # type: ignore[union-attr]
+            raise
+        u, n_iterations = start, n_newton
+    covariance = observed_covariance(name, params, totals, prepared, u, total_w=total_w, penalizer=penalizer)
+    theta = to_natural(params, u)
     with np.errstate(all="ignore"):
         log_likelihood = totals(theta, prepared)[0]
-    return FitResult(theta, covariance, int(res.nit), log_likelihood)
+    return FitResult(theta, covariance, n_iterations, log_likelihood)
 
 
 def _lbfgsb(
@@ -351,7 +371,9 @@ def _lbfgsb(
     with np.errstate(all="ignore"):
         res = optimize.minimize(objective, u0, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
         if not res.success:  # one restart from where it stopped usually finishes a line-search stall
+            first = int(res.nit)
             res = optimize.minimize(objective, res.x, jac=True, method="L-BFGS-B", bounds=bounds, options=options)
+            res.nit = first + int(res.nit)
     grad_norm = float(np.max(np.abs(res.jac))) if res.jac is not None else np.inf
     stalled = not res.success and grad_norm > ACCEPTED_GRADIENT
     if not np.all(np.isfinite(res.x)) or not np.isfinite(res.fun) or stalled:
