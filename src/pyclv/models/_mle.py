@@ -13,7 +13,6 @@ inverse of that Hessian; the others by L-BFGS-B, with the Hessian from differenc
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -199,8 +198,7 @@ def _newton(objective: Callable[[np.ndarray], _Point], u0: np.ndarray, max_itera
     """
     if not np.isfinite(objective(u0).value):
         return None
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with np.errstate(all="ignore"):
         try:
             res = optimize.minimize(
                 lambda u: objective(u).value, u0, jac=lambda u: objective(u).gradient,
