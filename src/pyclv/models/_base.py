@@ -282,6 +282,9 @@ class BaseModel:
     def _totals(self, theta: np.ndarray, prepared: Any) -> tuple[float, np.ndarray]:
         if self._functions.totals is not None:
             return self._functions.totals(theta, prepared)
+        if self._functions.hessian_totals is not None:  # the same pass, Hessian dropped
+            total, gradient, _ = self._functions.hessian_totals(theta, prepared)
+            return total, gradient
         arrays, w = prepared
         return float(w @ self._functions.loglik(*theta, *arrays)), w @ self._functions.loglik_grad(*theta, *arrays)
 

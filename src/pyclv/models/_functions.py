@@ -26,8 +26,9 @@ class ModelFunctions:
     data, once, in the form ``totals`` reads) and ``totals(params, prepared)`` (the weighted log-likelihood
     total and its gradient); otherwise the totals are ``weights @ loglik`` and ``weights @ loglik_grad``. A model
     with its Hessian in closed form gives ``hessian_totals(params, prepared)`` (total, gradient and Hessian from one
-    pass) and is fitted by Newton's method. ``compress_rows`` says whether identical rows are collapsed into
-    weights before the fit (worth it unless one pass of a compiled kernel costs less than the grouping).
+    pass; it then serves as ``totals`` too) and is fitted by Newton's method. ``compress_rows`` says whether
+    identical rows of large data are collapsed into weights before the fit (worth it unless one pass of a compiled
+    kernel costs less than the grouping).
     """
 
     loglik: Callable[..., np.ndarray]

@@ -62,6 +62,11 @@ def _columns(params: tuple[Param, ...], values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _unit(params: tuple[Param, ...]) -> np.ndarray:
+    """Which parameters live on the unit interval (logit scale); the others are positive (log scale)."""
+    return np.array([p.domain == "unit" for p in params])
+
+
 def to_unconstrained(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
     """Natural parameters to the unconstrained scale (log or logit, by domain).
 
@@ -78,7 +83,7 @@ def to_unconstrained(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray
         Unconstrained values, same shape.
     """
     theta = _columns(params, theta)
-    unit = np.array([p.domain == "unit" for p in params])
+    unit = _unit(params)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(unit, special.logit(theta), np.log(theta))
 
@@ -99,7 +104,7 @@ def to_natural(params: tuple[Param, ...], u: np.ndarray) -> np.ndarray:
         Natural values, same shape.
     """
     u = _columns(params, u)
-    unit = np.array([p.domain == "unit" for p in params])
+    unit = _unit(params)
     with np.errstate(over="ignore"):
         return np.where(unit, special.expit(u), np.exp(u))
 
@@ -120,7 +125,7 @@ def jacobian(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
         ``theta`` for positive parameters, ``theta (1 - theta)`` for probabilities.
     """
     theta = _columns(params, theta)
-    unit = np.array([p.domain == "unit" for p in params])
+    unit = _unit(params)
     return np.where(unit, theta * (1.0 - theta), theta)
 
 
@@ -140,5 +145,5 @@ def curvature(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
         ``theta`` for positive parameters, ``theta (1 - theta) (1 - 2 theta)`` for probabilities.
     """
     theta = _columns(params, theta)
-    unit = np.array([p.domain == "unit" for p in params])
+    unit = _unit(params)
     return np.where(unit, theta * (1.0 - theta) * (1.0 - 2.0 * theta), theta)

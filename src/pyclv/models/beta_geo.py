@@ -499,25 +499,6 @@ def _kernel_hessian_totals(theta: np.ndarray, rows: Any) -> tuple[float, np.ndar
     return nbd.totals(theta, rows)
 
 
-def _kernel_totals(theta: np.ndarray, rows: Any) -> tuple[float, np.ndarray]:
-    """The weighted log-likelihood total and gradient (see :func:`_kernel_hessian_totals`).
-
-    Parameters
-    ----------
-    theta : numpy.ndarray
-        ``(r, alpha, a, b)``.
-    rows : pyclv._kernels.nbd.Rows
-        From :func:`_kernel_prepare`.
-
-    Returns
-    -------
-    tuple
-        ``(total, gradient)``.
-    """
-    total, gradient, _ = _kernel_hessian_totals(theta, rows)
-    return total, gradient
-
-
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
     # Poisson-Gamma moment start with no dropout: E[x] = r T / alpha with r = 1.
     x, _, T = arrays
@@ -571,7 +552,6 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
         loglik=loglik,
         loglik_grad=loglik_grad,
         prepare=_kernel_prepare,
-        totals=_kernel_totals,
         hessian_totals=_kernel_hessian_totals,
         compress_rows=False,
         p_alive=p_alive,

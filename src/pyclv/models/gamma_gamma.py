@@ -280,10 +280,6 @@ def _prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> SpendData:
     return SpendData.build(x, zbar, w)
 
 
-def _totals(theta: np.ndarray, data: SpendData) -> tuple[float, np.ndarray]:
-    return data.totals(*theta)
-
-
 def _hessian_totals(theta: np.ndarray, data: SpendData) -> tuple[float, np.ndarray, np.ndarray]:
     return data.hessian_totals(*theta)
 
@@ -417,7 +413,6 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
         loglik_grad=loglik_grad,
         initial_params=_initial_params,
         prepare=_prepare,
-        totals=_totals,
         hessian_totals=_hessian_totals,
         compress_rows=False,
         expected_spend=_expected_spend_checked,

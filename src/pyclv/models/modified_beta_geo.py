@@ -565,7 +565,6 @@ class ModifiedBetaGeo(TransactionModel):  # numpydoc ignore=PR02
         loglik=loglik,
         loglik_grad=loglik_grad,
         prepare=_prepare,
-        totals=beta_geo._kernel_totals,
         hessian_totals=beta_geo._kernel_hessian_totals,
         compress_rows=False,
         p_alive=p_alive,

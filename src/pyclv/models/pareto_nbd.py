@@ -553,25 +553,6 @@ def _kernel_hessian_totals(theta: np.ndarray, rows: Any) -> tuple[float, np.ndar
     return total, gradient, hessian
 
 
-def _kernel_totals(theta: np.ndarray, rows: Any) -> tuple[float, np.ndarray]:
-    """The weighted log-likelihood total and gradient (see :func:`_kernel_hessian_totals`).
-
-    Parameters
-    ----------
-    theta : numpy.ndarray
-        ``(r, alpha, s, beta)``.
-    rows : pyclv._kernels.pareto.Rows
-        From :func:`_kernel_prepare`.
-
-    Returns
-    -------
-    tuple
-        ``(total, gradient)``.
-    """
-    total, gradient, _ = _kernel_hessian_totals(theta, rows)
-    return total, gradient
-
-
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
     # Moment-style start: exponential heterogeneity (r = s = 1) with the mean purchase rate of the
     # data, E[lambda] = 1 / alpha = mean x / mean T, and a mean lifetime of the order of the
@@ -637,7 +618,6 @@ class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
         loglik=loglik,
         loglik_grad=loglik_grad,
         prepare=_kernel_prepare,
-        totals=_kernel_totals,
         hessian_totals=_kernel_hessian_totals,
         p_alive=p_alive,
         conditional_expected_purchases=conditional_expected_purchases,
