@@ -47,8 +47,12 @@ def checked_end(
     (int, int)
         The first transaction day and the end day.
     """
-    first_day, last_day = v.check_log(log.profile(), log.columns)
-    end_day = v.observation_end(first_day, last_day, end, end_name)
+    first_day, last_day = v.check_log(log.profile(), log.columns, log.date_rule)
+    if end is None:
+        today = v.today()
+        if last_day > today + 1:  # a day of grace for the time zones ahead of UTC
+            raise v.future_dates(log.count_after(today + 1)[0], last_day, today)
+    end_day = v.observation_end(first_day, last_day, end, end_name, log.date_rule)
     if end_day < last_day:
         v.warn_excluded_after_end(*log.count_after(end_day), end_name, end_day)
     return first_day, end_day
@@ -104,7 +108,7 @@ def calibration_holdout_split(
 ) -> pd.DataFrame:
     """The calibration summary with the holdout's activity (see :func:`pyclv.calibration_holdout_split`)."""
     first_day, end_day = checked_end(log, end)
-    calibration_day = v.calibration_end(calibration_end, first_day, end_day)
+    calibration_day = v.calibration_end(calibration_end, first_day, end_day, log.date_rule)
     totals = log.customer_totals(end_day, calibration_day)
     cohort = totals.first_day <= calibration_day
     n_new = len(cohort) - int(np.count_nonzero(cohort))
@@ -151,6 +155,7 @@ def daily_log(
     columns: v.LogColumns,
     end: v.DateLike | None,
     end_name: str = "observation_period_end",
+    rule: v.DateRule | None = None,
 ) -> pandas_engine.DailyLog:
     """A DataFrame of transactions, checked, as one row per customer and purchase day up to the end.
 
@@ -166,12 +171,14 @@ def daily_log(
         The last day of the observation period; the last transaction's day without one.
     end_name : str, default "observation_period_end"
         The argument's name, for messages.
+    rule : DateRule, optional
+        How dates written as text are read: ISO 8601 by default.
 
     Returns
     -------
     DailyLog
         See :class:`pyclv.engines.pandas.DailyLog`.
     """
-    log = pandas_engine.open_log(transactions, columns)
+    log = pandas_engine.open_log(transactions, columns, rule)
     _, end_day = checked_end(log, end, end_name)
     return log.daily(end_day)

@@ -23,10 +23,12 @@ from pathlib import Path
 import pandas as pd
 
 from pyclv._format import format_number
+from pyclv._validation import DateRule, argument_names
 from pyclv._version import __version__
 from pyclv.data import calibration_holdout_split
 from pyclv.datasets import load_cdnow_transactions
 from pyclv.engines import duckdb as engine
+from pyclv.engines import pandas as pandas_engine
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
 from pyclv.io import load_models, read_table, save_models, write_table
@@ -53,8 +55,18 @@ def _add_columns(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--customer-col", default="customer_id", help="customer id column (default: customer_id)")
     parser.add_argument("--date-col", default="date", help="transaction date column (default: date)")
     parser.add_argument("--amount-col", default="amount", help="transaction value column (default: amount)")
-    parser.add_argument(
-        "--date-format", default=None, help="strftime format of the dates, e.g. %%Y%%m%%d (default: inferred)"
+    dates = parser.add_mutually_exclusive_group()
+    dates.add_argument(
+        "--date-format",
+        default=None,
+        help="strptime format of the dates, e.g. %%d/%%m/%%Y or %%Y%%m%%d (default: ISO 8601, YYYY-MM-DD)",
+    )
+    dates.add_argument(
+        "--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
+        help="dates are DD/MM/YYYY (also with - or .)",
+    )
+    dates.add_argument(
+        "--monthfirst", dest="dayfirst", action="store_const", const=False, help="dates are MM/DD/YYYY"
     )
 
 
@@ -127,6 +139,7 @@ def _summary(args: argparse.Namespace, time_unit: str, *, discrete: bool = False
         observation_period_end=args.observation_end,
         time_unit=time_unit,
         date_format=args.date_format,
+        dayfirst=args.dayfirst,
     )
     log.info("read %s: %d customers (time unit %s)", path, len(summary), time_unit)
     return summary
@@ -236,12 +249,14 @@ def _cmd_report(args: argparse.Namespace) -> None:
     columns = {"customer_id_col": args.customer_col, "datetime_col": args.date_col}
     data = engine.calibration_holdout_split(
         str(path), calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
-        monetary_value_col=args.amount_col, time_unit=args.time_unit, date_format=args.date_format, **columns,
+        monetary_value_col=args.amount_col, time_unit=args.time_unit, date_format=args.date_format,
+        dayfirst=args.dayfirst, **columns,
     )
     transaction, spend = _fit_pair(data, 0.0, args.model)
     log_frame = read_table(path, string_columns=(args.customer_col,))  # for the tracking curves and cohorts
-    if args.date_format and args.date_col in log_frame.columns:
-        log_frame[args.date_col] = pd.to_datetime(log_frame[args.date_col].astype("string"), format=args.date_format)
+    if args.date_col in log_frame.columns:  # dates as the summary read them (one grammar, pyclv._dates)
+        days = pandas_engine.to_days(log_frame[args.date_col], args.date_col, DateRule(args.date_format, args.dayfirst))
+        log_frame[args.date_col] = days.astype("datetime64[D]")
     write_report(
         args.out, transaction, spend, data, log_frame,
         calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
@@ -268,6 +283,24 @@ class _OneLineWarnings(logging.Filter):
 
 
 _COMMANDS = {"fit": _cmd_fit, "score": _cmd_score, "report": _cmd_report, "demo": _cmd_demo}
+
+#: The flag of each argument that the library's messages mention, so that an operator is told what to type.
+FLAGS = {
+    "customer_id_col": "--customer-col",
+    "datetime_col": "--date-col",
+    "monetary_value_col": "--amount-col",
+    "date_format": "--date-format",
+    "dayfirst": "--dayfirst",
+    "dayfirst=True": "--dayfirst",
+    "dayfirst=False": "--monthfirst",
+    "observation_period_end": "--observation-end",
+    "calibration_period_end": "--calibration-end",
+    "time_unit": "--time-unit",
+    "horizon": "--horizon",
+    "annual_discount_rate": "--annual-discount-rate",
+    "margin": "--margin",
+    "penalizer": "--penalizer",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -296,7 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     warning_log.addFilter(one_line)
     logging.captureWarnings(True)
     try:
-        _COMMANDS[args.command](args)
+        with argument_names(FLAGS):
+            _COMMANDS[args.command](args)
     except UsageError as exc:
         parser.error(str(exc))
     except DataValidationError as exc:

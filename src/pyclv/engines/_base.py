@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from pyclv._validation import LogColumns, LogProfile
+from pyclv._validation import DateRule, LogColumns, LogProfile
 
 __all__ = ["CustomerTotals", "PeriodTotals", "TransactionLog"]
 
@@ -84,9 +84,14 @@ class PeriodTotals:
 
 
 class TransactionLog(Protocol):
-    """A transaction log opened by an engine (see the module's docstring)."""
+    """A transaction log opened by an engine (see the module's docstring).
+
+    ``columns`` names its columns; ``date_rule`` says how its dates written as text were read, so that the
+    dates given as arguments (the ends of the periods) are read the same way.
+    """
 
     columns: LogColumns
+    date_rule: DateRule
 
     def profile(self) -> LogProfile:
         """Counts of the rows that break each rule, with examples, and the first and last transaction day."""

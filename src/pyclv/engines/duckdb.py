@@ -22,11 +22,12 @@ Nothing but the per-customer result is loaded into Python: 100 million transacti
 memory, bounded by ``memory_limit`` (DuckDB spills to ``temp_directory`` beyond it).
 
 Column types: Parquet columns keep their types: dates may be DATE, TIMESTAMP or TIMESTAMP WITH TIME ZONE (counted on the
-local day of the time zone stored in the file, as pandas does) or ISO 8601 strings. CSV files are read with
+local day of the time zone stored in the file, as pandas does) or text. CSV files are read with
 every column as text, then converted explicitly: customer ids become integers when every id is a canonical
-decimal integer (so ``"007"`` and ``"7"`` stay two customers, as strings), dates are parsed as ISO 8601
-(or with ``date_format``, a ``strptime`` format such as ``"%Y%m%d"``) and amounts as numbers. Numbers in a
-date column are rejected, not read as epoch times, unless ``date_format`` says how to read them.
+decimal integer (so ``"007"`` and ``"7"`` stay two customers, as strings), dates are read by the grammar every
+engine shares (:mod:`pyclv._dates`: ISO 8601, or ``dayfirst``, or a ``strptime`` ``date_format``; the
+patterns are applied in SQL) and amounts as numbers. Numbers in a date column are rejected, not read as epoch
+times; with a ``date_format``, integers such as 19970930 are read as their digits.
 """
 
 from __future__ import annotations
@@ -44,7 +45,16 @@ from pyclv import _validation as v
 from pyclv._time import check_time_unit
 from pyclv._validation import DateLike, LogColumns
 from pyclv.engines._base import CustomerTotals, PeriodTotals
-from pyclv.engines._duckdb_source import FileSource, Options, connection, fetch, one_row, open_source
+from pyclv.engines._duckdb_source import (
+    FileSource,
+    Options,
+    connection,
+    distinct_examples,
+    fetch,
+    one_row,
+    open_source,
+    reading,
+)
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -69,7 +79,7 @@ DEFAULT_MEMORY_LIMIT = "4GB"
 #: customer's first purchase day (a hash join, cheaper than a window over all days).
 _DAILY = """
 daily AS (
-    SELECT customer, day, sum(amount) AS amount
+    SELECT customer, day, sum(amount ORDER BY amount) AS amount
     FROM tx
     WHERE day <= $end_day
     GROUP BY customer, day
@@ -104,7 +114,6 @@ FROM tx
 _EXAMPLES = {
     "unparseable_dates": ("raw_date", "raw_date IS NOT NULL AND day IS NULL"),
     "not_numbers": ("raw_amount", "raw_amount IS NOT NULL AND amount IS NULL"),
-    "missing_amounts": ("amount", "raw_amount IS NULL OR isnan(amount)"),
     "infinite_amounts": ("amount", "isinf(amount)"),
     "negative_amounts": ("amount", "amount < 0"),
 }
@@ -121,11 +130,14 @@ class DuckDBLog:
         A connection in which the view ``tx(customer, raw_date, day, raw_amount, amount)`` is defined.
     columns : LogColumns
         The user's names of the columns behind the view.
+    date_rule : DateRule
+        How the view read dates written as text.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, columns: LogColumns) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, columns: LogColumns, date_rule: v.DateRule) -> None:
         self.con = con
         self.columns = columns
+        self.date_rule = date_rule
 
     def profile(self) -> v.LogProfile:
         """Count every kind of bad row in one pass, with example values for those a message shows.
@@ -156,8 +168,7 @@ class DuckDBLog:
         )
 
     def _examples(self, column_sql: str, condition: str, n: int) -> str:
-        sql = f"SELECT {column_sql} FROM tx WHERE {condition} LIMIT {v.N_EXAMPLES}"
-        return v.listed([row[0] for row in self.con.execute(sql).fetchall()], n)
+        return distinct_examples(self.con, "tx", column_sql, condition)
 
     def count_after(self, end_day: int) -> tuple[int, int]:
         """Rows after ``end_day``, and customers all of whose rows are after it.
@@ -206,9 +217,10 @@ class DuckDBLog:
                    count(*) FILTER (WHERE day <= $cut) AS n_days,
                    min(day) AS first_day,
                    coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
-                   coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $cut), 0.0) AS repeat_total,
+                   coalesce(sum(amount ORDER BY day) FILTER (WHERE day > first_day AND day <= $cut), 0.0)
+                       AS repeat_total,
                    count(*) FILTER (WHERE day > $cut) AS n_holdout,
-                   coalesce(sum(amount) FILTER (WHERE day > $cut), 0.0) AS revenue_holdout
+                   coalesce(sum(amount ORDER BY day) FILTER (WHERE day > $cut), 0.0) AS revenue_holdout
             FROM dated
             GROUP BY customer
             ORDER BY customer
@@ -249,6 +261,7 @@ class DuckDBLog:
             WITH {_DAILY},
             periods AS (
                 SELECT customer,
+                       day,
                        amount,
                        CAST(floor((day - first_day) / $length) AS BIGINT) AS period,
                        greatest(CAST(floor(($end_day - first_day + 1) / $length) AS BIGINT) - 1, 0) AS n_periods
@@ -258,7 +271,7 @@ class DuckDBLog:
                    count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
                    max(period) FILTER (WHERE period <= n_periods) AS recency,
                    any_value(n_periods) AS n_periods,
-                   coalesce(sum(amount) FILTER (WHERE period > 0 AND period <= n_periods), 0.0) AS spend,
+                   coalesce(sum(amount ORDER BY day) FILTER (WHERE period > 0 AND period <= n_periods), 0.0) AS spend,
                    count(*) FILTER (WHERE period > n_periods) AS n_incomplete
             FROM periods
             GROUP BY customer
@@ -282,6 +295,7 @@ def open_log(
     columns: LogColumns,
     *,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
@@ -295,7 +309,7 @@ def open_log(
         A Parquet or CSV file, or a glob of them, one row per transaction.
     columns : LogColumns
         Which columns hold the customer id, the date and the amount.
-    date_format, file_format, memory_limit, temp_directory, threads
+    date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
 
     Yields
@@ -303,16 +317,17 @@ def open_log(
     DuckDBLog
         The opened log.
     """
-    with connection(memory_limit, temp_directory, threads) as con:
-        open_source(con, source, columns, Options(date_format, file_format))
-        yield DuckDBLog(con, columns)
+    rule = v.DateRule(date_format, dayfirst)
+    with connection(memory_limit, temp_directory, threads) as con, reading(os.fspath(source), memory_limit):
+        open_source(con, source, columns, Options(rule, file_format))
+        yield DuckDBLog(con, columns, rule)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Public functions: the summaries of pyclv.data, for files, with DuckDB's options
 # ---------------------------------------------------------------------------------------------------------
 
-_OPTION_NAMES = ("date_format", "file_format", "memory_limit", "temp_directory", "threads")
+_OPTION_NAMES = ("date_format", "dayfirst", "file_format", "memory_limit", "temp_directory", "threads")
 
 
 def _engine_options(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -329,6 +344,7 @@ def rfm_summary(
     observation_period_end: DateLike | None = None,
     time_unit: str = "D",
     date_format: str | None = None,
+    dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
@@ -346,9 +362,9 @@ def rfm_summary(
         A Parquet or CSV file, or a glob of them (``"tx/*.parquet"``), one row per transaction.
     customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit
         As in :func:`pyclv.data.rfm_summary`.
-    date_format : str, optional
-        A ``strptime`` format for dates stored as text or numbers, e.g. ``"%Y%m%d"``; by default dates are
-        DATE or TIMESTAMP columns or ISO 8601 strings.
+    date_format, dayfirst
+        How dates stored as text are read, as in :func:`pyclv.data.rfm_summary` (integer columns such as
+        19970930 are read as text with a ``date_format``).
     file_format : {"parquet", "csv"}, optional
         The file type, if the name's suffix does not tell it.
     memory_limit : str, default "4GB"
@@ -413,6 +429,7 @@ def calibration_holdout_split(
     monetary_value_col: str | None = None,
     time_unit: str = "D",
     date_format: str | None = None,
+    dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
@@ -428,7 +445,7 @@ def calibration_holdout_split(
         A Parquet or CSV file, or a glob of them, one row per transaction.
     calibration_period_end, observation_period_end, customer_id_col, datetime_col, monetary_value_col, time_unit
         As in :func:`pyclv.data.calibration_holdout_split`.
-    date_format, file_format, memory_limit, temp_directory, threads
+    date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
 
     Returns
@@ -477,6 +494,7 @@ def discrete_summary(
     observation_period_end: DateLike | None = None,
     time_unit: str = "Y",
     date_format: str | None = None,
+    dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
@@ -494,7 +512,7 @@ def discrete_summary(
         A Parquet or CSV file, or a glob of them, one row per transaction.
     customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit
         As in :func:`pyclv.data.discrete_summary`.
-    date_format, file_format, memory_limit, temp_directory, threads
+    date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
 
     Returns

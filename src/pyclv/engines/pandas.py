@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pyclv import _validation as v
+from pyclv._dates import in_range, string_days
 from pyclv.engines._base import CustomerTotals, PeriodTotals
 
 __all__ = ["DailyLog", "PandasLog", "daily_totals", "open_log", "run_starts", "to_days"]
@@ -89,9 +90,10 @@ def daily_totals(daily: DailyLog, calibration_day: int | None = None) -> Custome
     last_day[customer[last_rows]] = day[last_rows]
     repeat_total = None
     if amount is not None:
-        repeat = np.where(before, amount, 0.0)
-        repeat[starts] = 0.0
-        repeat_total = np.add.reduceat(repeat, starts)
+        # np.bincount adds the weights one by one in row order: the canonical left-to-right sum in day order
+        repeat = before.copy()
+        repeat[starts] = False
+        repeat_total = np.bincount(customer[repeat], weights=amount[repeat], minlength=n)
     if calibration_day is None:
         return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total)
     after = ~before
@@ -100,8 +102,8 @@ def daily_totals(daily: DailyLog, calibration_day: int | None = None) -> Custome
     return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total, n_holdout, revenue)
 
 
-def to_days(dates: pd.Series, column: str) -> np.ndarray:
-    """Calendar day numbers of a column of datetimes or date strings; missing or unparseable dates are errors.
+def to_days(dates: pd.Series, column: str, rule: v.DateRule | None = None) -> np.ndarray:
+    """Calendar day numbers of a column of datetimes or date strings; missing or unreadable dates are errors.
 
     Parameters
     ----------
@@ -109,19 +111,22 @@ def to_days(dates: pd.Series, column: str) -> np.ndarray:
         Datetimes of any resolution (tz-aware: their local day) or date strings.
     column : str
         The column's name, for messages.
+    rule : DateRule, optional
+        How strings are read: ISO 8601 by default.
 
     Returns
     -------
     numpy.ndarray
         int64 days since 1970-01-01.
     """
-    days, missing, unparseable = _to_days(dates, column)
+    rule = rule or v.DateRule()
+    days, missing, unparseable = _to_days(dates, column, rule)
     if missing or unparseable:
-        raise v.unreadable_dates(column, missing, unparseable)
+        raise v.unreadable_dates(column, missing, unparseable, rule)
     return days
 
 
-def open_log(transactions: Any, columns: v.LogColumns) -> PandasLog:
+def open_log(transactions: Any, columns: v.LogColumns, rule: v.DateRule | None = None) -> PandasLog:
     """Open a DataFrame as a transaction log (a non-DataFrame or missing columns are refused at once).
 
     Parameters
@@ -130,6 +135,8 @@ def open_log(transactions: Any, columns: v.LogColumns) -> PandasLog:
         One row per transaction.
     columns : LogColumns
         Which columns hold the customer id, the date and the amount.
+    rule : DateRule, optional
+        How dates written as text are read: ISO 8601 by default.
 
     Returns
     -------
@@ -139,7 +146,7 @@ def open_log(transactions: Any, columns: v.LogColumns) -> PandasLog:
     if not isinstance(transactions, pd.DataFrame):
         raise v.not_a_dataframe(transactions)
     v.require_log_columns(list(transactions.columns), columns)
-    return PandasLog(transactions, columns)
+    return PandasLog(transactions, columns, rule or v.DateRule())
 
 
 class PandasLog:
@@ -151,11 +158,14 @@ class PandasLog:
         The transactions, with the columns named by ``columns``.
     columns : LogColumns
         Which columns hold the customer id, the date and the amount.
+    date_rule : DateRule
+        How dates written as text are read.
     """
 
-    def __init__(self, frame: pd.DataFrame, columns: v.LogColumns) -> None:
+    def __init__(self, frame: pd.DataFrame, columns: v.LogColumns, date_rule: v.DateRule) -> None:
         self.frame = frame
         self.columns = columns
+        self.date_rule = date_rule
         self._codes: np.ndarray | None = None
         self._customers: pd.Index | None = None
         self._day: np.ndarray | None = None
@@ -176,10 +186,10 @@ class PandasLog:
         ids = frame[cols.customer_id]
         missing = ids.isna().to_numpy()
         if missing.any():
-            return v.LogProfile(len(frame), missing_ids=v.BadRows(int(missing.sum()), v.examples(ids.index, missing)))
+            return v.LogProfile(len(frame), missing_ids=v.BadRows(int(missing.sum())))
         _check_id_types(ids, cols.customer_id)
         dates = frame[cols.date]
-        day, missing_dates, unparseable = _to_days(dates, cols.date)
+        day, missing_dates, unparseable = _to_days(dates, cols.date, self.date_rule)
         if missing_dates or unparseable:
             return v.LogProfile(len(frame), missing_dates=missing_dates, unparseable_dates=unparseable)
         amount = None
@@ -241,10 +251,13 @@ class PandasLog:
         span = int(offset.max()) + 1
         key = codes * span + offset
         order = np.argsort(key, kind="stable")
-        key = key[order]
-        starts = run_starts(key)
-        keys = key[starts]
-        daily_amount = np.add.reduceat(amount[order], starts) if amount is not None else None
+        starts = run_starts(key[order])
+        daily_amount = None
+        if amount is not None:
+            order = _amounts_ascending_within_runs(order, starts, key, amount)
+            runs = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))
+            daily_amount = np.bincount(runs, weights=amount[order])  # left to right, as in every engine
+        keys = key[order][starts]
         return DailyLog(customers, keys // span, keys % span + first_day, daily_amount, end_day)
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
@@ -297,15 +310,32 @@ class PandasLog:
         recency = np.zeros(n_codes, dtype=np.int64)
         np.maximum.at(recency, cust_p, per_p)
         spend = None
-        if daily.amount is not None:
-            per_amount = np.add.reduceat(daily.amount[keep], key_starts)
-            spend = np.bincount(cust_p[repeat], weights=per_amount[repeat], minlength=n_codes)
+        if daily.amount is not None:  # the days of periods 1..n, left to right in day order, as in every engine
+            spent = period > 0
+            spend = np.bincount(customer[spent], weights=daily.amount[keep][spent], minlength=n_codes)
         return PeriodTotals(daily.customers, frequency, recency, n_periods, spend, int(np.count_nonzero(incomplete)))
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Reading the columns
 # ---------------------------------------------------------------------------------------------------------
+
+
+def _amounts_ascending_within_runs(
+    order: np.ndarray, starts: np.ndarray, key: np.ndarray, amount: np.ndarray
+) -> np.ndarray:
+    """``order`` (rows sorted by key) with the rows of each run of equal keys sorted by amount, ascending.
+
+    The canonical order of a day's amounts, in which every engine sums them, so that summaries agree to the
+    last bit whatever the order of the rows or the number of threads. Only runs of two rows or more are re-sorted.
+    """
+    lengths = np.diff(np.r_[starts, len(order)])
+    shared = np.repeat(lengths > 1, lengths)
+    if shared.any():
+        rows = order[shared]
+        order = order.copy()
+        order[shared] = rows[np.lexsort((amount[rows], key[rows]))]
+    return order
 
 
 def _check_id_types(ids: pd.Series, column: str) -> None:
@@ -348,59 +378,77 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Number) and value == value
 
 
-def _parse_dates(dates: pd.Series, column: str, **options: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Parse strings (or other objects) with pandas; values that cannot be parsed become NaT."""
+def _parse_objects(dates: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Dates held as Python objects (datetime, date, Timestamp): day numbers and the mask of those that are not."""
     try:
-        return _day_numbers(pd.to_datetime(dates, errors="coerce", **options))
+        return _day_numbers(pd.to_datetime(dates, errors="coerce"))
     except (ValueError, TypeError) as exc:
         raise v.dates_with_mixed_offsets(column, len(dates), exc) from exc
 
 
-def _to_days(dates: pd.Series, column: str) -> tuple[np.ndarray, v.BadRows, v.BadRows]:
-    """Day numbers of a column of datetimes or date strings, and its missing and unparseable rows.
+def _integer_digits(dates: pd.Series, rule: v.DateRule) -> pd.Series | None:
+    """With a ``date_format``, integers such as 19970930 as their digits; None where numbers stay refused."""
+    if rule.date_format is None or not pd.api.types.is_integer_dtype(dates.dtype):
+        return None
+    return dates.astype("Int64").astype("string").astype(object)
 
-    Strings are parsed by pandas in the format of the first one; those in another format are parsed again
-    one by one.
+
+def _to_days(dates: pd.Series, column: str, rule: v.DateRule) -> tuple[np.ndarray, v.BadRows, v.BadRows]:
+    """Day numbers of a column of datetimes or date strings, and its missing and unreadable rows.
+
+    Strings are read by ``rule`` (:mod:`pyclv._dates`, the grammar every engine shares); datetimes
+    of any resolution count on their (local) day; numbers are refused, except integers given a ``date_format``.
+    Days outside 1900-2199 are unreadable, as in every engine.
     """
-    numeric = _numbers_mask(dates)
+    digits = _integer_digits(dates, rule)
+    values = dates if digits is None else digits
+    numeric = _numbers_mask(values)
     if numeric.any():
-        raise v.numbers_not_dates(column, int(numeric.sum()), v.examples(dates.index, numeric, dates.to_numpy()))
-    missing = dates.isna().to_numpy()
-    if dates.dtype.kind == "M":
-        days, nat = _day_numbers(dates)
+        raise v.numbers_not_dates(column, int(numeric.sum()), v.distinct_values(dates.to_numpy()[numeric]))
+    missing = values.isna().to_numpy()
+    if values.dtype.kind == "M":
+        days, nat = _day_numbers(values)
     else:
-        days, nat = _parse_dates(dates, column)
-        failed = nat & ~missing
-        if failed.any():
-            days[failed], nat[failed] = _parse_dates(dates[failed], column, format="mixed")
-    unparseable = nat & ~missing
+        text = values.map(lambda value: isinstance(value, str), na_action="ignore")
+        is_text = text.to_numpy(dtype=bool, na_value=False)
+        days = np.zeros(len(values), dtype=np.int64)
+        nat = missing.copy()
+        if is_text.any():
+            days[is_text], nat[is_text] = string_days(
+                values[is_text], date_format=rule.date_format, dayfirst=rule.dayfirst
+            )
+        objects = ~is_text & ~missing
+        if objects.any():
+            days[objects], nat[objects] = _parse_objects(values[objects], column)
+    nat |= ~in_range(days)
+    unreadable = nat & ~missing
     return (
         days,
-        v.BadRows(int(missing.sum()), v.examples(dates.index, missing)),
-        v.BadRows(int(unparseable.sum()), v.examples(dates.index, unparseable, dates.to_numpy())),
+        v.BadRows(int(missing.sum())),
+        v.BadRows(int(unreadable.sum()), v.distinct_values(dates.to_numpy()[unreadable])),
     )
 
 
 def _to_amounts(amounts: pd.Series, column: str) -> tuple[np.ndarray, v.LogProfile | None]:
     """The amount column as float64, and a profile of its bad rows of the first kind found (None if none)."""
-    labels, n = amounts.index, len(amounts)
+    n = len(amounts)
     if pd.api.types.is_bool_dtype(amounts.dtype):
         raise v.not_amounts(column, "booleans", n)
     if not pd.api.types.is_numeric_dtype(amounts.dtype):
         converted = pd.to_numeric(amounts, errors="coerce")
         not_numbers = converted.isna().to_numpy() & amounts.notna().to_numpy()
         if not_numbers.any():
-            shown = v.examples(labels, not_numbers, amounts.to_numpy())
+            shown = v.distinct_values(amounts.to_numpy()[not_numbers])
             return np.empty(0), v.LogProfile(n, not_numbers=v.BadRows(int(not_numbers.sum()), shown))
         amounts = converted
     values = amounts.to_numpy(dtype=np.float64, na_value=np.nan)
 
     def bad(mask: np.ndarray) -> v.BadRows:
-        return v.BadRows(int(mask.sum()), v.examples(labels, mask, values))
+        return v.BadRows(int(mask.sum()), v.distinct_values(values[mask]))
 
     missing, infinite, negative = np.isnan(values), np.isinf(values), values < 0
     if missing.any():
-        return values, v.LogProfile(n, missing_amounts=bad(missing))
+        return values, v.LogProfile(n, missing_amounts=v.BadRows(int(missing.sum())))
     if infinite.any():
         return values, v.LogProfile(n, infinite_amounts=bad(infinite))
     if negative.any():
