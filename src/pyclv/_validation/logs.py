@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pyclv._fixed_point import MAX_AMOUNT, MAX_TOTAL
 from pyclv._validation.dates import DateRule
 from pyclv._validation.wording import argument, rows
 from pyclv.exceptions import DataValidationError
@@ -72,7 +73,9 @@ class LogProfile:
     not_numbers: BadRows = BadRows()
     missing_amounts: BadRows = BadRows()
     infinite_amounts: BadRows = BadRows()
+    huge_amounts: BadRows = BadRows()
     negative_amounts: BadRows = BadRows()
+    amount_total: float = 0.0
     first_day: int | None = None
     last_day: int | None = None
 
@@ -169,7 +172,7 @@ def check_log(profile: LogProfile, columns: LogColumns, rule: DateRule | None = 
     ------
     DataValidationError
         For an empty log, missing customer ids, missing or unparseable dates, and amounts that are not
-        numbers, missing, infinite or negative.
+        numbers, missing, infinite, implausibly large (2**56 or more) or negative.
     """
     if profile.n_rows == 0:
         raise no_transactions(columns)
@@ -195,10 +198,22 @@ def check_log(profile: LogProfile, columns: LogColumns, rule: DateRule | None = 
         _bad(columns.amount, profile.infinite_amounts, "with infinite amounts", "Correct or drop these rows.")
         _bad(
             columns.amount,
+            profile.huge_amounts,
+            f"with amounts of {MAX_AMOUNT:.2g} or more",
+            "No purchase is that large: correct or drop these rows (a unit or parsing error?).",
+        )
+        _bad(
+            columns.amount,
             profile.negative_amounts,
             "with negative amounts",
             "Remove returns and refunds, or net them against their purchases.",
         )
+        if profile.amount_total >= MAX_TOTAL:
+            raise DataValidationError(
+                f"Column {columns.amount!r} adds up to {profile.amount_total:.3g}, beyond what pyclv sums exactly "
+                f"({MAX_TOTAL:.2g}). Check the amounts' unit, or summarise the log in parts.",
+                column=columns.amount,
+            )
     if profile.first_day is None or profile.last_day is None:
         raise RuntimeError("the engine's profile has bad rows it did not report")  # an engine bug, not bad data
     return profile.first_day, profile.last_day

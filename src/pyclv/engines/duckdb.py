@@ -2,7 +2,8 @@
 
 The functions here take a path or glob (``"tx/*.parquet"``) instead of a DataFrame and return exactly what
 their pandas counterparts in :mod:`pyclv.data` return for the same transactions: the same index, columns,
-float values (up to the order of floating-point summation of amounts), ``attrs``, errors and warnings.
+float values (to the last bit: amounts are summed exactly, :mod:`pyclv._fixed_point`), ``attrs``, errors and
+warnings.
 :func:`pyclv.rfm_summary`, :func:`pyclv.calibration_holdout_split` and :func:`pyclv.discrete_summary` call
 them when given a ``str`` or :class:`pathlib.Path`.
 
@@ -40,6 +41,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from pyclv import _fixed_point as fp
 from pyclv import _summaries
 from pyclv import _validation as v
 from pyclv._time import check_time_unit
@@ -75,11 +77,12 @@ DEFAULT_MEMORY_LIMIT = "4GB"
 # ---------------------------------------------------------------------------------------------------------
 
 #: Common table expressions over ``tx``: ``daily`` holds one row per customer and purchase day up to
-#: ``$end_day`` (purchases on the same day are one transaction, their amounts summed) and ``dated`` adds each
+#: ``$end_day`` (purchases on the same day are one transaction, their amounts summed as exact fixed-point
+#: integers, :mod:`pyclv._fixed_point`, so that no sum depends on the threads' order) and ``dated`` adds each
 #: customer's first purchase day (a hash join, cheaper than a window over all days).
-_DAILY = """
+_DAILY = f"""
 daily AS (
-    SELECT customer, day, sum(amount ORDER BY amount) AS amount
+    SELECT customer, day, sum({fp.QUANTIZE_SQL}) AS amount
     FROM tx
     WHERE day <= $end_day
     GROUP BY customer, day
@@ -96,7 +99,7 @@ dated AS (
 """
 
 #: One pass over the files that counts every kind of bad row and finds the first and last day.
-_PROFILE = """
+_PROFILE = f"""
 SELECT count(*) AS n_rows,
        count(*) FILTER (WHERE customer IS NULL) AS missing_ids,
        count(*) FILTER (WHERE raw_date IS NULL) AS missing_dates,
@@ -104,7 +107,9 @@ SELECT count(*) AS n_rows,
        count(*) FILTER (WHERE raw_amount IS NOT NULL AND amount IS NULL) AS not_numbers,
        count(*) FILTER (WHERE raw_amount IS NULL OR isnan(amount)) AS missing_amounts,
        count(*) FILTER (WHERE isinf(amount)) AS infinite_amounts,
+       count(*) FILTER (WHERE NOT isinf(amount) AND amount >= {fp.MAX_AMOUNT!r}) AS huge_amounts,
        count(*) FILTER (WHERE amount < 0) AS negative_amounts,
+       sum(amount) FILTER (WHERE amount >= 0 AND amount < {fp.MAX_AMOUNT!r}) AS amount_total,
        min(day) AS first_day,
        max(day) AS last_day
 FROM tx
@@ -115,6 +120,7 @@ _EXAMPLES = {
     "unparseable_dates": ("raw_date", "raw_date IS NOT NULL AND day IS NULL"),
     "not_numbers": ("raw_amount", "raw_amount IS NOT NULL AND amount IS NULL"),
     "infinite_amounts": ("amount", "isinf(amount)"),
+    "huge_amounts": ("amount", f"NOT isinf(amount) AND amount >= {fp.MAX_AMOUNT!r}"),
     "negative_amounts": ("amount", "amount < 0"),
 }
 
@@ -148,21 +154,23 @@ class DuckDBLog:
             The rows that break each rule (with examples) and the first and last transaction day.
         """
         names = ("n_rows", "missing_ids", "missing_dates", "unparseable_dates", "not_numbers", "missing_amounts",
-                 "infinite_amounts", "negative_amounts", "first_day", "last_day")
+                 "infinite_amounts", "huge_amounts", "negative_amounts", "amount_total", "first_day", "last_day")
         counts = dict(zip(names, one_row(self.con, _PROFILE), strict=True))
         bad: dict[str, v.BadRows] = {}
-        for field in names[1:-2]:
+        for field in names[1:-3]:
             n = int(counts[field])
-            if field in ("not_numbers", "missing_amounts", "infinite_amounts", "negative_amounts") and (
+            if field in ("not_numbers", "missing_amounts", "infinite_amounts", "huge_amounts", "negative_amounts") and (
                 self.columns.amount is None
             ):
                 n = 0
             shown = self._examples(*_EXAMPLES[field], n) if n and field in _EXAMPLES else ""
             bad[field] = v.BadRows(n, shown)
         first, last = counts["first_day"], counts["last_day"]
+        total = counts["amount_total"]
         return v.LogProfile(
             int(counts["n_rows"]),
             **bad,
+            amount_total=float(total) if total is not None and self.columns.amount is not None else 0.0,
             first_day=None if first is None else int(first),
             last_day=None if last is None else int(last),
         )
@@ -212,17 +220,21 @@ class DuckDBLog:
         result = fetch(
             self.con,
             f"""
-            WITH {_DAILY}
-            SELECT customer,
-                   count(*) FILTER (WHERE day <= $cut) AS n_days,
-                   min(day) AS first_day,
-                   coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
-                   coalesce(sum(amount ORDER BY day) FILTER (WHERE day > first_day AND day <= $cut), 0.0)
-                       AS repeat_total,
-                   count(*) FILTER (WHERE day > $cut) AS n_holdout,
-                   coalesce(sum(amount ORDER BY day) FILTER (WHERE day > $cut), 0.0) AS revenue_holdout
-            FROM dated
-            GROUP BY customer
+            WITH {_DAILY},
+            totals AS (
+                SELECT customer,
+                       count(*) FILTER (WHERE day <= $cut) AS n_days,
+                       min(day) AS first_day,
+                       coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
+                       coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $cut), 0) AS repeat_total,
+                       count(*) FILTER (WHERE day > $cut) AS n_holdout,
+                       coalesce(sum(amount) FILTER (WHERE day > $cut), 0) AS revenue_holdout
+                FROM dated
+                GROUP BY customer
+            )
+            SELECT customer, n_days, first_day, last_day, n_holdout,
+                   {_limbs("repeat_total")}, {_limbs("revenue_holdout")}
+            FROM totals
             ORDER BY customer
             """,
             {"end_day": end_day, "cut": cut},
@@ -234,9 +246,9 @@ class DuckDBLog:
             n_days=result["n_days"],
             first_day=result["first_day"],
             last_day=result["last_day"],
-            repeat_total=result["repeat_total"] if amounts else None,
+            repeat_total=_total(result, "repeat_total") if amounts else None,
             n_holdout=result["n_holdout"] if split else None,
-            revenue_holdout=result["revenue_holdout"] if split and amounts else None,
+            revenue_holdout=_total(result, "revenue_holdout") if split and amounts else None,
         )
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
@@ -261,20 +273,23 @@ class DuckDBLog:
             WITH {_DAILY},
             periods AS (
                 SELECT customer,
-                       day,
                        amount,
                        CAST(floor((day - first_day) / $length) AS BIGINT) AS period,
                        greatest(CAST(floor(($end_day - first_day + 1) / $length) AS BIGINT) - 1, 0) AS n_periods
                 FROM dated
+            ),
+            totals AS (
+                SELECT customer,
+                       count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
+                       max(period) FILTER (WHERE period <= n_periods) AS recency,
+                       any_value(n_periods) AS n_periods,
+                       coalesce(sum(amount) FILTER (WHERE period > 0 AND period <= n_periods), 0) AS spend,
+                       count(*) FILTER (WHERE period > n_periods) AS n_incomplete
+                FROM periods
+                GROUP BY customer
             )
-            SELECT customer,
-                   count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
-                   max(period) FILTER (WHERE period <= n_periods) AS recency,
-                   any_value(n_periods) AS n_periods,
-                   coalesce(sum(amount ORDER BY day) FILTER (WHERE period > 0 AND period <= n_periods), 0.0) AS spend,
-                   count(*) FILTER (WHERE period > n_periods) AS n_incomplete
-            FROM periods
-            GROUP BY customer
+            SELECT customer, frequency, recency, n_periods, n_incomplete, {_limbs("spend")}
+            FROM totals
             ORDER BY customer
             """,
             {"end_day": end_day, "length": length},
@@ -284,9 +299,19 @@ class DuckDBLog:
             frequency=result["frequency"],
             recency=result["recency"],
             n_periods=result["n_periods"],
-            spend=result["spend"] if self.columns.amount is not None else None,
+            spend=_total(result, "spend") if self.columns.amount is not None else None,
             n_incomplete=int(result["n_incomplete"].sum()),
         )
+
+
+def _limbs(total: str) -> str:
+    """SQL for the three limbs of an exact fixed-point total (HUGEINT), named ``<total>_high`` and so on."""
+    return fp.LIMB_SQL.format(total=total, name=total)
+
+
+def _total(result: Mapping[str, Any], name: str) -> Any:
+    """The float totals of a column whose exact limbs a query returned."""
+    return fp.to_float(result[f"{name}_whole"], result[f"{name}_high"], result[f"{name}_low"])
 
 
 @contextmanager
@@ -398,7 +423,7 @@ def rfm_summary(
     -----
     Two passes over the files: one counts bad rows and finds the first and last day, one aggregates. The
     repeat spend is summed over the days after each customer's first purchase day (not total minus first),
-    so that it carries no cancellation error.
+    exactly, as fixed-point integers: the same bits whatever the number of threads.
 
     Examples
     --------

@@ -2,12 +2,14 @@
 
 The log is read once into integer arrays (customer codes into the sorted unique ids, calendar day numbers,
 float64 amounts) and reduced to one row per customer and purchase day with one sort of an integer key; the
-totals are then bincounts over those rows. Ten million transactions take a few seconds.
+totals are then bincounts over those rows, and amounts are summed exactly as fixed-point integers
+(:mod:`pyclv._fixed_point`), so that no total depends on the order of the rows. Ten million transactions take
+a few seconds.
 
 Column types are read the way pandas users expect: datetimes of any resolution (tz-aware ones on the local
-day of their own time zone) or date strings in one or several formats; amounts as numbers or numeric strings.
-Numbers in a date column are refused, not read as epoch times. Every message comes from
-:mod:`pyclv._validation`.
+day of their own time zone) or date strings by the grammar every engine shares (:mod:`pyclv._dates`); amounts as
+numbers or numeric strings. Numbers in a date column are refused, not read as epoch times. Every message comes
+from :mod:`pyclv._validation`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pyclv import _fixed_point as fp
 from pyclv import _validation as v
 from pyclv._dates import in_range, string_days
 from pyclv.engines._base import CustomerTotals, PeriodTotals
@@ -37,7 +40,8 @@ class DailyLog:
 
     Rows are sorted by customer, then day. ``customer`` holds positions into ``customers`` (the sorted unique
     customer ids); ``day`` is the purchase day as days since 1970-01-01; ``amount`` the day's summed amount,
-    or ``None`` without a value column. ``end_day`` is the last day of the observation period.
+    or ``None`` without a value column. ``end_day`` is the last day of the observation period. ``limbs`` holds
+    the day's amount as an exact fixed-point sum (:mod:`pyclv._fixed_point`), from which every total is summed.
     """
 
     customers: pd.Index
@@ -45,6 +49,7 @@ class DailyLog:
     day: np.ndarray
     amount: np.ndarray | None
     end_day: int
+    limbs: fp.Limbs | None = None
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -78,7 +83,7 @@ def daily_totals(daily: DailyLog, calibration_day: int | None = None) -> Custome
     CustomerTotals
         One row per customer of ``daily``.
     """
-    customer, day, amount = daily.customer, daily.day, daily.amount
+    customer, day, limbs = daily.customer, daily.day, daily.limbs
     n = len(daily.customers)
     starts = run_starts(customer)
     first_day = day[starts]
@@ -89,15 +94,14 @@ def daily_totals(daily: DailyLog, calibration_day: int | None = None) -> Custome
     last_day = first_day.copy()
     last_day[customer[last_rows]] = day[last_rows]
     repeat_total = None
-    if amount is not None:
-        # np.bincount adds the weights one by one in row order: the canonical left-to-right sum in day order
+    if limbs is not None:
         repeat = before.copy()
         repeat[starts] = False
-        repeat_total = np.bincount(customer[repeat], weights=amount[repeat], minlength=n)
+        repeat_total = _customer_sums(limbs, repeat, starts)
     if calibration_day is None:
         return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total)
     after = ~before
-    revenue = None if amount is None else np.bincount(customer[after], weights=amount[after], minlength=n)
+    revenue = None if limbs is None else _customer_sums(limbs, after, starts)
     n_holdout = np.bincount(customer[after], minlength=n)
     return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total, n_holdout, revenue)
 
@@ -252,13 +256,12 @@ class PandasLog:
         key = codes * span + offset
         order = np.argsort(key, kind="stable")
         starts = run_starts(key[order])
-        daily_amount = None
-        if amount is not None:
-            order = _amounts_ascending_within_runs(order, starts, key, amount)
-            runs = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(order)]))
-            daily_amount = np.bincount(runs, weights=amount[order])  # left to right, as in every engine
+        daily_amount = daily_limbs = None
+        if amount is not None:  # exact sums: the same bits whatever the order of the rows (pyclv._fixed_point)
+            daily_limbs = fp.run_sums(fp.quantize(amount[order]), starts)
+            daily_amount = fp.to_float(*daily_limbs)
         keys = key[order][starts]
-        return DailyLog(customers, keys // span, keys % span + first_day, daily_amount, end_day)
+        return DailyLog(customers, keys // span, keys % span + first_day, daily_amount, end_day, daily_limbs)
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
         """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``).
@@ -310,9 +313,10 @@ class PandasLog:
         recency = np.zeros(n_codes, dtype=np.int64)
         np.maximum.at(recency, cust_p, per_p)
         spend = None
-        if daily.amount is not None:  # the days of periods 1..n, left to right in day order, as in every engine
-            spent = period > 0
-            spend = np.bincount(customer[spent], weights=daily.amount[keep][spent], minlength=n_codes)
+        if daily.limbs is not None:  # the days of periods 1..n, summed exactly
+            spent = np.zeros(len(keep), dtype=bool)
+            spent[keep] = period > 0
+            spend = _customer_sums(daily.limbs, spent, starts)
         return PeriodTotals(daily.customers, frequency, recency, n_periods, spend, int(np.count_nonzero(incomplete)))
 
 
@@ -321,21 +325,25 @@ class PandasLog:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _amounts_ascending_within_runs(
-    order: np.ndarray, starts: np.ndarray, key: np.ndarray, amount: np.ndarray
-) -> np.ndarray:
-    """``order`` (rows sorted by key) with the rows of each run of equal keys sorted by amount, ascending.
+def _customer_sums(limbs: fp.Limbs, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per customer, the exact sum of the daily amounts of the selected ``rows`` (rows sorted by customer).
 
-    The canonical order of a day's amounts, in which every engine sums them, so that summaries agree to the
-    last bit whatever the order of the rows or the number of threads. Only runs of two rows or more are re-sorted.
+    Parameters
+    ----------
+    limbs : Limbs
+        The fixed-point amount of each daily row.
+    rows : numpy.ndarray
+        Boolean, the rows to count.
+    starts : numpy.ndarray
+        Where each customer's rows begin.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 totals, 0.0 for a customer without a selected row.
     """
-    lengths = np.diff(np.r_[starts, len(order)])
-    shared = np.repeat(lengths > 1, lengths)
-    if shared.any():
-        rows = order[shared]
-        order = order.copy()
-        order[shared] = rows[np.lexsort((amount[rows], key[rows]))]
-    return order
+    selected = tuple(np.where(rows, limb, 0) for limb in limbs)
+    return fp.to_float(*fp.run_sums(selected, starts))  # type: ignore[arg-type]
 
 
 def _check_id_types(ids: pd.Series, column: str) -> None:
@@ -378,6 +386,17 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Number) and value == value
 
 
+def _text_mask(values: pd.Series) -> np.ndarray:
+    """Which values of a column that is not datetime64 are strings (at C speed for the common all-one-kind columns)."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("string", "empty"):
+        return values.notna().to_numpy()
+    if kind in ("date", "datetime", "datetime64"):
+        return np.zeros(len(values), dtype=bool)
+    text = values.map(lambda value: isinstance(value, str), na_action="ignore")
+    return text.to_numpy(dtype=bool, na_value=False)
+
+
 def _parse_objects(dates: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
     """Dates held as Python objects (datetime, date, Timestamp): day numbers and the mask of those that are not."""
     try:
@@ -409,8 +428,7 @@ def _to_days(dates: pd.Series, column: str, rule: v.DateRule) -> tuple[np.ndarra
     if values.dtype.kind == "M":
         days, nat = _day_numbers(values)
     else:
-        text = values.map(lambda value: isinstance(value, str), na_action="ignore")
-        is_text = text.to_numpy(dtype=bool, na_value=False)
+        is_text = _text_mask(values)
         days = np.zeros(len(values), dtype=np.int64)
         nat = missing.copy()
         if is_text.any():
@@ -447,10 +465,16 @@ def _to_amounts(amounts: pd.Series, column: str) -> tuple[np.ndarray, v.LogProfi
         return v.BadRows(int(mask.sum()), v.distinct_values(values[mask]))
 
     missing, infinite, negative = np.isnan(values), np.isinf(values), values < 0
+    huge = ~infinite & (values >= fp.MAX_AMOUNT)
     if missing.any():
         return values, v.LogProfile(n, missing_amounts=v.BadRows(int(missing.sum())))
     if infinite.any():
         return values, v.LogProfile(n, infinite_amounts=bad(infinite))
+    if huge.any():
+        return values, v.LogProfile(n, huge_amounts=bad(huge))
     if negative.any():
         return values, v.LogProfile(n, negative_amounts=bad(negative))
+    total = float(values.sum())
+    if total >= fp.MAX_TOTAL:
+        return values, v.LogProfile(n, amount_total=total)
     return values, None
