@@ -54,7 +54,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
@@ -455,8 +455,8 @@ def _os_message(exc: OSError) -> str:
     return _first_line(exc)
 
 
-#: Errors of the libraries that parse files: the file's format or encoding, not its values, is wrong.
-_READER_ERRORS = (UnicodeError, pa.ArrowException, pd.errors.ParserError, pd.errors.EmptyDataError)
+#: Errors of the libraries that read files: the file's format or encoding, not its values, is wrong.
+_READER_ERRORS = (UnicodeError, pa.ArrowException, pd.errors.ParserError, pd.errors.EmptyDataError, duckdb.IOException)
 
 
 def _unreadable(exc: BaseException) -> bool:
@@ -482,7 +482,11 @@ def _outcome(exc: BaseException, command: str) -> tuple[int, str]:
     if isinstance(exc, DataValidationError):
         return EXIT_DATA, f"invalid data: {_first_line(exc)}"
     if isinstance(exc, ConvergenceError):
-        return EXIT_CONVERGENCE, f"the fit did not converge: {_first_line(exc)}"
+        return EXIT_CONVERGENCE, (
+            f"the fit did not converge: {_first_line(ValueError(exc.reason))} What to try: check the log for "
+            "implausible rows; refit with a small --penalizer (e.g. 0.001); or another --time-unit (W rather "
+            "than D)."
+        )
     if isinstance(exc, ModelFormatError):
         return EXIT_IO, f"cannot use the model file: {_first_line(exc)}"
     if isinstance(exc, PyCLVError):  # e.g. a spend model whose population mean is infinite
@@ -523,26 +527,49 @@ def _what_was_written(before: dict[Path, tuple[int, int, int, int] | None]) -> s
     return f"after writing {', '.join(written)}" if written else "nothing was written"
 
 
-@contextmanager
-def _terminate_on_sigterm() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`_Terminated` (once); the previous handler is restored after.
+def _interruption(signum: int) -> BaseException:
+    """The exception that ``signum`` raises in a run: ``KeyboardInterrupt`` for SIGINT, as Python's own."""
+    return KeyboardInterrupt() if signum == signal.SIGINT else _Terminated(signum)
 
-    Only the main thread can install a handler: elsewhere (``main`` called from a thread) SIGTERM keeps its
-    handler.
+
+@contextmanager
+def _signals_end_the_run() -> Iterator[list[int]]:
+    """Within the block, SIGINT and SIGTERM raise an exception (once each) and are recorded in the list yielded.
+
+    The record tells an interrupted run whatever became of the exception on its way out: DuckDB, for one,
+    turns it into ``RuntimeError("Query interrupted")``. A signal that is ignored stays ignored (SIGINT of a
+    job started in the background), and the previous handlers are restored on the way out. Only the main
+    thread can install handlers: in another (``main`` called from a thread) nothing changes.
     """
+    received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield received
         return
 
-    def terminate(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
-        raise _Terminated(signum)
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        signal.signal(signum, signal.SIG_IGN)  # a second one must not interrupt the clean-up
+        raise _interruption(signum)
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    handled = [signum for signum, handler in previous.items() if handler not in (signal.SIG_IGN, None)]
+    for signum in handled:
+        signal.signal(signum, interrupt)
     try:
-        yield
+        yield received
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum in handled:
+            signal.signal(signum, previous[signum])
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device: its reader is gone, and Python would fail again flushing it at exit."""
+    with suppress(OSError, ValueError):  # a stdout without a file descriptor (io.UnsupportedOperation)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -560,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         4 a fit that did not converge, 5 a file that cannot be read or written, 6 out of memory, 130 SIGINT,
         141 stdout closed early, 143 SIGTERM.
     """
-    with _terminate_on_sigterm():
+    with _signals_end_the_run() as received:
         try:
             args = _parser().parse_args(argv)
         except SystemExit as exc:  # --help, --version, or a usage error printed as one line
@@ -569,11 +596,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             code, message = _outcome(exc, "")
             print(f"pyclv: {message}; nothing was written", file=sys.stderr)
             return code
-        return _run(args)
+        return _run(args, received)
 
 
-def _run(args: argparse.Namespace) -> int:
-    """Run the command of ``args``; one line on stderr and an exit code for every way it can end."""
+def _run(args: argparse.Namespace, received: Sequence[int]) -> int:
+    """Run the command of ``args``; one line on stderr and an exit code for every way it can end.
+
+    ``received`` is the record of the signals that arrived during the run (see :func:`_signals_end_the_run`).
+    """
     logging.basicConfig(
         level=logging.WARNING if args.quiet else logging.INFO,
         format="pyclv: %(message)s",
@@ -584,25 +614,30 @@ def _run(args: argparse.Namespace) -> int:
     warning_log.addFilter(one_line)
     logging.captureWarnings(True)
     before = {path: _identity(path) for path in _outputs(args)}
+    failure: BaseException | None = None
     try:
         _check_out(args)
         _COMMANDS[args.command](args)
     except (Exception, KeyboardInterrupt, _Terminated) as exc:
-        code, message = _outcome(exc, args.command)
-        if code in (EXIT_SIGINT, EXIT_SIGTERM):
-            message = f"{message}; {_what_was_written(before)}"
-        elif code == EXIT_BROKEN_PIPE:  # nothing more can go to stdout, not even at exit
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
-        if args.traceback:
-            traceback.print_exception(exc)
-        print(f"pyclv: {message}", file=sys.stderr)
-        return code
+        failure = exc
     finally:
         logging.captureWarnings(False)
         warning_log.removeFilter(one_line)
-    return 0
+    if received:  # a signal ends the run, whatever became of the exception its handler raised
+        ended = _interruption(received[0])
+    elif failure is not None:
+        ended = failure
+    else:
+        return 0
+    code, message = _outcome(ended, args.command)
+    if code in (EXIT_SIGINT, EXIT_SIGTERM):
+        message = f"{message}; {_what_was_written(before)}"
+    elif code == EXIT_BROKEN_PIPE:
+        _silence_stdout()
+    if args.traceback and failure is not None:
+        traceback.print_exception(failure)
+    print(f"pyclv: {message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":
