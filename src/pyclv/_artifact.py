@@ -138,7 +138,8 @@ def write_artifact(path: str | Path, payload: Mapping[str, Any]) -> None:
     """
     head = {key: payload[key] for key in ("format", "format_version") if key in payload}
     rest = {key: value for key, value in payload.items() if key != CHECKSUM_FIELD}
-    signed = {**head, CHECKSUM_FIELD: content_digest(rest), **rest}
+    as_read = json.loads(json.dumps(rest, allow_nan=False))  # what a reader hashes: tuples as lists, keys as text
+    signed = {**head, CHECKSUM_FIELD: content_digest(as_read), **rest}
     text = json.dumps(signed, indent=2, allow_nan=False)
     atomic_write(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
 

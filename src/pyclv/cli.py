@@ -592,6 +592,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _parser().parse_args(argv)
         except SystemExit as exc:  # --help, --version, or a usage error printed as one line
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        except BrokenPipeError:  # --help into a closed pipe
+            _silence_stdout()
+            return EXIT_BROKEN_PIPE
         except (KeyboardInterrupt, _Terminated) as exc:
             code, message = _outcome(exc, "")
             print(f"pyclv: {message}; nothing was written", file=sys.stderr)
