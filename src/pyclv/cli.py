@@ -35,7 +35,9 @@ Output files:
 - A symbolic link at ``--out`` is followed: the file it points to is replaced, in its own folder, and the
   link is kept.
 - SIGINT and SIGTERM end the run with one line that says what was written (normally nothing) and exit code
-  130 or 143. The SIGTERM handler is installed by :func:`main` only, and the previous one restored on return.
+  130 or 143. Their handlers are installed by :func:`main` only (a signal that is ignored stays ignored), and
+  the previous ones restored on return; the library itself never installs one. A signal during the second or
+  two in which Python imports pyclv, before :func:`main` runs, still gets Python's default treatment.
 """
 
 from __future__ import annotations
