@@ -15,7 +15,9 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -193,7 +195,7 @@ def test_outputs_follow_the_umask(work: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _edit(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+def _edit(path: Path, change: Callable[[dict[str, Any]], object]) -> None:
     payload = json.loads(path.read_text())
     change(payload)
     path.write_text(json.dumps(payload, indent=2))
