@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -657,3 +658,28 @@ def test_validate_summary_missing_columns_and_empty() -> None:
         validate_summary(_summary().to_dict())  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="three names"):
         validate_summary(_summary(), columns=("frequency", "recency"))
+
+
+@pytest.mark.parametrize("engine", ["pandas", "parquet"])
+def test_spend_to_date_counts_every_purchase_up_to_the_end(engine: str, tmp_path: Path) -> None:
+    log = load_cdnow_transactions()
+    source: Any = log
+    if engine == "parquet":
+        log.to_parquet(tmp_path / "tx.parquet", index=False)
+        source = tmp_path / "tx.parquet"
+    summary = rfm_summary(source, monetary_value_col="amount", observation_period_end="1997-09-30", spend_to_date=True)
+    up_to_end = log[log["date"] <= "1997-09-30"]
+    expected = up_to_end.groupby("customer_id")["amount"].sum()
+    np.testing.assert_allclose(summary["spend_to_date"], expected.loc[summary.index], rtol=1e-13)
+    # the first purchase is in spend to date, not in the repeat spend behind monetary_value
+    first_day = up_to_end.groupby("customer_id")["date"].transform("min")
+    first_spend = up_to_end[up_to_end["date"] == first_day].groupby("customer_id")["amount"].sum()
+    repeat_spend = summary["monetary_value"] * summary["frequency"]
+    np.testing.assert_allclose(summary["spend_to_date"] - repeat_spend, first_spend.loc[summary.index], atol=1e-9)
+    split = calibration_holdout_split(
+        source, calibration_period_end="1997-09-30", observation_period_end="1998-06-30",
+        monetary_value_col="amount", spend_to_date=True,
+    )
+    pd.testing.assert_series_equal(split["spend_to_date"], summary["spend_to_date"])
+    with pytest.raises(ValueError, match="needs the amounts"):
+        rfm_summary(source, spend_to_date=True)

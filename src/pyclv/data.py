@@ -76,6 +76,7 @@ def rfm_summary(
     time_unit: str = "D",
     date_format: str | None = None,
     dayfirst: bool | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise a transaction log into frequency, recency, T (and monetary value) per customer.
 
@@ -109,6 +110,9 @@ def rfm_summary(
         True reads ``DD/MM/YYYY`` strings (also with ``-`` or ``.``), False ``MM/DD/YYYY``; not with
         ``date_format``. Without either, only ISO 8601 is read: ``01/09/1997`` is refused, not guessed.
         Dates given as arguments (``observation_period_end``) may be ISO 8601 or in the column's format.
+    spend_to_date : bool, default False
+        Also return ``spend_to_date``: every purchase's amount up to the end, the first purchase included (what
+        the customer has really spent, for the historical side of a score table). Needs ``monetary_value_col``.
 
     Returns
     -------
@@ -166,7 +170,7 @@ def rfm_summary(
     with _open(
         transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), DateRule(date_format, dayfirst)
     ) as log:
-        return _summaries.rfm_summary(log, observation_period_end, time_unit)
+        return _summaries.rfm_summary(log, observation_period_end, time_unit, spend_to_date=spend_to_date)
 
 
 def discrete_summary(
@@ -234,6 +238,7 @@ def calibration_holdout_split(
     time_unit: str = "D",
     date_format: str | None = None,
     dayfirst: bool | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise a calibration period and count what each customer did in the holdout period after it.
 
@@ -247,8 +252,8 @@ def calibration_holdout_split(
     observation_period_end : date-like, optional
         Last day of the holdout period (inclusive); defaults to the date of the last transaction.
         Transactions after it are excluded with a warning.
-    customer_id_col, datetime_col, monetary_value_col, time_unit, date_format, dayfirst
-        As in :func:`rfm_summary`.
+    customer_id_col, datetime_col, monetary_value_col, time_unit, date_format, dayfirst, spend_to_date
+        As in :func:`rfm_summary` (``spend_to_date`` up to the calibration end).
 
     Returns
     -------
@@ -291,4 +296,6 @@ def calibration_holdout_split(
     with _open(
         transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), DateRule(date_format, dayfirst)
     ) as log:
-        return _summaries.calibration_holdout_split(log, calibration_period_end, observation_period_end, time_unit)
+        return _summaries.calibration_holdout_split(
+            log, calibration_period_end, observation_period_end, time_unit, spend_to_date=spend_to_date
+        )

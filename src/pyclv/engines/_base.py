@@ -44,6 +44,9 @@ class CustomerTotals:
         Spend on the days after the first purchase day (up to the calibration day); None without amounts.
     n_holdout, revenue_holdout : numpy.ndarray or None
         Purchase days and spend after the calibration day (None without one; revenue None without amounts).
+    spend_to_date : numpy.ndarray or None
+        Spend on every purchase day up to the calibration day (or the end), the first included; None without
+        amounts.
     """
 
     ids: pd.Index
@@ -53,6 +56,7 @@ class CustomerTotals:
     repeat_total: np.ndarray | None
     n_holdout: np.ndarray | None = None
     revenue_holdout: np.ndarray | None = None
+    spend_to_date: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -228,12 +228,13 @@ class DuckDBLog:
                        coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
                        coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $cut), 0) AS repeat_total,
                        count(*) FILTER (WHERE day > $cut) AS n_holdout,
-                       coalesce(sum(amount) FILTER (WHERE day > $cut), 0) AS revenue_holdout
+                       coalesce(sum(amount) FILTER (WHERE day > $cut), 0) AS revenue_holdout,
+                       coalesce(sum(amount) FILTER (WHERE day <= $cut), 0) AS spend_to_date
                 FROM dated
                 GROUP BY customer
             )
             SELECT customer, n_days, first_day, last_day, n_holdout,
-                   {_limbs("repeat_total")}, {_limbs("revenue_holdout")}
+                   {_limbs("repeat_total")}, {_limbs("revenue_holdout")}, {_limbs("spend_to_date")}
             FROM totals
             ORDER BY customer
             """,
@@ -249,6 +250,7 @@ class DuckDBLog:
             repeat_total=_total(result, "repeat_total") if amounts else None,
             n_holdout=result["n_holdout"] if split else None,
             revenue_holdout=_total(result, "revenue_holdout") if split and amounts else None,
+            spend_to_date=_total(result, "spend_to_date") if amounts else None,
         )
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
@@ -374,6 +376,7 @@ def rfm_summary(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
     threads: int | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise Parquet or CSV transaction files into frequency, recency, T (and monetary value), out of core.
 
@@ -385,7 +388,7 @@ def rfm_summary(
     ----------
     source : str or os.PathLike
         A Parquet or CSV file, or a glob of them (``"tx/*.parquet"``), one row per transaction.
-    customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit
+    customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit, spend_to_date
         As in :func:`pyclv.data.rfm_summary`.
     date_format, dayfirst
         How dates stored as text are read, as in :func:`pyclv.data.rfm_summary` (integer columns such as
@@ -441,7 +444,7 @@ def rfm_summary(
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
     with open_log(source, columns, **_engine_options(locals())) as log:
-        return _summaries.rfm_summary(log, observation_period_end, time_unit)
+        return _summaries.rfm_summary(log, observation_period_end, time_unit, spend_to_date=spend_to_date)
 
 
 def calibration_holdout_split(
@@ -459,6 +462,7 @@ def calibration_holdout_split(
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
     threads: int | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise a calibration period of transaction files and count what each customer did in the holdout.
 
@@ -469,6 +473,8 @@ def calibration_holdout_split(
     source : str or os.PathLike
         A Parquet or CSV file, or a glob of them, one row per transaction.
     calibration_period_end, observation_period_end, customer_id_col, datetime_col, monetary_value_col, time_unit
+        As in :func:`pyclv.data.calibration_holdout_split`.
+    spend_to_date : bool, default False
         As in :func:`pyclv.data.calibration_holdout_split`.
     date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
@@ -507,7 +513,9 @@ def calibration_holdout_split(
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
     with open_log(source, columns, **_engine_options(locals())) as log:
-        return _summaries.calibration_holdout_split(log, calibration_period_end, observation_period_end, time_unit)
+        return _summaries.calibration_holdout_split(
+            log, calibration_period_end, observation_period_end, time_unit, spend_to_date=spend_to_date
+        )
 
 
 def discrete_summary(

@@ -93,17 +93,18 @@ def daily_totals(daily: DailyLog, calibration_day: int | None = None) -> Custome
     last_rows = before & np.r_[(customer[1:] != customer[:-1]) | ~before[1:], True]
     last_day = first_day.copy()
     last_day[customer[last_rows]] = day[last_rows]
-    repeat_total = None
+    repeat_total = to_date = None
     if limbs is not None:
         repeat = before.copy()
         repeat[starts] = False
         repeat_total = _customer_sums(limbs, repeat, starts)
+        to_date = _customer_sums(limbs, before, starts)
     if calibration_day is None:
-        return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total)
+        return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total, spend_to_date=to_date)
     after = ~before
     revenue = None if limbs is None else _customer_sums(limbs, after, starts)
     n_holdout = np.bincount(customer[after], minlength=n)
-    return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total, n_holdout, revenue)
+    return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total, n_holdout, revenue, to_date)
 
 
 def to_days(dates: pd.Series, column: str, rule: v.DateRule | None = None) -> np.ndarray:
