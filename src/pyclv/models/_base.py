@@ -34,6 +34,7 @@ from pyclv import _artifact
 from pyclv._format import format_number
 from pyclv._time import check_time_unit
 from pyclv._validation import resolve_weights
+from pyclv._validation.summaries import check_time_unit_of
 from pyclv.exceptions import DataValidationError, NotFittedError
 from pyclv.models import _mle
 from pyclv.models._functions import ModelFunctions
@@ -378,15 +379,9 @@ class BaseModel:
             )
 
     def _check_time_unit_of(self, data: pd.DataFrame, column: str) -> None:
-        """Refuse data whose recorded time unit differs from the model's (pyclv never rescales time)."""
-        unit = data.attrs.get("time_unit")
-        if unit is not None and self.time_unit_ is not None and unit != self.time_unit_:
-            raise DataValidationError(
-                f"The data are in time unit {unit!r} but the model was fitted in {self.time_unit_!r}; rebuild them "
-                f"in {self.time_unit_!r} (e.g. rfm_summary(..., time_unit={self.time_unit_!r})). pyclv never "
-                "rescales time silently.",
-                column=column,
-            )
+        """Refuse data that do not declare the model's time unit (a model without a unit checks nothing)."""
+        if self.time_unit_ is not None:
+            check_time_unit_of(data, self.time_unit_, column=column)
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Wald ``1 - alpha`` confidence intervals, computed on the unconstrained scale and mapped back.

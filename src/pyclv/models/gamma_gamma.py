@@ -363,9 +363,9 @@ def simulate(
     return zbar
 
 
-def _spend_columns(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """Validated frequency and monetary value of a summary, with its index."""
-    s = validate_summary(data, require_monetary=True, history=False)
+def _spend_columns(data: pd.DataFrame, *, unique_ids: bool = False) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Validated frequency and monetary value of a summary, with its index (ids unique if ``unique_ids``)."""
+    s = validate_summary(data, require_monetary=True, history=False, unique_ids=unique_ids)
     if s.monetary_value is None:  # validate_summary(require_monetary=True) returns it or raises
         raise DataValidationError("GammaGamma needs the column 'monetary_value'.", column="monetary_value")
     return s.frequency, s.monetary_value, s.index
@@ -454,7 +454,7 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
         History
         """
         self.check_fitted()
-        x, m, index = _spend_columns(data)
+        x, m, index = _spend_columns(data, unique_ids=True)
         return History(index, self.columns, (x, m))
 
     def expected_spend_at(self, theta: np.ndarray, history: History) -> np.ndarray:
