@@ -11,8 +11,11 @@ operations and Parquet files, but not through CSV: :func:`with_time_unit` declar
 from __future__ import annotations
 
 import math
+import numbers
 
 import pandas as pd
+
+from pyclv.exceptions import DataValidationError
 
 __all__ = ["DAYS_PER_UNIT", "DAYS_PER_YEAR", "check_time_unit", "days_to_units", "rate_per_unit", "with_time_unit"]
 
@@ -44,13 +47,23 @@ def rate_per_unit(annual_discount_rate: float, time_unit: str | None) -> float:
     ``delta = log(1 + annual_discount_rate) * days_per_unit / 365.25``, so that one year of time units
     discounts by exactly ``1 / (1 + annual_discount_rate)``.
 
+    A negative rate in (-1, 0) weights the future up (a finite horizon then has a finite value; an infinite one
+    does not, and the callers refuse it).
+
     Raises
     ------
+    DataValidationError
+        If the rate is not a finite number > -1 (a ValueError, named ``annual_discount_rate``).
     ValueError
-        If the rate is not finite or is <= -1, or if a non-zero rate is given without a time unit.
+        If a non-zero rate is given without a time unit.
     """
-    if not math.isfinite(annual_discount_rate) or annual_discount_rate <= -1.0:
-        raise ValueError(f"annual_discount_rate must be a finite number > -1; got {annual_discount_rate!r}.")
+    valid = isinstance(annual_discount_rate, numbers.Real) and not isinstance(annual_discount_rate, bool)
+    if not (valid and math.isfinite(annual_discount_rate) and annual_discount_rate > -1.0):
+        raise DataValidationError(
+            f"annual_discount_rate must be a finite number > -1 (0.1 for 10 % a year; a negative rate weights the "
+            f"future up); got {annual_discount_rate!r}.",
+            column="annual_discount_rate",
+        )
     if annual_discount_rate == 0.0:
         return 0.0
     if time_unit is None:

@@ -22,6 +22,7 @@ inherits fitting (:mod:`pyclv.models._mle`), the summary (:mod:`pyclv.models._su
 from __future__ import annotations
 
 import datetime as _dt
+import numbers
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -201,26 +202,37 @@ class BaseModel:
 
         Raises
         ------
-        ValueError
-            If a parameter is missing, unknown, or outside its domain.
+        DataValidationError
+            If a parameter is missing, unknown, not a number, or outside the domain where the model's expectations
+            are defined (the message names it).
         """
         names = cls.param_names()
         missing = [n for n in names if n not in params]
         unknown = [n for n in params if n not in names]
         if missing or unknown:
-            raise ValueError(
+            raise DataValidationError(
                 f"{cls.__name__}.from_params needs exactly the parameters {', '.join(names)}; "
-                f"missing: {missing or 'none'}, unknown: {unknown or 'none'}."
+                f"missing: {missing or 'none'}, unknown: {unknown or 'none'}.",
+                column=(missing or unknown)[0],
             )
+        values: dict[str, float] = {}
         for p in cls._params:
-            if not p.contains(float(params[p.name])):
-                raise ValueError(
-                    f"{cls.__name__} parameter {p.name} must be finite and {p.describe_domain()}; "
-                    f"got {params[p.name]!r}."
+            value = params[p.name]
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not (number and p.contains(float(value))):
+                raise DataValidationError(
+                    f"{cls.__name__} parameter {p.name} must be a finite number {p.describe_domain()}; got {value!r}.",
+                    column=p.name,
                 )
-        theta = np.array([float(params[n]) for n in names])
+            values[p.name] = float(value)
+        cls._check_param_values(values)
+        theta = np.array([values[n] for n in names])
         return cls.from_estimates(theta=theta, covariance=np.full((len(names), len(names)), np.nan),
                                   time_unit=time_unit)
+
+    @classmethod
+    def _check_param_values(cls, values: dict[str, float]) -> None:
+        """Constraints of given parameters beyond their domains (a model whose expectations need them overrides)."""
 
     @classmethod
     def from_estimates(
