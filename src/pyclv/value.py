@@ -52,7 +52,9 @@ _NOT_FINITE_TODO = (
 )
 
 
-def _checked_horizon_and_rate(horizon: float, annual_discount_rate: float, time_unit: str | None) -> tuple[float, float]:
+def _checked_horizon_and_rate(
+    horizon: float, annual_discount_rate: float, time_unit: str | None
+) -> tuple[float, float]:
     """The horizon and the continuous rate per time unit, refused before any work if out of range."""
     valid = isinstance(horizon, numbers.Real) and not isinstance(horizon, bool)
     if not (valid and float(horizon) > 0):  # also refuses NaN
@@ -82,6 +84,18 @@ def _checked_margin(margin: float) -> float:
             column="margin",
         )
     return float(margin)
+
+
+def _checked_settings(
+    transaction_model: TransactionModel, horizon: float, annual_discount_rate: float, margin: float,
+    interval: float | None, method: str, n_draws: int,
+) -> tuple[float, float, float, int]:
+    """Every setting of a valuation, checked before any work: horizon, rate per time unit, margin and draws."""
+    horizon, delta = _checked_horizon_and_rate(horizon, annual_discount_rate, transaction_model.time_unit_)
+    margin = _checked_margin(margin)
+    if interval is not None:
+        n_draws = check_interval_settings(interval, method, n_draws)
+    return horizon, delta, margin, n_draws
 
 
 def _checked_outputs(values: dict[str, np.ndarray], index: pd.Index) -> dict[str, np.ndarray]:
@@ -122,16 +136,22 @@ def discounted_expected_purchases(
     check_models(transaction_model)
     horizon, delta = _checked_horizon_and_rate(horizon, annual_discount_rate, transaction_model.time_unit_)
     name = "discounted_expected_purchases"
-    if np.isinf(horizon):
-        series = transaction_model.dert(data, annual_discount_rate=annual_discount_rate).rename(name)
-    elif delta == 0.0:
-        series = transaction_model.expected_purchases(data, horizon).rename(name)
-    else:
-        history = transaction_model.history(data)
-        values = transaction_model.discounted_purchases_at(transaction_model.theta, history, horizon, delta)
-        series = pd.Series(values, index=history.index, name=name)
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are refused below
+        series = _discounted_series(transaction_model, data, horizon, annual_discount_rate, delta).rename(name)
     _checked_outputs({name: series.to_numpy()}, series.index)
     return series
+
+
+def _discounted_series(
+    transaction_model: TransactionModel, data: pd.DataFrame, horizon: float, annual_discount_rate: float, delta: float
+) -> pd.Series:
+    if np.isinf(horizon):
+        return transaction_model.dert(data, annual_discount_rate=annual_discount_rate)
+    if delta == 0.0:
+        return transaction_model.expected_purchases(data, horizon)
+    history = transaction_model.history(data)
+    values = transaction_model.discounted_purchases_at(transaction_model.theta, history, horizon, delta)
+    return pd.Series(values, index=history.index)
 
 
 def _evaluate(
@@ -152,10 +172,9 @@ def _evaluate(
 ) -> tuple[dict[str, np.ndarray], pd.Index]:
     """Predictions (and their bounds under parameter uncertainty) for the customers of ``data``."""
     check_models(transaction_model, spend_model, needs_spend=True)
-    horizon, delta = _checked_horizon_and_rate(horizon, annual_discount_rate, transaction_model.time_unit_)
-    margin = _checked_margin(margin)
-    if interval is not None:
-        n_draws = check_interval_settings(interval, method, n_draws)
+    horizon, delta, margin, n_draws = _checked_settings(
+        transaction_model, horizon, annual_discount_rate, margin, interval, method, n_draws
+    )
     customers = transaction_model.history(data)
     spend_history = spend_model.history(data)
     if not np.array_equal(customers.values[0], spend_history["frequency"]):
@@ -173,12 +192,16 @@ def _evaluate(
         x, _, T = history.values
         pairs = unique_rows((x, T)) if transaction_model.factorised else None
         scoring = dataclasses.replace(scoring, history=history, inverse=inverse, pairs=pairs)
-    result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
+    # Inputs at the edge of float64 may overflow; the results are checked for that below, with a message that
+    # names the customers, instead of numpy's RuntimeWarning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
     if interval is not None:
         rng = np.random.default_rng(seed)
         draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
         draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
-        result.update(bounds(transaction_model, spend_model, draws_t, draws_s, interval, scoring))
+        with np.errstate(over="ignore", invalid="ignore"):
+            result.update(bounds(transaction_model, spend_model, draws_t, draws_s, interval, scoring))
     return _checked_outputs(result, customers.index), customers.index
 
 
@@ -313,6 +336,8 @@ def score(
         data are invalid, repeat a customer id, or do not declare the model's time unit; or if a prediction is
         not finite (the error names the column and the customers).
     """
+    check_models(transaction_model, spend_model, needs_spend=True)
+    _checked_settings(transaction_model, horizon, annual_discount_rate, margin, interval, method, n_draws)
     unit = transaction_model.time_unit_
     if unit is None:
         raise ValueError(

@@ -34,12 +34,13 @@ import pandas as pd
 from pyclv import _artifact
 from pyclv._format import format_number
 from pyclv._time import check_time_unit
-from pyclv._validation import resolve_weights
+from pyclv._validation import resolve_weights, warn
 from pyclv._validation.summaries import check_time_unit_of
 from pyclv.exceptions import DataValidationError, NotFittedError
 from pyclv.models import _mle
 from pyclv.models._functions import ModelFunctions
 from pyclv.models._history import History
+from pyclv.models._identification import Mixing, describe
 from pyclv.models._params import Param, jacobian, to_natural, to_unconstrained
 from pyclv.models._summary import ModelSummary, wald_intervals
 
@@ -64,6 +65,8 @@ class BaseModel:
 
     _params: ClassVar[tuple[Param, ...]] = ()
     _functions: ClassVar[ModelFunctions]
+    #: The model's mixing distributions, for the words of the warning on an unidentified fit.
+    _mixings: ClassVar[tuple[Mixing, ...]] = ()
 
     def __init__(self, *, penalizer: float = 0.0, max_iterations: int = 2000) -> None:
         self.penalizer = penalizer
@@ -369,11 +372,14 @@ class BaseModel:
             log_likelihood=result.log_likelihood,
             n_customers=int(round(total_w)) if weights is None or np.allclose(w, np.round(w)) else total_w,
             time_unit=None if unit is None else check_time_unit(unit),
-            converged=True,
+            converged=result.converged,
             n_iterations=result.n_iterations,
             fit_seconds=time.perf_counter() - start_clock,
             fitted_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         )
+        if result.flagged:
+            values = dict(zip(self.param_names(), result.theta.tolist(), strict=True))
+            warn(describe(type(self).__name__, result.flagged, values, self._mixings))
         return self
 
     # ------------------------------------------------------------------ results

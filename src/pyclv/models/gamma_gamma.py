@@ -30,6 +30,7 @@ from pyclv.exceptions import DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models._base import BaseModel
 from pyclv.models._functions import SpendFunctions
 from pyclv.models._history import History
+from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
 
 __all__ = [
@@ -437,6 +438,7 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("p"), Param("q"), Param("v"))
+    _mixings = (Mixing("gamma", ("q", "v"), "rate of a customer's spend distribution (p / rate is its mean)"),)
     _functions = SpendFunctions(
         loglik=loglik,
         loglik_grad=loglik_grad,

@@ -44,6 +44,7 @@ from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
 from pyclv.models._functions import RetentionFunctions
 from pyclv.models._history import History
+from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
 from pyclv.models._retention_data import survivors_to_data, validate_retention_data
 
@@ -483,6 +484,7 @@ class ShiftedBetaGeo(BaseModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("alpha"), Param("beta"))
+    _mixings = (Mixing("beta", ("alpha", "beta"), "churn probability per period", "nobody churns"),)
 
     _functions = RetentionFunctions(
         loglik=loglik,
