@@ -243,7 +243,8 @@ def check_time_unit_of(data: pd.DataFrame, time_unit: str, *, column: str) -> No
     unit = data.attrs.get("time_unit")
     if unit == time_unit:
         return
-    rebuild = f"rfm_summary(..., time_unit={time_unit!r})"
+    builder = {"periods": "survivors_to_data", "n_periods": "discrete_summary"}.get(column, "rfm_summary")
+    rebuild = f"pyclv.{builder}(..., time_unit={time_unit!r})"
     if unit is None:
         raise DataValidationError(
             f"The data do not declare their time unit (attrs['time_unit'] is missing, e.g. after a CSV round trip) "
