@@ -196,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
         help="CLV horizon in the model's time unit (inf: residual lifetime, DERT)",
     )
     sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
-    sc.add_argument("--margin", type=float, default=1.0, help="profit margin applied to spend (default: 1)")
+    sc.add_argument("--margin", type=float, default=1.0, help="fraction of spend kept as profit, in (0, 1] (default: 1, revenue)")
     sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv; never an input)")
 
     rep = sub.add_parser("report", help="fit on a calibration period and write an HTML report against the holdout")
@@ -262,8 +262,8 @@ def _cmd_score(args: argparse.Namespace) -> None:
         raise UsageError("--horizon must be > 0 (in the model's time unit), or inf for the whole residual lifetime")
     if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
         raise UsageError("--annual-discount-rate must be a finite number > -1")
-    if not math.isfinite(args.margin):
-        raise UsageError("--margin must be a finite number")
+    if not (math.isfinite(args.margin) and 0 < args.margin <= 1):
+        raise UsageError("--margin must be in (0, 1]: the fraction of spend kept as profit (1 for revenue)")
     if math.isinf(args.horizon) and not args.annual_discount_rate > 0:
         raise UsageError("--horizon inf needs a positive --annual-discount-rate (undiscounted CLV is infinite)")
     models = load_models(args.model)
