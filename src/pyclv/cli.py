@@ -196,7 +196,9 @@ def _parser() -> argparse.ArgumentParser:
         help="CLV horizon in the model's time unit (inf: residual lifetime, DERT)",
     )
     sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
-    sc.add_argument("--margin", type=float, default=1.0, help="fraction of spend kept as profit, in (0, 1] (default: 1, revenue)")
+    sc.add_argument(
+        "--margin", type=float, default=1.0, help="fraction of spend kept as profit, in (0, 1] (default: 1, revenue)"
+    )
     sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv; never an input)")
 
     rep = sub.add_parser("report", help="fit on a calibration period and write an HTML report against the holdout")
