@@ -7,14 +7,12 @@ order) and fold every total out of that array, so that no sum depends on how Spa
 
 - a day's amount is the left-to-right sum of that day's amounts sorted ascending;
 - the repeat spend and the holdout revenue are left-to-right sums of the days' amounts in day order;
-- a discrete summary's spend is the sum, in period order, of each period's sum in day order.
+- a discrete summary's spend is the left-to-right sum of the amounts of the days of periods 1..n, in day order.
 
 Only those per-customer totals are collected to the driver (as Arrow), sorted by customer id there.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import pandas as pd
 from pyspark.sql import Column, DataFrame
@@ -23,7 +21,7 @@ from pyspark.sql import functions as F
 from pyclv import _validation as v
 from pyclv._validation import LogColumns
 from pyclv.engines._base import CustomerTotals, PeriodTotals
-from pyclv.engines._spark_source import to_pandas
+from pyclv.engines._spark_source import distinct_examples, to_pandas
 
 __all__ = ["SparkLog"]
 
@@ -45,7 +43,6 @@ _PROFILE = {
 _EXAMPLES = {
     "unparseable_dates": ("raw_date", "raw_date IS NOT NULL AND day IS NULL"),
     "not_numbers": ("raw_amount", "raw_amount IS NOT NULL AND amount IS NULL"),
-    "missing_amounts": ("amount", "raw_amount IS NULL OR isnan(amount)"),
     "infinite_amounts": ("amount", "abs(amount) = double('Infinity')"),
     "negative_amounts": ("amount", "amount < 0"),
 }
@@ -56,26 +53,6 @@ _AMOUNT_RULES = ("not_numbers", "missing_amounts", "infinite_amounts", "negative
 def _sum_amounts(days: Column) -> Column:
     """The left-to-right sum of the amounts of an array of (day, amount), 0.0 for none."""
     return F.aggregate(days, F.lit(0.0), lambda total, d: total + d["amount"])
-
-
-def _period_sums(days: Column, period: Any) -> Column:
-    """The sum, in period order, of each period's sum of its days' amounts (in day order), over sorted days.
-
-    One fold carries the total of the finished periods, the current period and its running sum: the pandas
-    engine's per-period sums then per-customer sums, in the same order.
-    """
-
-    def state(total: Column, current: Column, running: Column) -> Column:
-        return F.struct(total.alias("total"), current.alias("period"), running.alias("running"))
-
-    def step(acc: Column, d: Column) -> Column:
-        same = period(d) == acc["period"]
-        return F.when(same, state(acc["total"], acc["period"], acc["running"] + d["amount"])).otherwise(
-            state(acc["total"] + acc["running"], period(d), d["amount"])
-        )
-
-    start = state(F.lit(0.0), F.lit(-1).cast("bigint"), F.lit(0.0))
-    return F.aggregate(days, start, step, lambda acc: acc["total"] + acc["running"])
 
 
 class SparkLog:
@@ -110,7 +87,7 @@ class SparkLog:
             n = int(counts[field])
             if field in _AMOUNT_RULES and self.columns.amount is None:
                 n = 0
-            shown = self._examples(*_EXAMPLES[field], n) if n and field in _EXAMPLES else ""
+            shown = self._examples(*_EXAMPLES[field]) if n and field in _EXAMPLES else ""
             bad[field] = v.BadRows(n, shown)
         first, last = counts["first_day"], counts["last_day"]
         return v.LogProfile(
@@ -120,9 +97,8 @@ class SparkLog:
             last_day=None if last is None else int(last),
         )
 
-    def _examples(self, name: str, condition: str, n: int) -> str:
-        rows = self.tx.where(F.expr(condition)).select(name).limit(v.N_EXAMPLES).collect()
-        return v.listed([row[0] for row in rows], n)
+    def _examples(self, name: str, condition: str) -> str:
+        return distinct_examples(self.tx.where(F.expr(condition)), F.col(name))
 
     def count_after(self, end_day: int) -> tuple[int, int]:
         """Rows after ``end_day``, and customers all of whose rows are after it.
@@ -232,7 +208,7 @@ class SparkLog:
             F.size(F.array_distinct(F.filter(periods, lambda p: (p > 0) & (p <= n)))).cast("bigint").alias("frequency"),
             F.array_max(F.filter(periods, lambda p: p <= n)).alias("recency"),
             n,
-            _period_sums(repeat_days, period).alias("spend"),
+            _sum_amounts(repeat_days).alias("spend"),
             F.size(F.filter(periods, lambda p: p > n)).cast("bigint").alias("n_incomplete"),
         )
         result = _collect_sorted(totals)

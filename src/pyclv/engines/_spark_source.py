@@ -31,7 +31,17 @@ from pyclv import _validation as v
 from pyclv._validation import LogColumns
 from pyclv.engines._duckdb_source import _check_exists, _file_format
 
-__all__ = ["ARROW", "Options", "SparkSource", "column", "open_source", "session_of", "to_pandas", "to_spark"]
+__all__ = [
+    "ARROW",
+    "Options",
+    "SparkSource",
+    "column",
+    "distinct_examples",
+    "open_source",
+    "session_of",
+    "to_pandas",
+    "to_spark",
+]
 
 #: A Spark DataFrame, or a path or glob of Parquet or CSV files (local, ``hdfs://``, ``s3a://``, ``dbfs:/``...).
 SparkSource: TypeAlias = DataFrame | str | os.PathLike[str]
@@ -176,11 +186,19 @@ def _stored_time_zone(files: list[str], name: str) -> str:
     return "UTC"
 
 
+def distinct_examples(frame: DataFrame, values: Column) -> str:
+    """The smallest distinct ``values`` of ``frame``, worded as every engine shows examples of bad rows.
+
+    Sorted and distinct, never "the first rows", whose order a distributed scan does not keep.
+    """
+    distinct = frame.select(values.alias("value")).where(F.col("value").isNotNull()).distinct()
+    smallest = [row[0] for row in distinct.orderBy("value").limit(v.N_EXAMPLES).collect()]
+    return v.listed(smallest, distinct.count())
+
+
 def _non_null_examples(raw: DataFrame, name: str) -> tuple[int, str]:
-    """How many values a raw column holds, and up to three of them, for a message."""
-    values = raw.select(column(name).alias("value")).where(F.col("value").isNotNull())
-    n = values.count()
-    return n, v.listed([row[0] for row in values.limit(v.N_EXAMPLES).collect()], n)
+    """How many values a raw column holds, and the smallest of them, for a message."""
+    return raw.where(column(name).isNotNull()).count(), distinct_examples(raw, column(name))
 
 
 def _customer_expression(raw: DataFrame, name: str, data_type: T.DataType, from_csv: bool) -> Column:
