@@ -21,6 +21,7 @@ import pyclv  # noqa: E402
 from pyclv import data  # noqa: E402
 from pyclv.datasets import load_cdnow_transactions  # noqa: E402
 from pyclv.engines import spark as engine  # noqa: E402
+from pyclv.engines._spark_source import to_spark  # noqa: E402
 from pyclv.exceptions import DataValidationError, ModelFormatError, PyCLVWarning  # noqa: E402
 from pyclv.io import load_models  # noqa: E402
 from pyclv.value import score  # noqa: E402
@@ -488,8 +489,8 @@ def test_a_million_customers(spark: SparkSession, tmp_path: Path) -> None:
     assert actual_warnings == expected_warnings and len(actual) == 1_000_000
     models = pyclv.BetaGeo().fit(expected), pyclv.GammaGamma().fit(expected)
     options = {"horizon": 52.0, "annual_discount_rate": 0.1}
-    summary = engine.score(*models, spark.createDataFrame(actual.reset_index()), **options)
-    engine.write_scores(summary, tmp_path / "scores")
+    summary = to_spark(spark, actual.reset_index())  # spark.createDataFrame, with Arrow
+    engine.write_scores(engine.score(*models, summary, **options), tmp_path / "scores")
     written = pd.read_parquet(tmp_path / "scores").set_index("customer_id")
     reference = score(*models, expected, **options)
     assert written.index.equals(reference.index)

@@ -14,6 +14,8 @@ Only those per-customer totals are collected to the driver (as Arrow), sorted by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -50,9 +52,14 @@ _EXAMPLES = {
 _AMOUNT_RULES = ("not_numbers", "missing_amounts", "infinite_amounts", "negative_amounts")
 
 
-def _sum_amounts(days: Column) -> Column:
-    """The left-to-right sum of the amounts of an array of (day, amount), 0.0 for none."""
-    return F.aggregate(days, F.lit(0.0), lambda total, d: total + d["amount"])
+def _sum_amounts(days: str | Column, where: Callable[[Column], Column] | None = None) -> Column:
+    """The left-to-right sum of the amounts of an array of (day, amount) (of those ``where`` selects), 0.0 for none.
+
+    The others add 0.0, which leaves a sum of amounts (never negative) unchanged to the last bit.
+    """
+    if where is None:
+        return F.aggregate(days, F.lit(0.0), lambda total, d: total + d["amount"])
+    return F.aggregate(days, F.lit(0.0), lambda total, d: total + F.when(where(d), d["amount"]).otherwise(0.0))
 
 
 class SparkLog:
@@ -122,19 +129,24 @@ class SparkLog:
         assert row is not None
         return int(row["n_after"] or 0), int(row["n_vanished"])
 
-    def _days(self, end_day: int) -> DataFrame:
-        """One row per customer with a purchase up to ``end_day``: ``days``, its (day, amount) sorted by day.
+    def _customers(self, end_day: int, *totals: Column, days: bool = True) -> DataFrame:
+        """One row per customer with a purchase up to ``end_day``: ``first_day``, ``totals``, ``days``.
 
-        A day's amount is the left-to-right sum of that day's amounts sorted ascending, so it does not depend
-        on the order in which Spark gathers them.
+        ``totals`` are aggregated over the customer's purchase days (columns ``day`` and ``amount``); ``days``
+        (unless ``days=False``) is the array of its (day, amount) sorted by day.
+
+        A day's amount is the left-to-right sum of that day's amounts sorted ascending, so it does not depend on
+        the order in which Spark gathers them. The rows are shuffled once, by customer: both aggregations keep
+        to a customer's partition.
         """
         daily = (
             self.tx.where(F.col("day") <= end_day)
+            .repartition("customer")
             .groupBy("customer", "day")
             .agg(_sum_sorted(F.collect_list("amount")).alias("amount"))
         )
-        days = daily.groupBy("customer").agg(F.array_sort(F.collect_list(F.struct("day", "amount"))).alias("days"))
-        return days.select("customer", "days", F.col("days")[0]["day"].alias("first_day"))
+        sorted_days = [F.array_sort(F.collect_list(F.struct("day", "amount"))).alias("days")] if days else []
+        return daily.groupBy("customer").agg(F.min("day").alias("first_day"), *sorted_days, *totals)
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
         """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``).
@@ -152,20 +164,27 @@ class SparkLog:
             One row per customer with a purchase on or before ``end_day``, sorted by id.
         """
         cut = end_day if calibration_day is None else calibration_day
-        first = F.col("first_day")
-        kept = F.filter("days", lambda d: d["day"] <= cut)
-        after = F.filter("days", lambda d: d["day"] > cut)
-        totals = self._days(end_day).select(
+        amounts = self.columns.amount is not None
+        day, first = F.col("day"), F.col("first_day")
+        customers = self._customers(
+            end_day,
+            F.count_if(day <= cut).alias("n_days"),
+            F.max(F.when(day <= cut, day)).alias("last_day"),
+            F.count_if(day > cut).alias("n_holdout"),
+            days=amounts,
+        )
+        repeat_total = _sum_amounts("days", lambda d: (d["day"] > first) & (d["day"] <= cut)) if amounts else F.lit(0.0)
+        revenue = _sum_amounts("days", lambda d: d["day"] > cut) if amounts else F.lit(0.0)
+        totals = customers.select(
             "customer",
-            F.size(kept).cast("bigint").alias("n_days"),
+            "n_days",
             first,
-            F.coalesce(F.array_max(F.transform(kept, lambda d: d["day"])), first).alias("last_day"),
-            _sum_amounts(F.filter(kept, lambda d: d["day"] > first)).alias("repeat_total"),
-            F.size(after).cast("bigint").alias("n_holdout"),
-            _sum_amounts(after).alias("revenue_holdout"),
+            F.coalesce("last_day", first).alias("last_day"),  # a customer new in the holdout: any value
+            repeat_total.alias("repeat_total"),
+            "n_holdout",
+            revenue.alias("revenue_holdout"),
         )
         result = _collect_sorted(totals)
-        amounts = self.columns.amount is not None
         split = calibration_day is not None
         return CustomerTotals(
             ids=pd.Index(result["customer"].to_numpy()),
@@ -195,7 +214,7 @@ class SparkLog:
         # The same floating-point expressions as the pandas engine: floor(days / length) with days an integer.
         first = F.col("first_day")
         n_periods = F.greatest(F.floor((F.lit(end_day) - first + 1) / F.lit(length)) - 1, F.lit(0).cast("bigint"))
-        customers = self._days(end_day).select("customer", "days", first, n_periods.alias("n_periods"))
+        customers = self._customers(end_day).select("customer", "days", first, n_periods.alias("n_periods"))
 
         def period(d: Column) -> Column:
             return F.floor((d["day"] - first) / F.lit(length))

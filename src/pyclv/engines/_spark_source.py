@@ -85,8 +85,8 @@ def session_of(source: SparkSource, spark: SparkSession | None) -> SparkSession:
 @contextmanager
 def _arrow(spark: SparkSession) -> Iterator[None]:
     """Arrow transfers for the duration of the block (Spark 3.5 has them off by default); the setting is restored."""
-    before = spark.conf.get(ARROW, "false") or "false"
-    if str(before).lower() == "true":
+    before = spark.conf.get(ARROW) or "false"  # the session's value, or Spark's default
+    if before.lower() == "true":
         yield
         return
     spark.conf.set(ARROW, "true")

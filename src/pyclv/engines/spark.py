@@ -336,7 +336,8 @@ def score(
     -------
     pyspark.sql.DataFrame
         Not computed yet: per customer, its id (as typed in ``summary``) then the columns of
-        :func:`pyclv.value.score`, all DOUBLE, in the same order.
+        :func:`pyclv.value.score`, all DOUBLE, in the same order; sorted by id (the summary is range-partitioned
+        by id before it is scored, so that sorting the scores never computes them twice).
 
     Raises
     ------
@@ -367,9 +368,8 @@ def score(
                "interval": interval, "n_draws": n_draws, "seed": seed}
     columns = score_columns(transaction_model, spend_model, names, options)
     run = scorer(models_text(transaction_model, spend_model), customer_id_col, columns, options)
-    return summary.select(customer_id_col, *names).mapInPandas(
-        run, output_schema(summary, customer_id_col, columns)
-    )
+    rows = summary.select(customer_id_col, *names).orderBy(customer_id_col)
+    return rows.mapInPandas(run, output_schema(summary, customer_id_col, columns))
 
 
 def write_scores(
@@ -379,12 +379,13 @@ def write_scores(
     customer_id_col: str = "customer_id",
     partition_by: str | Sequence[str] | None = None,
 ) -> None:
-    """Write a score table as Parquet files sorted by customer id, replacing ``path`` whole.
+    """Write a score table as Parquet files, each sorted by customer id, replacing ``path`` whole.
 
     Parameters
     ----------
     scores : pyspark.sql.DataFrame
-        E.g. from :func:`score`.
+        E.g. from :func:`score`, whose partitions hold ranges of ids in order: the files then read back as one
+        table sorted by id (other tables are sorted within each file, without a shuffle).
     path : str or os.PathLike
         The folder to write. A local path (seen by the driver and every executor: local mode, or a mount such
         as ``/dbfs/...``) is written to a temporary folder beside it, then renamed into place, so that readers
@@ -401,7 +402,7 @@ def write_scores(
         The table is on disk at ``path``.
     """
     target = os.fspath(path)
-    sorted_scores = scores.orderBy(customer_id_col)
+    sorted_scores = scores.sortWithinPartitions(customer_id_col)
     by = [partition_by] if isinstance(partition_by, str) else list(partition_by or [])
 
     def write(folder: str, mode: str = "errorifexists") -> None:
