@@ -1,12 +1,19 @@
-"""Writing model artifacts: a fitted model as a versioned JSON object, written atomically.
+"""Writing model artifacts: a fitted model as a versioned JSON object with its checksum, written atomically.
 
 This module knows the format, not the models: it reads a model through its public attributes only, so the
 models can save themselves without importing :mod:`pyclv.io` (which reads artifacts back and so needs the
 list of shipped models).
+
+The checksum (field ``sha256``) is the SHA-256 of the artifact's canonical content: every other field, as
+compact JSON with sorted keys (:func:`content_digest`). It is computed on the parsed content, not the bytes,
+so a file re-indented by a tool still matches, while any changed value, a truncation or a lost field does
+not. It guards against corruption and edits by hand, not against a forger (who can recompute it; that would
+take a signature with a secret key).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,12 +25,24 @@ import pandas as pd
 from pyclv._files import atomic_write
 from pyclv._version import __version__
 
-__all__ = ["BUNDLE_TAG", "FORMAT_VERSION", "SINGLE_TAG", "FittedModel", "model_to_dict", "save_model", "write_json"]
+__all__ = [
+    "BUNDLE_TAG",
+    "CHECKSUM_FIELD",
+    "FORMAT_VERSION",
+    "SINGLE_TAG",
+    "FittedModel",
+    "content_digest",
+    "model_to_dict",
+    "save_model",
+    "write_artifact",
+]
 
 #: Version of the JSON model format written by this pyclv.
 FORMAT_VERSION = 1
 SINGLE_TAG = "pyclv-model"
 BUNDLE_TAG = "pyclv-models"
+#: The field that holds the SHA-256 of the rest of the artifact (see :func:`content_digest`).
+CHECKSUM_FIELD = "sha256"
 
 
 class FittedModel(Protocol):
@@ -80,21 +99,48 @@ def model_to_dict(model: FittedModel) -> dict[str, Any]:
     }
 
 
-def write_json(path: str | Path, payload: Mapping[str, Any]) -> None:
-    """Write ``payload`` as indented JSON (no NaN), atomically.
+def content_digest(payload: Mapping[str, Any]) -> str:
+    """The SHA-256 of an artifact's canonical content: every field but the checksum, as compact sorted JSON.
+
+    Parameters
+    ----------
+    payload : mapping
+        The artifact's JSON object, with or without its checksum field.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Raises
+    ------
+    ValueError
+        If the content holds NaN or infinities (not JSON).
+    """
+    content = {key: value for key, value in payload.items() if key != CHECKSUM_FIELD}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def write_artifact(path: str | Path, payload: Mapping[str, Any]) -> None:
+    """Write ``payload`` with its checksum as indented JSON (no NaN), atomically.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The file to write.
     payload : mapping
-        JSON-ready content.
+        JSON-ready content, starting with its format tag and version.
 
     Returns
     -------
     None
     """
-    text = json.dumps(payload, indent=2, allow_nan=False)
+    head = {key: payload[key] for key in ("format", "format_version") if key in payload}
+    rest = {key: value for key, value in payload.items() if key != CHECKSUM_FIELD}
+    as_read = json.loads(json.dumps(rest, allow_nan=False))  # what a reader hashes: tuples as lists, keys as text
+    signed = {**head, CHECKSUM_FIELD: content_digest(as_read), **rest}
+    text = json.dumps(signed, indent=2, allow_nan=False)
     atomic_write(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
 
 
@@ -112,4 +158,4 @@ def save_model(model: FittedModel, path: str | Path) -> None:
     -------
     None
     """
-    write_json(path, {"format": SINGLE_TAG, "format_version": FORMAT_VERSION, **model_to_dict(model)})
+    write_artifact(path, {"format": SINGLE_TAG, "format_version": FORMAT_VERSION, **model_to_dict(model)})

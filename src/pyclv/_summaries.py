@@ -47,14 +47,20 @@ def checked_end(
     (int, int)
         The first transaction day and the end day.
     """
-    first_day, last_day = v.check_log(log.profile(), log.columns)
-    end_day = v.observation_end(first_day, last_day, end, end_name)
+    first_day, last_day = v.check_log(log.profile(), log.columns, log.date_rule)
+    if end is None:
+        today = v.today()
+        if last_day > today + 1:  # a day of grace for the time zones ahead of UTC
+            raise v.future_dates(log.count_after(today + 1)[0], last_day, today)
+    end_day = v.observation_end(first_day, last_day, end, end_name, log.date_rule)
     if end_day < last_day:
         v.warn_excluded_after_end(*log.count_after(end_day), end_name, end_day)
     return first_day, end_day
 
 
-def summary_frame(totals: CustomerTotals, end_day: int, time_unit: str) -> pd.DataFrame:
+def summary_frame(
+    totals: CustomerTotals, end_day: int, time_unit: str, *, spend_to_date: bool = False
+) -> pd.DataFrame:
     """The RFM summary of per-customer totals, observed until ``end_day``, in ``time_unit``.
 
     Parameters
@@ -65,11 +71,14 @@ def summary_frame(totals: CustomerTotals, end_day: int, time_unit: str) -> pd.Da
         The end of the observation (or calibration) period.
     time_unit : str
         The unit of recency and T.
+    spend_to_date : bool, default False
+        Add ``spend_to_date``, the spend of every purchase day up to the end (the first included).
 
     Returns
     -------
     pandas.DataFrame
-        float64 ``frequency``, ``recency``, ``T`` (and ``monetary_value``), ``attrs["time_unit"]``.
+        float64 ``frequency``, ``recency``, ``T`` (and ``monetary_value``, ``spend_to_date``),
+        ``attrs["time_unit"]``.
     """
     days_per_unit = DAYS_PER_UNIT[time_unit]
     frequency = (totals.n_days - 1).astype(np.float64)
@@ -80,6 +89,10 @@ def summary_frame(totals: CustomerTotals, end_day: int, time_unit: str) -> pd.Da
     }
     if totals.repeat_total is not None:
         columns["monetary_value"] = _per_repeat(totals.repeat_total, frequency)
+    if spend_to_date:
+        if totals.spend_to_date is None:
+            raise ValueError("spend_to_date needs the amounts: pass monetary_value_col as well.")
+        columns["spend_to_date"] = np.asarray(totals.spend_to_date, dtype=np.float64)
     summary = pd.DataFrame(columns, index=totals.ids)
     summary.attrs["time_unit"] = time_unit
     return summary
@@ -91,20 +104,27 @@ def _per_repeat(total: np.ndarray, frequency: np.ndarray) -> np.ndarray:
     return np.divide(total, frequency, out=np.zeros_like(total), where=frequency > 0)
 
 
-def rfm_summary(log: TransactionLog, end: v.DateLike | None, time_unit: str) -> pd.DataFrame:
+def rfm_summary(
+    log: TransactionLog, end: v.DateLike | None, time_unit: str, *, spend_to_date: bool = False
+) -> pd.DataFrame:
     """The RFM summary of a log (see :func:`pyclv.rfm_summary`)."""
     _, end_day = checked_end(log, end)
-    summary = summary_frame(log.customer_totals(end_day), end_day, time_unit)
+    summary = summary_frame(log.customer_totals(end_day), end_day, time_unit, spend_to_date=spend_to_date)
     summary.index.name = log.columns.customer_id
     return summary
 
 
 def calibration_holdout_split(
-    log: TransactionLog, calibration_end: v.DateLike, end: v.DateLike | None, time_unit: str
+    log: TransactionLog,
+    calibration_end: v.DateLike,
+    end: v.DateLike | None,
+    time_unit: str,
+    *,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """The calibration summary with the holdout's activity (see :func:`pyclv.calibration_holdout_split`)."""
     first_day, end_day = checked_end(log, end)
-    calibration_day = v.calibration_end(calibration_end, first_day, end_day)
+    calibration_day = v.calibration_end(calibration_end, first_day, end_day, log.date_rule)
     totals = log.customer_totals(end_day, calibration_day)
     cohort = totals.first_day <= calibration_day
     n_new = len(cohort) - int(np.count_nonzero(cohort))
@@ -117,8 +137,9 @@ def calibration_holdout_split(
         first_day=totals.first_day[cohort],
         last_day=totals.last_day[cohort],
         repeat_total=None if totals.repeat_total is None else totals.repeat_total[cohort],
+        spend_to_date=None if totals.spend_to_date is None else totals.spend_to_date[cohort],
     )
-    split = summary_frame(kept, calibration_day, time_unit)
+    split = summary_frame(kept, calibration_day, time_unit, spend_to_date=spend_to_date)
     split.index.name = log.columns.customer_id
     split["frequency_holdout"] = totals.n_holdout[cohort].astype(np.float64)
     if totals.revenue_holdout is not None:
@@ -151,6 +172,7 @@ def daily_log(
     columns: v.LogColumns,
     end: v.DateLike | None,
     end_name: str = "observation_period_end",
+    rule: v.DateRule | None = None,
 ) -> pandas_engine.DailyLog:
     """A DataFrame of transactions, checked, as one row per customer and purchase day up to the end.
 
@@ -166,12 +188,14 @@ def daily_log(
         The last day of the observation period; the last transaction's day without one.
     end_name : str, default "observation_period_end"
         The argument's name, for messages.
+    rule : DateRule, optional
+        How dates written as text are read: ISO 8601 by default.
 
     Returns
     -------
     DailyLog
         See :class:`pyclv.engines.pandas.DailyLog`.
     """
-    log = pandas_engine.open_log(transactions, columns)
+    log = pandas_engine.open_log(transactions, columns, rule)
     _, end_day = checked_end(log, end, end_name)
     return log.daily(end_day)

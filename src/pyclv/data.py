@@ -39,7 +39,7 @@ import pandas as pd
 
 from pyclv import _summaries
 from pyclv._time import check_time_unit
-from pyclv._validation import DateLike, LogColumns, Summary, validate_summary
+from pyclv._validation import DateLike, DateRule, LogColumns, Summary, validate_summary
 from pyclv.engines import TransactionLog
 from pyclv.engines import duckdb as duckdb_engine
 from pyclv.engines import pandas as pandas_engine
@@ -59,11 +59,11 @@ __all__ = [
 Transactions: TypeAlias = pd.DataFrame | str | os.PathLike[str]
 
 
-def _open(transactions: Any, columns: LogColumns) -> AbstractContextManager[TransactionLog]:
+def _open(transactions: Any, columns: LogColumns, rule: DateRule) -> AbstractContextManager[TransactionLog]:
     """The engine for ``transactions``: DuckDB for a path or glob of files, pandas for anything else."""
     if isinstance(transactions, (str, os.PathLike)):
-        return duckdb_engine.open_log(transactions, columns)
-    return nullcontext(pandas_engine.open_log(transactions, columns))
+        return duckdb_engine.open_log(transactions, columns, date_format=rule.date_format, dayfirst=rule.dayfirst)
+    return nullcontext(pandas_engine.open_log(transactions, columns, rule))
 
 
 def rfm_summary(
@@ -74,6 +74,9 @@ def rfm_summary(
     monetary_value_col: str | None = None,
     observation_period_end: DateLike | None = None,
     time_unit: str = "D",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise a transaction log into frequency, recency, T (and monetary value) per customer.
 
@@ -88,10 +91,10 @@ def rfm_summary(
     datetime_col : str, default "date"
         Column of transaction times: datetimes of any resolution, tz-aware datetimes or date strings.
         Times are floored to the calendar day; a tz-aware time counts on the local day of its own time zone
-        (it is converted to naive local time, not to UTC). Strings with different UTC offsets are rejected:
-        convert them to the time zone whose calendar defines a day, e.g.
-        ``pd.to_datetime(col, utc=True).dt.tz_convert("Europe/Paris")``. Numbers are rejected, not read as
-        epoch times.
+        (it is converted to naive local time, not to UTC), and so does a string with a UTC offset (its date as
+        written). Strings are read as ISO 8601 (``1997-09-30``, optionally with a time) unless ``date_format``
+        or ``dayfirst`` says otherwise; nothing is guessed. Numbers are rejected, not read as epoch times.
+        Days before 1900 or after 2199 are refused as placeholders.
     monetary_value_col : str, optional
         Column of transaction amounts (numbers, finite and >= 0; zero amounts are valid). When given, the
         result has a ``monetary_value`` column.
@@ -100,6 +103,16 @@ def rfm_summary(
         Transactions after it are excluded with a warning.
     time_unit : {"D", "W"}, default "D"
         Unit of ``recency`` and ``T``: days, or weeks of exactly seven days (fractional).
+    date_format : str, optional
+        A ``strptime`` format for dates written as text, e.g. ``"%d/%m/%Y"`` or ``"%Y%m%d"`` (integers such as
+        19970930 are read as their digits). Every date string must match it.
+    dayfirst : bool, optional
+        True reads ``DD/MM/YYYY`` strings (also with ``-`` or ``.``), False ``MM/DD/YYYY``; not with
+        ``date_format``. Without either, only ISO 8601 is read: ``01/09/1997`` is refused, not guessed.
+        Dates given as arguments (``observation_period_end``) may be ISO 8601 or in the column's format.
+    spend_to_date : bool, default False
+        Also return ``spend_to_date``: every purchase's amount up to the end, the first purchase included (what
+        the customer has really spent, for the historical side of a score table). Needs ``monetary_value_col``.
 
     Returns
     -------
@@ -154,8 +167,10 @@ def rfm_summary(
     [2.0, 30.4286, 38.8571, 22.345]
     """
     check_time_unit(time_unit)
-    with _open(transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col)) as log:
-        return _summaries.rfm_summary(log, observation_period_end, time_unit)
+    with _open(
+        transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), DateRule(date_format, dayfirst)
+    ) as log:
+        return _summaries.rfm_summary(log, observation_period_end, time_unit, spend_to_date=spend_to_date)
 
 
 def discrete_summary(
@@ -166,6 +181,8 @@ def discrete_summary(
     monetary_value_col: str | None = None,
     observation_period_end: DateLike | None = None,
     time_unit: str = "Y",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame:
     """Summarise a transaction log into whole purchase opportunities, for discrete-time models (BG/BB).
 
@@ -175,7 +192,7 @@ def discrete_summary(
 
     Parameters
     ----------
-    transactions, customer_id_col, datetime_col, monetary_value_col, observation_period_end
+    transactions, customer_id_col, datetime_col, monetary_value_col, observation_period_end, date_format, dayfirst
         As in :func:`rfm_summary` (the same validation); files are summarised by
         :func:`pyclv.engines.duckdb.discrete_summary`.
     time_unit : {"Y", "M", "W", "D"}, default "Y"
@@ -204,7 +221,9 @@ def discrete_summary(
     [2.0, 213.0, 272.0]
     """
     check_time_unit(time_unit)
-    with _open(transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col)) as log:
+    with _open(
+        transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), DateRule(date_format, dayfirst)
+    ) as log:
         return _summaries.discrete_summary(log, observation_period_end, time_unit)
 
 
@@ -217,6 +236,9 @@ def calibration_holdout_split(
     datetime_col: str = "date",
     monetary_value_col: str | None = None,
     time_unit: str = "D",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise a calibration period and count what each customer did in the holdout period after it.
 
@@ -230,8 +252,8 @@ def calibration_holdout_split(
     observation_period_end : date-like, optional
         Last day of the holdout period (inclusive); defaults to the date of the last transaction.
         Transactions after it are excluded with a warning.
-    customer_id_col, datetime_col, monetary_value_col, time_unit
-        As in :func:`rfm_summary`.
+    customer_id_col, datetime_col, monetary_value_col, time_unit, date_format, dayfirst, spend_to_date
+        As in :func:`rfm_summary` (``spend_to_date`` up to the calibration end).
 
     Returns
     -------
@@ -271,5 +293,9 @@ def calibration_holdout_split(
     [2.0, 1.0, 39.0]
     """
     check_time_unit(time_unit)
-    with _open(transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col)) as log:
-        return _summaries.calibration_holdout_split(log, calibration_period_end, observation_period_end, time_unit)
+    with _open(
+        transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), DateRule(date_format, dayfirst)
+    ) as log:
+        return _summaries.calibration_holdout_split(
+            log, calibration_period_end, observation_period_end, time_unit, spend_to_date=spend_to_date
+        )

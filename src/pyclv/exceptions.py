@@ -48,7 +48,9 @@ class DataValidationError(PyCLVError, ValueError):
 class ConvergenceError(PyCLVError, RuntimeError):
     """Maximum-likelihood estimation failed to converge.
 
-    The message carries a short checklist of what to try; ``result`` holds the optimizer's result.
+    The message carries a short checklist of what to try (in terms of the Python API); ``reason`` holds the
+    message without it (the command line adds its own, in terms of its options) and ``result`` the optimizer's
+    result.
 
     Parameters
     ----------
@@ -67,6 +69,7 @@ class ConvergenceError(PyCLVError, RuntimeError):
 
     def __init__(self, message: str, *, result: Any = None) -> None:
         super().__init__(f"{message} {self.CHECKLIST}")
+        self.reason = message
         self.result = result
 
 

@@ -1,10 +1,17 @@
 """Model artifacts (versioned JSON), table readers and writers, atomic writes.
 
-A model file is JSON with a ``format`` tag and a ``format_version``; pyclv refuses files of an unknown
-version or model type rather than guessing. A file holds one model (:func:`save_model`) or a named set of
-models, e.g. the transaction and spend models of a CLV pipeline (:func:`save_models`). Every file pyclv
-writes goes to a temporary name in the target folder first and is renamed into place, so a crash never
-leaves a half-written file.
+A model file is JSON with a ``format`` tag, a ``format_version`` and a checksum (``sha256``, the SHA-256 of
+the rest of its content); pyclv refuses files of an unknown version or model type, files whose content does
+not match their checksum (truncated, corrupt or edited by hand) and fields of the wrong type or outside their
+domain, rather than guessing. A file without a checksum (written before pyclv recorded one) still loads, with
+a :class:`~pyclv.exceptions.PyCLVWarning`; saving it again adds the checksum. A file holds one model
+(:func:`save_model`) or a named set of models, e.g. the transaction and spend models of a CLV pipeline
+(:func:`save_models`).
+
+Every file pyclv writes goes to a temporary name in the target folder first and is renamed into place, so a
+crash never leaves a half-written file (:func:`atomic_write`: the permissions follow the umask, also when a
+file is replaced; a symbolic link is followed). Tables are written deterministically: the
+same table gives the same bytes, and a float column with NaN or infinite values is refused.
 """
 
 from __future__ import annotations
@@ -17,9 +24,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pyclv._artifact import BUNDLE_TAG, FORMAT_VERSION, SINGLE_TAG, model_to_dict, save_model, write_json
+from pyclv._artifact import (
+    BUNDLE_TAG,
+    CHECKSUM_FIELD,
+    FORMAT_VERSION,
+    SINGLE_TAG,
+    content_digest,
+    model_to_dict,
+    save_model,
+    write_artifact,
+)
 from pyclv._files import atomic_write
-from pyclv.exceptions import ModelFormatError
+from pyclv._validation import examples, rows, show, warn
+from pyclv.exceptions import DataValidationError, ModelFormatError
 from pyclv.models import BaseModel
 from pyclv.models.registry import SHIPPED_MODELS, model_class
 
@@ -37,6 +54,9 @@ __all__ = [
 ]
 
 _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+#: A model file is a few kB; anything beyond this is not one (and is not read into memory).
+_MAX_ARTIFACT_BYTES = 64 * 2**20
 
 
 def save_models(path: str | Path, **models: BaseModel) -> None:
@@ -70,7 +90,32 @@ def save_models(path: str | Path, **models: BaseModel) -> None:
         "format_version": FORMAT_VERSION,
         "models": {role: model_to_dict(model) for role, model in models.items()},
     }
-    write_json(path, payload)
+    write_artifact(path, payload)
+
+
+def _number(value: object, name: str, *, minimum: float | None = None, integer: bool = False) -> float:
+    """``value`` as a float if it is a JSON number (an integer if ``integer``) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or (integer and not isinstance(value, int)):
+        raise ValueError(f"{name} is {show(value)}, not {'an integer' if integer else 'a number'}")
+    if minimum is not None and not value >= minimum:
+        raise ValueError(f"{name} is {show(value)}, below {minimum:g}")
+    return float(value)
+
+
+def _text(value: object, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{name} is {show(value)}, not text")
+    return value
+
+
+def _covariance(value: object, k: int) -> np.ndarray:
+    """A k x k matrix of numbers or nulls (NaN) with no negative variance."""
+    if not (isinstance(value, list) and len(value) == k and all(isinstance(r, list) and len(r) == k for r in value)):
+        raise ValueError(f"the covariance is not a {k} x {k} matrix (a list of {k} lists of {k})")
+    cov = np.array([[np.nan if c is None else _number(c, "a covariance entry") for c in row] for row in value])
+    if np.any(np.diag(cov) < 0):
+        raise ValueError(f"the covariance has a negative variance ({', '.join(map(show, np.diag(cov)))})")
+    return cov
 
 
 def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
@@ -89,7 +134,8 @@ def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
     Raises
     ------
     ModelFormatError
-        For an unknown model type or a malformed entry.
+        For an unknown model type or a malformed entry: a missing field, a value of the wrong type (text for
+        a number), a parameter outside its domain, a covariance of the wrong shape.
     """
     if not isinstance(spec, Mapping):
         raise ModelFormatError(f"A model entry must be a JSON object; got {type(spec).__name__}.")
@@ -100,34 +146,55 @@ def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
         raise ModelFormatError(f"Unknown model type {model_type!r}; this pyclv knows: {known}.")
     try:
         names = klass.param_names()
-        theta = np.array([float(spec["params"][n]) for n in names])
-        cov = np.array(
-            [[np.nan if c is None else float(c) for c in row] for row in spec["covariance"]], dtype=float
-        ).reshape(len(names), len(names))
+        params, settings = spec["params"], spec.get("settings", {})
+        if not isinstance(params, Mapping) or not isinstance(settings, Mapping):
+            raise ValueError("params and settings must be JSON objects")
+        theta = np.array([_number(params[n], f"parameter {n}") for n in names])
         bad = [p.name for p, v in zip(klass.parameters(), theta, strict=True) if not p.contains(float(v))]
         if bad:
             raise ValueError(f"parameter(s) {', '.join(bad)} outside their domain")
         ll = spec.get("log_likelihood")
+        n_customers = spec.get("n_customers", 0)
+        _number(n_customers, "n_customers", minimum=0)
         return klass.from_estimates(
             theta=theta,
-            covariance=cov,
-            settings=dict(spec.get("settings", {})),
-            log_likelihood=np.nan if ll is None else float(ll),
-            n_customers=spec.get("n_customers", 0),
-            time_unit=spec.get("time_unit"),
-            converged=bool(spec.get("converged", True)),
-            n_iterations=int(spec.get("n_iterations", 0)),
-            fit_seconds=float(spec.get("fit_seconds", 0.0)),
-            fitted_at=spec.get("fitted_at"),
+            covariance=_covariance(spec["covariance"], len(names)),
+            settings=dict(settings),
+            log_likelihood=np.nan if ll is None else _number(ll, "log_likelihood"),
+            n_customers=n_customers,
+            time_unit=_text(spec.get("time_unit"), "time_unit"),
+            converged=_flag(spec.get("converged", True)),
+            n_iterations=int(_number(spec.get("n_iterations", 0), "n_iterations", minimum=0, integer=True)),
+            fit_seconds=_number(spec.get("fit_seconds", 0.0), "fit_seconds", minimum=0),
+            fitted_at=_text(spec.get("fitted_at"), "fitted_at"),
         )
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
+        raise ModelFormatError(f"The {model_type} entry of the model file is malformed: no field {exc}.") from exc
+    except (AttributeError, TypeError, ValueError) as exc:
         raise ModelFormatError(f"The {model_type} entry of the model file is malformed: {exc}.") from exc
 
 
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"converged is {show(value)}, not true or false")
+    return value
+
+
 def _read_json(path: str | Path) -> dict[str, Any]:
+    """The JSON object of a model file, its format, version and checksum checked."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > _MAX_ARTIFACT_BYTES:
+        raise ModelFormatError(f"{path} is not a pyclv model file ({size / 2**20:,.0f} MB; model files are a few kB).")
+
+    def no_constants(name: str) -> None:
+        raise ModelFormatError(f"{path} is not a pyclv model file (it holds {name}, which JSON does not allow).")
+
     try:
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+        payload = json.loads(path.read_bytes().decode("utf-8"), parse_constant=no_constants)
+    except UnicodeDecodeError as exc:
+        raise ModelFormatError(f"{path} is not a pyclv model file (not UTF-8 text: byte {exc.start}).") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise ModelFormatError(f"{path} is not a pyclv model file (invalid JSON: {exc}).") from exc
     if not isinstance(payload, dict) or payload.get("format") not in (SINGLE_TAG, BUNDLE_TAG):
         raise ModelFormatError(f"{path} is not a pyclv model file (no 'format' tag of a pyclv model).")
@@ -136,6 +203,17 @@ def _read_json(path: str | Path) -> dict[str, Any]:
         raise ModelFormatError(
             f"{path} has model format version {version!r}; this pyclv reads version {FORMAT_VERSION}. "
             "Refit the model with this version, or install the pyclv version that wrote it."
+        )
+    recorded = payload.get(CHECKSUM_FIELD)
+    if recorded is None:
+        warn(
+            f"{path} has no checksum (it was written before pyclv recorded one), so corruption cannot be "
+            "detected; save the models again to add one."
+        )
+    elif recorded != content_digest(payload):
+        raise ModelFormatError(
+            f"{path} is corrupt or was edited: its content does not match its checksum ({CHECKSUM_FIELD}). "
+            "Write it again with 'pyclv fit' or save_models; do not edit model files by hand."
         )
     return payload
 
@@ -223,8 +301,37 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
     return pd.read_parquet(path)
 
 
+def _check_finite(frame: pd.DataFrame, path: str | Path) -> None:
+    """Refuse a table whose float columns hold NaN, infinities or missing values."""
+    bad_columns: list[tuple[str, np.ndarray, np.ndarray]] = []
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        if pd.api.types.is_float_dtype(column.dtype):
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+            mask = ~np.isfinite(values)
+            if mask.any():
+                bad_columns.append((str(name), mask, values))
+    if not bad_columns:
+        return
+    name, mask, values = bad_columns[0]
+    n_bad = int(np.count_nonzero(mask))
+    others = f" (and in column(s) {', '.join(repr(c) for c, _, _ in bad_columns[1:])})" if bad_columns[1:] else ""
+    shown = examples(frame.index, mask, values)
+    raise DataValidationError(
+        f"{path}: column {name!r} has {rows(n_bad)} with NaN or infinite values, e.g. {shown}{others}; "
+        "pyclv writes only finite numbers. Find out where they come from, or drop those rows, then write the "
+        "table again.",
+        column=name,
+        n_rows=n_bad,
+    )
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = True) -> None:
-    """Write ``frame`` as CSV or Parquet (by suffix), atomically.
+    """Write ``frame`` as CSV or Parquet (by suffix), atomically and deterministically.
+
+    The same table gives the same bytes on every run (for a given pyarrow version): Parquet carries no time
+    stamp, and CSV writes floats in their shortest form that reads back to the same number, with Unix
+    line ends.
 
     Parameters
     ----------
@@ -244,9 +351,12 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = True) ->
     ------
     ValueError
         If the suffix is neither ``.csv`` nor ``.parquet``.
+    DataValidationError
+        If a float column holds NaN or infinite values (nothing is written).
     """
     suffix = _table_suffix(path)
+    _check_finite(frame, path)
     if suffix == ".csv":
-        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index))
+        atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index, lineterminator="\n", encoding="utf-8"))
     else:
-        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=index))
+        atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=index, engine="pyarrow", compression="snappy"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +72,8 @@ def test_customer_totals_are_the_same_integers(engine: str, cdnow: pd.DataFrame,
         np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name), err_msg=name)
     cohort = actual.first_day <= CALIBRATION_DAY  # the last calibration day is defined for the cohort only
     np.testing.assert_array_equal(actual.last_day[cohort], expected.last_day[cohort])
-    for name in ("repeat_total", "revenue_holdout"):
-        np.testing.assert_allclose(getattr(actual, name), getattr(expected, name), rtol=1e-12, err_msg=name)
+    for name in ("repeat_total", "revenue_holdout"):  # sums in one canonical order: the same bits
+        np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name), err_msg=name)
     # without a split, the totals up to the calibration day are the split's calibration side, for the cohort
     assert plain.n_holdout is None and plain.revenue_holdout is None
     np.testing.assert_array_equal(plain.n_days, actual.n_days[cohort])
@@ -92,7 +93,7 @@ def test_period_totals_are_the_same(engine: str, length: float, cdnow: pd.DataFr
         actual = log.period_totals(CALIBRATION_DAY, length)
     for name in ("frequency", "recency", "n_periods"):
         np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name), err_msg=name)
-    np.testing.assert_allclose(actual.spend, expected.spend, rtol=1e-12)
+    np.testing.assert_array_equal(actual.spend, expected.spend)
     assert actual.n_incomplete == expected.n_incomplete
     assert (actual.n_incomplete > 0) == (length > 1.0)  # whole days are never incomplete
     assert (actual.frequency <= actual.n_periods).all() and (actual.recency <= actual.n_periods).all()
@@ -149,3 +150,46 @@ def test_profiles_count_the_same_bad_rows(engine: str, case: str, tmp_path: Path
             v.check_log(profile, log.columns)
     assert (error.value.column, error.value.n_rows) == (column, n)
     assert f"Column {column!r} has {v.rows(n)}" in str(error.value)
+
+
+def _busy_days(seed: int) -> pd.DataFrame:
+    """Amounts of every magnitude, many purchases per day: sums whose last bits depend on their order."""
+    rng = np.random.default_rng(seed)
+    n = 60_000
+    return pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 500, n),
+            "date": pd.Timestamp("1997-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
+            "amount": rng.lognormal(0.0, 3.0, n) * rng.choice([1e-3, 1.0, 1e4], n),
+        }
+    )
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+def test_sums_are_the_same_bits_whatever_the_threads_and_the_row_order(threads: int, tmp_path: Path) -> None:
+    # A user's reruns differed in the last bit of monetary_value: DuckDB's parallel sum changed its order.
+    # Every engine now sums amounts exactly, as fixed-point integers (pyclv._fixed_point).
+    frame = _busy_days(3)
+    shuffled = frame.sample(frac=1.0, random_state=threads).reset_index(drop=True)
+    shuffled.to_parquet(tmp_path / "tx.parquet", index=False, row_group_size=4096)
+    with _opened("pandas", frame, tmp_path) as reference:
+        _profiled(reference)
+        expected = reference.customer_totals(10000, 9900)
+        periods = reference.period_totals(10000, 7.0)
+    with duckdb_engine.open_log(tmp_path / "tx.parquet", COLUMNS, threads=threads) as log:
+        _profiled(log)
+        actual = log.customer_totals(10000, 9900)
+        actual_periods = log.period_totals(10000, 7.0)
+    with _opened("pandas", shuffled, tmp_path) as reordered:
+        _profiled(reordered)
+        again = reordered.customer_totals(10000, 9900)
+    for name in ("repeat_total", "revenue_holdout"):
+        np.testing.assert_array_equal(getattr(actual, name), getattr(expected, name), err_msg=name)
+        np.testing.assert_array_equal(getattr(again, name), getattr(expected, name), err_msg=name)
+    np.testing.assert_array_equal(actual_periods.spend, periods.spend)
+    # and the totals are the exact sums, rounded: within an ulp of the true sum, whatever the order of the terms
+    one = frame[(frame["customer_id"] == expected.ids[0]) & (frame["date"] <= "1997-02-08")]  # day 9900
+    repeat = one.loc[one["date"] > one["date"].min(), "amount"]
+    exact = sum((Fraction(float(np.rint(a * 2.0**60))) / 2**60 for a in repeat), Fraction(0))
+    assert expected.repeat_total is not None
+    assert abs(expected.repeat_total[0] - float(exact)) <= np.spacing(float(exact))

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyclv._validation.wording import rows
+from pyclv._fixed_point import MAX_AMOUNT, MAX_TOTAL
+from pyclv._validation.dates import DateRule
+from pyclv._validation.wording import argument, rows
 from pyclv.exceptions import DataValidationError
 
 __all__ = [
@@ -71,7 +73,9 @@ class LogProfile:
     not_numbers: BadRows = BadRows()
     missing_amounts: BadRows = BadRows()
     infinite_amounts: BadRows = BadRows()
+    huge_amounts: BadRows = BadRows()
     negative_amounts: BadRows = BadRows()
+    amount_total: float = 0.0
     first_day: int | None = None
     last_day: int | None = None
 
@@ -101,8 +105,22 @@ def require_columns(present: Sequence[Any], required: Sequence[str], *, what: st
     Raises
     ------
     DataValidationError
-        If a required column is missing.
+        If a required column is missing, appears more than once, or is asked for twice.
     """
+    repeated = sorted({c for c in required if list(present).count(c) > 1}, key=str)
+    if repeated:
+        raise DataValidationError(
+            f"{what} has several columns named {', '.join(repr(c) for c in repeated)}; pyclv will not pick one. "
+            f"Rename or drop the duplicates.",
+            column=", ".join(repeated),
+        )
+    twice = sorted({c for c in required if list(required).count(c) > 1}, key=str)
+    if twice:
+        raise DataValidationError(
+            f"The column {', '.join(repr(c) for c in twice)} is named for two roles (customer id, date, amount); "
+            f"each role needs its own column.",
+            column=", ".join(twice),
+        )
     missing = [c for c in required if c not in present]
     if missing:
         shown = ", ".join(repr(c) for c in present) or "none"
@@ -119,8 +137,8 @@ def require_log_columns(present: Sequence[Any], columns: LogColumns) -> None:
         present,
         columns.required,
         what="transactions",
-        todo="Rename your columns or pass customer_id_col=, datetime_col= (and monetary_value_col=) to say which "
-        "columns to use.",
+        todo=f"Rename your columns or pass {argument('customer_id_col')}, {argument('datetime_col')} (and "
+        f"{argument('monetary_value_col')}) to say which columns to use.",
     )
 
 
@@ -133,7 +151,7 @@ def no_transactions(columns: LogColumns) -> DataValidationError:
     )
 
 
-def check_log(profile: LogProfile, columns: LogColumns) -> tuple[int, int]:
+def check_log(profile: LogProfile, columns: LogColumns, rule: DateRule | None = None) -> tuple[int, int]:
     """Raise for the first kind of bad row in ``profile``, in a fixed order; else its first and last day.
 
     Parameters
@@ -142,6 +160,8 @@ def check_log(profile: LogProfile, columns: LogColumns) -> tuple[int, int]:
         What the engine counted.
     columns : LogColumns
         The log's column names.
+    rule : DateRule, optional
+        How the log's dates written as text were read, for the message about those that could not be.
 
     Returns
     -------
@@ -152,7 +172,7 @@ def check_log(profile: LogProfile, columns: LogColumns) -> tuple[int, int]:
     ------
     DataValidationError
         For an empty log, missing customer ids, missing or unparseable dates, and amounts that are not
-        numbers, missing, infinite or negative.
+        numbers, missing, infinite, implausibly large (2**56 or more) or negative.
     """
     if profile.n_rows == 0:
         raise no_transactions(columns)
@@ -165,7 +185,7 @@ def check_log(profile: LogProfile, columns: LogColumns) -> tuple[int, int]:
             label="rows",
         )
     if profile.missing_dates or profile.unparseable_dates:
-        raise unreadable_dates(columns.date, profile.missing_dates, profile.unparseable_dates)
+        raise unreadable_dates(columns.date, profile.missing_dates, profile.unparseable_dates, rule)
     if columns.amount is not None:
         _bad(
             columns.amount,
@@ -178,10 +198,22 @@ def check_log(profile: LogProfile, columns: LogColumns) -> tuple[int, int]:
         _bad(columns.amount, profile.infinite_amounts, "with infinite amounts", "Correct or drop these rows.")
         _bad(
             columns.amount,
+            profile.huge_amounts,
+            f"with amounts of {MAX_AMOUNT:.2g} or more",
+            "No purchase is that large: correct or drop these rows (a unit or parsing error?).",
+        )
+        _bad(
+            columns.amount,
             profile.negative_amounts,
             "with negative amounts",
             "Remove returns and refunds, or net them against their purchases.",
         )
+        if profile.amount_total >= MAX_TOTAL:
+            raise DataValidationError(
+                f"Column {columns.amount!r} adds up to {profile.amount_total:.3g}, beyond what pyclv sums exactly "
+                f"({MAX_TOTAL:.2g}). Check the amounts' unit, or summarise the log in parts.",
+                column=columns.amount,
+            )
     if profile.first_day is None or profile.last_day is None:
         raise RuntimeError("the engine's profile has bad rows it did not report")  # an engine bug, not bad data
     return profile.first_day, profile.last_day
@@ -195,18 +227,23 @@ def _bad(column: str, bad: BadRows, what: str, todo: str, *, label: str = "e.g."
     raise DataValidationError(f"Column {column!r} has {rows(bad.n)} {what}{shown}. {todo}", column=column, n_rows=bad.n)
 
 
-def unreadable_dates(column: str, missing: BadRows, unparseable: BadRows) -> DataValidationError:
-    """The error for rows without a usable date (missing, or text that is not a date)."""
+def unreadable_dates(
+    column: str, missing: BadRows, unparseable: BadRows, rule: DateRule | None = None
+) -> DataValidationError:
+    """The error for rows without a usable date (missing, or text that is not a date by ``rule``)."""
+    rule = rule or DateRule()
     detail = []
+    todo = []
     if missing:
-        detail.append(f"{missing.n:,} missing" + (f" (rows {missing.examples})" if missing.examples else ""))
+        detail.append(f"{missing.n:,} missing")
+        todo.append("Drop the rows without a date.")
     if unparseable:
         shown = f" (e.g. {unparseable.examples})" if unparseable.examples else ""
-        detail.append(f"{unparseable.n:,} unparseable{shown}")
+        detail.append(f"{unparseable.n:,} not readable as {rule.expected} in the years 1900-2199{shown}")
+        todo.append(rule.todo)
     n = missing.n + unparseable.n
     return DataValidationError(
-        f"Column {column!r} has {rows(n)} without a usable date: {' and '.join(detail)}. Drop these rows or correct "
-        f"the dates (ISO 8601 such as 1997-09-30; for files, date_format= gives another format).",
+        f"Column {column!r} has {rows(n)} without a usable date: {' and '.join(detail)}. {' '.join(todo)}",
         column=column,
         n_rows=n,
     )
@@ -217,7 +254,8 @@ def numbers_not_dates(column: str, n: int, shown: str) -> DataValidationError:
     return DataValidationError(
         f"Column {column!r} holds numbers, not dates, in {rows(n)} (e.g. {shown}); pyclv does not guess their "
         f"meaning. Convert the column first, e.g. pd.to_datetime(col.astype(str), format='%Y%m%d') for YYYYMMDD "
-        f"numbers or pd.to_datetime(col, unit='s') for Unix seconds; for files, pass date_format='%Y%m%d'.",
+        f"numbers or pd.to_datetime(col, unit='s') for Unix seconds; or pass "
+        f"{argument('date_format', repr('%Y%m%d'))}.",
         column=column,
         n_rows=n,
     )
@@ -247,7 +285,7 @@ def not_amounts(column: str, what: str, n: int) -> DataValidationError:
     """The error for an amount column that holds something else (``what``: "booleans", "DATE values")."""
     return DataValidationError(
         f"Column {column!r} holds {what}, not amounts, in {rows(n)}. Pass the column with the transaction value "
-        f"as monetary_value_col.",
+        f"as {argument('monetary_value_col')}.",
         column=column,
         n_rows=n,
     )

@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from pyclv._validation import LogColumns, LogProfile
+from pyclv._validation import DateRule, LogColumns, LogProfile
 
 __all__ = ["CustomerTotals", "PeriodTotals", "TransactionLog"]
 
@@ -44,6 +44,9 @@ class CustomerTotals:
         Spend on the days after the first purchase day (up to the calibration day); None without amounts.
     n_holdout, revenue_holdout : numpy.ndarray or None
         Purchase days and spend after the calibration day (None without one; revenue None without amounts).
+    spend_to_date : numpy.ndarray or None
+        Spend on every purchase day up to the calibration day (or the end), the first included; None without
+        amounts.
     """
 
     ids: pd.Index
@@ -53,6 +56,7 @@ class CustomerTotals:
     repeat_total: np.ndarray | None
     n_holdout: np.ndarray | None = None
     revenue_holdout: np.ndarray | None = None
+    spend_to_date: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,14 @@ class PeriodTotals:
 
 
 class TransactionLog(Protocol):
-    """A transaction log opened by an engine (see the module's docstring)."""
+    """A transaction log opened by an engine (see the module's docstring).
+
+    ``columns`` names its columns; ``date_rule`` says how its dates written as text were read, so that the
+    dates given as arguments (the ends of the periods) are read the same way.
+    """
 
     columns: LogColumns
+    date_rule: DateRule
 
     def profile(self) -> LogProfile:
         """Counts of the rows that break each rule, with examples, and the first and last transaction day."""

@@ -16,10 +16,23 @@ from typing import Any, Literal, TypeAlias
 
 import duckdb
 
+from pyclv import _dates
 from pyclv import _validation as v
-from pyclv._validation import LogColumns
+from pyclv._validation import DateRule, LogColumns
+from pyclv.exceptions import DataValidationError
 
-__all__ = ["FileSource", "Options", "connection", "fetch", "identifier", "literal", "one_row", "open_source"]
+__all__ = [
+    "FileSource",
+    "Options",
+    "connection",
+    "distinct_examples",
+    "fetch",
+    "identifier",
+    "literal",
+    "one_row",
+    "open_source",
+    "reading",
+]
 
 #: A path or glob of Parquet or CSV files (``"tx/*.parquet"``, ``Path("tx.csv")``).
 FileSource: TypeAlias = str | os.PathLike[str]
@@ -27,9 +40,14 @@ FileSource: TypeAlias = str | os.PathLike[str]
 _PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".csv.zst")
 
-_DATE_TYPES = re.compile(r"^(DATE|TIMESTAMP(_S|_MS|_NS)?|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ)$")
+_DATE_TYPES = re.compile(r"^(DATE|TIMESTAMP(_S|_MS|_NS)?|TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ(_NS)?)$")
+_ZONED_TYPES = re.compile(r"^(TIMESTAMP WITH TIME ZONE|TIMESTAMPTZ(_NS)?)$")
+#: A fixed UTC offset as Arrow writes a time zone, ``+02:00`` or ``-05:30``.
+_FIXED_OFFSET = re.compile(r"^([+-])([0-9]{2}):([0-9]{2})$")
 _NUMBER_TYPES = re.compile(r"^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL.*)$")
 _INTEGER_TYPES = re.compile(r"^U?(TINYINT|SMALLINT|INTEGER|BIGINT)$")
+#: Integer ids that fit a BIGINT whatever their value (UBIGINT ids above 2**63 stay UBIGINT, as in pandas).
+_BIGINT_IDS = re.compile(r"^(U?(TINYINT|SMALLINT|INTEGER)|BIGINT)$")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -84,10 +102,66 @@ def connection(
         con.execute("SET enable_progress_bar = false")  # no output from library code
         try:
             yield con
-        except duckdb.IOException as exc:  # a file that disappears or is corrupt part-way through
-            raise OSError(f"cannot read the transactions ({exc}).") from exc
         finally:
             con.close()
+
+
+@contextmanager
+def reading(path: str, memory_limit: str) -> Iterator[None]:
+    """Turn what DuckDB raises while reading ``path`` into one line that names the file and says what to do.
+
+    DuckDB's own messages run to twenty lines of SQL and sniffer settings; an operator needs the file, the
+    problem and the remedy. The original error stays attached as the cause.
+
+    Parameters
+    ----------
+    path : str
+        The path or glob being read.
+    memory_limit : str
+        DuckDB's memory budget, for the message when it runs out.
+
+    Yields
+    ------
+    None
+    """
+    try:
+        yield
+    except duckdb.OutOfMemoryException as exc:
+        raise MemoryError(
+            f"{path}: DuckDB ran out of memory within memory_limit={memory_limit!r} ({_first_line(exc)}). Give "
+            f"it more memory, or a temp_directory on a disk with room to spill."
+        ) from exc
+    except duckdb.Error as exc:
+        raise _read_error(path, exc) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of a DuckDB message, without its ``Invalid Input Error:`` prefix."""
+    line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return re.sub(r"^[A-Za-z ]*Error: ", "", line)[:300]
+
+
+def _read_error(path: str, exc: duckdb.Error) -> Exception:
+    """The one-line error for a DuckDB failure while reading ``path``."""
+    text = str(exc)
+    if re.search(r"unicode|utf-?8|encoding", text, re.IGNORECASE):
+        line = re.search(r"CSV Error on Line: ([0-9]+)", text)
+        where = f" (line {int(line.group(1)):,})" if line else ""
+        return DataValidationError(
+            f"{path}: the file is not UTF-8 text{where}. Re-encode it as UTF-8, e.g. iconv -f latin1 -t utf-8 "
+            f"in.csv > out.csv, or write it as Parquet."
+        )
+    if "schema mismatch" in text or "union_by_name" in text:
+        return DataValidationError(
+            f"{path}: the files do not all have the same columns ({_first_line(exc)}). Give every file the same "
+            f"columns, or summarise them separately."
+        )
+    if isinstance(exc, duckdb.ConversionException):
+        return DataValidationError(f"{path}: a column cannot be read as its type ({_first_line(exc)}).")
+    return OSError(
+        f"{path}: cannot read the transactions; the file may be corrupt, truncated or still being written "
+        f"({_first_line(exc)})."
+    )
 
 
 def _file_format(path: str, file_format: str | None) -> Literal["parquet", "csv"]:
@@ -113,6 +187,12 @@ def _check_exists(path: str) -> list[str]:
     matches = sorted(glob.glob(path, recursive=True)) if glob.has_magic(path) else [path]
     if not matches or not all(os.path.exists(match) for match in matches):
         raise FileNotFoundError(f"No transaction file matches {path!r}. Check the path or glob.")
+    empty = [match for match in matches if os.path.isfile(match) and os.path.getsize(match) == 0]
+    if empty:
+        raise DataValidationError(
+            f"{empty[0]} is empty (0 bytes){f', and {len(empty) - 1} more file(s)' if len(empty) > 1 else ''}: "
+            f"there are no transactions to read. Check the export that wrote it."
+        )
     return matches
 
 
@@ -126,24 +206,20 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
         if fmt == "parquet"
         else f"read_csv({literal(path)}, header = true, all_varchar = true)"
     )
-    try:
-        con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM {reader}")
-        schema = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
-    except duckdb.IOException as exc:
-        raise OSError(f"{path}: cannot read the transactions ({exc}).") from exc
-    except duckdb.Error as exc:
-        raise ValueError(f"{path}: cannot read the transactions as {fmt} ({exc}).") from exc
-    v.require_log_columns(list(schema), columns)
+    con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM {reader}")
+    schema = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
+    header = _csv_header(con, files[0]) if fmt == "csv" and files else list(schema)
+    v.require_log_columns(header, columns)
     customer = _customer_expression(con, columns.customer_id, schema[columns.customer_id], fmt)
-    day = _day_expression(con, columns.date, schema[columns.date], options.date_format, files)
+    day = _day_expression(con, columns.date, schema[columns.date], options.rule, files)
     if columns.amount is not None:
         amount = _amount_expression(con, columns.amount, schema[columns.amount])
         raw_amount = identifier(columns.amount)
     else:
         amount = raw_amount = "CAST(0.0 AS DOUBLE)"
-    if options.date_format is not None:
+    if options.rule.date_format is not None:
         # a view cannot hold prepared parameters: the format travels in a session variable
-        con.execute("SET VARIABLE pyclv_date_format = $date_format", {"date_format": options.date_format})
+        con.execute("SET VARIABLE pyclv_date_format = $date_format", {"date_format": options.rule.date_format})
     con.execute(
         f"""
         CREATE TEMP VIEW tx AS
@@ -157,10 +233,20 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
     )
 
 
+def _csv_header(con: duckdb.DuckDBPyConnection, path: str) -> list[str]:
+    """The column names as written in a CSV file's first line (DuckDB renames duplicates to ``name_1``)."""
+    row = con.execute(
+        f"SELECT * FROM read_csv({literal(path)}, header = false, all_varchar = true) LIMIT 1"
+    ).fetchone()
+    return [str(name) for name in row] if row is not None else []
+
+
 def _customer_expression(con: duckdb.DuckDBPyConnection, column: str, column_type: str, fmt: str) -> str:
     """SQL for the customer id: integers as BIGINT; CSV text ids as BIGINT when all are canonical integers."""
     name = identifier(column)
-    if _INTEGER_TYPES.match(column_type):
+    if column_type == "UBIGINT":
+        return name
+    if _BIGINT_IDS.match(column_type):
         return f"CAST({name} AS BIGINT)"
     if fmt == "csv":
         (n_other,) = one_row(
@@ -180,32 +266,76 @@ def _day_expression(
     con: duckdb.DuckDBPyConnection,
     column: str,
     column_type: str,
-    date_format: str | None,
+    rule: DateRule,
     files: list[str],
 ) -> str:
-    """SQL for the calendar day number (days since 1970-01-01) of each row, NULL where there is no date."""
+    """SQL for the calendar day number (days since 1970-01-01) of each row, NULL where there is no date.
+
+    Text is read by the grammar of :mod:`pyclv._dates` (the same patterns as the pandas engine), and
+    days outside 1900-2199 are NULL, whatever the column's type.
+    """
     name = identifier(column)
-    epoch = "DATE '1970-01-01'"
-    if column_type in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
-        # pandas counts a tz-aware time on the local day of its own time zone; so does DuckDB in that zone.
-        con.execute("SET TimeZone = $tz", {"tz": _stored_time_zone(files, column)})
-    if _DATE_TYPES.match(column_type):
-        return f"(CAST({name} AS DATE) - {epoch})"
-    if date_format is not None:
-        return f"(CAST(TRY_STRPTIME(CAST({name} AS VARCHAR), getvariable('pyclv_date_format')) AS DATE) - {epoch})"
-    if column_type == "VARCHAR":
-        return f"(CAST(TRY_CAST({name} AS TIMESTAMP) AS DATE) - {epoch})"
-    if column_type == "BOOLEAN" or _NUMBER_TYPES.match(column_type):
+    if _ZONED_TYPES.match(column_type):
+        # pandas counts a tz-aware time on the local day of its own time zone; so does DuckDB in that zone. A
+        # fixed offset, which DuckDB does not take as a zone, is added to the UTC time instead.
+        zone = _stored_time_zone(files, column)
+        offset = _FIXED_OFFSET.match(zone)
+        con.execute("SET TimeZone = $tz", {"tz": "UTC" if offset else zone})
+        if offset:
+            sign, hours, minutes = offset.groups()
+            shift = f"{sign}{int(hours) * 60 + int(minutes)}"
+            date = f"CAST(CAST({name} AS TIMESTAMP) + to_minutes(CAST({shift} AS BIGINT)) AS DATE)"
+        else:
+            date = f"CAST({name} AS DATE)"
+    elif _DATE_TYPES.match(column_type):
+        date = f"CAST({name} AS DATE)"
+    elif column_type == "VARCHAR" or (rule.date_format is not None and _INTEGER_TYPES.match(column_type)):
+        date = _text_date(f"trim(CAST({name} AS VARCHAR), {literal(_dates.BLANKS)})", rule)
+    elif column_type == "BOOLEAN" or _NUMBER_TYPES.match(column_type):
         n, shown = _non_null_examples(con, name)
         raise v.numbers_not_dates(column, n, shown)
-    raise v.not_dates(column, column_type)
+    else:
+        raise v.not_dates(column, column_type)
+    day = f"({date} - DATE '1970-01-01')"
+    return f"(CASE WHEN {day} BETWEEN {_dates.FIRST_DAY} AND {_dates.LAST_DAY} THEN {day} END)"
+
+
+def _text_date(text: str, rule: DateRule) -> str:
+    """SQL for the DATE of text by ``rule`` (NULL where the text is not a date by it)."""
+    if rule.date_format is not None:
+        return f"CAST(TRY_STRPTIME({text}, getvariable('pyclv_date_format')) AS DATE)"
+    if rule.dayfirst is None:
+        iso = literal(_dates.ISO_DATE)
+        return f"(CASE WHEN regexp_full_match({text}, {iso}) THEN TRY_CAST(left({text}, 10) AS DATE) END)"
+
+    def part(group: int) -> str:
+        return f"regexp_extract({text}, {literal(_dates.DAY_FIRST)}, {group})"
+
+    day, month = (part(1), part(3)) if rule.dayfirst else (part(3), part(1))
+    iso = f"concat({part(5)}, '-', lpad({month}, 2, '0'), '-', lpad({day}, 2, '0'))"
+    return (
+        f"(CASE WHEN regexp_full_match({text}, {literal(_dates.DAY_FIRST)}) AND {part(2)} = {part(4)} "
+        f"THEN TRY_CAST({iso} AS DATE) END)"
+    )
+
+
+def distinct_examples(con: duckdb.DuckDBPyConnection, table: str, column_sql: str, condition: str) -> str:
+    """The smallest distinct values of ``column_sql`` where ``condition`` holds, worded as every engine does.
+
+    The same examples as the pandas engine's (:func:`pyclv._validation.distinct_values`): sorted, distinct,
+    never "the first rows", whose order a parallel scan does not keep.
+    """
+    (n_distinct,) = one_row(con, f"SELECT count(DISTINCT {column_sql}) FROM {table} WHERE {condition}")
+    rows = con.execute(
+        f"SELECT DISTINCT {column_sql} AS value FROM {table} WHERE {condition} ORDER BY value LIMIT {v.N_EXAMPLES}"
+    ).fetchall()
+    return v.listed([row[0] for row in rows], int(n_distinct))
 
 
 def _non_null_examples(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, str]:
-    """How many values a raw column holds, and up to three of them, for a message."""
+    """How many values a raw column holds, and the smallest of them, for a message."""
     (n,) = one_row(con, f"SELECT count({name}) FROM raw")
-    values = [row[0] for row in con.execute(f"SELECT {name} FROM raw WHERE {name} IS NOT NULL LIMIT 3").fetchall()]
-    return int(n), v.listed(values, int(n))
+    return int(n), distinct_examples(con, "raw", name, f"{name} IS NOT NULL")
 
 
 def _stored_time_zone(files: list[str], column: str) -> str:
@@ -233,7 +363,7 @@ def _amount_expression(con: duckdb.DuckDBPyConnection, column: str, column_type:
 
 @dataclass(frozen=True)
 class Options:
-    """How to read the files: a date format, the file type."""
+    """How to read the files: how dates are written, the file type."""
 
-    date_format: str | None = None
+    rule: DateRule = DateRule()
     file_format: str | None = None

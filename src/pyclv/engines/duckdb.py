@@ -2,7 +2,8 @@
 
 The functions here take a path or glob (``"tx/*.parquet"``) instead of a DataFrame and return exactly what
 their pandas counterparts in :mod:`pyclv.data` return for the same transactions: the same index, columns,
-float values (up to the order of floating-point summation of amounts), ``attrs``, errors and warnings.
+float values (to the last bit: amounts are summed exactly, :mod:`pyclv._fixed_point`), ``attrs``, errors and
+warnings.
 :func:`pyclv.rfm_summary`, :func:`pyclv.calibration_holdout_split` and :func:`pyclv.discrete_summary` call
 them when given a ``str`` or :class:`pathlib.Path`.
 
@@ -22,11 +23,12 @@ Nothing but the per-customer result is loaded into Python: 100 million transacti
 memory, bounded by ``memory_limit`` (DuckDB spills to ``temp_directory`` beyond it).
 
 Column types: Parquet columns keep their types: dates may be DATE, TIMESTAMP or TIMESTAMP WITH TIME ZONE (counted on the
-local day of the time zone stored in the file, as pandas does) or ISO 8601 strings. CSV files are read with
+local day of the time zone stored in the file, as pandas does) or text. CSV files are read with
 every column as text, then converted explicitly: customer ids become integers when every id is a canonical
-decimal integer (so ``"007"`` and ``"7"`` stay two customers, as strings), dates are parsed as ISO 8601
-(or with ``date_format``, a ``strptime`` format such as ``"%Y%m%d"``) and amounts as numbers. Numbers in a
-date column are rejected, not read as epoch times, unless ``date_format`` says how to read them.
+decimal integer (so ``"007"`` and ``"7"`` stay two customers, as strings), dates are read by the grammar every
+engine shares (:mod:`pyclv._dates`: ISO 8601, or ``dayfirst``, or a ``strptime`` ``date_format``; the
+patterns are applied in SQL) and amounts as numbers. Numbers in a date column are rejected, not read as epoch
+times; with a ``date_format``, integers such as 19970930 are read as their digits.
 """
 
 from __future__ import annotations
@@ -39,12 +41,22 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 
+from pyclv import _fixed_point as fp
 from pyclv import _summaries
 from pyclv import _validation as v
 from pyclv._time import check_time_unit
 from pyclv._validation import DateLike, LogColumns
 from pyclv.engines._base import CustomerTotals, PeriodTotals
-from pyclv.engines._duckdb_source import FileSource, Options, connection, fetch, one_row, open_source
+from pyclv.engines._duckdb_source import (
+    FileSource,
+    Options,
+    connection,
+    distinct_examples,
+    fetch,
+    one_row,
+    open_source,
+    reading,
+)
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -65,11 +77,12 @@ DEFAULT_MEMORY_LIMIT = "4GB"
 # ---------------------------------------------------------------------------------------------------------
 
 #: Common table expressions over ``tx``: ``daily`` holds one row per customer and purchase day up to
-#: ``$end_day`` (purchases on the same day are one transaction, their amounts summed) and ``dated`` adds each
+#: ``$end_day`` (purchases on the same day are one transaction, their amounts summed as exact fixed-point
+#: integers, :mod:`pyclv._fixed_point`, so that no sum depends on the threads' order) and ``dated`` adds each
 #: customer's first purchase day (a hash join, cheaper than a window over all days).
-_DAILY = """
+_DAILY = f"""
 daily AS (
-    SELECT customer, day, sum(amount) AS amount
+    SELECT customer, day, sum({fp.QUANTIZE_SQL}) AS amount
     FROM tx
     WHERE day <= $end_day
     GROUP BY customer, day
@@ -86,7 +99,7 @@ dated AS (
 """
 
 #: One pass over the files that counts every kind of bad row and finds the first and last day.
-_PROFILE = """
+_PROFILE = f"""
 SELECT count(*) AS n_rows,
        count(*) FILTER (WHERE customer IS NULL) AS missing_ids,
        count(*) FILTER (WHERE raw_date IS NULL) AS missing_dates,
@@ -94,7 +107,9 @@ SELECT count(*) AS n_rows,
        count(*) FILTER (WHERE raw_amount IS NOT NULL AND amount IS NULL) AS not_numbers,
        count(*) FILTER (WHERE raw_amount IS NULL OR isnan(amount)) AS missing_amounts,
        count(*) FILTER (WHERE isinf(amount)) AS infinite_amounts,
+       count(*) FILTER (WHERE NOT isinf(amount) AND amount >= {fp.MAX_AMOUNT!r}) AS huge_amounts,
        count(*) FILTER (WHERE amount < 0) AS negative_amounts,
+       sum(amount) FILTER (WHERE amount >= 0 AND amount < {fp.MAX_AMOUNT!r}) AS amount_total,
        min(day) AS first_day,
        max(day) AS last_day
 FROM tx
@@ -104,8 +119,8 @@ FROM tx
 _EXAMPLES = {
     "unparseable_dates": ("raw_date", "raw_date IS NOT NULL AND day IS NULL"),
     "not_numbers": ("raw_amount", "raw_amount IS NOT NULL AND amount IS NULL"),
-    "missing_amounts": ("amount", "raw_amount IS NULL OR isnan(amount)"),
     "infinite_amounts": ("amount", "isinf(amount)"),
+    "huge_amounts": ("amount", f"NOT isinf(amount) AND amount >= {fp.MAX_AMOUNT!r}"),
     "negative_amounts": ("amount", "amount < 0"),
 }
 
@@ -121,11 +136,14 @@ class DuckDBLog:
         A connection in which the view ``tx(customer, raw_date, day, raw_amount, amount)`` is defined.
     columns : LogColumns
         The user's names of the columns behind the view.
+    date_rule : DateRule
+        How the view read dates written as text.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, columns: LogColumns) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, columns: LogColumns, date_rule: v.DateRule) -> None:
         self.con = con
         self.columns = columns
+        self.date_rule = date_rule
 
     def profile(self) -> v.LogProfile:
         """Count every kind of bad row in one pass, with example values for those a message shows.
@@ -136,28 +154,29 @@ class DuckDBLog:
             The rows that break each rule (with examples) and the first and last transaction day.
         """
         names = ("n_rows", "missing_ids", "missing_dates", "unparseable_dates", "not_numbers", "missing_amounts",
-                 "infinite_amounts", "negative_amounts", "first_day", "last_day")
+                 "infinite_amounts", "huge_amounts", "negative_amounts", "amount_total", "first_day", "last_day")
         counts = dict(zip(names, one_row(self.con, _PROFILE), strict=True))
         bad: dict[str, v.BadRows] = {}
-        for field in names[1:-2]:
+        for field in names[1:-3]:
             n = int(counts[field])
-            if field in ("not_numbers", "missing_amounts", "infinite_amounts", "negative_amounts") and (
+            if field in ("not_numbers", "missing_amounts", "infinite_amounts", "huge_amounts", "negative_amounts") and (
                 self.columns.amount is None
             ):
                 n = 0
             shown = self._examples(*_EXAMPLES[field], n) if n and field in _EXAMPLES else ""
             bad[field] = v.BadRows(n, shown)
         first, last = counts["first_day"], counts["last_day"]
+        total = counts["amount_total"]
         return v.LogProfile(
             int(counts["n_rows"]),
             **bad,
+            amount_total=float(total) if total is not None and self.columns.amount is not None else 0.0,
             first_day=None if first is None else int(first),
             last_day=None if last is None else int(last),
         )
 
     def _examples(self, column_sql: str, condition: str, n: int) -> str:
-        sql = f"SELECT {column_sql} FROM tx WHERE {condition} LIMIT {v.N_EXAMPLES}"
-        return v.listed([row[0] for row in self.con.execute(sql).fetchall()], n)
+        return distinct_examples(self.con, "tx", column_sql, condition)
 
     def count_after(self, end_day: int) -> tuple[int, int]:
         """Rows after ``end_day``, and customers all of whose rows are after it.
@@ -201,16 +220,22 @@ class DuckDBLog:
         result = fetch(
             self.con,
             f"""
-            WITH {_DAILY}
-            SELECT customer,
-                   count(*) FILTER (WHERE day <= $cut) AS n_days,
-                   min(day) AS first_day,
-                   coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
-                   coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $cut), 0.0) AS repeat_total,
-                   count(*) FILTER (WHERE day > $cut) AS n_holdout,
-                   coalesce(sum(amount) FILTER (WHERE day > $cut), 0.0) AS revenue_holdout
-            FROM dated
-            GROUP BY customer
+            WITH {_DAILY},
+            totals AS (
+                SELECT customer,
+                       count(*) FILTER (WHERE day <= $cut) AS n_days,
+                       min(day) AS first_day,
+                       coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
+                       coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $cut), 0) AS repeat_total,
+                       count(*) FILTER (WHERE day > $cut) AS n_holdout,
+                       coalesce(sum(amount) FILTER (WHERE day > $cut), 0) AS revenue_holdout,
+                       coalesce(sum(amount) FILTER (WHERE day <= $cut), 0) AS spend_to_date
+                FROM dated
+                GROUP BY customer
+            )
+            SELECT customer, n_days, first_day, last_day, n_holdout,
+                   {_limbs("repeat_total")}, {_limbs("revenue_holdout")}, {_limbs("spend_to_date")}
+            FROM totals
             ORDER BY customer
             """,
             {"end_day": end_day, "cut": cut},
@@ -222,9 +247,10 @@ class DuckDBLog:
             n_days=result["n_days"],
             first_day=result["first_day"],
             last_day=result["last_day"],
-            repeat_total=result["repeat_total"] if amounts else None,
+            repeat_total=_total(result, "repeat_total") if amounts else None,
             n_holdout=result["n_holdout"] if split else None,
-            revenue_holdout=result["revenue_holdout"] if split and amounts else None,
+            revenue_holdout=_total(result, "revenue_holdout") if split and amounts else None,
+            spend_to_date=_total(result, "spend_to_date") if amounts else None,
         )
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
@@ -253,15 +279,19 @@ class DuckDBLog:
                        CAST(floor((day - first_day) / $length) AS BIGINT) AS period,
                        greatest(CAST(floor(($end_day - first_day + 1) / $length) AS BIGINT) - 1, 0) AS n_periods
                 FROM dated
+            ),
+            totals AS (
+                SELECT customer,
+                       count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
+                       max(period) FILTER (WHERE period <= n_periods) AS recency,
+                       any_value(n_periods) AS n_periods,
+                       coalesce(sum(amount) FILTER (WHERE period > 0 AND period <= n_periods), 0) AS spend,
+                       count(*) FILTER (WHERE period > n_periods) AS n_incomplete
+                FROM periods
+                GROUP BY customer
             )
-            SELECT customer,
-                   count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
-                   max(period) FILTER (WHERE period <= n_periods) AS recency,
-                   any_value(n_periods) AS n_periods,
-                   coalesce(sum(amount) FILTER (WHERE period > 0 AND period <= n_periods), 0.0) AS spend,
-                   count(*) FILTER (WHERE period > n_periods) AS n_incomplete
-            FROM periods
-            GROUP BY customer
+            SELECT customer, frequency, recency, n_periods, n_incomplete, {_limbs("spend")}
+            FROM totals
             ORDER BY customer
             """,
             {"end_day": end_day, "length": length},
@@ -271,9 +301,19 @@ class DuckDBLog:
             frequency=result["frequency"],
             recency=result["recency"],
             n_periods=result["n_periods"],
-            spend=result["spend"] if self.columns.amount is not None else None,
+            spend=_total(result, "spend") if self.columns.amount is not None else None,
             n_incomplete=int(result["n_incomplete"].sum()),
         )
+
+
+def _limbs(total: str) -> str:
+    """SQL for the three limbs of an exact fixed-point total (HUGEINT), named ``<total>_high`` and so on."""
+    return fp.LIMB_SQL.format(total=total, name=total)
+
+
+def _total(result: Mapping[str, Any], name: str) -> Any:
+    """The float totals of a column whose exact limbs a query returned."""
+    return fp.to_float(result[f"{name}_whole"], result[f"{name}_high"], result[f"{name}_low"])
 
 
 @contextmanager
@@ -282,6 +322,7 @@ def open_log(
     columns: LogColumns,
     *,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
@@ -295,7 +336,7 @@ def open_log(
         A Parquet or CSV file, or a glob of them, one row per transaction.
     columns : LogColumns
         Which columns hold the customer id, the date and the amount.
-    date_format, file_format, memory_limit, temp_directory, threads
+    date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
 
     Yields
@@ -303,16 +344,17 @@ def open_log(
     DuckDBLog
         The opened log.
     """
-    with connection(memory_limit, temp_directory, threads) as con:
-        open_source(con, source, columns, Options(date_format, file_format))
-        yield DuckDBLog(con, columns)
+    rule = v.DateRule(date_format, dayfirst)
+    with connection(memory_limit, temp_directory, threads) as con, reading(os.fspath(source), memory_limit):
+        open_source(con, source, columns, Options(rule, file_format))
+        yield DuckDBLog(con, columns, rule)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Public functions: the summaries of pyclv.data, for files, with DuckDB's options
 # ---------------------------------------------------------------------------------------------------------
 
-_OPTION_NAMES = ("date_format", "file_format", "memory_limit", "temp_directory", "threads")
+_OPTION_NAMES = ("date_format", "dayfirst", "file_format", "memory_limit", "temp_directory", "threads")
 
 
 def _engine_options(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -329,10 +371,12 @@ def rfm_summary(
     observation_period_end: DateLike | None = None,
     time_unit: str = "D",
     date_format: str | None = None,
+    dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
     threads: int | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise Parquet or CSV transaction files into frequency, recency, T (and monetary value), out of core.
 
@@ -344,11 +388,11 @@ def rfm_summary(
     ----------
     source : str or os.PathLike
         A Parquet or CSV file, or a glob of them (``"tx/*.parquet"``), one row per transaction.
-    customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit
+    customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit, spend_to_date
         As in :func:`pyclv.data.rfm_summary`.
-    date_format : str, optional
-        A ``strptime`` format for dates stored as text or numbers, e.g. ``"%Y%m%d"``; by default dates are
-        DATE or TIMESTAMP columns or ISO 8601 strings.
+    date_format, dayfirst
+        How dates stored as text are read, as in :func:`pyclv.data.rfm_summary` (integer columns such as
+        19970930 are read as text with a ``date_format``).
     file_format : {"parquet", "csv"}, optional
         The file type, if the name's suffix does not tell it.
     memory_limit : str, default "4GB"
@@ -382,7 +426,7 @@ def rfm_summary(
     -----
     Two passes over the files: one counts bad rows and finds the first and last day, one aggregates. The
     repeat spend is summed over the days after each customer's first purchase day (not total minus first),
-    so that it carries no cancellation error.
+    exactly, as fixed-point integers: the same bits whatever the number of threads.
 
     Examples
     --------
@@ -400,7 +444,7 @@ def rfm_summary(
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
     with open_log(source, columns, **_engine_options(locals())) as log:
-        return _summaries.rfm_summary(log, observation_period_end, time_unit)
+        return _summaries.rfm_summary(log, observation_period_end, time_unit, spend_to_date=spend_to_date)
 
 
 def calibration_holdout_split(
@@ -413,10 +457,12 @@ def calibration_holdout_split(
     monetary_value_col: str | None = None,
     time_unit: str = "D",
     date_format: str | None = None,
+    dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
     threads: int | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise a calibration period of transaction files and count what each customer did in the holdout.
 
@@ -428,7 +474,9 @@ def calibration_holdout_split(
         A Parquet or CSV file, or a glob of them, one row per transaction.
     calibration_period_end, observation_period_end, customer_id_col, datetime_col, monetary_value_col, time_unit
         As in :func:`pyclv.data.calibration_holdout_split`.
-    date_format, file_format, memory_limit, temp_directory, threads
+    spend_to_date : bool, default False
+        As in :func:`pyclv.data.calibration_holdout_split`.
+    date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
 
     Returns
@@ -465,7 +513,9 @@ def calibration_holdout_split(
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
     with open_log(source, columns, **_engine_options(locals())) as log:
-        return _summaries.calibration_holdout_split(log, calibration_period_end, observation_period_end, time_unit)
+        return _summaries.calibration_holdout_split(
+            log, calibration_period_end, observation_period_end, time_unit, spend_to_date=spend_to_date
+        )
 
 
 def discrete_summary(
@@ -477,6 +527,7 @@ def discrete_summary(
     observation_period_end: DateLike | None = None,
     time_unit: str = "Y",
     date_format: str | None = None,
+    dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     temp_directory: str | os.PathLike[str] | None = None,
@@ -494,7 +545,7 @@ def discrete_summary(
         A Parquet or CSV file, or a glob of them, one row per transaction.
     customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit
         As in :func:`pyclv.data.discrete_summary`.
-    date_format, file_format, memory_limit, temp_directory, threads
+    date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
 
     Returns

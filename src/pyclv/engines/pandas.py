@@ -2,12 +2,14 @@
 
 The log is read once into integer arrays (customer codes into the sorted unique ids, calendar day numbers,
 float64 amounts) and reduced to one row per customer and purchase day with one sort of an integer key; the
-totals are then bincounts over those rows. Ten million transactions take a few seconds.
+totals are then bincounts over those rows, and amounts are summed exactly as fixed-point integers
+(:mod:`pyclv._fixed_point`), so that no total depends on the order of the rows. Ten million transactions take
+a few seconds.
 
 Column types are read the way pandas users expect: datetimes of any resolution (tz-aware ones on the local
-day of their own time zone) or date strings in one or several formats; amounts as numbers or numeric strings.
-Numbers in a date column are refused, not read as epoch times. Every message comes from
-:mod:`pyclv._validation`.
+day of their own time zone) or date strings by the grammar every engine shares (:mod:`pyclv._dates`); amounts as
+numbers or numeric strings. Numbers in a date column are refused, not read as epoch times. Every message comes
+from :mod:`pyclv._validation`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pyclv import _fixed_point as fp
 from pyclv import _validation as v
+from pyclv._dates import in_range, string_days
 from pyclv.engines._base import CustomerTotals, PeriodTotals
 
 __all__ = ["DailyLog", "PandasLog", "daily_totals", "open_log", "run_starts", "to_days"]
@@ -36,7 +40,8 @@ class DailyLog:
 
     Rows are sorted by customer, then day. ``customer`` holds positions into ``customers`` (the sorted unique
     customer ids); ``day`` is the purchase day as days since 1970-01-01; ``amount`` the day's summed amount,
-    or ``None`` without a value column. ``end_day`` is the last day of the observation period.
+    or ``None`` without a value column. ``end_day`` is the last day of the observation period. ``limbs`` holds
+    the day's amount as an exact fixed-point sum (:mod:`pyclv._fixed_point`), from which every total is summed.
     """
 
     customers: pd.Index
@@ -44,6 +49,7 @@ class DailyLog:
     day: np.ndarray
     amount: np.ndarray | None
     end_day: int
+    limbs: fp.Limbs | None = None
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -77,7 +83,7 @@ def daily_totals(daily: DailyLog, calibration_day: int | None = None) -> Custome
     CustomerTotals
         One row per customer of ``daily``.
     """
-    customer, day, amount = daily.customer, daily.day, daily.amount
+    customer, day, limbs = daily.customer, daily.day, daily.limbs
     n = len(daily.customers)
     starts = run_starts(customer)
     first_day = day[starts]
@@ -87,21 +93,22 @@ def daily_totals(daily: DailyLog, calibration_day: int | None = None) -> Custome
     last_rows = before & np.r_[(customer[1:] != customer[:-1]) | ~before[1:], True]
     last_day = first_day.copy()
     last_day[customer[last_rows]] = day[last_rows]
-    repeat_total = None
-    if amount is not None:
-        repeat = np.where(before, amount, 0.0)
-        repeat[starts] = 0.0
-        repeat_total = np.add.reduceat(repeat, starts)
+    repeat_total = to_date = None
+    if limbs is not None:
+        repeat = before.copy()
+        repeat[starts] = False
+        repeat_total = _customer_sums(limbs, repeat, starts)
+        to_date = _customer_sums(limbs, before, starts)
     if calibration_day is None:
-        return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total)
+        return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total, spend_to_date=to_date)
     after = ~before
-    revenue = None if amount is None else np.bincount(customer[after], weights=amount[after], minlength=n)
+    revenue = None if limbs is None else _customer_sums(limbs, after, starts)
     n_holdout = np.bincount(customer[after], minlength=n)
-    return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total, n_holdout, revenue)
+    return CustomerTotals(daily.customers, n_days, first_day, last_day, repeat_total, n_holdout, revenue, to_date)
 
 
-def to_days(dates: pd.Series, column: str) -> np.ndarray:
-    """Calendar day numbers of a column of datetimes or date strings; missing or unparseable dates are errors.
+def to_days(dates: pd.Series, column: str, rule: v.DateRule | None = None) -> np.ndarray:
+    """Calendar day numbers of a column of datetimes or date strings; missing or unreadable dates are errors.
 
     Parameters
     ----------
@@ -109,19 +116,22 @@ def to_days(dates: pd.Series, column: str) -> np.ndarray:
         Datetimes of any resolution (tz-aware: their local day) or date strings.
     column : str
         The column's name, for messages.
+    rule : DateRule, optional
+        How strings are read: ISO 8601 by default.
 
     Returns
     -------
     numpy.ndarray
         int64 days since 1970-01-01.
     """
-    days, missing, unparseable = _to_days(dates, column)
+    rule = rule or v.DateRule()
+    days, missing, unparseable = _to_days(dates, column, rule)
     if missing or unparseable:
-        raise v.unreadable_dates(column, missing, unparseable)
+        raise v.unreadable_dates(column, missing, unparseable, rule)
     return days
 
 
-def open_log(transactions: Any, columns: v.LogColumns) -> PandasLog:
+def open_log(transactions: Any, columns: v.LogColumns, rule: v.DateRule | None = None) -> PandasLog:
     """Open a DataFrame as a transaction log (a non-DataFrame or missing columns are refused at once).
 
     Parameters
@@ -130,6 +140,8 @@ def open_log(transactions: Any, columns: v.LogColumns) -> PandasLog:
         One row per transaction.
     columns : LogColumns
         Which columns hold the customer id, the date and the amount.
+    rule : DateRule, optional
+        How dates written as text are read: ISO 8601 by default.
 
     Returns
     -------
@@ -139,7 +151,7 @@ def open_log(transactions: Any, columns: v.LogColumns) -> PandasLog:
     if not isinstance(transactions, pd.DataFrame):
         raise v.not_a_dataframe(transactions)
     v.require_log_columns(list(transactions.columns), columns)
-    return PandasLog(transactions, columns)
+    return PandasLog(transactions, columns, rule or v.DateRule())
 
 
 class PandasLog:
@@ -151,11 +163,14 @@ class PandasLog:
         The transactions, with the columns named by ``columns``.
     columns : LogColumns
         Which columns hold the customer id, the date and the amount.
+    date_rule : DateRule
+        How dates written as text are read.
     """
 
-    def __init__(self, frame: pd.DataFrame, columns: v.LogColumns) -> None:
+    def __init__(self, frame: pd.DataFrame, columns: v.LogColumns, date_rule: v.DateRule) -> None:
         self.frame = frame
         self.columns = columns
+        self.date_rule = date_rule
         self._codes: np.ndarray | None = None
         self._customers: pd.Index | None = None
         self._day: np.ndarray | None = None
@@ -176,10 +191,10 @@ class PandasLog:
         ids = frame[cols.customer_id]
         missing = ids.isna().to_numpy()
         if missing.any():
-            return v.LogProfile(len(frame), missing_ids=v.BadRows(int(missing.sum()), v.examples(ids.index, missing)))
+            return v.LogProfile(len(frame), missing_ids=v.BadRows(int(missing.sum())))
         _check_id_types(ids, cols.customer_id)
         dates = frame[cols.date]
-        day, missing_dates, unparseable = _to_days(dates, cols.date)
+        day, missing_dates, unparseable = _to_days(dates, cols.date, self.date_rule)
         if missing_dates or unparseable:
             return v.LogProfile(len(frame), missing_dates=missing_dates, unparseable_dates=unparseable)
         amount = None
@@ -241,11 +256,13 @@ class PandasLog:
         span = int(offset.max()) + 1
         key = codes * span + offset
         order = np.argsort(key, kind="stable")
-        key = key[order]
-        starts = run_starts(key)
-        keys = key[starts]
-        daily_amount = np.add.reduceat(amount[order], starts) if amount is not None else None
-        return DailyLog(customers, keys // span, keys % span + first_day, daily_amount, end_day)
+        starts = run_starts(key[order])
+        daily_amount = daily_limbs = None
+        if amount is not None:  # exact sums: the same bits whatever the order of the rows (pyclv._fixed_point)
+            daily_limbs = fp.run_sums(fp.quantize(amount[order]), starts)
+            daily_amount = fp.to_float(*daily_limbs)
+        keys = key[order][starts]
+        return DailyLog(customers, keys // span, keys % span + first_day, daily_amount, end_day, daily_limbs)
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
         """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``).
@@ -297,15 +314,37 @@ class PandasLog:
         recency = np.zeros(n_codes, dtype=np.int64)
         np.maximum.at(recency, cust_p, per_p)
         spend = None
-        if daily.amount is not None:
-            per_amount = np.add.reduceat(daily.amount[keep], key_starts)
-            spend = np.bincount(cust_p[repeat], weights=per_amount[repeat], minlength=n_codes)
+        if daily.limbs is not None:  # the days of periods 1..n, summed exactly
+            spent = np.zeros(len(keep), dtype=bool)
+            spent[keep] = period > 0
+            spend = _customer_sums(daily.limbs, spent, starts)
         return PeriodTotals(daily.customers, frequency, recency, n_periods, spend, int(np.count_nonzero(incomplete)))
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Reading the columns
 # ---------------------------------------------------------------------------------------------------------
+
+
+def _customer_sums(limbs: fp.Limbs, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per customer, the exact sum of the daily amounts of the selected ``rows`` (rows sorted by customer).
+
+    Parameters
+    ----------
+    limbs : Limbs
+        The fixed-point amount of each daily row.
+    rows : numpy.ndarray
+        Boolean, the rows to count.
+    starts : numpy.ndarray
+        Where each customer's rows begin.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 totals, 0.0 for a customer without a selected row.
+    """
+    selected = tuple(np.where(rows, limb, 0) for limb in limbs)
+    return fp.to_float(*fp.run_sums(selected, starts))  # type: ignore[arg-type]
 
 
 def _check_id_types(ids: pd.Series, column: str) -> None:
@@ -348,61 +387,95 @@ def _is_number(value: object) -> bool:
     return isinstance(value, numbers.Number) and value == value
 
 
-def _parse_dates(dates: pd.Series, column: str, **options: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Parse strings (or other objects) with pandas; values that cannot be parsed become NaT."""
+def _text_mask(values: pd.Series) -> np.ndarray:
+    """Which values of a column that is not datetime64 are strings (at C speed for the common all-one-kind columns)."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("string", "empty"):
+        return values.notna().to_numpy()
+    if kind in ("date", "datetime", "datetime64"):
+        return np.zeros(len(values), dtype=bool)
+    text = values.map(lambda value: isinstance(value, str), na_action="ignore")
+    return text.to_numpy(dtype=bool, na_value=False)
+
+
+def _parse_objects(dates: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """Dates held as Python objects (datetime, date, Timestamp): day numbers and the mask of those that are not."""
     try:
-        return _day_numbers(pd.to_datetime(dates, errors="coerce", **options))
+        return _day_numbers(pd.to_datetime(dates, errors="coerce"))
     except (ValueError, TypeError) as exc:
         raise v.dates_with_mixed_offsets(column, len(dates), exc) from exc
 
 
-def _to_days(dates: pd.Series, column: str) -> tuple[np.ndarray, v.BadRows, v.BadRows]:
-    """Day numbers of a column of datetimes or date strings, and its missing and unparseable rows.
+def _integer_digits(dates: pd.Series, rule: v.DateRule) -> pd.Series | None:
+    """With a ``date_format``, integers such as 19970930 as their digits; None where numbers stay refused."""
+    if rule.date_format is None or not pd.api.types.is_integer_dtype(dates.dtype):
+        return None
+    return dates.astype("Int64").astype("string").astype(object)
 
-    Strings are parsed by pandas in the format of the first one; those in another format are parsed again
-    one by one.
+
+def _to_days(dates: pd.Series, column: str, rule: v.DateRule) -> tuple[np.ndarray, v.BadRows, v.BadRows]:
+    """Day numbers of a column of datetimes or date strings, and its missing and unreadable rows.
+
+    Strings are read by ``rule`` (:mod:`pyclv._dates`, the grammar every engine shares); datetimes
+    of any resolution count on their (local) day; numbers are refused, except integers given a ``date_format``.
+    Days outside 1900-2199 are unreadable, as in every engine.
     """
-    numeric = _numbers_mask(dates)
+    digits = _integer_digits(dates, rule)
+    values = dates if digits is None else digits
+    numeric = _numbers_mask(values)
     if numeric.any():
-        raise v.numbers_not_dates(column, int(numeric.sum()), v.examples(dates.index, numeric, dates.to_numpy()))
-    missing = dates.isna().to_numpy()
-    if dates.dtype.kind == "M":
-        days, nat = _day_numbers(dates)
+        raise v.numbers_not_dates(column, int(numeric.sum()), v.distinct_values(dates.to_numpy()[numeric]))
+    missing = values.isna().to_numpy()
+    if values.dtype.kind == "M":
+        days, nat = _day_numbers(values)
     else:
-        days, nat = _parse_dates(dates, column)
-        failed = nat & ~missing
-        if failed.any():
-            days[failed], nat[failed] = _parse_dates(dates[failed], column, format="mixed")
-    unparseable = nat & ~missing
+        is_text = _text_mask(values)
+        days = np.zeros(len(values), dtype=np.int64)
+        nat = missing.copy()
+        if is_text.any():
+            days[is_text], nat[is_text] = string_days(
+                values[is_text], date_format=rule.date_format, dayfirst=rule.dayfirst
+            )
+        objects = ~is_text & ~missing
+        if objects.any():
+            days[objects], nat[objects] = _parse_objects(values[objects], column)
+    nat |= ~in_range(days)
+    unreadable = nat & ~missing
     return (
         days,
-        v.BadRows(int(missing.sum()), v.examples(dates.index, missing)),
-        v.BadRows(int(unparseable.sum()), v.examples(dates.index, unparseable, dates.to_numpy())),
+        v.BadRows(int(missing.sum())),
+        v.BadRows(int(unreadable.sum()), v.distinct_values(dates.to_numpy()[unreadable])),
     )
 
 
 def _to_amounts(amounts: pd.Series, column: str) -> tuple[np.ndarray, v.LogProfile | None]:
     """The amount column as float64, and a profile of its bad rows of the first kind found (None if none)."""
-    labels, n = amounts.index, len(amounts)
+    n = len(amounts)
     if pd.api.types.is_bool_dtype(amounts.dtype):
         raise v.not_amounts(column, "booleans", n)
     if not pd.api.types.is_numeric_dtype(amounts.dtype):
         converted = pd.to_numeric(amounts, errors="coerce")
         not_numbers = converted.isna().to_numpy() & amounts.notna().to_numpy()
         if not_numbers.any():
-            shown = v.examples(labels, not_numbers, amounts.to_numpy())
+            shown = v.distinct_values(amounts.to_numpy()[not_numbers])
             return np.empty(0), v.LogProfile(n, not_numbers=v.BadRows(int(not_numbers.sum()), shown))
         amounts = converted
     values = amounts.to_numpy(dtype=np.float64, na_value=np.nan)
 
     def bad(mask: np.ndarray) -> v.BadRows:
-        return v.BadRows(int(mask.sum()), v.examples(labels, mask, values))
+        return v.BadRows(int(mask.sum()), v.distinct_values(values[mask]))
 
     missing, infinite, negative = np.isnan(values), np.isinf(values), values < 0
+    huge = ~infinite & (values >= fp.MAX_AMOUNT)
     if missing.any():
-        return values, v.LogProfile(n, missing_amounts=bad(missing))
+        return values, v.LogProfile(n, missing_amounts=v.BadRows(int(missing.sum())))
     if infinite.any():
         return values, v.LogProfile(n, infinite_amounts=bad(infinite))
+    if huge.any():
+        return values, v.LogProfile(n, huge_amounts=bad(huge))
     if negative.any():
         return values, v.LogProfile(n, negative_amounts=bad(negative))
+    total = float(values.sum())
+    if total >= fp.MAX_TOTAL:
+        return values, v.LogProfile(n, amount_total=total)
     return values, None
