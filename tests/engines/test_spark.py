@@ -18,6 +18,7 @@ pytest.importorskip("pyspark")
 from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 
 import pyclv  # noqa: E402
+from pyclv import _fixed_point as fp  # noqa: E402
 from pyclv import data  # noqa: E402
 from pyclv.datasets import load_cdnow_transactions  # noqa: E402
 from pyclv.engines import spark as engine  # noqa: E402
@@ -194,27 +195,28 @@ def test_csv_ids_stay_strings_unless_all_are_canonical_integers(spark: SparkSess
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_sums_follow_the_canonical_order(spark: SparkSession) -> None:
-    # 1e16 + 1 == 1e16 in float64: the order of a sum shows in its result
-    big, one = 1e16, 1.0
+def test_amounts_are_summed_exactly(spark: SparkSession) -> None:
+    # 0.1 + 0.2 + 0.3 is 0.6000000000000001 in floats, 0.6 exactly: every engine sums the exact fixed-point values
     log = pd.DataFrame(
         {
-            "customer_id": [1, 1, 1, 1, 1, 1, 1],
+            "customer_id": [1, 1, 1, 1, 1, 1],
             "date": pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-02", "2020-01-02", "2020-01-03",
-                                    "2020-01-04", "2020-01-04"]),
-            "amount": [5.0, big, one, one, one, one, big],
+                                    "2020-01-03"]),
+            "amount": [5.0, 0.1, 0.2, 0.3, 0.7, 0.1],
         }
     )
-    expected_day_2 = (0.0 + one + one) + big  # a day's amounts sorted ascending, summed left to right
-    expected_repeat = ((0.0 + expected_day_2) + one) + (one + big)  # then the days in day order
+    repeat = log["amount"].to_numpy()[1:]
+    exact = fp.to_float(*(limb.sum(keepdims=True) for limb in fp.quantize(repeat)))[0]
+    assert exact == 1.4 and exact != 0.1 + 0.2 + 0.3 + 0.7 + 0.1
+    kwargs = {"calibration_period_end": "2020-01-01", "monetary_value_col": "amount", "spend_to_date": True}
+    expected = data.calibration_holdout_split(log, **kwargs)
     for rows in (log, log.iloc[::-1]):
         for partitions in (1, 3):
             frame = spark.createDataFrame(rows).repartition(partitions)
-            summary = engine.rfm_summary(frame, monetary_value_col="amount")
-            assert summary.loc[1, "monetary_value"] == expected_repeat / 3
-            split = engine.calibration_holdout_split(frame, calibration_period_end="2020-01-01",
-                                                     monetary_value_col="amount")
-            assert split.loc[1, "revenue_holdout"] == expected_repeat
+            assert engine.rfm_summary(frame, monetary_value_col="amount").loc[1, "monetary_value"] == exact / 2
+            split = engine.calibration_holdout_split(frame, **kwargs)
+            _assert_same(expected, split)
+            assert split.loc[1, "revenue_holdout"] == exact and split.loc[1, "spend_to_date"] == 5.0
 
 
 def test_partitions_do_not_change_a_bit(spark: SparkSession, cdnow_spark: DataFrame) -> None:

@@ -1,31 +1,34 @@
 """The Spark engine's transaction log: the engine interface answered by aggregations in Spark.
 
 :class:`SparkLog` wraps the DataFrame ``tx(customer, raw_date, day, raw_amount, amount)`` of
-:mod:`pyclv.engines._spark_source`. Its profile is one aggregation; its totals gather each customer's purchase
-days into one array sorted by day (one row per customer and day first, the day's amounts summed in ascending
-order) and fold every total out of that array, so that no sum depends on how Spark partitions the rows:
+:mod:`pyclv.engines._spark_source`. Its profile is one aggregation. Its totals shuffle the rows once, by customer:
+one row per customer and purchase day, each customer's first day beside its days (a window within the customer's
+partition), then one row per customer of plain aggregates.
 
-- a day's amount is the left-to-right sum of that day's amounts sorted ascending;
-- the repeat spend and the holdout revenue are left-to-right sums of the days' amounts in day order;
-- a discrete summary's spend is the left-to-right sum of the amounts of the days of periods 1..n, in day order.
+Amounts are summed exactly, as every engine sums them (:mod:`pyclv._fixed_point`): each amount becomes three
+BIGINT limbs (its whole part and its fraction's two 30-bit halves in units of 2**-60), and the limbs are added
+as integers, so no total depends on how Spark partitions or orders the rows. The limbs reach the driver, which
+turns them into floats with :func:`pyclv._fixed_point.to_float`, as for the other engines.
 
-Only those per-customer totals are collected to the driver (as Arrow), sorted by customer id there.
+Only per-customer totals are collected to the driver (as Arrow), sorted by customer id there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+import numpy as np
 import pandas as pd
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from pyclv import _fixed_point as fp
 from pyclv import _validation as v
-from pyclv._validation import LogColumns
+from pyclv._validation import DateRule, LogColumns
 from pyclv.engines._base import CustomerTotals, PeriodTotals
 from pyclv.engines._spark_source import distinct_examples, to_pandas
 
 __all__ = ["SparkLog"]
+
+_HUGE = f"NOT abs(amount) = double('Infinity') AND amount >= {fp.MAX_AMOUNT!r}D"
 
 #: One aggregation over ``tx`` that counts every kind of bad row and finds the first and last day.
 _PROFILE = {
@@ -36,7 +39,9 @@ _PROFILE = {
     "not_numbers": "count_if(raw_amount IS NOT NULL AND amount IS NULL)",
     "missing_amounts": "count_if(raw_amount IS NULL OR isnan(amount))",
     "infinite_amounts": "count_if(abs(amount) = double('Infinity'))",
+    "huge_amounts": f"count_if({_HUGE})",
     "negative_amounts": "count_if(amount < 0)",
+    "amount_total": f"sum(CASE WHEN amount >= 0 AND amount < {fp.MAX_AMOUNT!r}D THEN amount END)",
     "first_day": "min(day)",
     "last_day": "max(day)",
 }
@@ -46,26 +51,52 @@ _EXAMPLES = {
     "unparseable_dates": ("raw_date", "raw_date IS NOT NULL AND day IS NULL"),
     "not_numbers": ("raw_amount", "raw_amount IS NOT NULL AND amount IS NULL"),
     "infinite_amounts": ("amount", "abs(amount) = double('Infinity')"),
+    "huge_amounts": ("amount", _HUGE),
     "negative_amounts": ("amount", "amount < 0"),
 }
 
-_AMOUNT_RULES = ("not_numbers", "missing_amounts", "infinite_amounts", "negative_amounts")
+_COUNTED = ("missing_ids", "missing_dates", "unparseable_dates", "not_numbers", "missing_amounts",
+            "infinite_amounts", "huge_amounts", "negative_amounts")
+_AMOUNT_RULES = ("not_numbers", "missing_amounts", "infinite_amounts", "huge_amounts", "negative_amounts")
+
+#: The limbs of an amount (see :mod:`pyclv._fixed_point`).
+_LIMBS = ("whole", "high", "low")
+_HALF = fp.FRACTION_BITS // 2
 
 
-def _sum_amounts(days: str | Column, where: Callable[[Column], Column] | None = None) -> Column:
-    """The left-to-right sum of the amounts of an array of (day, amount) (of those ``where`` selects), 0.0 for none.
+def _quantized(amount: Column) -> list[Column]:
+    """The three fixed-point limbs of a validated amount, as :func:`pyclv._fixed_point.quantize` computes them.
 
-    The others add 0.0, which leaves a sum of amounts (never negative) unchanged to the last bit.
+    ``amount - floor(amount)`` and the product by 2**60 are exact; ``rint`` rounds half to even, as numpy does.
     """
-    if where is None:
-        return F.aggregate(days, F.lit(0.0), lambda total, d: total + d["amount"])
-    return F.aggregate(days, F.lit(0.0), lambda total, d: total + F.when(where(d), d["amount"]).otherwise(0.0))
+    units = F.rint((amount - F.floor(amount)) * F.lit(float(2**fp.FRACTION_BITS))).cast("bigint")
+    return [
+        F.floor(amount).cast("bigint").alias("whole"),
+        F.shiftright(units, _HALF).alias("high"),
+        units.bitwiseAND(F.lit(2**_HALF - 1)).alias("low"),
+    ]
+
+
+def _limb_sums(name: str, where: Column | None = None) -> list[Column]:
+    """The exact sums of the limbs (of the rows ``where`` selects), named ``<name>_whole`` and so on."""
+    return [
+        F.coalesce(F.sum(F.col(limb) if where is None else F.when(where, F.col(limb))), F.lit(0)).alias(
+            f"{name}_{limb}"
+        )
+        for limb in _LIMBS
+    ]
+
+
+def _total(result: pd.DataFrame, name: str) -> np.ndarray:
+    """The float totals of the limbs ``<name>_whole``... of a collected result."""
+    whole, high, low = (result[f"{name}_{limb}"].to_numpy(dtype=np.int64) for limb in _LIMBS)
+    return fp.to_float(whole, high, low)
 
 
 class SparkLog:
     """A Spark DataFrame of transactions, as a :class:`~pyclv.engines._base.TransactionLog`.
 
-    Build it with :func:`open_log`.
+    Build it with :func:`pyclv.engines.spark.open_log`.
 
     Parameters
     ----------
@@ -73,11 +104,14 @@ class SparkLog:
         The log as ``tx(customer, raw_date, day, raw_amount, amount)``.
     columns : LogColumns
         The user's names of the columns behind it.
+    date_rule : DateRule
+        How its dates written as text were read.
     """
 
-    def __init__(self, tx: DataFrame, columns: LogColumns) -> None:
+    def __init__(self, tx: DataFrame, columns: LogColumns, date_rule: DateRule) -> None:
         self.tx = tx
         self.columns = columns
+        self.date_rule = date_rule
 
     def profile(self) -> v.LogProfile:
         """Count every kind of bad row in one aggregation, with example values for those a message shows.
@@ -90,16 +124,18 @@ class SparkLog:
         counts = self.tx.agg(*(F.expr(sql).alias(name) for name, sql in _PROFILE.items())).first()
         assert counts is not None  # an aggregation without grouping has one row
         bad: dict[str, v.BadRows] = {}
-        for field in list(_PROFILE)[1:-2]:
+        for field in _COUNTED:
             n = int(counts[field])
             if field in _AMOUNT_RULES and self.columns.amount is None:
                 n = 0
             shown = self._examples(*_EXAMPLES[field]) if n and field in _EXAMPLES else ""
             bad[field] = v.BadRows(n, shown)
         first, last = counts["first_day"], counts["last_day"]
+        total = counts["amount_total"] if self.columns.amount is not None else None
         return v.LogProfile(
             int(counts["n_rows"]),
             **bad,
+            amount_total=float(total or 0.0),
             first_day=None if first is None else int(first),
             last_day=None if last is None else int(last),
         )
@@ -129,24 +165,15 @@ class SparkLog:
         assert row is not None
         return int(row["n_after"] or 0), int(row["n_vanished"])
 
-    def _customers(self, end_day: int, *totals: Column, days: bool = True) -> DataFrame:
-        """One row per customer with a purchase up to ``end_day``: ``first_day``, ``totals``, ``days``.
+    def _daily(self, end_day: int) -> DataFrame:
+        """One row per customer and purchase day up to ``end_day``: the day's limbs and the customer's first day.
 
-        ``totals`` are aggregated over the customer's purchase days (columns ``day`` and ``amount``); ``days``
-        (unless ``days=False``) is the array of its (day, amount) sorted by day.
-
-        A day's amount is the left-to-right sum of that day's amounts sorted ascending, so it does not depend on
-        the order in which Spark gathers them. The rows are shuffled once, by customer: both aggregations keep
+        The rows are shuffled once, by customer; the window and the per-customer aggregation that follow keep
         to a customer's partition.
         """
-        daily = (
-            self.tx.where(F.col("day") <= end_day)
-            .repartition("customer")
-            .groupBy("customer", "day")
-            .agg(_sum_sorted(F.collect_list("amount")).alias("amount"))
-        )
-        sorted_days = [F.array_sort(F.collect_list(F.struct("day", "amount"))).alias("days")] if days else []
-        return daily.groupBy("customer").agg(F.min("day").alias("first_day"), *sorted_days, *totals)
+        rows = self.tx.where(F.col("day") <= end_day).select("customer", "day", *_quantized(F.col("amount")))
+        daily = rows.repartition("customer").groupBy("customer", "day").agg(*(F.sum(x).alias(x) for x in _LIMBS))
+        return daily.withColumn("first_day", F.min("day").over(Window.partitionBy("customer")))
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
         """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``).
@@ -164,36 +191,28 @@ class SparkLog:
             One row per customer with a purchase on or before ``end_day``, sorted by id.
         """
         cut = end_day if calibration_day is None else calibration_day
-        amounts = self.columns.amount is not None
         day, first = F.col("day"), F.col("first_day")
-        customers = self._customers(
-            end_day,
+        totals = self._daily(end_day).groupBy("customer").agg(
             F.count_if(day <= cut).alias("n_days"),
-            F.max(F.when(day <= cut, day)).alias("last_day"),
+            F.min("day").alias("first_day"),
+            F.coalesce(F.max(F.when(day <= cut, day)), F.min("day")).alias("last_day"),
             F.count_if(day > cut).alias("n_holdout"),
-            days=amounts,
-        )
-        repeat_total = _sum_amounts("days", lambda d: (d["day"] > first) & (d["day"] <= cut)) if amounts else F.lit(0.0)
-        revenue = _sum_amounts("days", lambda d: d["day"] > cut) if amounts else F.lit(0.0)
-        totals = customers.select(
-            "customer",
-            "n_days",
-            first,
-            F.coalesce("last_day", first).alias("last_day"),  # a customer new in the holdout: any value
-            repeat_total.alias("repeat_total"),
-            "n_holdout",
-            revenue.alias("revenue_holdout"),
+            *_limb_sums("repeat_total", (day > first) & (day <= cut)),
+            *_limb_sums("revenue_holdout", day > cut),
+            *_limb_sums("spend_to_date", day <= cut),
         )
         result = _collect_sorted(totals)
+        amounts = self.columns.amount is not None
         split = calibration_day is not None
         return CustomerTotals(
             ids=pd.Index(result["customer"].to_numpy()),
             n_days=result["n_days"].to_numpy(),
             first_day=result["first_day"].to_numpy(),
             last_day=result["last_day"].to_numpy(),
-            repeat_total=result["repeat_total"].to_numpy() if amounts else None,
+            repeat_total=_total(result, "repeat_total") if amounts else None,
             n_holdout=result["n_holdout"].to_numpy() if split else None,
-            revenue_holdout=result["revenue_holdout"].to_numpy() if split and amounts else None,
+            revenue_holdout=_total(result, "revenue_holdout") if split and amounts else None,
+            spend_to_date=_total(result, "spend_to_date") if amounts else None,
         )
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
@@ -213,39 +232,33 @@ class SparkLog:
         """
         # The same floating-point expressions as the pandas engine: floor(days / length) with days an integer.
         first = F.col("first_day")
-        n_periods = F.greatest(F.floor((F.lit(end_day) - first + 1) / F.lit(length)) - 1, F.lit(0).cast("bigint"))
-        customers = self._customers(end_day).select("customer", "days", first, n_periods.alias("n_periods"))
-
-        def period(d: Column) -> Column:
-            return F.floor((d["day"] - first) / F.lit(length))
-
-        n = F.col("n_periods")
-        periods = F.transform("days", period)
-        repeat_days = F.filter("days", lambda d: (period(d) > 0) & (period(d) <= n))
-        totals = customers.select(
+        periods = self._daily(end_day).select(
             "customer",
-            F.size(F.array_distinct(F.filter(periods, lambda p: (p > 0) & (p <= n)))).cast("bigint").alias("frequency"),
-            F.array_max(F.filter(periods, lambda p: p <= n)).alias("recency"),
-            n,
-            _sum_amounts(repeat_days).alias("spend"),
-            F.size(F.filter(periods, lambda p: p > n)).cast("bigint").alias("n_incomplete"),
+            *_LIMBS,
+            F.floor((F.col("day") - first) / F.lit(length)).alias("period"),
+            F.greatest(F.floor((F.lit(end_day) - first + 1) / F.lit(length)) - 1, F.lit(0)).alias("n_periods"),
+        )
+        period, n = F.col("period"), F.col("n_periods")
+        repeat = (period > 0) & (period <= n)
+        totals = periods.groupBy("customer").agg(
+            F.count_distinct(F.when(repeat, period)).alias("frequency"),
+            F.max(F.when(period <= n, period)).alias("recency"),
+            F.first(n).alias("n_periods"),
+            *_limb_sums("spend", repeat),
+            F.count_if(period > n).alias("n_incomplete"),
         )
         result = _collect_sorted(totals)
         return PeriodTotals(
             ids=pd.Index(result["customer"].to_numpy()),
-            frequency=result["frequency"].to_numpy(),
-            recency=result["recency"].to_numpy(),
-            n_periods=result["n_periods"].to_numpy(),
-            spend=result["spend"].to_numpy() if self.columns.amount is not None else None,
+            frequency=result["frequency"].to_numpy(dtype=np.int64),
+            recency=result["recency"].to_numpy(dtype=np.int64),
+            n_periods=result["n_periods"].to_numpy(dtype=np.int64),
+            spend=_total(result, "spend") if self.columns.amount is not None else None,
             n_incomplete=int(result["n_incomplete"].sum()),
         )
-
-
-def _sum_sorted(amounts: Column) -> Column:
-    """The left-to-right sum of an array of amounts sorted ascending."""
-    return F.aggregate(F.array_sort(amounts), F.lit(0.0), lambda total, x: total + x)
 
 
 def _collect_sorted(totals: DataFrame) -> pd.DataFrame:
     """Per-customer totals on the driver, sorted by customer id."""
     return to_pandas(totals).sort_values("customer", kind="stable", ignore_index=True)
+

@@ -28,7 +28,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from pyclv import _validation as v
-from pyclv._validation import LogColumns
+from pyclv._dates import FIRST_DAY, LAST_DAY, string_days
+from pyclv._validation import DateRule, LogColumns
 from pyclv.engines._duckdb_source import _check_exists, _file_format
 
 __all__ = [
@@ -56,10 +57,9 @@ _MICROS_PER_DAY = 86_400_000_000
 
 @dataclass(frozen=True)
 class Options:
-    """How to read the source: a date format, day-first dates, the file type."""
+    """How to read the source: how dates are written, the file type."""
 
-    date_format: str | None = None
-    dayfirst: bool | None = None
+    rule: DateRule = DateRule()
     file_format: Literal["parquet", "csv"] | None = None
 
 
@@ -222,21 +222,26 @@ def _day_expression(
     """The calendar day number of each row (days since 1970-01-01), NULL where there is no date.
 
     DATE and TIMESTAMP_NTZ count on the day written; a TIMESTAMP (an instant) on its local day in the session
-    time zone, or, read from Parquet, in the zone the file stores (as pandas and DuckDB count it).
+    time zone, or, read from Parquet, in the zone the file stores (as pandas and DuckDB count it). Text, and
+    integers given a ``date_format``, are read by the grammar every engine shares (:mod:`pyclv._dates`). Days
+    outside 1900-2199 are NULL, whatever the column's type.
     """
     dates = column(name)
-    if isinstance(data_type, (T.DateType, T.TimestampNTZType)):
-        return F.unix_date(F.to_date(dates)).cast("bigint")
-    if isinstance(data_type, T.TimestampType):
-        if time_zone is None:
-            return F.unix_date(F.to_date(dates)).cast("bigint")
+    rule = options.rule
+    if isinstance(data_type, T.TimestampType) and time_zone is not None:
         local = F.from_utc_timestamp(dates, time_zone)  # the local wall clock in that zone, as if in UTC
-        return F.floor(F.unix_micros(local) / F.lit(_MICROS_PER_DAY)).cast("bigint")
-    if isinstance(data_type, T.StringType) or options.date_format is not None:
-        return _string_day_udf(options.date_format, options.dayfirst)(dates.cast("string"))
-    if isinstance(data_type, (*_NUMBER_TYPES, T.BooleanType)):
+        day = F.floor(F.unix_micros(local) / F.lit(_MICROS_PER_DAY)).cast("bigint")
+    elif isinstance(data_type, (T.DateType, T.TimestampNTZType, T.TimestampType)):
+        day = F.unix_date(F.to_date(dates)).cast("bigint")
+    elif isinstance(data_type, T.StringType) or (
+        rule.date_format is not None and isinstance(data_type, _INTEGER_TYPES)
+    ):
+        day = _string_day_udf(rule)(dates.cast("string"))
+    elif isinstance(data_type, (*_NUMBER_TYPES, T.BooleanType)):
         raise v.numbers_not_dates(name, *_non_null_examples(raw, name))
-    raise v.not_dates(name, data_type.simpleString().upper())
+    else:
+        raise v.not_dates(name, data_type.simpleString().upper())
+    return F.when(day.between(FIRST_DAY, LAST_DAY), day)
 
 
 def _amount_expression(raw: DataFrame, name: str, data_type: T.DataType) -> Column:
@@ -256,37 +261,17 @@ def _amount_expression(raw: DataFrame, name: str, data_type: T.DataType) -> Colu
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _string_days(values: pd.Series, *, date_format: str | None, dayfirst: bool | None) -> tuple[np.ndarray, np.ndarray]:
-    """Day numbers of date strings (no missing values), and the mask of those that cannot be read.
-
-    A stand-in for ``pyclv.engines._dates.string_days``, the engines' shared reader of date strings.
-    """
-    options: dict[str, object] = {"format": date_format or ("mixed" if dayfirst is not None else "ISO8601")}
-    if dayfirst is not None:
-        options["dayfirst"] = dayfirst
-    stamps = pd.to_datetime(values, errors="coerce", **options)  # type: ignore[call-overload]
-    if stamps.dt.tz is not None:
-        stamps = stamps.dt.tz_localize(None)
-    array = stamps.to_numpy()
-    return array.astype("datetime64[D]").view(np.int64), np.isnat(array)
+def _read_days(values: pd.Series, rule: DateRule) -> pd.Series:
+    """One batch of date strings as nullable day numbers (NULL where missing or not a date by ``rule``)."""
+    days, unread = string_days(values, date_format=rule.date_format, dayfirst=rule.dayfirst)
+    return pd.Series(pd.arrays.IntegerArray(np.where(unread, 0, days), unread))
 
 
-def _read_days(values: pd.Series, date_format: str | None, dayfirst: bool | None) -> pd.Series:
-    """One batch of date strings as nullable day numbers (NULL where missing or unreadable)."""
-    present = values.notna().to_numpy()
-    days = np.zeros(len(values), dtype=np.int64)
-    readable = np.zeros(len(values), dtype=bool)
-    if present.any():
-        days[present], unread = _string_days(values[present], date_format=date_format, dayfirst=dayfirst)
-        readable[present] = ~unread
-    return pd.Series(pd.arrays.IntegerArray(np.where(readable, days, 0), ~readable))
-
-
-def _string_day_udf(date_format: str | None, dayfirst: bool | None) -> Callable[[Column], Column]:
-    """A pandas UDF reading date strings with the given options."""
+def _string_day_udf(rule: DateRule) -> Callable[[Column], Column]:
+    """A pandas UDF reading date strings by ``rule``, on the executors."""
 
     def days(values: pd.Series) -> pd.Series:
-        return _read_days(values, date_format, dayfirst)
+        return _read_days(values, rule)
 
     return cast(Callable[[Column], Column], F.pandas_udf(days, "bigint"))  # type: ignore[call-overload]
 

@@ -101,7 +101,8 @@ def open_log(
     SparkLog
         The opened log.
     """
-    yield SparkLog(open_source(source, columns, Options(date_format, dayfirst, file_format), spark), columns)
+    rule = v.DateRule(date_format, dayfirst)
+    yield SparkLog(open_source(source, columns, Options(rule, file_format), spark), columns, rule)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -128,6 +129,7 @@ def rfm_summary(
     dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     spark: SparkSession | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise a Spark DataFrame of transactions into frequency, recency, T (and monetary value), on Spark.
 
@@ -140,13 +142,13 @@ def rfm_summary(
     source : pyspark.sql.DataFrame, str or os.PathLike
         One row per transaction: a Spark DataFrame, or the path or glob of Parquet or CSV files that Spark
         reads (local, ``hdfs://``, ``s3a://``, ``dbfs:/``...).
-    customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit
+    customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit, spend_to_date
         As in :func:`pyclv.data.rfm_summary`.
     date_format : str, optional
-        A ``strptime`` format for dates stored as text or numbers, e.g. ``"%Y%m%d"``; by default dates are
-        DATE or TIMESTAMP columns or ISO 8601 strings.
+        A ``strptime`` format for dates stored as text or integers, e.g. ``"%Y%m%d"``; by default dates are
+        DATE or TIMESTAMP columns or ISO 8601 strings (the grammar of :mod:`pyclv._dates`).
     dayfirst : bool, optional
-        For date strings written day/month/year (True) or month/day/year (False).
+        For date strings written ``DD/MM/YYYY`` (True) or ``MM/DD/YYYY`` (False); not with ``date_format``.
     file_format : {"parquet", "csv"}, optional
         The file type, if the name's suffix does not tell it.
     spark : pyspark.sql.SparkSession, optional
@@ -193,7 +195,7 @@ def rfm_summary(
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
     with open_log(source, columns, **_engine_options(locals())) as log:
-        return _summaries.rfm_summary(log, observation_period_end, time_unit)
+        return _summaries.rfm_summary(log, observation_period_end, time_unit, spend_to_date=spend_to_date)
 
 
 def calibration_holdout_split(
@@ -209,6 +211,7 @@ def calibration_holdout_split(
     dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
     spark: SparkSession | None = None,
+    spend_to_date: bool = False,
 ) -> pd.DataFrame:
     """Summarise a calibration period of a Spark DataFrame and count what each customer did in the holdout.
 
@@ -219,6 +222,8 @@ def calibration_holdout_split(
     source : pyspark.sql.DataFrame, str or os.PathLike
         One row per transaction (see :func:`rfm_summary`).
     calibration_period_end, observation_period_end, customer_id_col, datetime_col, monetary_value_col, time_unit
+        As in :func:`pyclv.data.calibration_holdout_split`.
+    spend_to_date : bool, default False
         As in :func:`pyclv.data.calibration_holdout_split`.
     date_format, dayfirst, file_format, spark
         As in :func:`rfm_summary`.
@@ -245,7 +250,9 @@ def calibration_holdout_split(
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
     with open_log(source, columns, **_engine_options(locals())) as log:
-        return _summaries.calibration_holdout_split(log, calibration_period_end, observation_period_end, time_unit)
+        return _summaries.calibration_holdout_split(
+            log, calibration_period_end, observation_period_end, time_unit, spend_to_date=spend_to_date
+        )
 
 
 def discrete_summary(
