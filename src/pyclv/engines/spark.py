@@ -412,13 +412,13 @@ def write_scores(
     sorted_scores = scores.sortWithinPartitions(customer_id_col)
     by = [partition_by] if isinstance(partition_by, str) else list(partition_by or [])
 
-    def write(folder: str, mode: str = "errorifexists") -> None:
+    def _write(folder: str, mode: str = "errorifexists") -> None:
         sorted_scores.write.parquet(folder, mode=mode, partitionBy=by or None)
 
     if "://" in target or target.startswith("dbfs:"):
-        write(target, "overwrite")
+        _write(target, "overwrite")
     else:
-        write_directory(write, target)
+        write_directory(_write, target)
 
 
 def run_fit(
