@@ -497,3 +497,15 @@ def test_a_million_customers(spark: SparkSession, tmp_path: Path) -> None:
     reference = score(*models, expected, **options)
     assert written.index.equals(reference.index)
     np.testing.assert_allclose(written.to_numpy(), reference.to_numpy(), rtol=1e-10, atol=1e-300)
+
+
+def test_the_session_settings_are_left_as_they_were(spark: SparkSession, cdnow: pd.DataFrame) -> None:
+    # Arrow is turned on only while per-customer tables cross to the driver (Spark 3.5 has it off by default)
+    arrow = "spark.sql.execution.arrow.pyspark.enabled"
+    spark.conf.set(arrow, "false")
+    try:
+        summary = engine.rfm_summary(spark.createDataFrame(cdnow.head(50)))
+        assert spark.conf.get(arrow) == "false"
+    finally:
+        spark.conf.unset(arrow)
+    _assert_same(data.rfm_summary(cdnow.head(50)), summary)
