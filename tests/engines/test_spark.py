@@ -22,7 +22,6 @@ from pyclv import _fixed_point as fp  # noqa: E402
 from pyclv import data  # noqa: E402
 from pyclv.datasets import load_cdnow_transactions  # noqa: E402
 from pyclv.engines import spark as engine  # noqa: E402
-from pyclv.engines._spark_source import to_spark  # noqa: E402
 from pyclv.exceptions import DataValidationError, ModelFormatError, PyCLVWarning  # noqa: E402
 from pyclv.io import load_models  # noqa: E402
 from pyclv.value import score  # noqa: E402
@@ -383,7 +382,7 @@ def test_scores_in_one_partition_are_pandas_scores(
     # the partition holds the whole table: the very arithmetic of pyclv.value.score, to the last bit
     options = {"horizon": 52.0, "annual_discount_rate": 0.1, "margin": 0.3}
     expected = score(*models, calibration, **options)
-    summary = spark.createDataFrame(calibration.reset_index()).repartition(1)
+    summary = engine.summary_to_spark(calibration, spark=spark).repartition(1)
     actual = _scores_by_id(engine.score(*models, summary, **options))
     pd.testing.assert_frame_equal(actual, expected, check_exact=True, check_like=False)
 
@@ -395,7 +394,7 @@ def test_scores_in_several_partitions_agree_with_pandas(
     # accuracy those interpolants are held to; the measured differences are about 1e-12.
     options = {"horizon": 52.0, "annual_discount_rate": 0.1, "interval": 0.9, "seed": 7}
     expected = score(*models, calibration, **options)
-    summary = spark.createDataFrame(calibration.reset_index()).repartition(3)
+    summary = engine.summary_to_spark(calibration, spark=spark).repartition(3)
     actual = _scores_by_id(engine.score(*models, summary, **options))
     assert list(actual.columns) == list(expected.columns)
     np.testing.assert_allclose(actual.to_numpy(), expected.to_numpy(), rtol=1e-10, atol=1e-300)
@@ -405,17 +404,25 @@ def test_scores_in_several_partitions_agree_with_pandas(
 def test_score_checks_columns_and_options_on_the_driver(
     spark: SparkSession, calibration: pd.DataFrame, models: tuple[pyclv.BetaGeo, pyclv.GammaGamma]
 ) -> None:
-    summary = spark.createDataFrame(calibration.reset_index().drop(columns="monetary_value"))
+    summary = engine.summary_to_spark(calibration.drop(columns="monetary_value"), spark=spark)
     with pytest.raises(DataValidationError, match="'monetary_value'"):
         engine.score(*models, summary, horizon=52)
+    # the unit travels with the data: a summary that does not declare it is refused, or told it explicitly
+    undeclared = spark.createDataFrame(calibration.reset_index())
+    with pytest.raises(DataValidationError, match="does not declare its time unit"):
+        engine.score(*models, undeclared, horizon=52)
+    with pytest.raises(DataValidationError, match="contradicts"):
+        engine.score(*models, engine.summary_to_spark(calibration, spark=spark), horizon=52, time_unit="D")
+    with pytest.raises(DataValidationError, match="fitted in 'W'"):  # told the wrong unit: refused at once
+        engine.score(*models, undeclared, horizon=52, time_unit="D")
     with pytest.raises(ValueError, match="horizon"):
-        engine.score(*models, spark.createDataFrame(calibration.reset_index()), horizon=-1)
+        engine.score(*models, engine.summary_to_spark(calibration, spark=spark), horizon=-1)
 
 
 def test_write_scores_replaces_the_folder_whole(
     spark: SparkSession, calibration: pd.DataFrame, models: tuple[pyclv.BetaGeo, pyclv.GammaGamma], tmp_path: Path
 ) -> None:
-    summary = spark.createDataFrame(calibration.reset_index()).repartition(3)
+    summary = engine.summary_to_spark(calibration, spark=spark).repartition(3)
     scores = engine.score(*models, summary, horizon=52)
     target = tmp_path / "scores"
     engine.write_scores(scores, target)
@@ -423,7 +430,7 @@ def test_write_scores_replaces_the_folder_whole(
     written = pd.read_parquet(target)
     assert written["customer_id"].is_monotonic_increasing
     assert len(written) == int((calibration["frequency"] > 0).sum())
-    bad = spark.createDataFrame(calibration.reset_index().assign(frequency=-1.0))
+    bad = engine.summary_to_spark(calibration.assign(frequency=-1.0), spark=spark)
     with pytest.raises(Exception, match="negative values"):  # raised by an executor, wrapped by Spark
         engine.write_scores(engine.score(*models, bad, horizon=52), target)
     assert len(pd.read_parquet(target)) == len(written)  # the old table is intact
@@ -489,9 +496,10 @@ def test_a_million_customers(spark: SparkSession, tmp_path: Path) -> None:
     actual, actual_warnings = _run(engine.rfm_summary, tmp_path / "tx.parquet", spark=spark, **kwargs)
     _assert_same(expected, actual)
     assert actual_warnings == expected_warnings and len(actual) == 1_000_000
-    models = pyclv.BetaGeo().fit(expected), pyclv.GammaGamma().fit(expected)
+    with pytest.warns(pyclv.PyCLVWarning, match="in effect an NBD"):  # the simulated customers never drop out
+        models = pyclv.BetaGeo().fit(expected), pyclv.GammaGamma().fit(expected)
     options = {"horizon": 52.0, "annual_discount_rate": 0.1}
-    summary = to_spark(spark, actual.reset_index())  # spark.createDataFrame, with Arrow
+    summary = engine.summary_to_spark(actual, spark=spark)  # spark.createDataFrame, with Arrow and the unit
     engine.write_scores(engine.score(*models, summary, **options), tmp_path / "scores")
     written = pd.read_parquet(tmp_path / "scores").set_index("customer_id")
     reference = score(*models, expected, **options)

@@ -25,6 +25,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
+from pyclv._time import with_time_unit
 from pyclv.io import model_from_dict, model_to_dict
 from pyclv.models import GammaGamma, TransactionModel
 from pyclv.value import score as score_table
@@ -55,6 +56,8 @@ def score_columns(
     """
     probe = {"frequency": 1.0, "recency": 1.0, "T": 2.0, "n_periods": 2.0, "monetary_value": 1.0}
     one = pd.DataFrame({name: [probe.get(name, 1.0)] for name in columns})
+    if transaction_model.time_unit_ is not None:  # a made-up customer in the model's own unit
+        one = with_time_unit(one, transaction_model.time_unit_)
     return list(score_table(transaction_model, spend_model, one, **options).columns)
 
 
@@ -65,9 +68,9 @@ def output_schema(summary: DataFrame, customer_id_col: str, columns: list[str]) 
 
 
 def scorer(
-    text: str, customer_id_col: str, columns: list[str], options: Mapping[str, Any]
+    text: str, customer_id_col: str, columns: list[str], options: Mapping[str, Any], time_unit: str
 ) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
-    """The function ``mapInPandas`` runs on each partition: its rows scored together, id first."""
+    """The function ``mapInPandas`` runs on each partition: its rows, in ``time_unit``, scored together, id first."""
     options = dict(options)
 
     def score_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -75,7 +78,7 @@ def scorer(
         if not frames:
             return
         transaction, spend = models_from_text(text)
-        data = pd.concat(frames, ignore_index=True).set_index(customer_id_col)
+        data = with_time_unit(pd.concat(frames, ignore_index=True).set_index(customer_id_col), time_unit)
         table = score_table(transaction, spend, data, **options)
         yield table[columns].reset_index()
 

@@ -51,12 +51,13 @@ from pyspark.sql import DataFrame, SparkSession
 
 from pyclv import _summaries
 from pyclv import _validation as v
-from pyclv._time import check_time_unit
+from pyclv._time import check_time_unit, with_time_unit
 from pyclv._validation import DateLike, LogColumns
+from pyclv._validation.summaries import check_time_unit_of
 from pyclv.engines._spark_log import SparkLog
 from pyclv.engines._spark_scoring import models_text, output_schema, score_columns, scorer, write_directory
 from pyclv.engines._spark_source import Options, SparkSource, open_source, session_of, to_spark
-from pyclv.exceptions import ModelFormatError
+from pyclv.exceptions import DataValidationError, ModelFormatError
 from pyclv.io import load_models, save_models
 from pyclv.models import GammaGamma, TransactionModel
 from pyclv.models.registry import TRANSACTION_MODELS
@@ -71,8 +72,13 @@ __all__ = [
     "run_fit",
     "run_score",
     "score",
+    "summary_to_spark",
+    "time_unit_of",
     "write_scores",
 ]
+
+#: The summary's duration columns, which carry its time unit in their Spark metadata (``{"time_unit": "W"}``).
+_DURATIONS = ("recency", "T", "n_periods")
 
 
 @contextmanager
@@ -306,6 +312,73 @@ def discrete_summary(
 # ---------------------------------------------------------------------------------------------------------
 
 
+def summary_to_spark(summary: pd.DataFrame, *, spark: SparkSession | None = None) -> DataFrame:
+    """A pandas summary as a Spark DataFrame whose duration columns carry its time unit (Spark column metadata).
+
+    The unit travels with the data, as ``attrs["time_unit"]`` does in pandas: :func:`score` reads it, and a
+    model refuses a summary whose unit it cannot confirm. The index becomes the first column.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A summary from :func:`rfm_summary` (or any engine's), with ``attrs["time_unit"]``.
+    spark : pyspark.sql.SparkSession, optional
+        The session; the active one by default.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        The customer id column, then the summary's columns; ``recency``, ``T`` and ``n_periods`` with the
+        metadata ``{"time_unit": unit}``.
+
+    Raises
+    ------
+    DataValidationError
+        If the summary does not declare its time unit.
+    """
+    unit = summary.attrs.get("time_unit")
+    if unit is None:
+        raise DataValidationError(
+            "The summary does not declare its time unit (attrs['time_unit']): declare it with "
+            "pyclv.with_time_unit(summary, 'W') before sending it to Spark.",
+            column="T",
+        )
+    session = spark or SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
+    frame = to_spark(session, summary.reset_index())
+    for name in _DURATIONS:
+        if name in frame.columns:
+            frame = frame.withMetadata(name, {"time_unit": check_time_unit(unit)})
+    return frame
+
+
+def time_unit_of(summary: DataFrame) -> str | None:
+    """The time unit a Spark summary's duration columns declare (see :func:`summary_to_spark`), or None.
+
+    Parameters
+    ----------
+    summary : pyspark.sql.DataFrame
+        A summary held in Spark.
+
+    Returns
+    -------
+    str or None
+        The unit, or None if no duration column declares one.
+
+    Raises
+    ------
+    DataValidationError
+        If its columns declare different units.
+    """
+    declared = (summary.schema[name].metadata.get("time_unit") for name in _DURATIONS if name in summary.columns)
+    units = {str(unit) for unit in declared if unit is not None}
+    if len(units) > 1:
+        raise DataValidationError(
+            f"The summary's duration columns declare different time units ({', '.join(sorted(units))}).",
+            column="T",
+        )
+    return units.pop() if units else None
+
+
 def score(
     transaction_model: TransactionModel,
     spend_model: GammaGamma,
@@ -318,6 +391,7 @@ def score(
     n_draws: int = 200,
     seed: int | None = None,
     customer_id_col: str = "customer_id",
+    time_unit: str | None = None,
 ) -> DataFrame:
     """Score every customer of a summary held in Spark, on the executors: :func:`pyclv.value.score` per partition.
 
@@ -330,7 +404,7 @@ def score(
     summary : pyspark.sql.DataFrame
         One row per customer: the column ``customer_id_col`` and the summary columns the models read
         (``frequency``, ``recency``, ``T`` or ``n_periods``, ``monetary_value``), in the transaction model's
-        time unit; e.g. ``spark.createDataFrame(summary.reset_index())`` of a summary from :func:`rfm_summary`.
+        time unit, which it declares: :func:`summary_to_spark` of a summary from :func:`rfm_summary`.
     horizon, annual_discount_rate, margin, interval, n_draws
         As in :func:`pyclv.value.score`; intervals come from draws of the estimators' asymptotic distribution.
     seed : int, optional
@@ -338,6 +412,9 @@ def score(
         is drawn once on the driver.
     customer_id_col : str, default "customer_id"
         The column of customer ids, kept first in the result.
+    time_unit : str, optional
+        The summary's time unit, for a summary that does not declare it in its columns' metadata (e.g. read
+        back from files); it must then be the transaction model's.
 
     Returns
     -------
@@ -349,8 +426,8 @@ def score(
     Raises
     ------
     DataValidationError
-        If ``summary`` lacks a column the models need (raised here), or holds invalid values (raised when the
-        result is computed, by the executor that meets them).
+        If ``summary`` lacks a column the models need or does not declare its time unit (raised here), or
+        holds invalid values (raised when the result is computed, by the executor that meets them).
     ValueError
         For options :func:`pyclv.value.score` refuses (checked on the driver, before any task runs).
 
@@ -369,12 +446,26 @@ def score(
         what="The summary",
         todo="Build it with rfm_summary(..., monetary_value_col=...) and pass its index as a column.",
     )
+    declared = time_unit_of(summary)
+    if declared is not None and time_unit is not None and declared != time_unit:
+        raise DataValidationError(
+            f"time_unit={time_unit!r} contradicts the summary's own unit, {declared!r}.", column="time_unit"
+        )
+    unit = declared or time_unit
+    if unit is None:
+        raise DataValidationError(
+            "The Spark summary does not declare its time unit: build it with summary_to_spark(summary), or pass "
+            f"time_unit= (the model was fitted in {transaction_model.time_unit_!r}).",
+            column="T",
+        )
+    if transaction_model.time_unit_ is not None:  # on the driver, with pandas' message, before any task
+        check_time_unit_of(with_time_unit(pd.DataFrame(), unit), transaction_model.time_unit_, column="T")
     if interval is not None and seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     options = {"horizon": horizon, "annual_discount_rate": annual_discount_rate, "margin": margin,
                "interval": interval, "n_draws": n_draws, "seed": seed}
     columns = score_columns(transaction_model, spend_model, names, options)
-    run = scorer(models_text(transaction_model, spend_model), customer_id_col, columns, options)
+    run = scorer(models_text(transaction_model, spend_model), customer_id_col, columns, options, unit)
     rows = summary.select(customer_id_col, *names).orderBy(customer_id_col)
     return rows.mapInPandas(run, output_schema(summary, customer_id_col, columns))
 
@@ -591,7 +682,7 @@ def run_score(
     scores = score(
         transaction,
         spend,
-        to_spark(session, summary.reset_index()),
+        summary_to_spark(summary, spark=session),
         horizon=horizon,
         annual_discount_rate=annual_discount_rate,
         margin=margin,
