@@ -234,9 +234,12 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
 
 
 def _csv_header(con: duckdb.DuckDBPyConnection, path: str) -> list[str]:
-    """The column names as written in a CSV file's first line (DuckDB renames duplicates to ``name_1``)."""
+    """The column names as written in a CSV file's first line (DuckDB renames duplicates to ``name_1``).
+
+    Read by one thread: DuckDB's parallel reader may hand back any line of a large file as the "first".
+    """
     row = con.execute(
-        f"SELECT * FROM read_csv({literal(path)}, header = false, all_varchar = true) LIMIT 1"
+        f"SELECT * FROM read_csv({literal(path)}, header = false, all_varchar = true, parallel = false) LIMIT 1"
     ).fetchone()
     return [str(name) for name in row] if row is not None else []
 

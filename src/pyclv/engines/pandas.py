@@ -14,6 +14,7 @@ from :mod:`pyclv._validation`.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -39,17 +40,21 @@ class DailyLog:
     """A validated transaction log reduced to one row per customer and purchase day.
 
     Rows are sorted by customer, then day. ``customer`` holds positions into ``customers`` (the sorted unique
-    customer ids); ``day`` is the purchase day as days since 1970-01-01; ``amount`` the day's summed amount,
-    or ``None`` without a value column. ``end_day`` is the last day of the observation period. ``limbs`` holds
-    the day's amount as an exact fixed-point sum (:mod:`pyclv._fixed_point`), from which every total is summed.
+    customer ids); ``day`` is the purchase day as days since 1970-01-01; ``end_day`` is the last day of the
+    observation period. ``limbs`` holds the day's amount as an exact fixed-point sum (:mod:`pyclv._fixed_point`),
+    from which every total is summed, or ``None`` without a value column; ``amount`` is it as a float.
     """
 
     customers: pd.Index
     customer: np.ndarray
     day: np.ndarray
-    amount: np.ndarray | None
     end_day: int
     limbs: fp.Limbs | None = None
+
+    @functools.cached_property
+    def amount(self) -> np.ndarray | None:
+        """The day's summed amount (float64), or None without a value column."""
+        return None if self.limbs is None else fp.to_float(*self.limbs)
 
 
 def run_starts(values: np.ndarray) -> np.ndarray:
@@ -257,12 +262,11 @@ class PandasLog:
         key = codes * span + offset
         order = np.argsort(key, kind="stable")
         starts = run_starts(key[order])
-        daily_amount = daily_limbs = None
+        daily_limbs = None
         if amount is not None:  # exact sums: the same bits whatever the order of the rows (pyclv._fixed_point)
             daily_limbs = fp.run_sums(fp.quantize(amount[order]), starts)
-            daily_amount = fp.to_float(*daily_limbs)
         keys = key[order][starts]
-        return DailyLog(customers, keys // span, keys % span + first_day, daily_amount, end_day, daily_limbs)
+        return DailyLog(customers, keys // span, keys % span + first_day, end_day, daily_limbs)
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
         """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``).
