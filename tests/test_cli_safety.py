@@ -37,6 +37,7 @@ from pyclv.cli import (
     EXIT_SIGINT,
     EXIT_SIGTERM,
     EXIT_USAGE,
+    _commands,
 )
 
 SCORE = ("--observation-end", "1998-06-30", "--horizon", "52")
@@ -170,8 +171,8 @@ def test_a_failing_run_leaves_the_previous_output(
                          "--amount-col", "revenue", "--out", out)
     assert code == EXIT_DATA and len(err) == 1 and "'revenue'" in err[0]
     # a table with a NaN (a model bug, say) is refused by the last guard, write_table
-    real_score = cli.score
-    monkeypatch.setattr(cli, "score", lambda *a, **k: real_score(*a, **k).assign(clv=np.nan))
+    real_score = _commands.score
+    monkeypatch.setattr(_commands, "score", lambda *a, **k: real_score(*a, **k).assign(clv=np.nan))
     code, err = run_main(capsys, "-q", "score", work / "log.csv", "--model", work / "model.json", *SCORE,
                          "--out", out)
     assert code == EXIT_DATA and len(err) == 1

@@ -1,0 +1,125 @@
+"""The command line's arguments: one parser, and the flag of each library argument its messages name."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from pyclv._version import __version__
+from pyclv.cli._safety import EXIT_USAGE
+from pyclv.models.registry import TRANSACTION_MODELS  # the transaction models, by the name given to --model
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (and ``--help`` says the rest)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as one line and exit with :data:`EXIT_USAGE`.
+
+        Parameters
+        ----------
+        message : str
+            What is wrong with the arguments.
+        """
+        self.exit(EXIT_USAGE, f"pyclv: error: {message} (see '{self.prog} --help')\n")
+
+
+def _add_columns(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--customer-col", default="customer_id", help="customer id column (default: customer_id)")
+    parser.add_argument("--date-col", default="date", help="transaction date column (default: date)")
+    parser.add_argument("--amount-col", default="amount", help="transaction value column (default: amount)")
+    dates = parser.add_mutually_exclusive_group()
+    dates.add_argument(
+        "--date-format",
+        default=None,
+        help="strptime format of the dates, e.g. %%d/%%m/%%Y or %%Y%%m%%d (default: ISO 8601, YYYY-MM-DD)",
+    )
+    dates.add_argument(
+        "--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
+        help="dates are DD/MM/YYYY (also with - or .)",
+    )
+    dates.add_argument(
+        "--monthfirst", dest="dayfirst", action="store_const", const=False, help="dates are MM/DD/YYYY"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pyclv",
+        description="Customer lifetime value: fit, score, report, demo.",
+        epilog="Exit codes: 0 success, 1 internal error (a bug), 2 bad usage, 3 invalid data, 4 no convergence, "
+        "5 a file that cannot be read or written, 6 out of memory, 130 SIGINT, 141 stdout closed, 143 SIGTERM.",
+    )
+    parser.add_argument("--version", action="version", version=f"pyclv {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    parser.add_argument(
+        "--traceback", action="store_true", help="on an error, also print Python's traceback (for a bug report)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    fit = sub.add_parser("fit", help="fit BG/NBD + Gamma-Gamma on a transaction log and save the models")
+    fit.add_argument("transactions", help="transaction log (.csv or .parquet)")
+    fit.add_argument("--observation-end", required=True, help="last date of the observation period (YYYY-MM-DD)")
+    _add_columns(fit)
+    fit.add_argument(
+        "--model",
+        choices=list(TRANSACTION_MODELS),
+        default="bgnbd",
+        help="transaction model (default: bgnbd); bgbb models whole periods of --time-unit",
+    )
+    fit.add_argument(
+        "--time-unit",
+        choices=["D", "W", "M", "Y"],
+        default=None,
+        help="model time unit (default: W; Y for bgbb); months are 365.25/12 days",
+    )
+    fit.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty for both models (default: 0)")
+    fit.add_argument("--out", required=True, help="model artifact to write (.json; never an input)")
+
+    sc = sub.add_parser("score", help="score every customer with a saved model")
+    sc.add_argument("transactions", help="transaction log (.csv or .parquet)")
+    sc.add_argument("--model", required=True, help="model artifact written by 'pyclv fit'")
+    sc.add_argument("--observation-end", required=True, help="scoring date: last date of the log to use")
+    _add_columns(sc)
+    sc.add_argument(
+        "--horizon",
+        type=float,
+        required=True,
+        help="CLV horizon in the model's time unit (inf: residual lifetime, DERT)",
+    )
+    sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
+    sc.add_argument("--margin", type=float, default=1.0, help="profit margin applied to spend (default: 1)")
+    sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv; never an input)")
+
+    rep = sub.add_parser("report", help="fit on a calibration period and write an HTML report against the holdout")
+    rep.add_argument("transactions", help="transaction log (.csv or .parquet)")
+    rep.add_argument("--calibration-end", required=True, help="last date of the calibration period (YYYY-MM-DD)")
+    rep.add_argument("--observation-end", required=True, help="last date of the holdout period (YYYY-MM-DD)")
+    _add_columns(rep)
+    rep.add_argument("--model", choices=[m for m, c in TRANSACTION_MODELS.items() if not c.discrete], default="bgnbd")
+    rep.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
+    rep.add_argument("--annual-discount-rate", type=float, default=0.0, help="to rank customers by CLV (default: 0)")
+    rep.add_argument("--out", required=True, help="report to write (.html; never an input)")
+
+    demo = sub.add_parser("demo", help="run the whole pipeline on the bundled CDNOW cohort")
+    demo.add_argument("--out", default="demo-output", help="folder for the model, score and report files")
+    return parser
+
+
+#: The flag of each argument that the library's messages mention, so that an operator is told what to type.
+FLAGS = {
+    "customer_id_col": "--customer-col",
+    "datetime_col": "--date-col",
+    "monetary_value_col": "--amount-col",
+    "date_format": "--date-format",
+    "dayfirst": "--dayfirst",
+    "dayfirst=True": "--dayfirst",
+    "dayfirst=False": "--monthfirst",
+    "observation_period_end": "--observation-end",
+    "calibration_period_end": "--calibration-end",
+    "time_unit": "--time-unit",
+    "horizon": "--horizon",
+    "annual_discount_rate": "--annual-discount-rate",
+    "margin": "--margin",
+    "penalizer": "--penalizer",
+}
