@@ -307,7 +307,7 @@ def test_every_exit_path_is_one_line(
 
 def test_exit_codes_are_distinct_and_documented() -> None:
     codes = {name: getattr(cli, name) for name in cli.__all__ if name.startswith("EXIT_")}
-    assert len(set(codes.values())) == len(codes) == 9
+    assert len(set(codes.values())) == len(codes) == 10
     table = cli.__doc__ or ""
     for value in [0, *codes.values()]:
         assert f"\n{value:<7d}" in table
@@ -452,7 +452,9 @@ def test_kill_9_mid_write_is_swept_by_the_next_run(work: Path, capsys: pytest.Ca
                          "--out", out)
     assert code == 0, err
     assert not temporary.exists() and len(pd.read_parquet(out)) == 2357
-    assert sorted(p.name for p in work.iterdir()) == ["log.csv", "model.json", "scores.parquet"]
+    assert sorted(p.name for p in work.iterdir()) == [
+        "log.csv", "model.json", "scores.parquet", "scores.parquet.manifest.json"
+    ]
 
 
 @pytest.fixture(scope="module")

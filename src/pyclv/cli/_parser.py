@@ -46,9 +46,10 @@ def _add_columns(parser: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pyclv",
-        description="Customer lifetime value: fit, score, report, demo.",
+        description="Customer lifetime value: fit, score, backtest, report, demo.",
         epilog="Exit codes: 0 success, 1 internal error (a bug), 2 bad usage, 3 invalid data, 4 no convergence, "
-        "5 a file that cannot be read or written, 6 out of memory, 130 SIGINT, 141 stdout closed, 143 SIGTERM.",
+        "5 a file that cannot be read or written, 6 out of memory, 7 fit --previous: drift beyond --max-drift, "
+        "130 SIGINT, 141 stdout closed, 143 SIGTERM.",
     )
     parser.add_argument("--version", action="version", version=f"pyclv {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -75,6 +76,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty for both models (default: 0)")
     fit.add_argument("--out", required=True, help="model artifact to write (.json; never an input)")
+    fit.add_argument(
+        "--previous",
+        default=None,
+        metavar="OLD.json",
+        help="the model this fit replaces (often the same file as --out): report how far the parameters and the "
+        "population forecast moved, and refuse to write --out beyond --max-drift (exit code 7)",
+    )
+    fit.add_argument(
+        "--max-drift",
+        type=float,
+        default=0.25,
+        help="largest relative change allowed with --previous, of any parameter or of the population's mean "
+        "expected purchases, P(alive) and CLV (default: 0.25, i.e. 25%%)",
+    )
+    fit.add_argument("--force", action="store_true", help="with --previous: write --out whatever the drift")
 
     sc = sub.add_parser("score", help="score every customer with a saved model")
     sc.add_argument("transactions", help="transaction log (.csv or .parquet)")
@@ -89,7 +105,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
     sc.add_argument("--margin", type=float, default=1.0, help="profit margin applied to spend (default: 1)")
+    sc.add_argument(
+        "--interval",
+        type=float,
+        default=None,
+        metavar="LEVEL",
+        help="add the bounds of a LEVEL interval (e.g. 0.9) from the models' parameter uncertainty",
+    )
+    sc.add_argument("--draws", type=int, default=200, help="parameter draws for --interval (default: 200)")
+    sc.add_argument("--seed", type=int, default=0, help="seed of the draws for --interval (default: 0)")
     sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv; never an input)")
+
+    bt = sub.add_parser(
+        "backtest", help="refit at past cut-offs and compare the forecast with what happened (rolling origin)"
+    )
+    bt.add_argument("transactions", help="transaction log (.csv or .parquet)")
+    bt.add_argument(
+        "--cutoffs", nargs="+", required=True, metavar="DATE", help="the past days at which to fit and forecast"
+    )
+    bt.add_argument(
+        "--horizon-days", type=int, required=True, help="days after each cut-off over which the forecast is judged"
+    )
+    _add_columns(bt)
+    bt.add_argument("--model", choices=[m for m, c in TRANSACTION_MODELS.items() if not c.discrete], default="bgnbd")
+    bt.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
+    bt.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty for both models (default: 0)")
+    bt.add_argument("--out", required=True, help="backtest table to write (.csv or .parquet; never an input)")
+    bt.add_argument("--figure", default=None, help="also draw the table (.png, .svg or .pdf)")
 
     rep = sub.add_parser("report", help="fit on a calibration period and write an HTML report against the holdout")
     rep.add_argument("transactions", help="transaction log (.csv or .parquet)")
@@ -122,4 +164,8 @@ FLAGS = {
     "annual_discount_rate": "--annual-discount-rate",
     "margin": "--margin",
     "penalizer": "--penalizer",
+    "interval": "--interval",
+    "n_draws": "--draws",
+    "seed": "--seed",
+    "cutoffs": "--cutoffs",
 }

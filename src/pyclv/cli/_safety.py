@@ -10,6 +10,7 @@ import argparse
 import errno
 import fnmatch
 import glob
+import itertools
 import logging
 import os
 import re
@@ -26,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pyclv._files import resolve_target
+from pyclv.cli._manifest import manifest_path
 from pyclv.exceptions import ConvergenceError, DataValidationError, ModelFormatError, PyCLVError
 
 EXIT_INTERNAL = 1
@@ -34,6 +36,7 @@ EXIT_DATA = 3
 EXIT_CONVERGENCE = 4
 EXIT_IO = 5
 EXIT_MEMORY = 6
+EXIT_DRIFT = 7
 EXIT_SIGINT = 128 + signal.SIGINT
 EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE, which Windows does not define
 EXIT_SIGTERM = 128 + signal.SIGTERM
@@ -43,6 +46,10 @@ log = logging.getLogger("pyclv")
 
 class UsageError(Exception):
     """A command-line option that makes no sense (exit code 2)."""
+
+
+class DriftRefused(Exception):
+    """``pyclv fit --previous``: the new models moved beyond ``--max-drift`` and ``--out`` was not replaced."""
 
 
 class _Terminated(BaseException):
@@ -69,7 +76,16 @@ class _OneLineWarnings(logging.Filter):
 
 
 #: What ``--out`` of each command must end in.
-_OUT_SUFFIXES = {"fit": (".json",), "score": (".parquet", ".pq", ".csv"), "report": (".html", ".htm")}
+_OUT_SUFFIXES = {
+    "fit": (".json",),
+    "score": (".parquet", ".pq", ".csv"),
+    "backtest": (".parquet", ".pq", ".csv"),
+    "report": (".html", ".htm"),
+}
+#: What ``--figure`` must end in.
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+#: The commands that write a manifest beside ``--out``.
+MANIFESTED = ("fit", "score", "backtest")
 
 # ---------------------------------------------------------------------------------------------------------
 # --out is never an input: checked before any work
@@ -112,7 +128,9 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 
 def _check_out(args: argparse.Namespace) -> None:
-    """Refuse an ``--out`` that is an input, a folder or of the wrong type, or whose folder cannot be written.
+    """Refuse an output that is an input, a folder or of the wrong type, or whose folder cannot be written.
+
+    The outputs are ``--out``, its manifest and the backtest's ``--figure``.
 
     Raises
     ------
@@ -129,26 +147,39 @@ def _check_out(args: argparse.Namespace) -> None:
     suffixes = _OUT_SUFFIXES[args.command]
     if out.suffix.lower() not in suffixes:
         raise UsageError(f"--out must end in {' or '.join(suffixes)}; got {out}")
+    figure = getattr(args, "figure", None)
+    if figure is not None and Path(figure).suffix.lower() not in FIGURE_SUFFIXES:
+        raise UsageError(f"--figure must end in {' or '.join(FIGURE_SUFFIXES)}; got {figure}")
+    outputs = _outputs(args)
+    for (flag, path), (other_flag, other) in itertools.combinations(zip(_output_flags(args), outputs, strict=True), 2):
+        if _same_file(path, other) or os.path.abspath(path) == os.path.abspath(other):
+            raise UsageError(f"{flag} {path} and {other_flag} {other} are the same file; write them apart")
+    for flag, path in zip(_output_flags(args), outputs, strict=True):
+        _check_output(args, flag, path)
+
+
+def _check_output(args: argparse.Namespace, flag: str, out: Path) -> None:
+    """Refuse one output that is an input or a folder, or whose folder cannot be written."""
     if out.is_dir():
-        raise UsageError(f"--out {out} is a folder; give the name of the file to write")
+        raise UsageError(f"{flag} {out} is a folder; give the name of the file to write")
     for what, path in _inputs(args):
         if _same_file(out, path):
-            raise UsageError(f"--out {out} is {what} {path} (the same file); write to another file")
+            raise UsageError(f"{flag} {out} is {what} {path} (the same file); write to another file")
     transactions = getattr(args, "transactions", "")
     if glob.has_magic(transactions):
         pattern = Path(os.path.abspath(transactions)).parts
         if any(_glob_lists(pattern, Path(p).parts) for p in (os.path.abspath(out), os.path.realpath(out))):
             raise UsageError(
-                f"--out {out} matches the transaction glob {transactions!r}, so a later run would read it as "
+                f"{flag} {out} matches the transaction glob {transactions!r}, so a later run would read it as "
                 f"transactions; write it outside that pattern"
             )
     folder = resolve_target(out).parent  # through a link at --out, to the folder of the file it points to
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent  # atomic_write creates the missing folders
     if not folder.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "not a folder, so --out cannot be written in it", str(folder))
+        raise NotADirectoryError(errno.ENOTDIR, f"not a folder, so {flag} cannot be written in it", str(folder))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise PermissionError(errno.EACCES, "no permission to write --out in this folder", str(folder))
+        raise PermissionError(errno.EACCES, f"no permission to write {flag} in this folder", str(folder))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -192,6 +223,8 @@ def _outcome(exc: BaseException, command: str) -> tuple[int, str]:
         return EXIT_SIGTERM, "terminated (SIGTERM)"
     if isinstance(exc, UsageError):
         return EXIT_USAGE, f"error: {exc} (see 'pyclv {command} --help')"
+    if isinstance(exc, DriftRefused):
+        return EXIT_DRIFT, f"refused: {exc}"
     if isinstance(exc, MemoryError | duckdb.OutOfMemoryException):
         return EXIT_MEMORY, f"out of memory ({_first_line(exc)}); free memory, or read fewer transactions at once"
     if isinstance(exc, DataValidationError):
@@ -221,10 +254,26 @@ def _outcome(exc: BaseException, command: str) -> tuple[int, str]:
 
 
 def _outputs(args: argparse.Namespace) -> list[Path]:
-    """The files a command writes."""
+    """The files a command writes: ``--out``, its manifest, and ``--figure``."""
+    out = Path(args.out)
     if args.command == "demo":
-        return [Path(args.out) / name for name in ("model.json", "scores.parquet", "report.html")]
-    return [Path(args.out)]
+        return [out / name for name in ("model.json", "scores.parquet", "report.html")]
+    outputs = [out]
+    if args.command in MANIFESTED:
+        outputs.append(manifest_path(out))
+    if getattr(args, "figure", None) is not None:
+        outputs.append(Path(args.figure))
+    return outputs
+
+
+def _output_flags(args: argparse.Namespace) -> list[str]:
+    """How the messages name each of :func:`_outputs`."""
+    flags = ["--out"]
+    if args.command in MANIFESTED:
+        flags.append("the manifest of --out")
+    if getattr(args, "figure", None) is not None:
+        flags.append("--figure")
+    return flags
 
 
 def _identity(path: Path) -> tuple[int, int, int, int] | None:
