@@ -181,7 +181,7 @@ def test_spend_model_with_infinite_mean_is_a_clear_error(log_csv: Path, tmp_path
     pyclv.save_models(
         model,
         transaction=pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W"),
-        spend=pyclv.GammaGamma.from_params(p=6.25, q=0.9, v=15.44),
+        spend=pyclv.GammaGamma.from_estimates(theta=np.array([6.25, 0.9, 15.44]), covariance=np.full((3, 3), np.nan)),
     )
     result = run(
         "score",

@@ -99,7 +99,7 @@ def test_frequency_recency_matrix_holds_expected_purchases(bgnbd, ax):
     assert "frequency" in ax.get_ylabel().lower() and "recency" in ax.get_xlabel().lower()
     recency = np.linspace(0.0, 39.0, 40)
     for f, j in [(1, 0), (3, 10), (12, 39), (7, 25)]:
-        cell = pd.DataFrame({"frequency": [float(f)], "recency": [recency[j]], "T": [39.0]})
+        cell = pyclv.with_time_unit(pd.DataFrame({"frequency": [float(f)], "recency": [recency[j]], "T": [39.0]}), "W")
         assert values[f, j] == pytest.approx(bgnbd.expected_purchases(cell, 52.0).iloc[0], rel=1e-12)
     # frequency 0 with recency > 0 cannot happen: blank; frequency 0 at recency 0 is drawn
     assert values.mask[0, 1:].all() and not values.mask[0, 0] and not values.mask[1:].any()
@@ -111,7 +111,7 @@ def test_probability_alive_matrix_holds_p_alive(bgnbd, ax):
     plotting.plot_probability_alive_matrix(bgnbd, T=39.0, max_frequency=5, max_recency=20.0, ax=ax)
     values = ax.collections[0].get_array()
     recency = np.linspace(0.0, 20.0, 21)
-    cells = pd.DataFrame({"frequency": 4.0, "recency": recency, "T": 39.0})
+    cells = pyclv.with_time_unit(pd.DataFrame({"frequency": 4.0, "recency": recency, "T": 39.0}), "W")
     np.testing.assert_allclose(values[4], bgnbd.p_alive(cells).to_numpy(), rtol=1e-12)
     assert values[0, 0] == 1.0  # BG/NBD: no repeat purchase, no chance to drop out yet
     assert 0.0 <= values.min() and values.max() <= 1.0

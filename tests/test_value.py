@@ -49,13 +49,17 @@ def _reference_integral(
         ((0.2426, 4.41, 0.79, 2.43), "W", [(0, 0, 38.86), (2, 30.43, 38.86), (50, 38, 39)], 520.0, 0.1),
         ((0.2426, 30.9, 0.79, 2.43), "D", [(0, 0, 0.0), (2, 213, 272), (50, 266, 273)], 3652.5, 0.5),
         ((0.5, 0.05, 0.5, 5.0), "D", [(0, 0, 0.0), (3, 10, 100)], 36525.0, 0.1),  # horizon >> model time scale
+        # negative rates weight the future up (issue 10: they crashed the process)
+        ((0.2426, 4.41, 0.79, 2.43), "W", [(0, 0, 38.86), (2, 30.43, 38.86), (50, 38, 39)], 520.0, -0.01),
+        ((0.2426, 30.9, 0.79, 2.43), "D", [(0, 0, 0.0), (2, 213, 272), (50, 266, 273)], 3652.5, -0.5),
+        ((0.5, 0.05, 0.5, 5.0), "D", [(0, 0, 0.0), (3, 10, 100)], 36525.0, -0.1),
     ],
 )
 def test_discounting_matches_fine_numerical_reference(
     params: tuple[float, ...], unit: str, rows: list, horizon: float, rate: float
 ) -> None:
     model = pyclv.BetaGeo.from_params(**dict(zip(("r", "alpha", "a", "b"), params, strict=True)), time_unit=unit)
-    data = pd.DataFrame(rows, columns=["frequency", "recency", "T"]).astype(float)
+    data = pyclv.with_time_unit(pd.DataFrame(rows, columns=["frequency", "recency", "T"]).astype(float), unit)
     ours = pyclv.discounted_expected_purchases(model, data, horizon=horizon, annual_discount_rate=rate)
     delta = rate_per_unit(rate, unit)
     expected = [_reference_integral(params, *row, horizon, delta) for row in rows]

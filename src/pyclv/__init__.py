@@ -11,6 +11,7 @@ From a transaction log to a per-customer forecast::
 """
 
 from pyclv import datasets, plotting
+from pyclv._time import with_time_unit
 from pyclv._version import __version__
 from pyclv.business import clv_segments, cohort_forecast, cohort_table, payback, rfm_scores
 from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
@@ -84,4 +85,5 @@ __all__ = [
     "score",
     "survivors_to_data",
     "tracking",
+    "with_time_unit",
 ]

@@ -113,7 +113,7 @@ def interpolates(model: TransactionModel, horizon: float, delta: float) -> bool:
         per distinct history, so that the CLV is exactly margin x spend x ``expected_purchases``.
     """
     return (
-        delta > 0.0
+        delta != 0.0
         and model.factorised
         and not model.discrete
         and not (np.isinf(horizon) and model.has_closed_form_dert)
@@ -135,12 +135,12 @@ def factor_names(horizon: float, delta: float, windows: dict[str, float], full: 
     Returns
     -------
     tuple of str
-        Window names, ``"expected_purchases"`` (finite H, when wanted) and ``"discounted"`` (positive rate).
+        Window names, ``"expected_purchases"`` (finite H, when wanted) and ``"discounted"`` (non-zero rate).
     """
     names = list(windows) if full else []
     if np.isfinite(horizon) and (full or delta == 0.0):
         names.append("expected_purchases")
-    if delta > 0.0:
+    if delta != 0.0:
         names.append("discounted")
     return tuple(names)
 

@@ -7,9 +7,13 @@ Integrating by parts,
 
 The last integral is computed by composite Gauss-Legendre quadrature on panels that shrink geometrically
 toward t = 0 (so the model's own time scale, however small against the horizon, is resolved), followed by
-panels no wider than 2 / delta (so the discount factor is resolved). An infinite horizon is cut where
+panels no wider than 2 / |delta| (so the discount factor is resolved). An infinite horizon is cut where
 :math:`e^{-\delta t} < e^{-50}`: E[Y(t)] grows at most linearly, so the tail beyond is below 1e-20 of the
 total. Measured against adaptive quadrature at 1e-12, the relative error stays below 1e-9 (tests).
+
+A negative rate (an effective annual rate in (-1, 0)) weights the future up: the same formula holds over a
+finite horizon, with panels no wider than 2 / |delta|; an infinite horizon then has no finite value and is
+refused. Every node lies in [0, H]: the models are never asked for E[Y(t)] at a negative or non-finite t.
 
 For discrete-time models (purchase opportunities at whole periods), the integral is the sum
 :math:`\sum_{k=1}^{H} e^{-\delta k}\,(E[Y(k)] - E[Y(k-1)])`, and an infinite horizon is cut the same way.
@@ -44,10 +48,11 @@ def _continuous_rule(
     horizon: float, delta: float, nodes_per_panel: int = _NODES_PER_PANEL
 ) -> tuple[np.ndarray, np.ndarray]:
     """Gauss-Legendre nodes and weights for the integral over [0, horizon] (horizon finite)."""
-    first = horizon if delta == 0 else min(horizon, _DISCOUNT_PANEL_WIDTH / delta)
+    rate = abs(delta)  # a negative rate grows the weights on the same scale as a positive one shrinks them
+    first = horizon if rate == 0 else min(horizon, _DISCOUNT_PANEL_WIDTH / rate)
     edges = list(first * _PANEL_RATIO ** -np.arange(_N_GEOMETRIC_PANELS - 1, -1, -1.0))
     if first < horizon:
-        n_more = int(np.ceil((horizon - first) * delta / _DISCOUNT_PANEL_WIDTH))
+        n_more = int(np.ceil((horizon - first) * rate / _DISCOUNT_PANEL_WIDTH))
         edges += list(np.linspace(first, horizon, n_more + 1)[1:])
     edges_arr = np.concatenate([[0.0], edges])
     x, w = np.polynomial.legendre.leggauss(nodes_per_panel)
@@ -58,7 +63,28 @@ def _continuous_rule(
 
 
 def effective_horizon(horizon: float, delta: float) -> float:
-    """The horizon, or where the discount factor falls below exp(-50) if that comes first."""
+    """The horizon, or where the discount factor falls below exp(-50) if that comes first.
+
+    Parameters
+    ----------
+    horizon : float
+        H (> 0; ``inf`` only with ``delta > 0``).
+    delta : float
+        The continuous discount rate per time unit (finite; negative weights the future up).
+
+    Returns
+    -------
+    float
+        The finite upper limit of the integral.
+
+    Raises
+    ------
+    ValueError
+        If the horizon is not > 0, the rate not finite, or the horizon infinite without a positive rate (the
+        callers check their arguments first; this guards what reaches the quadrature).
+    """
+    if not (horizon > 0 and np.isfinite(delta)):
+        raise ValueError(f"The discounting needs a horizon > 0 and a finite rate; got {horizon!r} and {delta!r}.")
     if delta > 0:
         return min(horizon, _CUTOFF / delta)
     if not np.isfinite(horizon):
@@ -87,7 +113,8 @@ def discounted_increments(
     horizon : float
         H, in the model's time unit; may be ``inf`` when ``delta > 0``.
     delta : float
-        Continuous discount rate per time unit (>= 0).
+        Continuous discount rate per time unit (finite; a negative rate weights the future up and needs a
+        finite horizon).
     discrete : bool, default False
         Purchases happen at whole periods 1, 2, ... (BG/BB): sum instead of integrating.
     nodes_per_panel : int, default 12

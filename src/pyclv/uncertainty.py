@@ -14,6 +14,7 @@ stays the plug-in value at the estimate. Seeded and reproducible.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Literal
 
@@ -24,7 +25,7 @@ from pyclv._validation import resolve_weights
 from pyclv.exceptions import ConvergenceError, DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models import BaseModel
 
-__all__ = ["Method", "bootstrap_draws", "draws_for", "parameter_draws"]
+__all__ = ["Method", "bootstrap_draws", "check_interval_settings", "draws_for", "parameter_draws"]
 
 Method = Literal["asymptotic", "bootstrap"]
 
@@ -139,6 +140,44 @@ def bootstrap_draws(
     return np.asarray(draws)
 
 
+def check_interval_settings(interval: float, method: str, n_draws: int) -> int:
+    """Check an interval's settings before any work: the level, the method and the number of draws.
+
+    Parameters
+    ----------
+    interval : float
+        The probability of the interval, in (0, 1).
+    method : str
+        ``"asymptotic"`` or ``"bootstrap"``.
+    n_draws : int
+        Number of draws: a whole number >= 2.
+
+    Returns
+    -------
+    int
+        ``n_draws`` as an int.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the argument that is out of range.
+    """
+    if isinstance(interval, bool) or not (isinstance(interval, numbers.Real) and 0.0 < interval < 1.0):
+        raise DataValidationError(
+            f"interval must be a probability in (0, 1), e.g. 0.9 for a 90 % interval; got {interval!r}.",
+            column="interval",
+        )
+    if method not in ("asymptotic", "bootstrap"):
+        raise DataValidationError(f"method must be 'asymptotic' or 'bootstrap'; got {method!r}.", column="method")
+    whole = isinstance(n_draws, (int, np.integer)) and not isinstance(n_draws, bool)
+    if not whole or n_draws < 2:
+        raise DataValidationError(
+            f"n_draws must be a whole number >= 2 (a few hundred give stable bounds); got {n_draws!r}.",
+            column="n_draws",
+        )
+    return int(n_draws)
+
+
 def draws_for(
     model: BaseModel,
     data: pd.DataFrame,
@@ -172,13 +211,10 @@ def draws_for(
 
     Raises
     ------
-    ValueError
-        If ``n_draws`` is below 2 or ``method`` is unknown.
+    DataValidationError
+        If ``n_draws`` is not a whole number >= 2 or ``method`` is unknown.
     """
-    if int(n_draws) < 2:
-        raise ValueError(f"n_draws must be at least 2; got {n_draws!r}.")
+    n_draws = check_interval_settings(0.5, method, n_draws)
     if method == "asymptotic":
-        return parameter_draws(model, int(n_draws), rng)
-    if method == "bootstrap":
-        return bootstrap_draws(model, data, int(n_draws), rng, weights)
-    raise ValueError(f"method must be 'asymptotic' or 'bootstrap'; got {method!r}.")
+        return parameter_draws(model, n_draws, rng)
+    return bootstrap_draws(model, data, n_draws, rng, weights)

@@ -23,6 +23,7 @@ independent of the transaction process, as in Fader, Hardie & Lee (2005, "RFM an
 from __future__ import annotations
 
 import dataclasses
+import numbers
 
 import numpy as np
 import pandas as pd
@@ -32,10 +33,11 @@ from pyclv._factors import build as build_factors
 from pyclv._intervals import bounds
 from pyclv._predict import Factors, Scoring, factor_function, factor_names, interpolates, predictions
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
+from pyclv._validation.summaries import check_finite_output
 from pyclv.exceptions import DataValidationError
 from pyclv.models import TransactionModel, check_models
 from pyclv.models.gamma_gamma import GammaGamma
-from pyclv.uncertainty import Method, draws_for
+from pyclv.uncertainty import Method, check_interval_settings, draws_for
 
 __all__ = ["SHORT_WINDOWS_DAYS", "customer_lifetime_value", "discounted_expected_purchases", "score"]
 
@@ -43,18 +45,64 @@ __all__ = ["SHORT_WINDOWS_DAYS", "customer_lifetime_value", "discounted_expected
 SHORT_WINDOWS_DAYS: tuple[int, ...] = (30, 60, 90)
 
 
-def _check_horizon(horizon: float) -> float:
+#: What to do when a prediction is not finite (the inputs are beyond what float64 arithmetic can value).
+_NOT_FINITE_TODO = (
+    "Their summary values are beyond what the models can value (e.g. a frequency or monetary_value near the "
+    "largest float): check these customers' frequency, recency, T and monetary_value, and correct or drop them."
+)
+
+
+def _checked_horizon_and_rate(
+    horizon: float, annual_discount_rate: float, time_unit: str | None
+) -> tuple[float, float]:
+    """The horizon and the continuous rate per time unit, refused before any work if out of range."""
+    valid = isinstance(horizon, numbers.Real) and not isinstance(horizon, bool)
+    if not (valid and float(horizon) > 0):  # also refuses NaN
+        raise DataValidationError(
+            f"horizon must be a number > 0 in the model's time unit (or numpy.inf with a positive "
+            f"annual_discount_rate); got {horizon!r}.",
+            column="horizon",
+        )
     horizon = float(horizon)
-    if not (horizon > 0):  # also refuses NaN
-        raise ValueError(f"horizon must be a number > 0 (or numpy.inf) in the model's time unit; got {horizon!r}.")
-    return horizon
+    delta = rate_per_unit(annual_discount_rate, time_unit)
+    if np.isinf(horizon) and delta <= 0:
+        raise DataValidationError(
+            f"An infinite horizon needs a positive annual_discount_rate (got {annual_discount_rate!r}): without "
+            "discounting, or with a negative rate, the value of a whole lifetime is infinite. Give a finite horizon.",
+            column="annual_discount_rate",
+        )
+    return horizon, delta
 
 
 def _checked_margin(margin: float) -> float:
-    margin = float(margin)
-    if not np.isfinite(margin):
-        raise ValueError(f"margin must be a finite number; got {margin!r}.")
-    return margin
+    """The margin: the fraction of spend kept as profit, in (0, 1]."""
+    valid = isinstance(margin, numbers.Real) and not isinstance(margin, bool)
+    if not (valid and 0.0 < float(margin) <= 1.0):
+        raise DataValidationError(
+            f"margin must be the fraction of spend kept as profit, in (0, 1] (0.3 for 30 %; 1 values revenue); "
+            f"got {margin!r}.",
+            column="margin",
+        )
+    return float(margin)
+
+
+def _checked_settings(
+    transaction_model: TransactionModel, horizon: float, annual_discount_rate: float, margin: float,
+    interval: float | None, method: str, n_draws: int,
+) -> tuple[float, float, float, int]:
+    """Every setting of a valuation, checked before any work: horizon, rate per time unit, margin and draws."""
+    horizon, delta = _checked_horizon_and_rate(horizon, annual_discount_rate, transaction_model.time_unit_)
+    margin = _checked_margin(margin)
+    if interval is not None:
+        n_draws = check_interval_settings(interval, method, n_draws)
+    return horizon, delta, margin, n_draws
+
+
+def _checked_outputs(values: dict[str, np.ndarray], index: pd.Index) -> dict[str, np.ndarray]:
+    """Refuse predictions that are not finite (O(n) per column), naming the column and the customers."""
+    for name, column in values.items():
+        check_finite_output(column, name, index, _NOT_FINITE_TODO)
+    return values
 
 
 def discounted_expected_purchases(
@@ -71,26 +119,39 @@ def discounted_expected_purchases(
     horizon : float
         H, in the model's time unit; ``numpy.inf`` gives the model's DERT (needs a positive rate).
     annual_discount_rate : float, default 0.0
-        Effective annual rate (0.1 for 10 % a year); needs the model's time unit when non-zero.
+        Effective annual rate (0.1 for 10 % a year; finite and > -1, negative only with a finite horizon);
+        needs the model's time unit when non-zero.
 
     Returns
     -------
     pandas.Series
         Named ``discounted_expected_purchases``, aligned to ``data.index``.
+
+    Raises
+    ------
+    DataValidationError
+        If an argument is out of range (checked before any work), the data are invalid, or a value is not
+        finite.
     """
     check_models(transaction_model)
-    horizon = _check_horizon(horizon)
-    delta = rate_per_unit(annual_discount_rate, transaction_model.time_unit_)
+    horizon, delta = _checked_horizon_and_rate(horizon, annual_discount_rate, transaction_model.time_unit_)
+    name = "discounted_expected_purchases"
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are refused below
+        series = _discounted_series(transaction_model, data, horizon, annual_discount_rate, delta).rename(name)
+    _checked_outputs({name: series.to_numpy()}, series.index)
+    return series
+
+
+def _discounted_series(
+    transaction_model: TransactionModel, data: pd.DataFrame, horizon: float, annual_discount_rate: float, delta: float
+) -> pd.Series:
     if np.isinf(horizon):
-        if delta <= 0:
-            raise ValueError("An infinite horizon needs a positive annual_discount_rate (otherwise CLV is infinite).")
-        dert = transaction_model.dert(data, annual_discount_rate=annual_discount_rate)
-        return dert.rename("discounted_expected_purchases")
+        return transaction_model.dert(data, annual_discount_rate=annual_discount_rate)
     if delta == 0.0:
-        return transaction_model.expected_purchases(data, horizon).rename("discounted_expected_purchases")
+        return transaction_model.expected_purchases(data, horizon)
     history = transaction_model.history(data)
     values = transaction_model.discounted_purchases_at(transaction_model.theta, history, horizon, delta)
-    return pd.Series(values, index=history.index, name="discounted_expected_purchases")
+    return pd.Series(values, index=history.index)
 
 
 def _evaluate(
@@ -111,13 +172,9 @@ def _evaluate(
 ) -> tuple[dict[str, np.ndarray], pd.Index]:
     """Predictions (and their bounds under parameter uncertainty) for the customers of ``data``."""
     check_models(transaction_model, spend_model, needs_spend=True)
-    horizon = _check_horizon(horizon)
-    margin = _checked_margin(margin)
-    if interval is not None and not 0.0 < interval < 1.0:
-        raise ValueError(f"interval must be in (0, 1), e.g. 0.9; got {interval!r}.")
-    delta = rate_per_unit(annual_discount_rate, transaction_model.time_unit_)
-    if np.isinf(horizon) and delta <= 0:
-        raise ValueError("An infinite horizon needs a positive annual_discount_rate (otherwise CLV is infinite).")
+    horizon, delta, margin, n_draws = _checked_settings(
+        transaction_model, horizon, annual_discount_rate, margin, interval, method, n_draws
+    )
     customers = transaction_model.history(data)
     spend_history = spend_model.history(data)
     if not np.array_equal(customers.values[0], spend_history["frequency"]):
@@ -135,13 +192,17 @@ def _evaluate(
         x, _, T = history.values
         pairs = unique_rows((x, T)) if transaction_model.factorised else None
         scoring = dataclasses.replace(scoring, history=history, inverse=inverse, pairs=pairs)
-    result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
+    # Inputs at the edge of float64 may overflow; the results are checked for that below, with a message that
+    # names the customers, instead of numpy's RuntimeWarning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
     if interval is not None:
         rng = np.random.default_rng(seed)
         draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
         draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
-        result.update(bounds(transaction_model, spend_model, draws_t, draws_s, interval, scoring))
-    return result, customers.index
+        with np.errstate(over="ignore", invalid="ignore"):
+            result.update(bounds(transaction_model, spend_model, draws_t, draws_s, interval, scoring))
+    return _checked_outputs(result, customers.index), customers.index
 
 
 def customer_lifetime_value(
@@ -175,9 +236,10 @@ def customer_lifetime_value(
         H, in the transaction model's time unit (e.g. 52 for a year in weeks); ``numpy.inf`` for the whole
         residual lifetime (margin x expected spend x DERT; needs a positive rate).
     annual_discount_rate : float, default 0.0
-        Effective annual discount rate; converted to a continuous rate per time unit with 365.25 days a year.
+        Effective annual discount rate, finite and > -1; converted to a continuous rate per time unit with
+        365.25 days a year. A negative rate weights the future up (finite horizons only).
     margin : float, default 1.0
-        Profit margin applied to spend.
+        The fraction of spend kept as profit, in (0, 1] (0.3 for 30 %); 1 values revenue.
     interval : float, optional
         If given (e.g. 0.9), also return the bounds of a ``interval`` interval for each customer's CLV from the
         parameter uncertainty of both models (see :mod:`pyclv.uncertainty`).
@@ -198,6 +260,11 @@ def customer_lifetime_value(
         A Series named ``clv`` aligned to ``data.index``; with ``interval``, a DataFrame with columns ``clv``,
         ``clv_lower`` and ``clv_upper``. With a zero rate the CLV equals
         ``margin * expected_spend * expected_purchases(data, horizon)`` exactly.
+
+    Raises
+    ------
+    DataValidationError
+        As :func:`score`.
 
     References
     ----------
@@ -263,7 +330,14 @@ def score(
     ------
     ValueError
         If the transaction model has no time unit (the day windows cannot be converted).
+    DataValidationError
+        If an argument is out of range (checked before any work: horizon > 0, annual_discount_rate finite and
+        > -1 and positive for an infinite horizon, margin in (0, 1], interval in (0, 1), n_draws >= 2); if the
+        data are invalid, repeat a customer id, or do not declare the model's time unit; or if a prediction is
+        not finite (the error names the column and the customers).
     """
+    check_models(transaction_model, spend_model, needs_spend=True)
+    _checked_settings(transaction_model, horizon, annual_discount_rate, margin, interval, method, n_draws)
     unit = transaction_model.time_unit_
     if unit is None:
         raise ValueError(

@@ -28,7 +28,7 @@ def test_frequency_recency_matrix_cells_are_the_models_expected_purchases(fhl: p
     assert matrix.index.name == "frequency" and matrix.columns.name == "recency"
     np.testing.assert_array_equal(matrix.columns.to_numpy(), np.linspace(0.0, 39.0, 40))
     for f, r in [(1.0, 0.0), (3.0, 10.0), (12.0, 39.0), (7.0, 25.0)]:
-        cell = pd.DataFrame({"frequency": [f], "recency": [r], "T": [39.0]})
+        cell = pyclv.with_time_unit(pd.DataFrame({"frequency": [f], "recency": [r], "T": [39.0]}), "W")
         assert matrix.loc[f, r] == pytest.approx(fhl.expected_purchases(cell, 52.0).iloc[0], rel=1e-12)
     assert matrix.iloc[0, 1:].isna().all() and not matrix.iloc[1:].isna().any().any()  # f = 0 needs recency 0
     assert matrix.attrs == {"T": 39.0, "time_unit": "W", "t": 52.0}
@@ -37,7 +37,8 @@ def test_frequency_recency_matrix_cells_are_the_models_expected_purchases(fhl: p
 def test_probability_alive_matrix_cells_are_the_models_p_alive(fhl: pyclv.BetaGeo) -> None:
     matrix = probability_alive_matrix(fhl, T=39.0, max_frequency=5, max_recency=20.0)
     assert matrix.shape == (6, 21)
-    cells = pd.DataFrame({"frequency": 4.0, "recency": np.linspace(0.0, 20.0, 21), "T": 39.0})
+    grid = pd.DataFrame({"frequency": 4.0, "recency": np.linspace(0.0, 20.0, 21), "T": 39.0})
+    cells = pyclv.with_time_unit(grid, "W")
     np.testing.assert_allclose(matrix.loc[4.0].to_numpy(), fhl.p_alive(cells).to_numpy(), rtol=1e-12)
     assert matrix.loc[0.0, 0.0] == 1.0  # BG/NBD: no repeat purchase, no chance to drop out yet
     with pytest.raises(ValueError, match="max_recency"):

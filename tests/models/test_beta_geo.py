@@ -117,7 +117,7 @@ def _conditional_exact(r: float, alpha: float, a: float, b: float, x: int, t_x: 
 def test_conditional_expectation_matches_arbitrary_precision(
     published: pyclv.BetaGeo, x: int, t_x: float, T: float, t: float
 ) -> None:
-    data = pd.DataFrame({"frequency": [x], "recency": [t_x], "T": [T]})
+    data = pyclv.with_time_unit(pd.DataFrame({"frequency": [x], "recency": [t_x], "T": [T]}), "W")
     exact = _conditional_exact(*published.params_, x, t_x, T, t)
     assert published.expected_purchases(data, t).iloc[0] == pytest.approx(exact, rel=1e-9)
 
@@ -169,7 +169,7 @@ def test_conditional_probabilities_form_a_distribution_with_the_right_mean(
 
 
 def test_conditional_probability_reduces_to_the_unconditional(published: pyclv.BetaGeo) -> None:
-    new = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]})
+    new = pyclv.with_time_unit(pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]}), "W")
     for n in range(5):
         conditional = published.conditional_probability_of_purchases(new, n, 39.0).iloc[0]
         assert conditional == pytest.approx(published.probability_of_purchases(n, 39.0), rel=1e-12)
@@ -179,7 +179,7 @@ def test_conditional_probability_matches_simulation() -> None:
     # simulate the posterior story directly: alive with P(alive), then min(Poisson(lambda t), geometric J)
     model = pyclv.BetaGeo.from_params(r=0.5, alpha=5.0, a=0.8, b=2.5)
     x, t_x, T, t = 3.0, 20.0, 30.0, 26.0
-    data = pd.DataFrame({"frequency": [x], "recency": [t_x], "T": [T]})
+    data = pyclv.with_time_unit(pd.DataFrame({"frequency": [x], "recency": [t_x], "T": [T]}), "W")
     rng = np.random.default_rng(5)
     m = 400_000
     alive = rng.random(m) < model.p_alive(data).iloc[0]

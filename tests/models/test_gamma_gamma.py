@@ -72,7 +72,11 @@ def test_zero_spend_customers_are_left_out_with_a_warning(summary: pd.DataFrame)
 
 
 def test_population_mean_undefined_when_q_at_most_1(summary: pd.DataFrame) -> None:
-    model = pyclv.GammaGamma.from_params(p=2.0, q=0.9, v=10.0)
+    # given parameters must define the population mean; a fit may still end at q <= 1 (the estimate stands)
+    with pytest.raises(pyclv.DataValidationError, match="q must be > 1") as caught:
+        pyclv.GammaGamma.from_params(p=2.0, q=0.9, v=10.0)
+    assert caught.value.column == "q"
+    model = pyclv.GammaGamma.from_estimates(theta=np.array([2.0, 0.9, 10.0]), covariance=np.full((3, 3), np.nan))
     with pytest.raises(pyclv.PyCLVError, match="q = 0.9"):
         model.expected_spend(summary)
     repeaters = summary[summary["frequency"] > 0]

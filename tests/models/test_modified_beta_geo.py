@@ -139,7 +139,7 @@ def test_conditional_expectation_matches_posterior_integral(
     theta = published.params_.to_numpy()
     _, _, pa = _posterior(*theta, x, t_x, T)
     exact = pa * _exact_alive_future(*theta, x, T, t)
-    data = pd.DataFrame({"frequency": [float(x)], "recency": [t_x], "T": [T]})
+    data = pyclv.with_time_unit(pd.DataFrame({"frequency": [float(x)], "recency": [t_x], "T": [T]}), "W")
     assert published.expected_purchases(data, t).iloc[0] == pytest.approx(float(exact), rel=1e-9)
     assert published.p_alive(data).iloc[0] == pytest.approx(float(pa), rel=1e-12)
 
@@ -181,7 +181,7 @@ def test_p_alive_of_customers_without_repeat_purchases(published: ModifiedBetaGe
     # x = 0: 1 / (1 + a/b ((alpha+T)/alpha)^r), falling with T; a new customer has b / (a + b)
     T = summary.loc[zero, "T"]
     np.testing.assert_allclose(pa[zero], 1 / (1 + a / b * ((alpha + T) / alpha) ** r), rtol=1e-12)
-    new = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]})
+    new = pyclv.with_time_unit(pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]}), "W")
     assert published.p_alive(new).iloc[0] == pytest.approx(b / (a + b), rel=1e-14)
 
 
@@ -237,7 +237,7 @@ def test_conditional_probabilities_form_a_distribution_with_the_right_mean(
 
 
 def test_conditional_probability_reduces_to_the_unconditional(published: ModifiedBetaGeo) -> None:
-    new = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]})
+    new = pyclv.with_time_unit(pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [0.0]}), "W")
     for n in range(5):
         conditional = published.conditional_probability_of_purchases(new, n, 39.0).iloc[0]
         assert conditional == pytest.approx(published.probability_of_purchases(n, 39.0), rel=1e-12)
@@ -248,7 +248,7 @@ def test_conditional_probability_matches_simulation_of_the_posterior() -> None:
     # purchases min(Poisson(lambda t), J) with J the geometric number of purchases until dropout
     model = ModifiedBetaGeo.from_params(r=0.5, alpha=5.0, a=0.8, b=1.5)
     x, t_x, T, t = 3.0, 20.0, 30.0, 26.0
-    data = pd.DataFrame({"frequency": [x], "recency": [t_x], "T": [T]})
+    data = pyclv.with_time_unit(pd.DataFrame({"frequency": [x], "recency": [t_x], "T": [T]}), "W")
     rng = np.random.default_rng(5)
     m = 400_000
     alive = rng.random(m) < model.p_alive(data).iloc[0]

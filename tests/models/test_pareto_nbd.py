@@ -179,7 +179,7 @@ def test_extreme_loglik_matches_mpmath() -> None:
 # ---------------------------------------------------------------------------------------------- predictions
 @pytest.mark.parametrize(("x", "t_x", "T"), [(0, 0.0, 38.86), (2, 30.43, 38.86), (10, 5.0, 38.86), (30, 38.0, 38.86)])
 def test_p_alive_matches_arbitrary_precision(published: ParetoNBD, x: int, t_x: float, T: float) -> None:
-    data = pd.DataFrame({"frequency": [float(x)], "recency": [t_x], "T": [T]})
+    data = pyclv.with_time_unit(pd.DataFrame({"frequency": [float(x)], "recency": [t_x], "T": [T]}), "W")
     exact = _mp_p_alive(*published.params_, x, t_x, T)
     assert published.p_alive(data).iloc[0] == pytest.approx(exact, rel=1e-10, abs=1e-15)
 
@@ -205,7 +205,7 @@ def _mp_conditional_expectation(
 def test_conditional_expectation_matches_numerical_integration(
     published: ParetoNBD, x: int, t_x: float, T: float, t: float
 ) -> None:
-    data = pd.DataFrame({"frequency": [float(x)], "recency": [t_x], "T": [T]})
+    data = pyclv.with_time_unit(pd.DataFrame({"frequency": [float(x)], "recency": [t_x], "T": [T]}), "W")
     exact = _mp_conditional_expectation(*published.params_, x, t_x, T, t)
     assert published.expected_purchases(data, t).iloc[0] == pytest.approx(exact, rel=1e-9)
 
@@ -285,7 +285,9 @@ def test_probability_of_purchases_is_a_distribution(published: ParetoNBD) -> Non
 
 
 def test_conditional_probability_of_purchases_is_a_distribution(published: ParetoNBD) -> None:
-    data = pd.DataFrame({"frequency": [0.0, 2.0, 12.0], "recency": [0.0, 30.43, 36.0], "T": [38.86, 38.86, 38.86]})
+    data = pyclv.with_time_unit(
+        pd.DataFrame({"frequency": [0.0, 2.0, 12.0], "recency": [0.0, 30.43, 36.0], "T": [38.86, 38.86, 38.86]}), "W"
+    )
     probs = np.column_stack(
         [published.conditional_probability_of_purchases(data, n, 39.0).to_numpy() for n in range(200)]
     )

@@ -143,7 +143,7 @@ def test_p_alive(high_end: ShiftedBetaGeo) -> None:
     alpha, beta = high_end.params_
     data = pd.DataFrame(
         {"periods": [1, 7, 7, 30], "churned": [False, False, True, False]}, index=pd.Index(list("dcba"), name="id")
-    )
+    ).pipe(pyclv.with_time_unit, "Y")
     pa = high_end.p_alive(data)
     assert pa.name == "p_alive" and pa.index.equals(data.index)
     n = data["periods"].to_numpy(float)
@@ -157,7 +157,7 @@ def test_p_alive(high_end: ShiftedBetaGeo) -> None:
 @pytest.mark.parametrize(("alpha", "beta"), [(0.668, 3.806), (0.704, 1.182), (3.0, 0.5)])
 def test_derl_equals_a_long_discounted_sum(alpha: float, beta: float, periods: int) -> None:
     model = ShiftedBetaGeo.from_params(alpha=alpha, beta=beta, time_unit="Y")
-    data = pd.DataFrame({"periods": [periods], "churned": [False]})
+    data = pyclv.with_time_unit(pd.DataFrame({"periods": [periods], "churned": [False]}), "Y")
     value = model.derl(data, annual_discount_rate=0.1).iloc[0]
     assert value == pytest.approx(_long_discounted_sum(alpha, beta, periods, 0.1, terms=2000), rel=1e-12)
     # FH 2010 closed form, evaluated in arbitrary precision (renewals made: n - 1 = periods)
@@ -171,6 +171,7 @@ def test_derl_in_months_uses_the_monthly_rate() -> None:
     alpha, beta = 0.5, 6.0
     model = ShiftedBetaGeo.from_params(alpha=alpha, beta=beta, time_unit="M")
     data = pd.DataFrame({"periods": [3, 24, 5], "churned": [False, False, True]}, index=[10, 20, 30])
+    data = pyclv.with_time_unit(data, "M")
     derl = model.derl(data, annual_discount_rate=0.1)
     assert derl.name == "derl" and list(derl.index) == [10, 20, 30] and derl[30] == 0.0
     d = 1.1 ** (1 / 12) - 1  # a month is 1/12 of a 365.25-day year
@@ -179,7 +180,7 @@ def test_derl_in_months_uses_the_monthly_rate() -> None:
 
 
 def test_derl_limits() -> None:
-    data = pd.DataFrame({"periods": [4], "churned": [False]})
+    data = pyclv.with_time_unit(pd.DataFrame({"periods": [4], "churned": [False]}), "Y")
     # undiscounted: (beta + n) / (alpha - 1) for alpha > 1, infinite otherwise
     model = ShiftedBetaGeo.from_params(alpha=3.0, beta=2.0, time_unit="Y")
     assert model.derl(data, annual_discount_rate=0.0).iloc[0] == pytest.approx(6.0 / 2.0)
@@ -227,7 +228,7 @@ def test_discounted_expected_lifetime(regular: ShiftedBetaGeo) -> None:
 
 def test_discounting_needs_a_time_unit_and_a_non_negative_rate() -> None:
     model = ShiftedBetaGeo.from_params(alpha=0.7, beta=1.2)
-    data = pd.DataFrame({"periods": [3], "churned": [False]})
+    data = pyclv.with_time_unit(pd.DataFrame({"periods": [3], "churned": [False]}), "Y")
     with pytest.raises(ValueError, match="time unit"):
         model.derl(data, annual_discount_rate=0.1)
     with pytest.raises(ValueError, match=">= 0"):
@@ -269,7 +270,7 @@ def test_save_load_round_trip(high_end: ShiftedBetaGeo, tmp_path: Path) -> None:
     assert type(loaded) is ShiftedBetaGeo and loaded.time_unit_ == "Y"
     pd.testing.assert_series_equal(loaded.params_, high_end.params_)
     pd.testing.assert_frame_equal(loaded.covariance_, high_end.covariance_)
-    data = pd.DataFrame({"periods": [1, 7], "churned": [False, True]})
+    data = pyclv.with_time_unit(pd.DataFrame({"periods": [1, 7], "churned": [False, True]}), "Y")
     pd.testing.assert_series_equal(
         loaded.derl(data, annual_discount_rate=0.1), high_end.derl(data, annual_discount_rate=0.1)
     )
@@ -329,7 +330,7 @@ def test_properties(alpha: float, beta: float, n: int, rate: float, unit: str) -
     assert np.all((s >= 0) & (s <= 1)) and np.all(np.diff(s) <= 0)
     r = model.retention_rate(np.array([n, n + 1]))
     assert 0 <= r[0] <= r[1] <= 1
-    data = pd.DataFrame({"periods": [n, n + 10, n], "churned": [False, False, True]})
+    data = pyclv.with_time_unit(pd.DataFrame({"periods": [n, n + 10, n], "churned": [False, False, True]}), unit)
     pa = model.p_alive(data)  # in [0, 1], and 0 for the churned: the contract test
     low = model.derl(data, annual_discount_rate=rate)
     high = model.derl(data, annual_discount_rate=2 * rate)

@@ -9,10 +9,20 @@ import numpy as np
 import pandas as pd
 
 from pyclv._validation.logs import require_columns
-from pyclv._validation.wording import examples, rows
+from pyclv._validation.wording import N_EXAMPLES, examples, rows, show
 from pyclv.exceptions import DataValidationError
 
-__all__ = ["RECENCY_RTOL", "Summary", "float_column", "reject", "resolve_weights", "validate_summary"]
+__all__ = [
+    "RECENCY_RTOL",
+    "Summary",
+    "check_finite_output",
+    "check_time_unit_of",
+    "check_unique_ids",
+    "float_column",
+    "reject",
+    "resolve_weights",
+    "validate_summary",
+]
 
 #: Relative tolerance of the check recency <= T (summaries read from rounded files may differ slightly).
 RECENCY_RTOL = 1e-9
@@ -109,6 +119,8 @@ def validate_summary(
     columns: Sequence[str] = ("frequency", "recency", "T"),
     require_monetary: bool = False,
     history: bool = True,
+    time_unit: str | None = None,
+    unique_ids: bool = False,
 ) -> Summary:
     """Check an RFM summary before a model fits or predicts on it, and return its columns as arrays.
 
@@ -123,6 +135,11 @@ def validate_summary(
     history : bool, default True
         Require and check the recency and T columns. A spend model needs only frequency and monetary value:
         with ``history=False`` those two are checked and ``recency`` and ``T`` are returned as ``None``.
+    time_unit : str, optional
+        The time unit the caller (a fitted model) works in: the summary must declare the same one in
+        ``attrs["time_unit"]`` (see :func:`check_time_unit_of`). None checks no unit.
+    unique_ids : bool, default False
+        Refuse a summary whose index repeats a customer id (predictions return one row per customer).
 
     Returns
     -------
@@ -138,7 +155,8 @@ def validate_summary(
         NaN or infinite or negative; if ``frequency`` is not a whole number; if ``recency`` exceeds ``T``
         (relative tolerance 1e-9); if a customer without repeat purchases (``frequency`` 0) has a
         ``recency`` other than 0. The error names the column, counts the bad rows and shows up to three
-        customer ids.
+        customer ids. With ``time_unit``, if the summary's unit is unknown or different; with ``unique_ids``, if
+        an id repeats.
 
     Notes
     -----
@@ -177,6 +195,10 @@ def validate_summary(
             n_rows=0,
         )
     index = data.index
+    if unique_ids:
+        check_unique_ids(index)
+    if time_unit is not None:
+        check_time_unit_of(data, time_unit, column=names[2] if history else names[0])
     arrays = {name: float_column(data, name) for name in required}
     for name, values in arrays.items():
         _check_finite_and_non_negative(values, name, index)
@@ -195,6 +217,109 @@ def validate_summary(
     recency, T = arrays[r_col], arrays[t_col]
     _check_recency(frequency, recency, T, names, index)
     return Summary(frequency, recency, T, index, arrays["monetary_value"] if require_monetary else None)
+
+
+def check_time_unit_of(data: pd.DataFrame, time_unit: str, *, column: str) -> None:
+    """Refuse data whose declared time unit (``attrs["time_unit"]``) is missing or differs from ``time_unit``.
+
+    pyclv never rescales time, and never guesses it: a summary read back from CSV (or rebuilt by a tool that drops
+    ``DataFrame.attrs``) no longer says its unit, and a model fitted in weeks would read its days as weeks. Parquet
+    files written by pandas keep ``attrs``; for the rest, :func:`pyclv.with_time_unit` declares the unit.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The summary.
+    time_unit : str
+        The unit it must be in (the model's ``time_unit_``).
+    column : str
+        The column the unit is about (``T``, or ``periods``), for the error.
+
+    Raises
+    ------
+    DataValidationError
+        If the data declare no unit or another one.
+    """
+    unit = data.attrs.get("time_unit")
+    if unit == time_unit:
+        return
+    builder = {"periods": "survivors_to_data", "n_periods": "discrete_summary"}.get(column, "rfm_summary")
+    rebuild = f"pyclv.{builder}(..., time_unit={time_unit!r})"
+    if unit is None:
+        raise DataValidationError(
+            f"The data do not declare their time unit (attrs['time_unit'] is missing, e.g. after a CSV round trip) "
+            f"and the model was fitted in {time_unit!r}, so column {column!r} cannot be read safely. If it is in "
+            f"{time_unit!r}, declare it: data = pyclv.with_time_unit(data, {time_unit!r}); otherwise rebuild the "
+            f"data with {rebuild}. Parquet files keep the unit.",
+            column=column,
+            n_rows=len(data),
+        )
+    raise DataValidationError(
+        f"The data are in time unit {unit!r} but the model was fitted in {time_unit!r} (column {column!r}); rebuild "
+        f"them with {rebuild}. pyclv never rescales time silently.",
+        column=column,
+        n_rows=len(data),
+    )
+
+
+def check_unique_ids(index: pd.Index) -> None:
+    """Refuse an index that repeats a customer id (each customer is one row of a prediction).
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The summary's index.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the index, counting the repeated ids and showing some.
+    """
+    if index.is_unique:
+        return
+    repeated = index.duplicated(keep=False)
+    ids = index[repeated].unique()
+    name = index.name if index.name is not None else "index"
+    raise DataValidationError(
+        f"The index ({name!r}) repeats {len(ids):,} customer id(s) over {rows(int(repeated.sum()))} (e.g. "
+        f"{', '.join(show(i) for i in ids[:N_EXAMPLES])}{', ...' if len(ids) > N_EXAMPLES else ''}); predictions "
+        "give one row per customer. Summarise the transactions with pyclv.rfm_summary (one row per customer), "
+        "or drop the duplicates (data[~data.index.duplicated()]).",
+        column=str(name),
+        n_rows=len(ids),
+    )
+
+
+def check_finite_output(values: np.ndarray, name: str, index: pd.Index, todo: str) -> None:
+    """Refuse a prediction that is not finite (NaN or infinite) for some customers.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        One value per customer.
+    name : str
+        The output column (``clv``, ``expected_spend``...).
+    index : pandas.Index
+        The customers, for the examples.
+    todo : str
+        What the user can do about it.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the column, counting the customers and showing some of their ids.
+    """
+    finite = np.isfinite(values)
+    if finite.all():
+        return
+    bad = ~finite
+    n = int(np.count_nonzero(bad))
+    raise DataValidationError(
+        f"Column {name!r} of the predictions is not finite for {n:,} customer(s) ({examples(index, bad, values)}). "
+        f"{todo}",
+        column=name,
+        n_rows=n,
+    )
 
 
 def _check_recency(

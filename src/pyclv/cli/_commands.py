@@ -169,8 +169,8 @@ def _check_score_options(args: argparse.Namespace) -> None:
         raise UsageError("--horizon must be > 0 (in the model's time unit), or inf for the whole residual lifetime")
     if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
         raise UsageError("--annual-discount-rate must be a finite number > -1")
-    if not math.isfinite(args.margin):
-        raise UsageError("--margin must be a finite number")
+    if not (math.isfinite(args.margin) and 0 < args.margin <= 1):
+        raise UsageError("--margin must be in (0, 1]: the fraction of spend kept as profit (1 for revenue)")
     if math.isinf(args.horizon) and not args.annual_discount_rate > 0:
         raise UsageError("--horizon inf needs a positive --annual-discount-rate (undiscounted CLV is infinite)")
     if args.interval is not None and not 0 < args.interval < 1:

@@ -104,7 +104,9 @@ def _parser() -> argparse.ArgumentParser:
         help="CLV horizon in the model's time unit (inf: residual lifetime, DERT)",
     )
     sc.add_argument("--annual-discount-rate", type=float, default=0.0, help="effective annual rate (default: 0)")
-    sc.add_argument("--margin", type=float, default=1.0, help="profit margin applied to spend (default: 1)")
+    sc.add_argument(
+        "--margin", type=float, default=1.0, help="fraction of spend kept as profit, in (0, 1] (default: 1, revenue)"
+    )
     sc.add_argument(
         "--interval",
         type=float,

@@ -100,6 +100,9 @@ def _grid(
     f_grid, r_grid = np.meshgrid(frequency, recency, indexing="ij")
     possible = (f_grid > 0) | (r_grid == 0)  # without repeat purchases, recency is 0
     cells = pd.DataFrame({"frequency": f_grid[possible], "recency": r_grid[possible], "T": T})
+    unit = getattr(model, "time_unit_", None)
+    if unit is not None:  # the grid is in the model's own unit
+        cells.attrs["time_unit"] = unit
     return frequency, recency, cells, possible
 
 
@@ -446,6 +449,7 @@ def alive_history(
         },
         index=pd.DatetimeIndex(days.astype("datetime64[D]"), name="date"),
     )
+    history.attrs["time_unit"] = unit
     history["p_alive"] = model.p_alive(history).to_numpy()
     history["purchase"] = np.isin(days, purchase_days)
     history.attrs["customer_id"] = customer_id

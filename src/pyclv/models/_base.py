@@ -22,6 +22,7 @@ inherits fitting (:mod:`pyclv.models._mle`), the summary (:mod:`pyclv.models._su
 from __future__ import annotations
 
 import datetime as _dt
+import numbers
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,11 +34,13 @@ import pandas as pd
 from pyclv import _artifact
 from pyclv._format import format_number
 from pyclv._time import check_time_unit
-from pyclv._validation import resolve_weights
+from pyclv._validation import resolve_weights, warn
+from pyclv._validation.summaries import check_time_unit_of
 from pyclv.exceptions import DataValidationError, NotFittedError
 from pyclv.models import _mle
 from pyclv.models._functions import ModelFunctions
 from pyclv.models._history import History
+from pyclv.models._identification import Mixing, describe
 from pyclv.models._params import Param, jacobian, to_natural, to_unconstrained
 from pyclv.models._summary import ModelSummary, wald_intervals
 
@@ -62,6 +65,8 @@ class BaseModel:
 
     _params: ClassVar[tuple[Param, ...]] = ()
     _functions: ClassVar[ModelFunctions]
+    #: The model's mixing distributions, for the words of the warning on an unidentified fit.
+    _mixings: ClassVar[tuple[Mixing, ...]] = ()
 
     def __init__(self, *, penalizer: float = 0.0, max_iterations: int = 2000) -> None:
         self.penalizer = penalizer
@@ -200,26 +205,37 @@ class BaseModel:
 
         Raises
         ------
-        ValueError
-            If a parameter is missing, unknown, or outside its domain.
+        DataValidationError
+            If a parameter is missing, unknown, not a number, or outside the domain where the model's expectations
+            are defined (the message names it).
         """
         names = cls.param_names()
         missing = [n for n in names if n not in params]
         unknown = [n for n in params if n not in names]
         if missing or unknown:
-            raise ValueError(
+            raise DataValidationError(
                 f"{cls.__name__}.from_params needs exactly the parameters {', '.join(names)}; "
-                f"missing: {missing or 'none'}, unknown: {unknown or 'none'}."
+                f"missing: {missing or 'none'}, unknown: {unknown or 'none'}.",
+                column=(missing or unknown)[0],
             )
+        values: dict[str, float] = {}
         for p in cls._params:
-            if not p.contains(float(params[p.name])):
-                raise ValueError(
-                    f"{cls.__name__} parameter {p.name} must be finite and {p.describe_domain()}; "
-                    f"got {params[p.name]!r}."
+            value = params[p.name]
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not (number and p.contains(float(value))):
+                raise DataValidationError(
+                    f"{cls.__name__} parameter {p.name} must be a finite number {p.describe_domain()}; got {value!r}.",
+                    column=p.name,
                 )
-        theta = np.array([float(params[n]) for n in names])
+            values[p.name] = float(value)
+        cls._check_param_values(values)
+        theta = np.array([values[n] for n in names])
         return cls.from_estimates(theta=theta, covariance=np.full((len(names), len(names)), np.nan),
                                   time_unit=time_unit)
+
+    @classmethod
+    def _check_param_values(cls, values: dict[str, float]) -> None:
+        """Constraints of given parameters beyond their domains (a model whose expectations need them overrides)."""
 
     @classmethod
     def from_estimates(
@@ -356,11 +372,14 @@ class BaseModel:
             log_likelihood=result.log_likelihood,
             n_customers=int(round(total_w)) if weights is None or np.allclose(w, np.round(w)) else total_w,
             time_unit=None if unit is None else check_time_unit(unit),
-            converged=True,
+            converged=result.converged,
             n_iterations=result.n_iterations,
             fit_seconds=time.perf_counter() - start_clock,
             fitted_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         )
+        if result.flagged:
+            values = dict(zip(self.param_names(), result.theta.tolist(), strict=True))
+            warn(describe(type(self).__name__, result.flagged, values, self._mixings))
         return self
 
     # ------------------------------------------------------------------ results
@@ -378,15 +397,9 @@ class BaseModel:
             )
 
     def _check_time_unit_of(self, data: pd.DataFrame, column: str) -> None:
-        """Refuse data whose recorded time unit differs from the model's (pyclv never rescales time)."""
-        unit = data.attrs.get("time_unit")
-        if unit is not None and self.time_unit_ is not None and unit != self.time_unit_:
-            raise DataValidationError(
-                f"The data are in time unit {unit!r} but the model was fitted in {self.time_unit_!r}; rebuild them "
-                f"in {self.time_unit_!r} (e.g. rfm_summary(..., time_unit={self.time_unit_!r})). pyclv never "
-                "rescales time silently.",
-                column=column,
-            )
+        """Refuse data that do not declare the model's time unit (a model without a unit checks nothing)."""
+        if self.time_unit_ is not None:
+            check_time_unit_of(data, self.time_unit_, column=column)
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """Wald ``1 - alpha`` confidence intervals, computed on the unconstrained scale and mapped back.

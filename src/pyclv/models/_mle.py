@@ -14,15 +14,15 @@ inverse of that Hessian; the others by L-BFGS-B, with the Hessian from differenc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy import optimize
 
 from pyclv._arrays import unique_rows
-from pyclv._validation import warn
 from pyclv.exceptions import ConvergenceError
+from pyclv.models._identification import flagged
 from pyclv.models._params import U_BOUND, Param, curvature, jacobian, to_natural, to_unconstrained
 
 __all__ = [
@@ -67,12 +67,23 @@ HessianTotals = Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]
 
 @dataclass(frozen=True)
 class FitResult:
-    """What :func:`maximise` finds: the natural parameters, their covariance, the iterations and the log-likelihood."""
+    """What :func:`maximise` finds.
+
+    The natural parameters, their covariance, the iterations, the log-likelihood, and the parameters at the
+    boundary or not identified, with the reason (:func:`pyclv.models._identification.flagged`; empty when the
+    optimum is interior and identified).
+    """
 
     theta: np.ndarray
     covariance: np.ndarray
     n_iterations: int
     log_likelihood: float
+    flagged: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def converged(self) -> bool:
+        """Whether the optimum is interior and identified (the gradient is small at every optimum returned)."""
+        return not self.flagged
 
 
 def compress(
@@ -336,8 +347,10 @@ def maximise(
         )
     found = None if objective_h is None else _newton(objective_h, u0, max_iterations)
     if found is not None and found.converged:
-        covariance = _inverse_information(name, params, found.point.hessian * total_w, found.u)
-        return FitResult(to_natural(params, found.u), covariance, found.n_iterations, found.point.log_likelihood)
+        theta = to_natural(params, found.u)
+        covariance = _inverse_information(params, found.point.hessian * total_w, found.u)
+        return FitResult(theta, covariance, found.n_iterations, found.point.log_likelihood,
+                         flagged(params, theta, covariance, found.u))
     # L-BFGS-B, from where Newton's method stopped if it got further than the start. Its covariance comes from
     # differences of the gradient, as always on this path: where Newton's method fails the data rarely identify
     # every parameter, and there the analytic Hessian's cancellations can look positive definite.
@@ -345,25 +358,27 @@ def maximise(
     if found is not None and np.isfinite(found.point.value) and found.point.value < value0:
         start, n_newton = np.clip(found.u, -U_BOUND, U_BOUND), found.n_iterations
     try:
-        res = _lbfgsb(name, params, objective, start, max_iterations)
+        res = _lbfgsb(name, objective, start, max_iterations)
         u, n_iterations = res.x, n_newton + int(res.nit)
     except ConvergenceError:
         # On a flat ridge L-BFGS-B may stall where Newton's method had stopped close enough by L-BFGS-B's own bar.
         if start is u0 or not np.max(np.abs(found.point.gradient)) <= ACCEPTED_GRADIENT:  # type: ignore[union-attr]
             raise
         u, n_iterations = start, n_newton
-    covariance = observed_covariance(name, params, totals, prepared, u, total_w=total_w, penalizer=penalizer)
+    covariance = observed_covariance(params, totals, prepared, u, total_w=total_w, penalizer=penalizer)
     theta = to_natural(params, u)
     with np.errstate(all="ignore"):
         log_likelihood = totals(theta, prepared)[0]
-    return FitResult(theta, covariance, n_iterations, log_likelihood)
+    return FitResult(theta, covariance, n_iterations, log_likelihood, flagged(params, theta, covariance, u))
 
 
 def _lbfgsb(
-    name: str, params: tuple[Param, ...], objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
-    u0: np.ndarray, max_iterations: int,
+    name: str, objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np.ndarray, max_iterations: int
 ) -> optimize.OptimizeResult:
-    """L-BFGS-B inside the box of the unconstrained scale, with one restart; errors and warnings for the user."""
+    """L-BFGS-B inside the box of the unconstrained scale, with one restart; an error for the user if it fails.
+
+    An optimum at the edge of the box is not an error here: :func:`maximise` reports it in ``FitResult.flagged``.
+    """
     bounds = [(-U_BOUND, U_BOUND)] * len(u0)
     options = {"maxiter": int(max_iterations), **OPTIMIZER_OPTIONS}
     with np.errstate(all="ignore"):
@@ -378,17 +393,11 @@ def _lbfgsb(
         raise ConvergenceError(
             f"{name} did not converge ({res.message}; largest gradient {grad_norm:.3g}).", result=res
         )
-    at_edge = [p.name for p, u in zip(params, res.x, strict=True) if abs(u) > U_BOUND - 1.0]
-    if at_edge:
-        warn(
-            f"{name}: parameter(s) {', '.join(at_edge)} ran to the edge of their domain; "
-            "the data may not identify them (try a penalizer, or a simpler model)."
-        )
     return res
 
 
 def observed_covariance(
-    name: str, params: tuple[Param, ...], totals: Totals, prepared: Any, u: np.ndarray, *, total_w: float,
+    params: tuple[Param, ...], totals: Totals, prepared: Any, u: np.ndarray, *, total_w: float,
     penalizer: float, hessian_totals: HessianTotals | None = None,
 ) -> np.ndarray:
     """Inverse observed information on the natural scale (delta method from the unconstrained scale).
@@ -398,8 +407,6 @@ def observed_covariance(
 
     Parameters
     ----------
-    name : str
-        The model's name, for the warning.
     params : tuple of Param
         The model's parameters.
     totals : callable
@@ -418,18 +425,21 @@ def observed_covariance(
     Returns
     -------
     numpy.ndarray
-        The k x k covariance; all NaN (with a PyCLVWarning) if the information matrix is singular or not
-        positive definite.
+        The k x k covariance; all NaN if the information matrix is singular or not positive definite (the fit
+        then reports its parameters as not identified, see :mod:`pyclv.models._identification`).
     """
     if hessian_totals is not None:
         hessian = _newton_objective(params, hessian_totals, prepared, total_w, penalizer)(u).hessian * total_w
     else:
         hessian = _differenced_hessian(params, totals, prepared, u, total_w=total_w, penalizer=penalizer)
-    return _inverse_information(name, params, hessian, u)
+    return _inverse_information(params, hessian, u)
 
 
-def _inverse_information(name: str, params: tuple[Param, ...], hessian: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The covariance on the natural scale from the Hessian of the negative log-likelihood on the unconstrained."""
+def _inverse_information(params: tuple[Param, ...], hessian: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The covariance on the natural scale from the Hessian of the negative log-likelihood on the unconstrained.
+
+    All NaN where the Hessian is not finite or not positive definite: never a silent pseudo-inverse.
+    """
     k = len(u)
     hessian = 0.5 * (hessian + hessian.T)
     try:
@@ -438,10 +448,6 @@ def _inverse_information(name: str, params: tuple[Param, ...], hessian: np.ndarr
         np.linalg.cholesky(hessian)
         cov_u = np.linalg.inv(hessian)
     except np.linalg.LinAlgError:
-        warn(
-            f"{name}: the observed information matrix is singular or not positive definite; "
-            "standard errors are NaN (the data may not identify every parameter)."
-        )
         return np.full((k, k), np.nan)
     jac = jacobian(params, to_natural(params, u))
     return cov_u * np.outer(jac, jac)

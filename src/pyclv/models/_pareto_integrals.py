@@ -90,9 +90,15 @@ def log_quad_concave(psi: Callable[[float], float], lo: float, mode: float, hi: 
 
     The integrand is scaled by its peak ``exp(psi(mode))`` (so it neither overflows nor underflows) and the
     interval is split at the mode, so adaptive quadrature (relative tolerance 1e-11, at most ``limit``
-    subintervals per side) sees a monotone integrand on each side. ``-inf`` for an empty interval.
+    subintervals per side) sees a monotone integrand on each side. ``-inf`` for an empty interval. Limits that
+    are not finite and ordered, or a non-finite peak, raise ValueError: nothing undefined reaches
+    ``scipy.integrate.quad``.
     """
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= mode <= hi):
+        raise ValueError(f"quadrature limits must be finite and ordered; got lo={lo!r}, mode={mode!r}, hi={hi!r}.")
     peak = psi(mode)
+    if not np.isfinite(peak):
+        raise ValueError(f"the log-integrand is not finite at its mode ({mode!r}); the arguments are out of range.")
 
     def f(u: float) -> float:
         return float(np.exp(psi(u) - peak))
@@ -186,6 +192,8 @@ def log_j_quad(n: float, r: float, alpha: float, s: float, beta: float, t: float
 
     The quadrature runs on u = log(tau), where the log-integrand is concave.
     """
+    if not (np.isfinite(t) and t > 0):
+        raise ValueError(f"the upper limit of integration must be finite and > 0; got {t!r}.")
     pa, pb = r + n, s + 1.0
 
     def psi(u: float) -> float:
@@ -225,6 +233,8 @@ def log_laplace_gamma_tail(s: float, z: np.ndarray) -> np.ndarray:
         out = np.array(out, dtype=float, copy=True)
         for i in zip(*np.nonzero(bad), strict=True):
             zi = float(z[i])
+            if not (np.isfinite(zi) and zi > 0):
+                raise ValueError(f"the Laplace transform needs a finite argument > 0; got {zi!r}.")
             scale = 1.0 / (zi + s)  # the integrand falls by e over about this length near t = 0
 
             def f(v: float, zi: float = zi) -> float:

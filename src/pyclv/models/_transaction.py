@@ -275,7 +275,10 @@ class TransactionModel(BaseModel):
         return (x, t_x, T), np.ones(len(x), dtype=bool)
 
     def history(self, data: pd.DataFrame) -> History:
-        """Validated (x, t_x, T) of a summary with its index, refusing one in another time unit.
+        """Validated (x, t_x, T) of a summary with its index.
+
+        A model with a time unit refuses a summary that does not declare the same one (see
+        :func:`pyclv.with_time_unit`), and every model a summary that repeats a customer id.
 
         Parameters
         ----------
@@ -288,8 +291,7 @@ class TransactionModel(BaseModel):
             Named by :attr:`columns`.
         """
         self.check_fitted()
-        s = validate_summary(data, columns=self.columns)
-        self._check_time_unit_of(data, self.columns[2])
+        s = validate_summary(data, columns=self.columns, time_unit=self.time_unit_, unique_ids=True)
         return History(s.index, self.columns, _history_columns(s))
 
     def _check_horizons(self, t: float | np.ndarray, name: str = "t") -> np.ndarray:

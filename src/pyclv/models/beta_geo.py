@@ -26,6 +26,7 @@ from scipy import special
 
 from pyclv._arrays import per_whole_number
 from pyclv.models._functions import TransactionFunctions
+from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
 from pyclv.models._special import alive_purchases_quadrature, log_hyp2f1_series, one_minus_power_times
 from pyclv.models._transaction import TransactionModel
@@ -546,6 +547,11 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("r"), Param("alpha"), Param("a"), Param("b"))
+    _mixings = (
+        Mixing("gamma", ("r", "alpha"), "purchase rate"),
+        Mixing("beta", ("a", "b"), "dropout probability after each purchase",
+               "nobody drops out, P(alive) is about 1 and the model is in effect an NBD"),
+    )
     alive_kernel = "bg_nbd"
     _functions = TransactionFunctions(
         initial_params=_initial_params,

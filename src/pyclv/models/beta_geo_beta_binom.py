@@ -35,6 +35,7 @@ from pyclv.models._bgbb_sums import (
 )
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._history import History
+from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
 from pyclv.models._special import segment_logsumexp
 from pyclv.models._transaction import TransactionModel
@@ -581,6 +582,11 @@ class BetaGeoBetaBinom(TransactionModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("alpha"), Param("beta"), Param("gamma"), Param("delta"))
+    _mixings = (
+        Mixing("beta", ("alpha", "beta"), "purchase probability per opportunity"),
+        Mixing("beta", ("gamma", "delta"), "dropout probability per opportunity",
+               "nobody drops out, P(alive) is about 1 and the model is in effect a beta-binomial"),
+    )
     _functions = TransactionFunctions(
         initial_params=_initial_params,
         loglik=loglik,

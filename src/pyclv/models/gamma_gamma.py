@@ -25,14 +25,23 @@ import pandas as pd
 from scipy import special
 
 from pyclv._arrays import distinct_values
-from pyclv._validation import validate_summary
+from pyclv._validation import reject, validate_summary
 from pyclv.exceptions import DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models._base import BaseModel
 from pyclv.models._functions import SpendFunctions
 from pyclv.models._history import History
+from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
 
-__all__ = ["GammaGamma", "SpendData", "conditional_expected_spend", "loglik", "loglik_grad", "simulate"]
+__all__ = [
+    "MAX_TOTAL_SPEND",
+    "GammaGamma",
+    "SpendData",
+    "conditional_expected_spend",
+    "loglik",
+    "loglik_grad",
+    "simulate",
+]
 
 ArrayLike = np.ndarray | float
 
@@ -363,12 +372,33 @@ def simulate(
     return zbar
 
 
-def _spend_columns(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """Validated frequency and monetary value of a summary, with its index."""
-    s = validate_summary(data, require_monetary=True, history=False)
+#: The largest total spend x zbar of a customer the model accepts. The likelihood's Hessian squares spend totals
+#: (and the rate v, of their order), so beyond the square root of the largest float (1.3e154) they overflow;
+#: 1e150 leaves a margin for the sums and is beyond any amount in any currency.
+MAX_TOTAL_SPEND = 1e150
+
+
+def _spend_columns(data: pd.DataFrame, *, unique_ids: bool = False) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """Validated frequency and monetary value of a summary, with its index (ids unique if ``unique_ids``).
+
+    Totals ``frequency * monetary_value`` above :data:`MAX_TOTAL_SPEND` are refused, naming ``monetary_value``.
+    """
+    s = validate_summary(data, require_monetary=True, history=False, unique_ids=unique_ids)
     if s.monetary_value is None:  # validate_summary(require_monetary=True) returns it or raises
         raise DataValidationError("GammaGamma needs the column 'monetary_value'.", column="monetary_value")
-    return s.frequency, s.monetary_value, s.index
+    x, m = s.frequency, s.monetary_value
+    with np.errstate(over="ignore"):
+        total = x * m
+    reject(
+        ~(total <= MAX_TOTAL_SPEND),
+        "monetary_value",
+        s.index,
+        f"a total spend (frequency x monetary_value) above {MAX_TOTAL_SPEND:.0e}, where the spend model's sums "
+        "overflow",
+        "Correct these amounts, or express all amounts in a larger unit (e.g. thousands).",
+        {"frequency": x, "monetary_value": m},
+    )
+    return x, m, s.index
 
 
 # numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
@@ -408,6 +438,7 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("p"), Param("q"), Param("v"))
+    _mixings = (Mixing("gamma", ("q", "v"), "rate of a customer's spend distribution (p / rate is its mean)"),)
     _functions = SpendFunctions(
         loglik=loglik,
         loglik_grad=loglik_grad,
@@ -441,6 +472,16 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
             )
         return (x[mask], m[mask]), mask
 
+    @classmethod
+    def _check_param_values(cls, values: dict[str, float]) -> None:
+        """Given parameters need q > 1: the population mean spend p v / (q - 1) is infinite otherwise."""
+        if not values["q"] > 1.0:
+            raise DataValidationError(
+                f"GammaGamma parameter q must be > 1 for a finite population mean spend p v / (q - 1) (what a "
+                f"customer without repeat purchases is expected to spend); got {values['q']!r}.",
+                column="q",
+            )
+
     def history(self, data: pd.DataFrame) -> History:
         """Validated (frequency, monetary_value) of a summary with its index.
 
@@ -454,7 +495,7 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
         History
         """
         self.check_fitted()
-        x, m, index = _spend_columns(data)
+        x, m, index = _spend_columns(data, unique_ids=True)
         return History(index, self.columns, (x, m))
 
     def expected_spend_at(self, theta: np.ndarray, history: History) -> np.ndarray:

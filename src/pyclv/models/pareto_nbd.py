@@ -39,6 +39,7 @@ import numpy as np
 from scipy import special
 
 from pyclv.models._functions import TransactionFunctions
+from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
 from pyclv.models._pareto_integrals import log_integral, log_integral_quad, log_j_quad, log_laplace_gamma_tail
 from pyclv.models._special import one_minus_power_over
@@ -613,6 +614,11 @@ class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("r"), Param("alpha"), Param("s"), Param("beta"))
+    _mixings = (
+        Mixing("gamma", ("r", "alpha"), "purchase rate"),
+        Mixing("gamma", ("s", "beta"), "dropout rate",
+               "nobody drops out, P(alive) is about 1 and the model is in effect an NBD"),
+    )
     _functions = TransactionFunctions(
         initial_params=_initial_params,
         loglik=loglik,

@@ -39,10 +39,12 @@ import pandas as pd
 from scipy import special
 
 from pyclv._time import rate_per_unit
+from pyclv._validation.summaries import check_unique_ids
 from pyclv.exceptions import DataValidationError
 from pyclv.models._base import BaseModel
 from pyclv.models._functions import RetentionFunctions
 from pyclv.models._history import History
+from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
 from pyclv.models._retention_data import survivors_to_data, validate_retention_data
 
@@ -482,6 +484,7 @@ class ShiftedBetaGeo(BaseModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("alpha"), Param("beta"))
+    _mixings = (Mixing("beta", ("alpha", "beta"), "churn probability per period", "nobody churns"),)
 
     _functions = RetentionFunctions(
         loglik=loglik,
@@ -514,6 +517,7 @@ class ShiftedBetaGeo(BaseModel):  # numpydoc ignore=PR02
         self.check_fitted()
         periods, churned = validate_retention_data(data)
         self._check_time_unit_of(data, "periods")
+        check_unique_ids(data.index)
         return History(data.index, self.columns, (periods, churned))
 
     def p_alive_at(self, theta: np.ndarray, history: History) -> np.ndarray:
