@@ -283,3 +283,18 @@ def test_on_a_terminal_log_lines_erase_the_bar(folder: Path) -> None:
     text = b"".join(chunks).decode()
     assert "\r\x1b[Kpyclv: read log.csv: 2357 customers (time unit W)" in text
     assert "\r\x1b[Kpyclv: wrote tty.csv: 2357 customers" in text
+
+
+def test_a_model_of_whole_periods_gets_the_same_history(folder: Path, tx: pd.DataFrame) -> None:
+    """BG/BB's summary counts periods: the purchase days and the spend to date come from the engine's totals."""
+    fit = run("-q", "fit", "log.csv", "--observation-end", END, "--model", "bgbb", "--time-unit", "M",
+              "--out", "bgbb.json", cwd=folder)
+    assert fit.returncode == 0, fit.stderr
+    result = run("-q", "score", "log.csv", "--model", "bgbb.json", "--observation-end", END, "--horizon", "12",
+                 "--out", "bgbb.csv", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(folder / "bgbb.csv").set_index("customer_id")
+    assert "n_periods" in table.columns and "T" not in table.columns
+    np.testing.assert_array_equal(table["n_purchases"], tx.groupby("customer_id")["date"].nunique())
+    np.testing.assert_allclose(table["spend_to_date"], tx.groupby("customer_id")["amount"].sum(), rtol=1e-12)
+    assert (table["n_purchases"] > table["frequency"] + 1).any()  # purchase days, not purchase periods

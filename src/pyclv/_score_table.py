@@ -6,7 +6,8 @@ beside it, in this order:
 1. the customer id (a column, first: Parquet and CSV readers see it first);
 2. the run: ``as_of`` (the observation end: the forecast starts the day after) and ``model_id`` (the SHA-256 of
    the model artifact, :mod:`pyclv._artifact`);
-3. the history up to ``as_of``: ``n_purchases`` (purchase days, the first included: frequency + 1),
+3. the history up to ``as_of``: ``n_purchases`` (purchase days, the first included: frequency + 1 for a
+   summary of purchase days),
    ``spend_to_date`` (everything spent, the first purchase included) and ``historical_clv`` (the
    historical-CLV formula over the same horizon, times the same margin, :func:`historical_clv`);
 4. the forecast: the columns of :func:`pyclv.value.score`, bounds included.
@@ -75,7 +76,7 @@ def score_table(
     model_id: str,
     horizon: float,
     margin: float,
-    spend_to_date: pd.Series | None = None,
+    history: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The score table: customer id, run, history, forecast (see the module's notes), one row per customer.
 
@@ -84,16 +85,17 @@ def score_table(
     scores : pandas.DataFrame
         :func:`pyclv.value.score`'s table, indexed by customer id.
     summary : pandas.DataFrame
-        The summary it was scored on (same index), with ``spend_to_date`` unless given apart.
+        The summary it was scored on (same index), with ``spend_to_date`` unless ``history`` is given.
     as_of : int
         The observation end, as a day number (days since 1970-01-01).
     model_id : str
         The model artifact's SHA-256.
     horizon, margin : float
         Those of the CLV.
-    spend_to_date : pandas.Series, optional
-        Everything each customer spent up to ``as_of``, when the summary has no such column (a summary of whole
-        periods); aligned on the index.
+    history : pandas.DataFrame, optional
+        ``n_purchases`` and ``spend_to_date`` per customer (aligned on the index), for a summary of whole
+        periods, whose frequency counts periods rather than purchase days; by default ``frequency + 1`` and
+        the summary's ``spend_to_date``.
 
     Returns
     -------
@@ -103,25 +105,26 @@ def score_table(
     Raises
     ------
     DataValidationError
-        If the summary lacks ``spend_to_date`` and none is given.
+        If the summary lacks ``spend_to_date`` and no ``history`` is given.
     """
-    spend = summary["spend_to_date"] if "spend_to_date" in summary.columns else spend_to_date
-    if spend is None:
-        raise DataValidationError(
-            "The score table needs each customer's spend to date: build the summary with spend_to_date=True.",
-            column="spend_to_date",
-        )
+    if history is None:
+        if "spend_to_date" not in summary.columns:
+            raise DataValidationError(
+                "The score table needs each customer's spend to date: build the summary with spend_to_date=True.",
+                column="spend_to_date",
+            )
+        history = pd.DataFrame({"n_purchases": summary["frequency"] + 1, "spend_to_date": summary["spend_to_date"]})
     index = scores.index
-    history = pd.DataFrame(
+    front = pd.DataFrame(
         {
             "as_of": np.full(len(index), np.datetime64(int(as_of), "D")).astype("datetime64[s]"),
             "model_id": pd.Series(model_id, index=index, dtype=object),
-            "n_purchases": summary["frequency"].reindex(index).to_numpy(dtype=np.int64) + 1,
-            "spend_to_date": spend.reindex(index).to_numpy(dtype=np.float64),
+            "n_purchases": history["n_purchases"].reindex(index).to_numpy(dtype=np.int64),
+            "spend_to_date": history["spend_to_date"].reindex(index).to_numpy(dtype=np.float64),
             "historical_clv": historical_value(summary, horizon=horizon, margin=margin).reindex(index).to_numpy(),
         },
         index=index,
     )
-    table = pd.concat([history, scores], axis=1).reset_index()
+    table = pd.concat([front, scores], axis=1).reset_index()
     table.attrs.update(scores.attrs)
     return table

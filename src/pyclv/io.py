@@ -6,12 +6,14 @@ not match their checksum (truncated, corrupt or edited by hand) and fields of th
 domain, rather than guessing. A file without a checksum (written before pyclv recorded one) still loads, with
 a :class:`~pyclv.exceptions.PyCLVWarning`; saving it again adds the checksum. A file holds one model
 (:func:`save_model`) or a named set of models, e.g. the transaction and spend models of a CLV pipeline
-(:func:`save_models`).
+(:func:`save_models`), optionally with its ``lineage`` (what the models were fitted on), under the same
+checksum; :func:`load_artifact` reads the models with their identity (the checksum) and lineage.
 
 Every file pyclv writes goes to a temporary name in the target folder first and is renamed into place, so a
 crash never leaves a half-written file (:func:`atomic_write`: the permissions follow the umask, also when a
 file is replaced; a symbolic link is followed). Tables are written deterministically: the
-same table gives the same bytes, and a float column with NaN or infinite values is refused.
+same table gives the same bytes, and a float column with NaN or infinite values is refused. A run manifest
+(:func:`write_manifest`) is JSON written the same way, after the output it describes.
 """
 
 from __future__ import annotations

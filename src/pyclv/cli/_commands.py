@@ -51,7 +51,7 @@ class _Read:
     summary: pd.DataFrame
     facts: LogFacts
     inputs: list[dict[str, Any]]
-    spend_to_date: pd.Series | None  # for a summary of whole periods, which has no such column
+    history: pd.DataFrame | None  # purchase days and spend to date, for a summary of whole periods
 
 
 def _columns(args: argparse.Namespace) -> LogColumns:
@@ -73,27 +73,28 @@ def _fingerprints(args: argparse.Namespace) -> list[dict[str, Any]]:
 def _read(args: argparse.Namespace, time_unit: str, *, discrete: bool = False, spend: bool = False) -> _Read:
     """Fingerprint the transaction files and summarise them out of core with the embedded engine (DuckDB).
 
-    With ``spend``, the summary also holds each customer's ``spend_to_date`` (for a summary of whole periods,
-    it comes apart, from the engine's totals).
+    With ``spend``, the summary also holds each customer's ``spend_to_date``; for a summary of whole periods,
+    whose frequency counts periods, the purchase days and the spend to date come apart, from the engine's totals.
     """
     inputs = _fingerprints(args)
     opened = engine.open_log(str(args.transactions), _columns(args), date_format=args.date_format,
                              dayfirst=args.dayfirst)
     with _progress.step("summary"), opened as source:
         recorded = RecordedLog(source)
-        spend_to_date = None
+        history = None
         if discrete:
             summary = _summaries.discrete_summary(recorded, args.observation_end, time_unit)
             if spend:
                 assert recorded.end_day is not None
                 totals = recorded.customer_totals(recorded.end_day)
-                spend_to_date = pd.Series(totals.spend_to_date, index=totals.ids, name="spend_to_date")
+                history = pd.DataFrame({"n_purchases": totals.n_days, "spend_to_date": totals.spend_to_date},
+                                       index=totals.ids)
         else:
             summary = _summaries.rfm_summary(recorded, args.observation_end, time_unit, spend_to_date=spend)
         summary.index.name = args.customer_col
         facts = recorded.facts()
     log.info("read %s: %d customers (time unit %s)", args.transactions, len(summary), time_unit)
-    return _Read(summary, facts, inputs, spend_to_date)
+    return _Read(summary, facts, inputs, history)
 
 
 def _data_record(read: _Read) -> dict[str, Any]:
@@ -205,7 +206,7 @@ def _cmd_score(args: argparse.Namespace) -> None:
             seed=args.seed,
         ).sort_index()
     table = score_table(scores, read.summary, as_of=read.facts.end_day, model_id=artifact.sha256,
-                        horizon=args.horizon, margin=args.margin, spend_to_date=read.spend_to_date)
+                        horizon=args.horizon, margin=args.margin, history=read.history)
     with _progress.step("write"):
         write_table(table, args.out, index=False)
     run.record("inputs", read.inputs)
