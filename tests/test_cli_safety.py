@@ -336,7 +336,7 @@ def test_usage_errors_are_one_line_that_names_the_flag(capsys: pytest.CaptureFix
 
 
 def test_help_names_flags_not_python_arguments(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ("fit", "score", "report", "demo"):
+    for command in ("fit", "score", "backtest", "report", "demo"):
         with pytest.raises(SystemExit):
             cli._parser().parse_args([command, "--help"])
         text = capsys.readouterr().out

@@ -225,8 +225,6 @@ def _cmd_backtest(args: argparse.Namespace) -> None:
     _check_penalizer(args)
     if not args.horizon_days > 0:
         raise UsageError("--horizon-days must be a whole number of days > 0")
-    if args.amount_col is None:
-        raise UsageError("backtest needs --amount-col")
     run: Run = args.run
     inputs = _fingerprints(args)
     names = {

@@ -41,7 +41,6 @@ EXIT_SIGINT = 128 + signal.SIGINT
 EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE, which Windows does not define
 EXIT_SIGTERM = 128 + signal.SIGTERM
 
-log = logging.getLogger("pyclv")
 
 
 class UsageError(Exception):
