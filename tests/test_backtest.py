@@ -113,3 +113,12 @@ def test_plot_backtest_draws_the_table(pyplot: object) -> None:
         plot_backtest(table, ax=Figure().subplots())
     with pytest.raises(ValueError, match="quantity must be one of"):
         plot_backtest(table, quantity="clv", ax=Figure().subplots())
+
+
+def test_a_rerun_gives_the_same_bytes(backtest: Path) -> None:
+    again = backtest / "again"
+    result = run("-q", "backtest", backtest / "log.csv", "--cutoffs", *CUTOFFS, "--horizon-days", HORIZON_DAYS,
+                 "--out", again / "backtest.csv", "--figure", again / "backtest.png")
+    assert result.returncode == 0, result.stderr
+    for name in ("backtest.csv", "backtest.png"):
+        assert (again / name).read_bytes() == (backtest / name).read_bytes(), name

@@ -42,7 +42,6 @@ EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE, which Windows does not define
 EXIT_SIGTERM = 128 + signal.SIGTERM
 
 
-
 class UsageError(Exception):
     """A command-line option that makes no sense (exit code 2)."""
 
