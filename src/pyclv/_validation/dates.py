@@ -180,9 +180,15 @@ def observation_end(
     Raises
     ------
     DataValidationError
-        If the end is before the first transaction (no customer would be observed).
+        If the end is before the first transaction (no customer would be observed), or after today.
     """
     end_day = last_day if end is None else to_day(end, end_name, rule)
+    if end is not None and end_day > today() + 1:  # a day of grace for the time zones ahead of UTC
+        raise DataValidationError(
+            f"{argument(end_name)} {day_str(end_day)} is after today ({day_str(today())}): the customers' ages T would "
+            f"count days not yet observed. Pass the last day the log covers.",
+            column=end_name,
+        )
     if end_day < first_day:
         raise DataValidationError(
             f"{argument(end_name)} {day_str(end_day)} is before the first transaction ({day_str(first_day)}): no "

@@ -1,0 +1,264 @@
+"""The Spark engine's transaction log: the engine interface answered by aggregations in Spark.
+
+:class:`SparkLog` wraps the DataFrame ``tx(customer, raw_date, day, raw_amount, amount)`` of
+:mod:`pyclv.engines._spark_source`. Its profile is one aggregation. Its totals shuffle the rows once, by customer:
+one row per customer and purchase day, each customer's first day beside its days (a window within the customer's
+partition), then one row per customer of plain aggregates.
+
+Amounts are summed exactly, as every engine sums them (:mod:`pyclv._fixed_point`): each amount becomes three
+BIGINT limbs (its whole part and its fraction's two 30-bit halves in units of 2**-60), and the limbs are added
+as integers, so no total depends on how Spark partitions or orders the rows. The limbs reach the driver, which
+turns them into floats with :func:`pyclv._fixed_point.to_float`, as for the other engines.
+
+Only per-customer totals are collected to the driver (as Arrow), sorted by customer id there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from pyclv import _fixed_point as fp
+from pyclv import _validation as v
+from pyclv._validation import DateRule, LogColumns
+from pyclv.engines._base import CustomerTotals, PeriodTotals
+from pyclv.engines._spark_source import distinct_examples, to_pandas
+
+__all__ = ["SparkLog"]
+
+_HUGE = f"NOT abs(amount) = double('Infinity') AND amount >= {fp.MAX_AMOUNT!r}D"
+
+#: One aggregation over ``tx`` that counts every kind of bad row and finds the first and last day.
+_PROFILE = {
+    "n_rows": "count(*)",
+    "missing_ids": "count_if(customer IS NULL)",
+    "missing_dates": "count_if(raw_date IS NULL)",
+    "unparseable_dates": "count_if(raw_date IS NOT NULL AND day IS NULL)",
+    "not_numbers": "count_if(raw_amount IS NOT NULL AND amount IS NULL)",
+    "missing_amounts": "count_if(raw_amount IS NULL OR isnan(amount))",
+    "infinite_amounts": "count_if(abs(amount) = double('Infinity'))",
+    "huge_amounts": f"count_if({_HUGE})",
+    "negative_amounts": "count_if(amount < 0)",
+    "amount_total": f"sum(CASE WHEN amount >= 0 AND amount < {fp.MAX_AMOUNT!r}D THEN amount END)",
+    "first_day": "min(day)",
+    "last_day": "max(day)",
+}
+
+#: For each counted rule a message shows examples of: the column of the values, and the rows' condition.
+_EXAMPLES = {
+    "unparseable_dates": ("raw_date", "raw_date IS NOT NULL AND day IS NULL"),
+    "not_numbers": ("raw_amount", "raw_amount IS NOT NULL AND amount IS NULL"),
+    "infinite_amounts": ("amount", "abs(amount) = double('Infinity')"),
+    "huge_amounts": ("amount", _HUGE),
+    "negative_amounts": ("amount", "amount < 0"),
+}
+
+_COUNTED = ("missing_ids", "missing_dates", "unparseable_dates", "not_numbers", "missing_amounts",
+            "infinite_amounts", "huge_amounts", "negative_amounts")
+_AMOUNT_RULES = ("not_numbers", "missing_amounts", "infinite_amounts", "huge_amounts", "negative_amounts")
+
+#: The limbs of an amount (see :mod:`pyclv._fixed_point`).
+_LIMBS = ("whole", "high", "low")
+_HALF = fp.FRACTION_BITS // 2
+
+
+def _quantized(amount: Column) -> list[Column]:
+    """The three fixed-point limbs of a validated amount, as :func:`pyclv._fixed_point.quantize` computes them.
+
+    ``amount - floor(amount)`` and the product by 2**60 are exact; ``rint`` rounds half to even, as numpy does.
+    """
+    units = F.rint((amount - F.floor(amount)) * F.lit(float(2**fp.FRACTION_BITS))).cast("bigint")
+    return [
+        F.floor(amount).cast("bigint").alias("whole"),
+        F.shiftright(units, _HALF).alias("high"),
+        units.bitwiseAND(F.lit(2**_HALF - 1)).alias("low"),
+    ]
+
+
+def _limb_sums(name: str, where: Column | None = None) -> list[Column]:
+    """The exact sums of the limbs (of the rows ``where`` selects), named ``<name>_whole`` and so on."""
+    return [
+        F.coalesce(F.sum(F.col(limb) if where is None else F.when(where, F.col(limb))), F.lit(0)).alias(
+            f"{name}_{limb}"
+        )
+        for limb in _LIMBS
+    ]
+
+
+def _total(result: pd.DataFrame, name: str) -> np.ndarray:
+    """The float totals of the limbs ``<name>_whole``... of a collected result."""
+    whole, high, low = (result[f"{name}_{limb}"].to_numpy(dtype=np.int64) for limb in _LIMBS)
+    return fp.to_float(whole, high, low)
+
+
+class SparkLog:
+    """A Spark DataFrame of transactions, as a :class:`~pyclv.engines._base.TransactionLog`.
+
+    Build it with :func:`pyclv.engines.spark.open_log`.
+
+    Parameters
+    ----------
+    tx : pyspark.sql.DataFrame
+        The log as ``tx(customer, raw_date, day, raw_amount, amount)``.
+    columns : LogColumns
+        The user's names of the columns behind it.
+    date_rule : DateRule
+        How its dates written as text were read.
+    """
+
+    def __init__(self, tx: DataFrame, columns: LogColumns, date_rule: DateRule) -> None:
+        self.tx = tx
+        self.columns = columns
+        self.date_rule = date_rule
+
+    def profile(self) -> v.LogProfile:
+        """Count every kind of bad row in one aggregation, with example values for those a message shows.
+
+        Returns
+        -------
+        LogProfile
+            The rows that break each rule (with examples) and the first and last transaction day.
+        """
+        counts = self.tx.agg(*(F.expr(sql).alias(name) for name, sql in _PROFILE.items())).first()
+        assert counts is not None  # an aggregation without grouping has one row
+        bad: dict[str, v.BadRows] = {}
+        for field in _COUNTED:
+            n = int(counts[field])
+            if field in _AMOUNT_RULES and self.columns.amount is None:
+                n = 0
+            shown = self._examples(*_EXAMPLES[field]) if n and field in _EXAMPLES else ""
+            bad[field] = v.BadRows(n, shown)
+        first, last = counts["first_day"], counts["last_day"]
+        total = counts["amount_total"] if self.columns.amount is not None else None
+        return v.LogProfile(
+            int(counts["n_rows"]),
+            **bad,
+            amount_total=float(total or 0.0),
+            first_day=None if first is None else int(first),
+            last_day=None if last is None else int(last),
+        )
+
+    def _examples(self, name: str, condition: str) -> str:
+        return distinct_examples(self.tx.where(F.expr(condition)), F.col(name))
+
+    def count_after(self, end_day: int) -> tuple[int, int]:
+        """Rows after ``end_day``, and customers all of whose rows are after it.
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period.
+
+        Returns
+        -------
+        (int, int)
+            The number of rows after it and the number of customers who vanish with them.
+        """
+        per_customer = self.tx.groupBy("customer").agg(
+            F.count_if(F.col("day") > end_day).alias("n_after"), F.min("day").alias("first_day")
+        )
+        row = per_customer.agg(
+            F.sum("n_after").alias("n_after"), F.count_if(F.col("first_day") > end_day).alias("n_vanished")
+        ).first()
+        assert row is not None
+        return int(row["n_after"] or 0), int(row["n_vanished"])
+
+    def _daily(self, end_day: int) -> DataFrame:
+        """One row per customer and purchase day up to ``end_day``: the day's limbs and the customer's first day.
+
+        The rows are shuffled once, by customer; the window and the per-customer aggregation that follow keep
+        to a customer's partition.
+        """
+        rows = self.tx.where(F.col("day") <= end_day).select("customer", "day", *_quantized(F.col("amount")))
+        daily = rows.repartition("customer").groupBy("customer", "day").agg(*(F.sum(x).alias(x) for x in _LIMBS))
+        return daily.withColumn("first_day", F.min("day").over(Window.partitionBy("customer")))
+
+    def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
+        """Per-customer purchase days, first and last day and repeat spend (split at ``calibration_day``).
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+        calibration_day : int, optional
+            Split the totals there: what is after it is counted in the holdout totals.
+
+        Returns
+        -------
+        CustomerTotals
+            One row per customer with a purchase on or before ``end_day``, sorted by id.
+        """
+        cut = end_day if calibration_day is None else calibration_day
+        day, first = F.col("day"), F.col("first_day")
+        totals = self._daily(end_day).groupBy("customer").agg(
+            F.count_if(day <= cut).alias("n_days"),
+            F.min("day").alias("first_day"),
+            F.coalesce(F.max(F.when(day <= cut, day)), F.min("day")).alias("last_day"),
+            F.count_if(day > cut).alias("n_holdout"),
+            *_limb_sums("repeat_total", (day > first) & (day <= cut)),
+            *_limb_sums("revenue_holdout", day > cut),
+            *_limb_sums("spend_to_date", day <= cut),
+        )
+        result = _collect_sorted(totals)
+        amounts = self.columns.amount is not None
+        split = calibration_day is not None
+        return CustomerTotals(
+            ids=pd.Index(result["customer"].to_numpy()),
+            n_days=result["n_days"].to_numpy(),
+            first_day=result["first_day"].to_numpy(),
+            last_day=result["last_day"].to_numpy(),
+            repeat_total=_total(result, "repeat_total") if amounts else None,
+            n_holdout=result["n_holdout"].to_numpy() if split else None,
+            revenue_holdout=_total(result, "revenue_holdout") if split and amounts else None,
+            spend_to_date=_total(result, "spend_to_date") if amounts else None,
+        )
+
+    def period_totals(self, end_day: int, length: float) -> PeriodTotals:
+        """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+        length : float
+            The length of one opportunity in days.
+
+        Returns
+        -------
+        PeriodTotals
+            One row per customer, sorted by id.
+        """
+        # The same floating-point expressions as the pandas engine: floor(days / length) with days an integer.
+        first = F.col("first_day")
+        periods = self._daily(end_day).select(
+            "customer",
+            *_LIMBS,
+            F.floor((F.col("day") - first) / F.lit(length)).alias("period"),
+            F.greatest(F.floor((F.lit(end_day) - first + 1) / F.lit(length)) - 1, F.lit(0)).alias("n_periods"),
+        )
+        period, n = F.col("period"), F.col("n_periods")
+        repeat = (period > 0) & (period <= n)
+        totals = periods.groupBy("customer").agg(
+            F.count_distinct(F.when(repeat, period)).alias("frequency"),
+            F.max(F.when(period <= n, period)).alias("recency"),
+            F.first(n).alias("n_periods"),
+            *_limb_sums("spend", repeat),
+            F.count_if(period > n).alias("n_incomplete"),
+        )
+        result = _collect_sorted(totals)
+        return PeriodTotals(
+            ids=pd.Index(result["customer"].to_numpy()),
+            frequency=result["frequency"].to_numpy(dtype=np.int64),
+            recency=result["recency"].to_numpy(dtype=np.int64),
+            n_periods=result["n_periods"].to_numpy(dtype=np.int64),
+            spend=_total(result, "spend") if self.columns.amount is not None else None,
+            n_incomplete=int(result["n_incomplete"].sum()),
+        )
+
+
+def _collect_sorted(totals: DataFrame) -> pd.DataFrame:
+    """Per-customer totals on the driver, sorted by customer id."""
+    return to_pandas(totals).sort_values("customer", kind="stable", ignore_index=True)
+
