@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 
 import pyclv
-from pyclv.cli import EXIT_DATA, EXIT_IO, EXIT_USAGE
+from pyclv.cli import EXIT_DATA, EXIT_DRIFT, EXIT_IO, EXIT_USAGE
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -232,3 +233,66 @@ def test_fit_and_score_every_model(log_csv: Path, tmp_path: Path, name: str, cls
     assert result.returncode == 0, result.stderr
     table = pd.read_parquet(out)
     assert len(table) == 2357 and table["clv"].notna().all() and (table["clv"] >= 0).all()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The drift guard: fit --previous
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def doubled_log(log_csv: Path, tmp_path: Path) -> Path:
+    """The same customers and days with every amount doubled: the spend model's scale v doubles, nothing else moves."""
+    path = tmp_path / "doubled.csv"
+    tx = pd.read_csv(log_csv)
+    tx.assign(amount=2 * tx["amount"]).to_csv(path, index=False)
+    return path
+
+
+def test_a_refit_on_the_same_log_passes_the_drift_guard(log_csv: Path, model_json: Path, tmp_path: Path) -> None:
+    out = tmp_path / "model.json"
+    result = run("fit", log_csv, "--observation-end", "1997-09-30", "--previous", model_json, "--out", out)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert f"pyclv: drift from {model_json} (limit 25%):" in lines
+    moved = [line for line in lines if line.startswith("pyclv:   ")]
+    assert len(moved) == 10 and all(line.endswith("+0.0%") for line in moved), moved
+    assert json.loads((tmp_path / "model.json.manifest.json").read_text())["command"] == "fit"
+
+
+def test_the_drift_guard_refuses_a_model_that_moved(
+    log_csv: Path, doubled_log: Path, model_json: Path, tmp_path: Path
+) -> None:
+    current = tmp_path / "model.json"
+    current.write_bytes(model_json.read_bytes())
+    result = run("fit", doubled_log, "--observation-end", "1997-09-30", "--previous", current, "--out", current)
+    assert result.returncode == EXIT_DRIFT, result.stderr
+    assert current.read_bytes() == model_json.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doubled.csv", "model.json"]
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("pyclv:   spend v ") and line.endswith("+100.0%  <- beyond the limit") for line in lines)
+    assert any(line.startswith("pyclv:   transaction r ") and line.endswith("+0.0%") for line in lines)
+    assert lines[-1].startswith(
+        f"pyclv: refused: the new models moved beyond --max-drift 0.25 from --previous {current}: "
+        "spend v +100.0% (15.44 -> 30.89); "
+    )
+    assert lines[-1].endswith(f"{current} was not written. Check the new transactions, or rerun with --force to "
+                              "replace the models")
+    # --force replaces it (and says so), a wider limit lets it through
+    forced = run("-q", "fit", doubled_log, "--observation-end", "1997-09-30", "--previous", current, "--out", current,
+                 "--force")
+    assert forced.returncode == 0 and "written anyway (--force)" in forced.stderr
+    assert pyclv.load_models(current)["spend"].params_["v"] == pytest.approx(
+        2 * pyclv.load_models(model_json)["spend"].params_["v"], rel=1e-4
+    )
+    wide = run("-q", "fit", log_csv, "--observation-end", "1997-09-30", "--previous", current,
+               "--max-drift", "1.5", "--out", tmp_path / "wide.json")
+    assert wide.returncode == 0, wide.stderr
+
+
+def test_a_previous_model_of_another_kind_cannot_be_compared(log_csv: Path, model_json: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pareto.json"
+    result = run("-q", "fit", log_csv, "--observation-end", "1997-09-30", "--model", "pareto-nbd",
+                 "--previous", model_json, "--out", out)
+    assert result.returncode == EXIT_DRIFT and not out.exists()
+    assert "transaction model: BetaGeo (W) -> ParetoNBD (W) (not comparable)" in result.stderr

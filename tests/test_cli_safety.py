@@ -37,6 +37,7 @@ from pyclv.cli import (
     EXIT_SIGINT,
     EXIT_SIGTERM,
     EXIT_USAGE,
+    _commands,
 )
 
 SCORE = ("--observation-end", "1998-06-30", "--horizon", "52")
@@ -170,8 +171,8 @@ def test_a_failing_run_leaves_the_previous_output(
                          "--amount-col", "revenue", "--out", out)
     assert code == EXIT_DATA and len(err) == 1 and "'revenue'" in err[0]
     # a table with a NaN (a model bug, say) is refused by the last guard, write_table
-    real_score = cli.score
-    monkeypatch.setattr(cli, "score", lambda *a, **k: real_score(*a, **k).assign(clv=np.nan))
+    real_score = _commands.score
+    monkeypatch.setattr(_commands, "score", lambda *a, **k: real_score(*a, **k).assign(clv=np.nan))
     code, err = run_main(capsys, "-q", "score", work / "log.csv", "--model", work / "model.json", *SCORE,
                          "--out", out)
     assert code == EXIT_DATA and len(err) == 1
@@ -306,7 +307,7 @@ def test_every_exit_path_is_one_line(
 
 def test_exit_codes_are_distinct_and_documented() -> None:
     codes = {name: getattr(cli, name) for name in cli.__all__ if name.startswith("EXIT_")}
-    assert len(set(codes.values())) == len(codes) == 9
+    assert len(set(codes.values())) == len(codes) == 10
     table = cli.__doc__ or ""
     for value in [0, *codes.values()]:
         assert f"\n{value:<7d}" in table
@@ -335,7 +336,7 @@ def test_usage_errors_are_one_line_that_names_the_flag(capsys: pytest.CaptureFix
 
 
 def test_help_names_flags_not_python_arguments(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ("fit", "score", "report", "demo"):
+    for command in ("fit", "score", "backtest", "report", "demo"):
         with pytest.raises(SystemExit):
             cli._parser().parse_args([command, "--help"])
         text = capsys.readouterr().out
@@ -451,7 +452,9 @@ def test_kill_9_mid_write_is_swept_by_the_next_run(work: Path, capsys: pytest.Ca
                          "--out", out)
     assert code == 0, err
     assert not temporary.exists() and len(pd.read_parquet(out)) == 2357
-    assert sorted(p.name for p in work.iterdir()) == ["log.csv", "model.json", "scores.parquet"]
+    assert sorted(p.name for p in work.iterdir()) == [
+        "log.csv", "model.json", "scores.parquet", "scores.parquet.manifest.json"
+    ]
 
 
 @pytest.fixture(scope="module")

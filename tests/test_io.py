@@ -281,3 +281,55 @@ def test_write_table_through_a_symbolic_link(tmp_path: Path) -> None:
     write_table(pd.DataFrame({"clv": [1.5]}), link, index=False)
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text() == "clv\n1.5\n"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Lineage and manifests
+# ---------------------------------------------------------------------------------------------------------
+
+LINEAGE = {"inputs": [{"path": "tx.csv", "bytes": 10, "sha256": "ab" * 32}], "observation_end": "1997-09-30",
+           "columns": {"customer_id": "customer_id", "date": "date", "amount": "amount"}, "customers": 2357}
+
+
+def test_lineage_travels_with_the_models_under_the_checksum(fitted: pyclv.BetaGeo, tmp_path: Path) -> None:
+    from pyclv.io import load_artifact
+
+    path = tmp_path / "models.json"
+    pyclv.save_models(path, lineage=LINEAGE, transaction=fitted)
+    artifact = load_artifact(path)
+    payload = json.loads(path.read_text())
+    assert artifact.lineage == LINEAGE == payload["lineage"]
+    assert artifact.sha256 == payload["sha256"] == content_digest(payload)
+    assert list(artifact.models) == ["transaction"]
+    # the lineage is part of the content the checksum covers: an edit is refused
+    payload["lineage"]["customers"] = 1
+    path.write_text(json.dumps(payload))
+    with pytest.raises(pyclv.ModelFormatError, match="corrupt or was edited"):
+        load_artifact(path)
+    # without a lineage the field is absent, and the identity differs
+    pyclv.save_models(tmp_path / "plain.json", transaction=fitted)
+    plain = load_artifact(tmp_path / "plain.json")
+    assert plain.lineage is None and "lineage" not in json.loads((tmp_path / "plain.json").read_text())
+
+
+def test_a_lineage_that_is_not_an_object_is_refused(fitted: pyclv.BetaGeo, tmp_path: Path) -> None:
+    from pyclv.io import load_artifact
+
+    path = tmp_path / "models.json"
+    pyclv.save_models(path, transaction=fitted)
+    payload = json.loads(path.read_text())
+    payload["lineage"] = ["tx.csv"]
+    path.write_text(signed({k: v for k, v in payload.items() if k != "sha256"}))
+    with pytest.raises(pyclv.ModelFormatError, match="lineage is list"):
+        load_artifact(path)
+
+
+def test_write_manifest_is_json_without_nan(tmp_path: Path) -> None:
+    from pyclv.io import write_manifest
+
+    path = tmp_path / "out.csv.manifest.json"
+    write_manifest(path, {"b": 1, "a": [1.5, "é"]})
+    assert path.read_text(encoding="utf-8") == '{\n  "b": 1,\n  "a": [\n    1.5,\n    "é"\n  ]\n}\n'
+    with pytest.raises(ValueError, match="JSON compliant"):
+        write_manifest(path, {"a": float("nan")})
+    assert json.loads(path.read_text()) == {"b": 1, "a": [1.5, "é"]}

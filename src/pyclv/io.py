@@ -6,18 +6,21 @@ not match their checksum (truncated, corrupt or edited by hand) and fields of th
 domain, rather than guessing. A file without a checksum (written before pyclv recorded one) still loads, with
 a :class:`~pyclv.exceptions.PyCLVWarning`; saving it again adds the checksum. A file holds one model
 (:func:`save_model`) or a named set of models, e.g. the transaction and spend models of a CLV pipeline
-(:func:`save_models`).
+(:func:`save_models`), optionally with its ``lineage`` (what the models were fitted on), under the same
+checksum; :func:`load_artifact` reads the models with their identity (the checksum) and lineage.
 
 Every file pyclv writes goes to a temporary name in the target folder first and is renamed into place, so a
 crash never leaves a half-written file (:func:`atomic_write`: the permissions follow the umask, also when a
 file is replaced; a symbolic link is followed). Tables are written deterministically: the
-same table gives the same bytes, and a float column with NaN or infinite values is refused.
+same table gives the same bytes, and a float column with NaN or infinite values is refused. A run manifest
+(:func:`write_manifest`) is JSON written the same way, after the output it describes.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +45,9 @@ from pyclv.models.registry import SHIPPED_MODELS, model_class
 
 __all__ = [
     "FORMAT_VERSION",
+    "ModelArtifact",
     "atomic_write",
+    "load_artifact",
     "load_model",
     "load_models",
     "model_from_dict",
@@ -50,6 +55,7 @@ __all__ = [
     "read_table",
     "save_model",
     "save_models",
+    "write_manifest",
     "write_table",
 ]
 
@@ -59,15 +65,19 @@ _TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 _MAX_ARTIFACT_BYTES = 64 * 2**20
 
 
-def save_models(path: str | Path, **models: BaseModel) -> None:
+def save_models(path: str | Path, /, *, lineage: Mapping[str, Any] | None = None, **models: BaseModel) -> None:
     """Write several fitted models, by role, into one JSON artifact.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The file to write.
+    lineage : mapping, optional
+        What the models were fitted on (``pyclv fit`` records the input files' SHA-256, the observation end,
+        the column names, the date rule, the time unit and the counts of rows and customers), stored as the
+        artifact's ``lineage`` field and covered by its checksum. JSON-ready values only.
     **models : BaseModel
-        Fitted models by role, e.g. ``transaction=..., spend=...``.
+        Fitted models by role, e.g. ``transaction=..., spend=...`` (not ``lineage``).
 
     Returns
     -------
@@ -90,6 +100,8 @@ def save_models(path: str | Path, **models: BaseModel) -> None:
         "format_version": FORMAT_VERSION,
         "models": {role: model_to_dict(model) for role, model in models.items()},
     }
+    if lineage is not None:
+        payload["lineage"] = dict(lineage)
     write_artifact(path, payload)
 
 
@@ -218,6 +230,58 @@ def _read_json(path: str | Path) -> dict[str, Any]:
     return payload
 
 
+@dataclass(frozen=True)
+class ModelArtifact:
+    """A model file as read: its models, its identity and what they were fitted on.
+
+    Attributes
+    ----------
+    models : dict
+        Models by role (a single-model file gives ``{"model": model}``).
+    sha256 : str
+        The SHA-256 of the artifact's canonical content (its recorded checksum): the models' identity, the
+        same for every copy of the file, even re-indented.
+    lineage : dict or None
+        What the models were fitted on (see :func:`save_models`); None if the file does not record it.
+    """
+
+    models: dict[str, BaseModel]
+    sha256: str
+    lineage: dict[str, Any] | None
+
+
+def load_artifact(path: str | Path) -> ModelArtifact:
+    """Read a model file with its identity (checksum) and lineage, all from one read of the file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A file written by :func:`save_models` or :func:`save_model`.
+
+    Returns
+    -------
+    ModelArtifact
+        Its models, SHA-256 and lineage.
+
+    Raises
+    ------
+    ModelFormatError
+        As :func:`load_models`, and for a lineage that is not a JSON object.
+    """
+    payload = _read_json(path)
+    if payload["format"] == SINGLE_TAG:
+        models = {"model": model_from_dict(payload)}
+    else:
+        specs = payload.get("models")
+        if not isinstance(specs, dict) or not specs:
+            raise ModelFormatError(f"{path} holds no models.")
+        models = {role: model_from_dict(spec) for role, spec in specs.items()}
+    lineage = payload.get("lineage")
+    if lineage is not None and not isinstance(lineage, dict):
+        raise ModelFormatError(f"{path}: its lineage is {type(lineage).__name__}, not a JSON object.")
+    return ModelArtifact(models, payload.get(CHECKSUM_FIELD) or content_digest(payload), lineage)
+
+
 def load_models(path: str | Path) -> dict[str, BaseModel]:
     """Read a model file: a dict of models by role (a single-model file gives ``{"model": model}``).
 
@@ -231,13 +295,7 @@ def load_models(path: str | Path) -> dict[str, BaseModel]:
     dict
         Models by role.
     """
-    payload = _read_json(path)
-    if payload["format"] == SINGLE_TAG:
-        return {"model": model_from_dict(payload)}
-    models = payload.get("models")
-    if not isinstance(models, dict) or not models:
-        raise ModelFormatError(f"{path} holds no models.")
-    return {role: model_from_dict(spec) for role, spec in models.items()}
+    return load_artifact(path).models
 
 
 def load_model(path: str | Path) -> BaseModel:
@@ -360,3 +418,29 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = True) ->
         atomic_write(path, lambda tmp: frame.to_csv(tmp, index=index, lineterminator="\n", encoding="utf-8"))
     else:
         atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=index, engine="pyarrow", compression="snappy"))
+
+
+def write_manifest(path: str | Path, manifest: Mapping[str, Any]) -> None:
+    """Write a run manifest as indented JSON (no NaN), atomically.
+
+    The command line writes it after the output it describes: a reader that finds the manifest knows that the
+    output is complete (and can check it against the manifest's ``output.sha256``).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file to write, e.g. ``scores.parquet.manifest.json``.
+    manifest : mapping
+        JSON-ready content, written in its own order.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        If the content holds NaN or infinities (not JSON).
+    """
+    text = json.dumps(manifest, indent=2, allow_nan=False, ensure_ascii=False)
+    atomic_write(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))

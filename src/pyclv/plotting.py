@@ -27,6 +27,9 @@ Model checks (Fader, Hardie & Lee 2005, section 4):
 Business views: :func:`plot_clv_distribution`, :func:`plot_lift_chart`, :func:`plot_cohort_retention`,
 :func:`plot_payback`.
 
+Operations: :func:`plot_backtest`, the table of ``pyclv backtest`` (the forecast at past cut-offs against
+what happened and against the historical-CLV formula).
+
 References
 ----------
 Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting your customers" the easy way: an alternative
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
     from pyclv.models import TransactionModel
 
 __all__ = [
+    "plot_backtest",
     "plot_calibration_purchases_vs_holdout_purchases",
     "plot_clv_distribution",
     "plot_cohort_retention",
@@ -931,4 +935,83 @@ def plot_payback(
     ax.set_xlabel(str(columns.name or "Periods since acquisition"))
     ax.set_ylabel("Cumulative margin per customer")
     ax.legend(title=str(curves.index.name) if curves.index.name else None)
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Backtest: the forecast at past cut-offs against what happened
+# ---------------------------------------------------------------------------------------------------------
+
+
+#: The quantities a backtest table holds, and how the figure names them.
+_BACKTEST_QUANTITIES = {"purchases": "Repeat purchases", "revenue": "Revenue"}
+
+
+def plot_backtest(table: pd.DataFrame, *, quantity: str = "revenue", ax: Axes | None = None) -> Axes:
+    """A rolling-origin backtest: actual, forecast and historical-CLV formula at each cut-off.
+
+    Each cut-off is a point on the x axis; the lines are what the calibration cohort really did over the
+    horizon after it (``actual``), what the models fitted up to the cut-off forecast (``forecast``) and what
+    the historical-CLV formula gave (``historical``), as totals over the customers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per cut-off, as ``pyclv backtest`` writes it: a ``cutoff`` column (dates) and the columns
+        ``<quantity>_actual``, ``<quantity>_forecast`` and ``<quantity>_historical``.
+    quantity : {"revenue", "purchases"}, default "revenue"
+        Which totals to draw.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The lines ``"Actual"``, ``"Forecast"`` and ``"Historical CLV formula"``.
+
+    Raises
+    ------
+    ValueError
+        For another ``quantity``.
+    DataValidationError
+        If a column is missing or the table is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from matplotlib.figure import Figure
+    >>> from pyclv.plotting import plot_backtest
+    >>> table = pd.DataFrame({"cutoff": pd.to_datetime(["1997-06-30", "1997-09-30"]),
+    ...                       "revenue_actual": [9.0, 8.0], "revenue_forecast": [9.5, 7.5],
+    ...                       "revenue_historical": [12.0, 10.0]})
+    >>> ax = plot_backtest(table, ax=Figure().subplots())
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['Actual', 'Forecast', 'Historical CLV formula']
+    """
+    if quantity not in _BACKTEST_QUANTITIES:
+        raise ValueError(f"quantity must be one of {', '.join(map(repr, _BACKTEST_QUANTITIES))}; got {quantity!r}.")
+    needed = ["cutoff", *(f"{quantity}_{kind}" for kind in ("actual", "forecast", "historical"))]
+    missing = [name for name in needed if name not in table.columns]
+    if missing or table.empty:
+        raise DataValidationError(
+            f"plot_backtest needs a backtest table with the columns {', '.join(needed)} and at least one row; "
+            f"{'missing: ' + ', '.join(missing) if missing else 'it is empty'}.",
+            column=missing[0] if missing else None,
+        )
+    ordered = table.sort_values("cutoff")
+    dates = pd.to_datetime(ordered["cutoff"]).to_numpy()
+    ax = _get_ax(ax)
+    ax.plot(dates, ordered[f"{quantity}_actual"].to_numpy(dtype=float), marker="o", color="black", label="Actual")
+    ax.plot(dates, ordered[f"{quantity}_forecast"].to_numpy(dtype=float), marker="s", label="Forecast")
+    ax.plot(dates, ordered[f"{quantity}_historical"].to_numpy(dtype=float), marker="^", linestyle="--",
+            label="Historical CLV formula")
+    _date_axis(ax)
+    name = _BACKTEST_QUANTITIES[quantity]
+    horizon = ordered["horizon_days"].iloc[0] if "horizon_days" in ordered.columns else None
+    window = f" in the {horizon:g} days after each cut-off" if horizon is not None else " after each cut-off"
+    ax.set_title(f"Backtest: {name.lower()}{window}")
+    ax.set_xlabel("Cut-off (end of the data the models were fitted on)")
+    ax.set_ylabel(f"{name} of the cohort (total)")
+    ax.set_ylim(bottom=0)
+    ax.legend()
     return ax

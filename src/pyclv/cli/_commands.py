@@ -1,0 +1,325 @@
+"""The commands: thin functions over the public API, one per subcommand.
+
+``fit``, ``score`` and ``backtest`` read the transaction files through the embedded engine (DuckDB) with a
+:class:`~pyclv._lineage.RecordedLog` in between, so that what the summary read (rows, first and last day,
+rows after the end) is known without a second pass; they record it in the artifact's lineage and in the run
+manifest (:mod:`pyclv.cli._manifest`). Each long step is a :func:`pyclv._progress.step`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pyclv import _progress, _summaries
+from pyclv._format import format_number
+from pyclv._lineage import LogFacts, RecordedLog, file_fingerprints, lineage
+from pyclv._score_table import score_table
+from pyclv._validation import DateRule, LogColumns, argument_names
+from pyclv.cli import _drift
+from pyclv.cli._backtest import backtest, write_figure
+from pyclv.cli._manifest import Run, model_record
+from pyclv.cli._parser import FLAGS
+from pyclv.cli._safety import DriftRefused, UsageError
+from pyclv.data import calibration_holdout_split
+from pyclv.datasets import load_cdnow_transactions
+from pyclv.engines import duckdb as engine
+from pyclv.engines import pandas as pandas_engine
+from pyclv.evaluation import holdout_comparison
+from pyclv.exceptions import ModelFormatError
+from pyclv.io import ModelArtifact, load_artifact, read_table, save_models, write_table
+from pyclv.models import GammaGamma, TransactionModel
+from pyclv.models.registry import TRANSACTION_MODELS
+from pyclv.report import write_report
+from pyclv.value import score
+
+log = logging.getLogger("pyclv")
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A summary of the transaction files, with where it came from."""
+
+    summary: pd.DataFrame
+    facts: LogFacts
+    inputs: list[dict[str, Any]]
+    history: pd.DataFrame | None  # purchase days and spend to date, for a summary of whole periods
+
+
+def _columns(args: argparse.Namespace) -> LogColumns:
+    return LogColumns(args.customer_col, args.date_col, args.amount_col)
+
+
+def _rule(args: argparse.Namespace) -> DateRule:
+    return DateRule(args.date_format, args.dayfirst)
+
+
+def _fingerprints(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The transaction files' fingerprints (refusing a missing file, as the engine would)."""
+    path = str(args.transactions)
+    if not glob.has_magic(path) and not Path(path).is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    return file_fingerprints(path)
+
+
+def _read(args: argparse.Namespace, time_unit: str, *, discrete: bool = False, spend: bool = False) -> _Read:
+    """Fingerprint the transaction files and summarise them out of core with the embedded engine (DuckDB).
+
+    With ``spend``, the summary also holds each customer's ``spend_to_date``; for a summary of whole periods,
+    whose frequency counts periods, the purchase days and the spend to date come apart, from the engine's totals.
+    """
+    inputs = _fingerprints(args)
+    opened = engine.open_log(str(args.transactions), _columns(args), date_format=args.date_format,
+                             dayfirst=args.dayfirst)
+    with _progress.step("summary"), opened as source:
+        recorded = RecordedLog(source)
+        history = None
+        if discrete:
+            summary = _summaries.discrete_summary(recorded, args.observation_end, time_unit)
+            if spend:
+                assert recorded.end_day is not None
+                totals = recorded.customer_totals(recorded.end_day)
+                history = pd.DataFrame({"n_purchases": totals.n_days, "spend_to_date": totals.spend_to_date},
+                                       index=totals.ids)
+        else:
+            summary = _summaries.rfm_summary(recorded, args.observation_end, time_unit, spend_to_date=spend)
+        summary.index.name = args.customer_col
+        facts = recorded.facts()
+    log.info("read %s: %d customers (time unit %s)", args.transactions, len(summary), time_unit)
+    return _Read(summary, facts, inputs, history)
+
+
+def _data_record(read: _Read) -> dict[str, Any]:
+    return {**read.facts.as_dict(), "customers": len(read.summary)}
+
+
+def _fit_pair(
+    summary: pd.DataFrame, penalizer: float, model: str = "bgnbd"
+) -> tuple[TransactionModel, GammaGamma]:
+    with _progress.step("fit"):
+        bgnbd = TRANSACTION_MODELS[model](penalizer=penalizer).fit(summary)
+        gg = GammaGamma(penalizer=penalizer).fit(summary)
+    for fitted in (bgnbd, gg):
+        params = ", ".join(f"{k}={format_number(v, 'compact')}" for k, v in fitted.params_.items())
+        name = type(fitted).__name__
+        log.info("fitted %s on %s customers: %s (LL %.2f)", name, fitted.n_customers_, params, fitted.log_likelihood_)
+    return bgnbd, gg
+
+
+def _check_penalizer(args: argparse.Namespace) -> None:
+    if not (math.isfinite(args.penalizer) and args.penalizer >= 0):
+        raise UsageError("--penalizer must be a finite number >= 0")
+
+
+def _guard_drift(args: argparse.Namespace, previous: ModelArtifact, transaction: TransactionModel,
+                 spend: GammaGamma, summary: pd.DataFrame) -> None:
+    """Log how far the models moved from ``--previous``; refuse beyond ``--max-drift`` (unless ``--force``)."""
+    with _progress.step("drift"):
+        table = _drift.drift_table(previous.models, transaction, spend, summary)
+    _drift.log_drift(table, args.previous, args.max_drift)
+    beyond = _drift.offenders(table, args.max_drift)
+    if beyond.empty:
+        return
+    moved = "; ".join(_drift.describe(str(name), row) for name, row in beyond.iterrows())
+    if args.force:
+        log.warning("the models moved beyond --max-drift %g (%s); written anyway (--force)", args.max_drift, moved)
+        return
+    raise DriftRefused(
+        f"the new models moved beyond --max-drift {args.max_drift:g} from --previous {args.previous}: {moved}; "
+        f"{args.out} was not written. Check the new transactions, or rerun with --force to replace the models"
+    )
+
+
+def _cmd_fit(args: argparse.Namespace) -> None:
+    _check_penalizer(args)
+    if not (args.max_drift >= 0 and math.isfinite(args.max_drift)):
+        raise UsageError("--max-drift must be a finite number >= 0 (0.25: 25%)")
+    run: Run = args.run
+    previous = load_artifact(args.previous) if args.previous is not None else None  # refused before any work
+    discrete = TRANSACTION_MODELS[args.model].discrete
+    unit = args.time_unit or ("Y" if discrete else "W")
+    read = _read(args, unit, discrete=discrete)
+    transaction, spend = _fit_pair(read.summary, args.penalizer, args.model)
+    if previous is not None:
+        _guard_drift(args, previous, transaction, spend, read.summary)
+    record = lineage(
+        read.inputs, read.facts, columns=_columns(args), date_rule=_rule(args), time_unit=unit,
+        n_customers=len(read.summary), n_repeat_customers=int((read.summary["frequency"] > 0).sum()),
+    )
+    with _progress.step("write"):
+        save_models(args.out, lineage=record, transaction=transaction, spend=spend)
+    written = load_artifact(args.out)  # its identity, as score will read it
+    run.record("inputs", read.inputs)
+    run.record("data", _data_record(read))
+    run.record("model", {"path": str(args.out), "sha256": written.sha256, "models": model_record(written.models)})
+    run.record("settings", {"model": args.model, "time_unit": unit, "penalizer": args.penalizer})
+    run.write(args.out)
+    log.info("wrote %s (sha256 %s)", args.out, written.sha256[:12])
+
+
+def _check_score_options(args: argparse.Namespace) -> None:
+    if not args.horizon > 0:  # NaN fails too
+        raise UsageError("--horizon must be > 0 (in the model's time unit), or inf for the whole residual lifetime")
+    if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
+        raise UsageError("--annual-discount-rate must be a finite number > -1")
+    if not (math.isfinite(args.margin) and 0 < args.margin <= 1):
+        raise UsageError("--margin must be in (0, 1]: the fraction of spend kept as profit (1 for revenue)")
+    if math.isinf(args.horizon) and not args.annual_discount_rate > 0:
+        raise UsageError("--horizon inf needs a positive --annual-discount-rate (undiscounted CLV is infinite)")
+    if args.interval is not None and not 0 < args.interval < 1:
+        raise UsageError("--interval must be a level between 0 and 1, e.g. 0.9")
+    if args.draws < 2:
+        raise UsageError("--draws must be at least 2 (200 or more for stable bounds)")
+
+
+def _cmd_score(args: argparse.Namespace) -> None:
+    _check_score_options(args)
+    run: Run = args.run
+    artifact = load_artifact(args.model)
+    transaction, spend = artifact.models.get("transaction"), artifact.models.get("spend")
+    if not isinstance(transaction, TransactionModel) or not isinstance(spend, GammaGamma):
+        raise ModelFormatError(
+            f"{args.model} does not hold a transaction and a spend model; write it with 'pyclv fit'."
+        )
+    unit = transaction.time_unit_
+    if unit is None:
+        raise ModelFormatError(f"{args.model}: the transaction model has no time unit; refit it with 'pyclv fit'.")
+    read = _read(args, unit, discrete=transaction.discrete, spend=True)
+    with _progress.step("score with intervals" if args.interval is not None else "score"):
+        scores = score(
+            transaction,
+            spend,
+            read.summary,
+            horizon=args.horizon,
+            annual_discount_rate=args.annual_discount_rate,
+            margin=args.margin,
+            interval=args.interval,
+            n_draws=args.draws,
+            seed=args.seed,
+        ).sort_index()
+    table = score_table(scores, read.summary, as_of=read.facts.end_day, model_id=artifact.sha256,
+                        horizon=args.horizon, margin=args.margin, history=read.history)
+    with _progress.step("write"):
+        write_table(table, args.out, index=False)
+    run.record("inputs", read.inputs)
+    run.record("data", _data_record(read))
+    run.record("model", {"path": str(args.model), "sha256": artifact.sha256, "models": model_record(artifact.models)})
+    settings = {"horizon": args.horizon, "time_unit": unit, "annual_discount_rate": args.annual_discount_rate,
+                "margin": args.margin, "interval": args.interval}
+    if args.interval is not None:
+        settings.update(draws=args.draws, seed=args.seed)
+    run.record("settings", settings)
+    run.write(args.out, table)
+    log.info("wrote %s: %d customers, total CLV %.2f", args.out, len(table), table["clv"].sum())
+
+
+def _cmd_backtest(args: argparse.Namespace) -> None:
+    _check_penalizer(args)
+    if not args.horizon_days > 0:
+        raise UsageError("--horizon-days must be a whole number of days > 0")
+    run: Run = args.run
+    inputs = _fingerprints(args)
+    names = {
+        **FLAGS,
+        "observation_period_end": "the end of the holdout (--cutoffs + --horizon-days)",
+        "calibration_period_end": "--cutoffs",
+    }
+    opened = engine.open_log(str(args.transactions), _columns(args), date_format=args.date_format,
+                             dayfirst=args.dayfirst)
+    with opened as source, argument_names(names):
+        recorded = RecordedLog(source)
+        table = backtest(recorded, args.cutoffs, args.horizon_days, args.time_unit,
+                         lambda split: _fit_pair(split, args.penalizer, args.model))
+        facts = recorded.facts()
+    with _progress.step("write"):
+        write_table(table, args.out, index=False)
+        if args.figure is not None:
+            write_figure(table, args.figure)
+    run.record("inputs", inputs)
+    data = facts.as_dict()
+    del data["observation_end"], data["rows_dropped"], data["customers_dropped"]  # those of the last cut-off only
+    run.record("data", data)
+    run.record("settings", {"cutoffs": [str(day)[:10] for day in table["cutoff"]], "horizon_days": args.horizon_days,
+                            "model": args.model, "time_unit": args.time_unit, "penalizer": args.penalizer})
+    run.write(args.out, table)
+    log.info("wrote %s%s: %d cut-offs", args.out, f" and {args.figure}" if args.figure else "", len(table))
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    out = Path(args.out)
+    start = time.perf_counter()
+    tx = load_cdnow_transactions(sample=False)
+    data = calibration_holdout_split(
+        tx,
+        calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30",
+        monetary_value_col="amount",
+        time_unit="W",
+    )
+    print(f"CDNOW full cohort: {len(tx):,} transactions of {len(data):,} customers")
+    print("calibration 1997-01-01..1997-09-30, holdout to 1998-06-30 "
+          f"({data['duration_holdout'].iloc[0]:.2f} weeks)\n")
+    bgnbd, gg = _fit_pair(data, 0.0)
+    print(bgnbd.summary(), "\n")
+    print(gg.summary(), "\n")
+    comparison = holdout_comparison(bgnbd, gg, data)
+    print("Holdout: forecast vs actual (totals over customers; MAE per customer)")
+    print(comparison.to_string(float_format=lambda v: f"{v:,.2f}"), "\n")
+    table = score(bgnbd, gg, data, horizon=52.0, annual_discount_rate=0.1)
+    save_models(out / "model.json", transaction=bgnbd, spend=gg)
+    write_table(table, out / "scores.parquet")
+    write_report(
+        out / "report.html", bgnbd, gg, data, tx, calibration_period_end="1997-09-30",
+        observation_period_end="1998-06-30", monetary_value_col="amount", title="pyclv demo: the CDNOW cohort",
+    )
+    top = table.sort_values("clv", ascending=False).head(5)
+    print("Top customers by 52-week CLV (10% annual discount):")
+    shown = ["frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases", "clv"]
+    print(top[shown].round(2).to_string())
+    print(f"\nwrote {out / 'model.json'}, {out / 'scores.parquet'} and {out / 'report.html'} "
+          f"in {time.perf_counter() - start:.1f} s")
+
+
+def _cmd_report(args: argparse.Namespace) -> None:
+    if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
+        raise UsageError("--annual-discount-rate must be a finite number > -1")
+    path = Path(args.transactions)
+    if any(ch in str(path) for ch in "*?["):
+        raise UsageError("report takes one transaction file (its tracking curves read the whole log), not a glob")
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    columns = {"customer_id_col": args.customer_col, "datetime_col": args.date_col}
+    data = engine.calibration_holdout_split(
+        str(path), calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
+        monetary_value_col=args.amount_col, time_unit=args.time_unit, date_format=args.date_format,
+        dayfirst=args.dayfirst, **columns,
+    )
+    transaction, spend = _fit_pair(data, 0.0, args.model)
+    log_frame = read_table(path, string_columns=(args.customer_col,))  # for the tracking curves and cohorts
+    if args.date_col in log_frame.columns:  # dates as the summary read them (one grammar, pyclv._dates)
+        days = pandas_engine.to_days(log_frame[args.date_col], args.date_col, DateRule(args.date_format, args.dayfirst))
+        log_frame[args.date_col] = days.astype("datetime64[D]")
+    write_report(
+        args.out, transaction, spend, data, log_frame,
+        calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
+        monetary_value_col=args.amount_col, annual_discount_rate=args.annual_discount_rate, **columns,
+    )
+    log.info("wrote %s", args.out)
+
+
+
+_COMMANDS = {
+    "fit": _cmd_fit,
+    "score": _cmd_score,
+    "backtest": _cmd_backtest,
+    "report": _cmd_report,
+    "demo": _cmd_demo,
+}
