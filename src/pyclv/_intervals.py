@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pyclv import _factors, _kernels
+from pyclv import _factors, _kernels, _progress
 from pyclv._arrays import unique_rows
 from pyclv._predict import Scoring, factor_function, transaction_predictions
 from pyclv._quadrature import DRAW_NODES_PER_PANEL
@@ -183,6 +183,7 @@ def bounds(
                 lo, hi = lo[block.local], hi[block.local]
             lower.setdefault(name, np.empty(n_customers))[block.customers] = lo
             upper.setdefault(name, np.empty(n_customers))[block.customers] = hi
+        _progress.advance(block.stop, len(scoring.history))  # for a listener (the command line's progress bar)
     return {f"{name}_{side}": bound[name] for name in lower for side, bound in (("lower", lower), ("upper", upper))}
 
 

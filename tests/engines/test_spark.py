@@ -517,3 +517,30 @@ def test_the_session_settings_are_left_as_they_were(spark: SparkSession, cdnow: 
     finally:
         spark.conf.unset(arrow)
     _assert_same(data.rfm_summary(cdnow.head(50)), summary)
+
+
+def test_the_command_line_runs_the_same_job_on_spark(
+    spark: SparkSession, cdnow: pd.DataFrame, tmp_path: Path
+) -> None:
+    # `pyclv fit/score --engine spark`: the summary on Spark, the same models and the same score table as DuckDB
+    from pyclv.cli import main
+
+    cdnow.to_parquet(tmp_path / "tx.parquet", index=False)
+    tables = {}
+    for name in ("duckdb", "spark"):
+        folder = tmp_path / name
+        model, scores = folder / "model.json", folder / "scores.parquet"
+        common = [str(tmp_path / "tx.parquet"), "--engine", name]
+        assert main(["-q", "fit", *common, "--observation-end", "1997-09-30", "--out", str(model)]) == 0
+        assert main(["-q", "score", *common, "--model", str(model), "--observation-end", "1998-06-30", "--horizon", "52",
+                     "--annual-discount-rate", "0.1", "--out", str(scores)]) == 0
+        fitted = load_models(model)
+        tables[name] = (fitted, pd.read_parquet(scores))
+    (duck_models, duck_scores), (spark_models, spark_scores) = tables["duckdb"], tables["spark"]
+    for role in ("transaction", "spend"):
+        pd.testing.assert_series_equal(spark_models[role].params_, duck_models[role].params_, check_exact=True)
+    # the model's id is its artifact's hash, whose lineage names the engine; every other column is the same bits
+    assert (spark_scores["model_id"] != duck_scores["model_id"]).all()
+    pd.testing.assert_frame_equal(
+        spark_scores.drop(columns="model_id"), duck_scores.drop(columns="model_id"), check_exact=True
+    )

@@ -1,6 +1,7 @@
 """The commands: thin functions over the public API, one per subcommand.
 
-``fit``, ``score`` and ``backtest`` read the transaction files through the embedded engine (DuckDB) with a
+``fit``, ``score`` and ``backtest`` read the transaction files through the embedded engine (DuckDB, or Spark
+with ``--engine spark``) with a
 :class:`~pyclv._lineage.RecordedLog` in between, so that what the summary read (rows, first and last day,
 rows after the end) is known without a second pass; they record it in the artifact's lineage and in the run
 manifest (:mod:`pyclv.cli._manifest`). Each long step is a :func:`pyclv._progress.step`.
@@ -13,6 +14,7 @@ import glob
 import logging
 import math
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from pyclv.cli._parser import FLAGS
 from pyclv.cli._safety import DriftRefused, UsageError
 from pyclv.data import calibration_holdout_split
 from pyclv.datasets import load_cdnow_transactions
+from pyclv.engines import TransactionLog
 from pyclv.engines import duckdb as engine
 from pyclv.engines import pandas as pandas_engine
 from pyclv.evaluation import holdout_comparison
@@ -63,11 +66,40 @@ def _rule(args: argparse.Namespace) -> DateRule:
 
 
 def _fingerprints(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """The transaction files' fingerprints (refusing a missing file, as the engine would)."""
+    """The transaction files' fingerprints (refusing a missing file, as the engine would).
+
+    A URL read by Spark (``s3a://...``) is recorded by its address only: its bytes are the cluster's to read.
+    """
     path = str(args.transactions)
+    if "://" in path and args.engine == "spark":
+        return [{"path": path, "bytes": None, "sha256": None}]
     if not glob.has_magic(path) and not Path(path).is_file():
         raise FileNotFoundError(f"no such file: {path}")
     return file_fingerprints(path)
+
+
+def _open_log(args: argparse.Namespace) -> AbstractContextManager[TransactionLog]:
+    """The transaction files opened by ``--engine``: DuckDB in this process, or Spark (local or a cluster).
+
+    With Spark the summary is computed where the log lives and only the per-customer table comes to this process,
+    where the fit and the score table are computed as with DuckDB (the same numbers); to score on the executors
+    a table too large for one machine, see :func:`pyclv.engines.spark.run_score`.
+    """
+    options = {"date_format": args.date_format, "dayfirst": args.dayfirst}
+    if args.engine != "spark":
+        return engine.open_log(str(args.transactions), _columns(args), **options)
+    try:
+        from pyspark.sql import SparkSession
+
+        from pyclv.engines import spark as spark_engine
+    except ImportError as exc:
+        raise UsageError("--engine spark needs pyspark: pip install 'pyclv[spark]'") from exc
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # its INFO lines are not the operator's business
+    session = SparkSession.getActiveSession()
+    if session is None:  # spark-submit makes one; otherwise a local one, without Spark's console progress bar
+        session = SparkSession.builder.appName("pyclv").config("spark.ui.showConsoleProgress", "false").getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
+    return spark_engine.open_log(str(args.transactions), _columns(args), spark=session, **options)
 
 
 def _read(args: argparse.Namespace, time_unit: str, *, discrete: bool = False, spend: bool = False) -> _Read:
@@ -77,8 +109,7 @@ def _read(args: argparse.Namespace, time_unit: str, *, discrete: bool = False, s
     whose frequency counts periods, the purchase days and the spend to date come apart, from the engine's totals.
     """
     inputs = _fingerprints(args)
-    opened = engine.open_log(str(args.transactions), _columns(args), date_format=args.date_format,
-                             dayfirst=args.dayfirst)
+    opened = _open_log(args)
     with _progress.step("summary"), opened as source:
         recorded = RecordedLog(source)
         history = None
@@ -232,8 +263,7 @@ def _cmd_backtest(args: argparse.Namespace) -> None:
         "observation_period_end": "the end of the holdout (--cutoffs + --horizon-days)",
         "calibration_period_end": "--cutoffs",
     }
-    opened = engine.open_log(str(args.transactions), _columns(args), date_format=args.date_format,
-                             dayfirst=args.dayfirst)
+    opened = _open_log(args)
     with opened as source, argument_names(names):
         recorded = RecordedLog(source)
         table = backtest(recorded, args.cutoffs, args.horizon_days, args.time_unit,

@@ -24,6 +24,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"pyclv: error: {message} (see '{self.prog} --help')\n")
 
 
+def _add_engine(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="where the log is summarised: duckdb in this process (default), or spark (local, or the cluster of "
+        "spark-submit; needs pyclv[spark]); paths may then be URLs such as s3a://...",
+    )
+
+
 def _add_columns(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--customer-col", default="customer_id", help="customer id column (default: customer_id)")
     parser.add_argument("--date-col", default="date", help="transaction date column (default: date)")
@@ -62,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("transactions", help="transaction log (.csv or .parquet)")
     fit.add_argument("--observation-end", required=True, help="last date of the observation period (YYYY-MM-DD)")
     _add_columns(fit)
+    _add_engine(fit)
     fit.add_argument(
         "--model",
         choices=list(TRANSACTION_MODELS),
@@ -97,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--model", required=True, help="model artifact written by 'pyclv fit'")
     sc.add_argument("--observation-end", required=True, help="scoring date: last date of the log to use")
     _add_columns(sc)
+    _add_engine(sc)
     sc.add_argument(
         "--horizon",
         type=float,
@@ -129,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         "--horizon-days", type=int, required=True, help="days after each cut-off over which the forecast is judged"
     )
     _add_columns(bt)
+    _add_engine(bt)
     bt.add_argument("--model", choices=[m for m, c in TRANSACTION_MODELS.items() if not c.discrete], default="bgnbd")
     bt.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
     bt.add_argument("--penalizer", type=float, default=0.0, help="L2 penalty for both models (default: 0)")

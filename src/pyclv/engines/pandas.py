@@ -53,7 +53,13 @@ class DailyLog:
 
     @functools.cached_property
     def amount(self) -> np.ndarray | None:
-        """The day's summed amount (float64), or None without a value column."""
+        """The day's summed amount, computed from the exact sums when a table first asks for it.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            float64, one per row; None without a value column.
+        """
         return None if self.limbs is None else fp.to_float(*self.limbs)
 
 
