@@ -532,8 +532,8 @@ def test_the_command_line_runs_the_same_job_on_spark(
         model, scores = folder / "model.json", folder / "scores.parquet"
         common = [str(tmp_path / "tx.parquet"), "--engine", name]
         assert main(["-q", "fit", *common, "--observation-end", "1997-09-30", "--out", str(model)]) == 0
-        assert main(["-q", "score", *common, "--model", str(model), "--observation-end", "1998-06-30", "--horizon", "52",
-                     "--annual-discount-rate", "0.1", "--out", str(scores)]) == 0
+        options = ["--observation-end", "1998-06-30", "--horizon", "52", "--annual-discount-rate", "0.1"]
+        assert main(["-q", "score", *common, "--model", str(model), *options, "--out", str(scores)]) == 0
         fitted = load_models(model)
         tables[name] = (fitted, pd.read_parquet(scores))
     (duck_models, duck_scores), (spark_models, spark_scores) = tables["duckdb"], tables["spark"]
