@@ -162,11 +162,17 @@ def alive_purchases_quadrature(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta
     return out
 
 
+#: The largest p the quadrature evaluates at: the last double below one.
+_BELOW_ONE = float(np.nextafter(1.0, 0.0))
+
+
 def _alive_purchases_block(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
     """:func:`alive_purchases_quadrature` for at most ``QUAD_CHUNK`` rows."""
     s, c, a, beta = (v[:, None] for v in (s, c, a, beta))
     p0 = 1e-12 / np.maximum(np.maximum(c * (s + 1.0), beta), 1.0)
-    p_top = np.maximum(special.betaincinv(a, beta, 1.0 - 1e-12), 10.0 * p0)
+    # below 1 whatever the Beta's quantile (a Beta piled up at 1, beta -> 0, has its quantile at 1.0 exactly,
+    # where log(1 - p) is -inf): the mass above p_top is the right tail's
+    p_top = np.minimum(np.maximum(special.betaincinv(a, beta, 1.0 - 1e-12), 10.0 * p0), _BELOW_ONE)
     u0, u1 = np.log(p0), np.log(p_top)
     frac = np.linspace(0.0, 1.0, N_UNIFORM_EDGES)[None, :]
     with np.errstate(divide="ignore"):

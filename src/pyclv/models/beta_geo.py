@@ -201,16 +201,21 @@ def _one_minus_scaled_hyp2f1(
 
     At a = 1, and at a + b + x = 1 (possible only for x = 0), the expression has a removable singularity;
     within 1e-6 of one it is evaluated as the mean of the two points 1e-5 either side (second-order
-    accurate, relative error about 1e-10).
+    accurate, relative error about 1e-10). Where b is itself below 1e-5 (b cannot step down), the two points are
+    b + 1e-5 and b + 2e-5, extrapolated linearly to b.
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     near_a = np.abs(a - 1.0) < 1e-6
     near_c = np.abs(a + b + x - 1.0) < 1e-6
     if np.any(near_a) or np.any(near_c):
-        lo = _one_minus_scaled_hyp2f1(r, alpha, np.where(near_a, 1.0 - 1e-5, a), np.where(near_c, b - 1e-5, b), x, T, t)
-        hi = _one_minus_scaled_hyp2f1(r, alpha, np.where(near_a, 1.0 + 1e-5, a), np.where(near_c, b + 1e-5, b), x, T, t)
-        return np.where(near_a | near_c, 0.5 * (lo + hi), lo)
+        h = 1e-5
+        one_sided = near_c & (b <= h)
+        b_lo = np.where(near_c, np.where(one_sided, b + 2.0 * h, b - h), b)
+        lo = _one_minus_scaled_hyp2f1(r, alpha, np.where(near_a, 1.0 - h, a), b_lo, x, T, t)
+        hi = _one_minus_scaled_hyp2f1(r, alpha, np.where(near_a, 1.0 + h, a), np.where(near_c, b + h, b), x, T, t)
+        value = np.where(one_sided, 2.0 * hi - lo, 0.5 * (lo + hi))
+        return np.where(near_a | near_c, value, lo)
     z = t / (alpha + T + t)
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     scale = (a + b + x - 1.0) / (a - 1.0)
