@@ -56,7 +56,7 @@ from pyclv._validation import DateLike, LogColumns
 from pyclv._validation.summaries import check_time_unit_of
 from pyclv.engines._spark_log import SparkLog
 from pyclv.engines._spark_scoring import models_text, output_schema, score_columns, scorer, write_directory
-from pyclv.engines._spark_source import Options, SparkSource, open_source, session_of, to_spark
+from pyclv.engines._spark_source import Options, SparkSource, open_source, reading, session_of, to_spark
 from pyclv.exceptions import DataValidationError, ModelFormatError
 from pyclv.io import load_models, save_models
 from pyclv.models import GammaGamma, TransactionModel
@@ -108,7 +108,9 @@ def open_log(
         The opened log.
     """
     rule = v.DateRule(date_format, dayfirst)
-    yield SparkLog(open_source(source, columns, Options(rule, file_format), spark), columns, rule)
+    with reading(source):
+        tx, text = open_source(source, columns, Options(rule, file_format), spark)
+        yield SparkLog(tx, columns, rule, text)
 
 
 # ---------------------------------------------------------------------------------------------------------
