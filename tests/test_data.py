@@ -293,7 +293,7 @@ TRANSACTION_ERRORS = [
     ("amount-infinite", _set("amount", [1.0, np.inf, -np.inf, 4.0]), "amount", 2, ["2 rows", "infinite"]),
     ("amount-negative", _set("amount", [1.0, -2.0, 3.0, 4.0]), "amount", 1, ["1 row", "negative", "-2.0"]),
     ("amount-boolean", _set("amount", [True, False, True, True], bool), "amount", 4, ["booleans"]),
-    ("amount-strings", _set("amount", ["1.5", "2", "x", "4"], "str"), "amount", 1, ["not numbers", "'x'"]),
+    ("amount-strings", _set("amount", ["1.5", "2", "x", "4"], "str"), "amount", 1, ["not a number", "'x'"]),
 ]
 
 

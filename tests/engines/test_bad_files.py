@@ -105,3 +105,40 @@ def test_64_bit_ids_above_two_to_the_63_stay_as_they_are(tmp_path: Path) -> None
     pd.testing.assert_frame_equal(summary, data.rfm_summary(frame))
     assert summary.index.tolist() == [3, 2**63 + 5, 2**64 - 1]
     assert summary.loc[2**63 + 5, "frequency"] == 1.0
+
+
+def _two_files(folder: Path, first: pd.DataFrame, second: pd.DataFrame) -> str:
+    first.to_parquet(folder / "a.parquet", index=False)
+    second.to_parquet(folder / "b.parquet", index=False)
+    return str(folder / "*.parquet")
+
+
+def test_a_glob_whose_files_store_ids_differently_is_refused(tmp_path: Path) -> None:
+    # 7 in one file and "007" in the other were one customer: the first file's type was taken for both
+    dates = ["1997-01-01", "1997-01-05"]
+    path = _two_files(
+        tmp_path,
+        pd.DataFrame({"customer_id": [7, 7], "date": dates}),
+        pd.DataFrame({"customer_id": ["007", "007"], "date": dates}),
+    )
+    with pytest.raises(DataValidationError, match=r"b.parquet: column 'customer_id' holds text but integers") as info:
+        engine.rfm_summary(path)
+    assert info.value.column == "customer_id"
+
+
+def test_a_glob_whose_files_keep_times_in_other_zones_is_refused(tmp_path: Path) -> None:
+    stamps = pd.to_datetime(["1997-01-01 23:00", "1997-01-04 00:00"])
+    path = _two_files(
+        tmp_path,
+        pd.DataFrame({"customer_id": [1, 1], "date": stamps.tz_localize("Asia/Tokyo")}),
+        pd.DataFrame({"customer_id": [2, 2], "date": stamps.tz_localize("America/New_York")}),
+    )
+    with pytest.raises(DataValidationError, match="holds times in America/New_York but times in Asia/Tokyo"):
+        engine.rfm_summary(path)
+    # the same zone in both files (and numbers of other widths) are one table
+    same = _two_files(
+        tmp_path,
+        pd.DataFrame({"customer_id": np.array([1, 1], dtype=np.int32), "date": stamps.tz_localize("Asia/Tokyo")}),
+        pd.DataFrame({"customer_id": [2, 2], "date": stamps.tz_localize("Asia/Tokyo").as_unit("ns")}),
+    )
+    assert engine.rfm_summary(same)["recency"].tolist() == [3.0, 3.0]

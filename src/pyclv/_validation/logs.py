@@ -190,8 +190,9 @@ def check_log(profile: LogProfile, columns: LogColumns, rule: DateRule | None = 
         _bad(
             columns.amount,
             profile.not_numbers,
-            "that are not numbers",
-            "Clean the column, e.g. strip currency symbols, then convert it with pd.to_numeric.",
+            "that is not a number" if profile.not_numbers.n == 1 else "that are not numbers",
+            "Amounts must be plain numbers such as 12.50: strip currency symbols and thousands separators, use a "
+            "decimal point, and leave a missing amount empty.",
         )
         fill = "Drop these rows or fill in the amounts."
         _bad(columns.amount, profile.missing_amounts, "with missing (NaN) amounts", fill)

@@ -13,6 +13,8 @@ import argparse
 import glob
 import logging
 import math
+import os
+import sys
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -97,6 +99,8 @@ def _open_log(args: argparse.Namespace) -> AbstractContextManager[TransactionLog
     logging.getLogger("py4j").setLevel(logging.WARNING)  # its INFO lines are not the operator's business
     session = SparkSession.getActiveSession()
     if session is None:  # spark-submit makes one; otherwise a local one, without Spark's console progress bar
+        # local Python workers run this interpreter (the one with pyclv), unless the operator chose one
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         session = SparkSession.builder.appName("pyclv").config("spark.ui.showConsoleProgress", "false").getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
     return spark_engine.open_log(str(args.transactions), _columns(args), spark=session, **options)
@@ -209,6 +213,8 @@ def _check_score_options(args: argparse.Namespace) -> None:
         raise UsageError("--interval must be a level between 0 and 1, e.g. 0.9")
     if args.draws < 2:
         raise UsageError("--draws must be at least 2 (200 or more for stable bounds)")
+    if args.seed < 0:
+        raise UsageError("--seed must be a whole number >= 0")
 
 
 def _cmd_score(args: argparse.Namespace) -> None:

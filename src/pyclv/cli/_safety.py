@@ -145,6 +145,8 @@ def _check_out(args: argparse.Namespace) -> None:
     suffixes = _OUT_SUFFIXES[args.command]
     if out.suffix.lower() not in suffixes:
         raise UsageError(f"--out must end in {' or '.join(suffixes)}; got {out}")
+    if out.name.lower().endswith(".manifest.json"):
+        raise UsageError(f"--out {out} is named like a run's manifest; give the model or table another name")
     figure = getattr(args, "figure", None)
     if figure is not None and Path(figure).suffix.lower() not in FIGURE_SUFFIXES:
         raise UsageError(f"--figure must end in {' or '.join(FIGURE_SUFFIXES)}; got {figure}")

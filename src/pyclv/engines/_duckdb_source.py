@@ -17,12 +17,14 @@ import duckdb
 
 from pyclv import _dates
 from pyclv import _validation as v
+from pyclv._numbers import NUMBER
 from pyclv._validation import DateRule, LogColumns
 from pyclv.engines._read_errors import check_exists, reading
 
 __all__ = [
     "FileSource",
     "Options",
+    "check_parquet_files",
     "connection",
     "distinct_examples",
     "fetch",
@@ -135,8 +137,9 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
     schema = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
     header = _csv_header(con, files[0]) if fmt == "csv" and files else list(schema)
     v.require_log_columns(header, columns)
+    zone = check_parquet_files(files, columns) if fmt == "parquet" else None
     customer = _customer_expression(con, columns.customer_id, schema[columns.customer_id], fmt)
-    day = _day_expression(con, columns.date, schema[columns.date], options.rule, files)
+    day = _day_expression(con, columns.date, schema[columns.date], options.rule, zone)
     if columns.amount is not None:
         amount = _amount_expression(con, columns.amount, schema[columns.amount])
         raw_amount = identifier(columns.amount)
@@ -195,7 +198,7 @@ def _day_expression(
     column: str,
     column_type: str,
     rule: DateRule,
-    files: list[str],
+    zone: str | None,
 ) -> str:
     """SQL for the calendar day number (days since 1970-01-01) of each row, NULL where there is no date.
 
@@ -206,7 +209,7 @@ def _day_expression(
     if _ZONED_TYPES.match(column_type):
         # pandas counts a tz-aware time on the local day of its own time zone; so does DuckDB in that zone. A
         # fixed offset, which DuckDB does not take as a zone, is added to the UTC time instead.
-        zone = _stored_time_zone(files, column)
+        zone = zone or "UTC"
         offset = _FIXED_OFFSET.match(zone)
         con.execute("SET TimeZone = $tz", {"tz": "UTC" if offset else zone})
         if offset:
@@ -266,16 +269,66 @@ def _non_null_examples(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, 
     return int(n), distinct_examples(con, "raw", name, f"{name} IS NOT NULL")
 
 
-def _stored_time_zone(files: list[str], column: str) -> str:
-    """The time zone of a tz-aware timestamp column, from the Arrow schema of the first Parquet file."""
-    if files:
-        import pyarrow.parquet as pq
+def check_parquet_files(files: list[str], columns: LogColumns) -> str | None:
+    """Refuse Parquet files that disagree on the kind or time zone of a used column; return the date's zone.
 
-        field_type = pq.read_schema(files[0]).field(column).type
-        tz = getattr(field_type, "tz", None)
-        if tz:
-            return str(tz)
-    return "UTC"
+    A reader takes the first file's types for every file of a glob: a customer id stored as 7 in one file and
+    "007" in another would become one customer, and times stored in Tokyo in one file and in New York in another
+    would be counted on one zone's days. Only the files' footers are read.
+
+    Parameters
+    ----------
+    files : list of str
+        The local Parquet files of a path or glob (none for a remote URL).
+    columns : LogColumns
+        The columns the log uses.
+
+    Returns
+    -------
+    str or None
+        The time zone of a tz-aware date column (the same in every file), or None.
+
+    Raises
+    ------
+    DataValidationError
+        If two files store a used column as different kinds (integer, number, text, date, timestamp in a zone).
+    """
+    import pyarrow.parquet as pq
+
+    first: dict[str, str] = {}
+    zone = None
+    for path in files:
+        schema = pq.read_schema(path)
+        kinds = {name: _kind(schema.field(name).type) for name in columns.required if name in schema.names}
+        if not first:
+            first, reference = kinds, path
+            zone = getattr(schema.field(columns.date).type, "tz", None) if columns.date in schema.names else None
+            continue
+        for name, kind in kinds.items():
+            if first.get(name, kind) != kind:
+                raise DataValidationError(
+                    f"{path}: column {name!r} holds {kind} but {first[name]} in {reference}; a reader would take one "
+                    f"file's type for all. Write every file with the same type (and time zone).",
+                    column=name,
+                )
+    return None if zone is None else str(zone)
+
+
+def _kind(arrow_type: Any) -> str:
+    """What a column holds, for comparing files: the widths of numbers do not matter, zones and text do."""
+    import pyarrow as pa
+
+    if pa.types.is_integer(arrow_type):
+        return "integers"
+    if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        return "numbers"
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "text"
+    if pa.types.is_timestamp(arrow_type):
+        return f"times in {arrow_type.tz}" if arrow_type.tz else "times without a zone"
+    if pa.types.is_date(arrow_type):
+        return "dates"
+    return str(arrow_type)
 
 
 def _amount_expression(con: duckdb.DuckDBPyConnection, column: str, column_type: str) -> str:
@@ -283,8 +336,9 @@ def _amount_expression(con: duckdb.DuckDBPyConnection, column: str, column_type:
     name = identifier(column)
     if _NUMBER_TYPES.match(column_type):
         return f"CAST({name} AS DOUBLE)"
-    if column_type == "VARCHAR":
-        return f"TRY_CAST(trim({name}) AS DOUBLE)"
+    if column_type == "VARCHAR":  # the grammar every engine shares (pyclv._numbers)
+        text = f"trim({name}, {literal(_dates.BLANKS)})"
+        return f"(CASE WHEN regexp_full_match({text}, {literal(NUMBER)}) THEN TRY_CAST({text} AS DOUBLE) END)"
     n, _ = _non_null_examples(con, name)
     raise v.not_amounts(column, "booleans" if column_type == "BOOLEAN" else f"{column_type} values", n)
 

@@ -12,10 +12,12 @@ directory and all cores, as a :class:`DuckDBLog`, which answers the engine inter
 :mod:`pyclv.engines._base`:
 
 1. :meth:`DuckDBLog.profile` counts, in one SQL pass, the rows with a missing customer id, a missing or
-   unparseable date, or an amount that is not a number, missing, infinite or negative, and finds the first and
-   last day; :mod:`pyclv._validation` checks the counts and words the errors, as for every engine;
-2. :meth:`DuckDBLog.customer_totals` merges each customer's purchases by calendar day (amounts summed) and
-   reduces the days to integer per-customer totals (number of purchase days, first and last day, repeat spend);
+   unreadable date, or an amount that is not a number, missing, infinite, implausibly large (2**40 or more) or
+   negative, adds up the amounts and finds the first and last day; :mod:`pyclv._validation` checks the counts and
+   words the errors, as for every engine;
+2. :meth:`DuckDBLog.customer_totals` merges each customer's purchases by calendar day (amounts summed exactly,
+   as fixed-point integers) and reduces the days to per-customer totals (number of purchase days, first and
+   last day, repeat spend, spend to date);
 3. pandas receives one row per customer, and :mod:`pyclv._summaries` computes the float columns from those
    integers with the same numpy expressions as for the pandas engine (weeks are days / 7 exactly).
 

@@ -25,6 +25,7 @@ import pandas as pd
 from pyclv import _fixed_point as fp
 from pyclv import _validation as v
 from pyclv._dates import in_range, string_days
+from pyclv._numbers import text_amounts
 from pyclv.engines._base import CustomerTotals, PeriodTotals
 
 __all__ = ["DailyLog", "PandasLog", "daily_totals", "open_log", "run_starts", "to_days"]
@@ -463,14 +464,21 @@ def _to_amounts(amounts: pd.Series, column: str) -> tuple[np.ndarray, v.LogProfi
     n = len(amounts)
     if pd.api.types.is_bool_dtype(amounts.dtype):
         raise v.not_amounts(column, "booleans", n)
-    if not pd.api.types.is_numeric_dtype(amounts.dtype):
-        converted = pd.to_numeric(amounts, errors="coerce")
-        not_numbers = converted.isna().to_numpy() & amounts.notna().to_numpy()
+    if pd.api.types.is_numeric_dtype(amounts.dtype):
+        values = amounts.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:  # text by the grammar every engine shares (pyclv._numbers); numbers held as objects as they are
+        text = _text_mask(amounts)
+        values = np.full(n, np.nan)
+        not_numbers = np.zeros(n, dtype=bool)
+        if text.any():
+            values[text], not_numbers[text] = text_amounts(amounts[text])
+        others = ~text & amounts.notna().to_numpy()
+        if others.any():
+            converted = pd.to_numeric(amounts[others], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            values[others], not_numbers[others] = converted, np.isnan(converted)
         if not_numbers.any():
             shown = v.distinct_values(amounts.to_numpy()[not_numbers])
             return np.empty(0), v.LogProfile(n, not_numbers=v.BadRows(int(not_numbers.sum()), shown))
-        amounts = converted
-    values = amounts.to_numpy(dtype=np.float64, na_value=np.nan)
 
     def bad(mask: np.ndarray) -> v.BadRows:
         return v.BadRows(int(mask.sum()), v.distinct_values(values[mask]))

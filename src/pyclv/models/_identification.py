@@ -100,7 +100,8 @@ def flagged(params: tuple[Param, ...], theta: np.ndarray, covariance: np.ndarray
         if abs(ui) > EDGE:
             out[p.name] = "at the edge of its domain"
         elif not singular and se > MAX_RELATIVE_SE:
-            out[p.name] = f"not identified (standard error {se:.3g} times the estimate)"
+            scale = "times the estimate" if p.domain == "positive" else "on the log-odds scale"
+            out[p.name] = f"not identified (standard error {se:.3g} {scale})"
     return out
 
 
