@@ -20,6 +20,7 @@ from pyclv import _validation as v
 from pyclv._numbers import NUMBER
 from pyclv._validation import DateRule, LogColumns
 from pyclv.engines._read_errors import check_exists, reading
+from pyclv.exceptions import DataValidationError
 
 __all__ = [
     "FileSource",

@@ -32,8 +32,9 @@ from pyspark.sql import types as T
 
 from pyclv import _validation as v
 from pyclv._dates import FIRST_DAY, LAST_DAY, string_days
+from pyclv._numbers import text_amounts
 from pyclv._validation import DateRule, LogColumns
-from pyclv.engines._duckdb_source import _file_format, literal
+from pyclv.engines._duckdb_source import _file_format, check_parquet_files, literal
 from pyclv.engines._read_errors import (
     check_exists,
     different_columns,
@@ -322,7 +323,23 @@ def _read_files(
         raw = _read_local_csv(spark, path, files, columns) if files else _read_remote_csv(spark, path)
         return raw, TextFiles(path, files), None
     raw = spark.read.parquet(path)
-    return raw, None, _stored_time_zone(files, columns.date)
+    return raw, None, _parquet_time_zone(path, files, columns)
+
+
+def _parquet_time_zone(path: str, files: list[str], columns: LogColumns) -> str:
+    """The zone whose local days a tz-aware date column counts on: the one every local file stores; else UTC.
+
+    Spark reads a tz-aware Parquet timestamp as an instant and forgets its zone; pandas and DuckDB count it on
+    the local day of that zone, so the engine does too. Local files that store a used column as different kinds
+    or in different zones are refused, as DuckDB refuses them; remote files count on their UTC day.
+    """
+    import pyarrow as pa
+
+    try:
+        zone = check_parquet_files(files, columns)
+    except (OSError, pa.ArrowException) as exc:
+        raise unreadable(path, first_line(str(exc))) from exc
+    return zone or "UTC"
 
 
 def _read_remote_csv(spark: SparkSession, path: str) -> DataFrame:
@@ -373,23 +390,6 @@ def _csv_reader(spark: SparkSession, dialect: CsvDialect) -> DataFrameReader:
         escape=dialect.escape,
         encoding="UTF-8",
     )
-
-
-def _stored_time_zone(files: list[str], name: str) -> str:
-    """The time zone of a timestamp column in the Arrow schema of local Parquet files ("UTC" when naive).
-
-    Spark reads a tz-aware Parquet timestamp as an instant and forgets its zone; pandas and DuckDB count it on
-    the local day of that zone, so the engine does too. Remote files count on their UTC day.
-    """
-    if files:
-        import pyarrow.dataset as ds
-
-        schema = ds.dataset(files[0], format="parquet").schema
-        if name in schema.names:
-            tz = getattr(schema.field(name).type, "tz", None)
-            if tz:
-                return str(tz)
-    return "UTC"
 
 
 def distinct_examples(frame: DataFrame, values: Column) -> str:
@@ -483,8 +483,9 @@ def _string_day_udf(rule: DateRule) -> Callable[[Column], Column]:
 
 
 def _read_numbers(values: pd.Series) -> pd.Series:
-    """One batch of numeric strings as floats, as the pandas engine reads them (NaN where not a number)."""
-    return pd.to_numeric(values, errors="coerce").astype("float64")
+    """One batch of amounts written as text, by the grammar of every engine (NaN, a NULL, where not a number)."""
+    amounts, _ = text_amounts(values)
+    return pd.Series(amounts, index=values.index)
 
 
 def _numeric_udf() -> Callable[[Column], Column]:
