@@ -1,6 +1,6 @@
 """The Spark engine's transaction log: the engine interface answered by aggregations in Spark.
 
-:class:`SparkLog` wraps the DataFrame ``tx(customer, raw_date, day, raw_amount, amount)`` of
+:class:`SparkLog` wraps the DataFrame ``tx(customer, raw_date, day, raw_amount, amount, undecodable)`` of
 :mod:`pyclv.engines._spark_source`. Its profile is one aggregation. Its totals shuffle the rows once, by customer:
 one row per customer and purchase day, each customer's first day beside its days (a window within the customer's
 partition), then one row per customer of plain aggregates.
@@ -102,7 +102,7 @@ class SparkLog:
     Parameters
     ----------
     tx : pyspark.sql.DataFrame
-        The log as ``tx(customer, raw_date, day, raw_amount, amount)``.
+        The log as ``tx(customer, raw_date, day, raw_amount, amount, undecodable)``.
     columns : LogColumns
         The user's names of the columns behind it.
     date_rule : DateRule

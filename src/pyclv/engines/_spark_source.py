@@ -1,11 +1,16 @@
 """How the Spark engine reads a log: the session, the source, each column as a typed Spark expression.
 
 A source (a Spark DataFrame, or Parquet or CSV files read by Spark) becomes the DataFrame
-``tx(customer, raw_date, day, raw_amount, amount)``: ``customer`` the id (integers as BIGINT, strings as
-strings), ``day`` the calendar day number (days since 1970-01-01, NULL where there is no readable date),
-``amount`` a DOUBLE (NULL where the text is not a number), beside the raw values that messages show. Date
-strings and numeric strings are read on the executors by the very pandas functions the pandas engine uses
-(pandas UDFs), so that both engines read every string alike.
+``tx(customer, raw_date, day, raw_amount, amount, undecodable)``: ``customer`` the id (integers as BIGINT,
+strings as strings), ``day`` the calendar day number (days since 1970-01-01, NULL where there is no readable
+date), ``amount`` a DOUBLE (NULL where the text is not a number), beside the raw values that messages show, and
+``undecodable``, true where CSV text was not UTF-8. Date strings and amounts written as text are read on the
+executors by the very functions the pandas engine uses (pandas UDFs), so that both engines read every string
+alike.
+
+Local CSV files are read in the dialect DuckDB's sniffer finds in the first (:func:`sniff_dialect`), each by its
+own header (:func:`csv_header`), as the DuckDB engine reads them; what Spark raises while reading files becomes
+one line that names them (:func:`reading`, worded in :mod:`pyclv.engines._read_errors`).
 
 User column names only enter Spark through :func:`column` (quoted), never spliced into SQL text.
 
