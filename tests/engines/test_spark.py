@@ -21,7 +21,9 @@ import pyclv  # noqa: E402
 from pyclv import _fixed_point as fp  # noqa: E402
 from pyclv import data  # noqa: E402
 from pyclv.datasets import load_cdnow_transactions  # noqa: E402
+from pyclv.engines import duckdb as duckdb_engine  # noqa: E402
 from pyclv.engines import spark as engine  # noqa: E402
+from pyclv.engines._read_errors import check_exists, is_url  # noqa: E402
 from pyclv.exceptions import DataValidationError, ModelFormatError, PyCLVWarning  # noqa: E402
 from pyclv.io import load_models  # noqa: E402
 from pyclv.value import score  # noqa: E402
@@ -187,6 +189,150 @@ def test_csv_ids_stay_strings_unless_all_are_canonical_integers(spark: SparkSess
     assert summary["frequency"].tolist() == [0.0, 1.0]
     log.assign(customer_id=["8", "7", "7"]).to_csv(tmp_path / "ints.csv", index=False)
     assert engine.rfm_summary(tmp_path / "ints.csv", spark=spark).index.tolist() == [7, 8]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Files: Spark accepts and refuses what DuckDB does, with the same messages
+# ---------------------------------------------------------------------------------------------------------
+
+_HEADER = "customer_id,date,amount\n"
+
+
+def _latin1_ids(folder: Path) -> str:
+    text = _HEADER + "1,1997-09-01,2\nJos\xe9,1997-09-05,3\nJos\xe8,1997-09-06,4\n"
+    (folder / "tx.csv").write_bytes(text.encode("latin-1"))
+    return "tx.csv"
+
+
+def _latin1_after_the_sniffer(folder: Path) -> str:
+    # past the rows DuckDB's sniffer samples: Spark decodes the byte to U+FFFD, which its profile counts
+    rows = "".join(f"{i},1997-09-01,1\n" for i in range(30_000))
+    (folder / "tx.csv").write_bytes((_HEADER + rows + "Jos\xe9,1997-09-05,3\n").encode("latin-1"))
+    return "tx.csv"
+
+
+def _replacement_character_written(folder: Path) -> str:
+    (folder / "tx.csv").write_text(_HEADER + "Jos\ufffd,1997-09-01,2\nJos\ufffd,1997-09-05,3\nJose,1997-09-06,4\n")
+    return "tx.csv"
+
+
+def _reordered_columns(folder: Path) -> str:
+    (folder / "a.csv").write_text(_HEADER + "1,1997-09-01,20\n1,1997-09-05,30\n")
+    (folder / "b.csv").write_text("amount,date,customer_id\n40,1997-09-02,2\n50,1997-09-06,2\n")
+    (folder / "c.csv").write_text("customer_id,amount,date,note\n3,60,1997-09-03,x\n")
+    return "*.csv"
+
+
+def _missing_column(folder: Path) -> str:
+    (folder / "a.csv").write_text(_HEADER + "1,1997-09-01,20\n")
+    (folder / "b.csv").write_text("customer_id,date\n2,1997-09-02\n")
+    return "*.csv"
+
+
+def _quoted_line_breaks(folder: Path) -> str:
+    (folder / "tx.csv").write_text(
+        'customer_id,note,date,amount\n1,"say ""hi""",1997-09-01,2\n1,"a,b",1997-09-05,3\n2,"two\nlines",1997-09-02,4\n'
+    )
+    return "tx.csv"
+
+
+def _semicolons(folder: Path) -> str:
+    (folder / "tx.csv").write_text('customer_id;date;amount\n1;1997-09-01;"2.5"\n1;1997-09-05;3\n2;1997-09-02;4\n')
+    return "tx.csv"
+
+
+def _tabs(folder: Path) -> str:
+    (folder / "tx.tsv").write_text("customer_id\tdate\tamount\n1\t1997-09-01\t2\n1\t1997-09-05\t3\n")
+    return "tx.tsv"
+
+
+def _duplicated_header(folder: Path) -> str:
+    (folder / "tx.csv").write_text("customer_id,date,amount,amount\n1,1997-09-01,2,9\n1,1997-09-05,3,9\n")
+    return "tx.csv"
+
+
+def _truncated_parquet(folder: Path) -> str:
+    _base().to_parquet(folder / "whole.parquet")
+    whole = (folder / "whole.parquet").read_bytes()
+    (folder / "whole.parquet").unlink()
+    (folder / "tx.parquet").write_bytes(whole[: len(whole) // 2])
+    return "tx.parquet"
+
+
+def _parquet_types_differ(folder: Path) -> str:
+    _base().to_parquet(folder / "a.parquet")
+    _base().assign(customer_id=lambda frame: frame["customer_id"].map(str)).to_parquet(folder / "b.parquet")
+    return "*.parquet"
+
+
+FILE_CASES = {
+    "latin-1 ids": _latin1_ids,
+    "latin-1 after the sniffer": _latin1_after_the_sniffer,
+    "U+FFFD written as UTF-8": _replacement_character_written,
+    "reordered columns": _reordered_columns,
+    "a missing column": _missing_column,
+    "quoted line breaks": _quoted_line_breaks,
+    "semicolons": _semicolons,
+    "tabs": _tabs,
+    "duplicated header": _duplicated_header,
+    "truncated parquet": _truncated_parquet,
+    "parquet types differ": _parquet_types_differ,
+}
+
+
+def _outcome(function: Callable[..., pd.DataFrame], path: str, **kwargs: Any) -> tuple[Any, ...]:
+    """The summary, or the error's type, message, column and count."""
+    try:
+        return ("summary", function(path, monetary_value_col="amount", **kwargs))
+    except (DataValidationError, OSError) as exc:
+        return (type(exc), str(exc), getattr(exc, "column", None), getattr(exc, "n_rows", None))
+
+
+@pytest.mark.parametrize("case", sorted(FILE_CASES))
+def test_files_get_the_duckdb_answer(spark: SparkSession, tmp_path: Path, case: str) -> None:
+    path = str(tmp_path / FILE_CASES[case](tmp_path))
+    expected = _outcome(duckdb_engine.rfm_summary, path)
+    actual = _outcome(engine.rfm_summary, path, spark=spark)
+    assert actual[0] == expected[0], (actual, expected)
+    if expected[0] == "summary":
+        _assert_same(expected[1], actual[1])
+        return
+    what, message, *where = expected
+    assert actual[2:] == tuple(where)
+    if what is OSError or "do not all have the same columns" in message:  # the reader's own words in brackets
+        before, after = message.split("(", 1)[0], message.rsplit(")", 1)[1]
+        assert actual[1].startswith(before) and actual[1].endswith(after), (actual[1], message)
+        assert len(actual[1].splitlines()) == 1
+    else:
+        assert actual[1] == message
+
+
+def test_no_column_is_read_from_another(spark: SparkSession, tmp_path: Path) -> None:
+    # the second file orders its columns differently: its amounts must not become customer ids
+    summary = engine.rfm_summary(str(tmp_path / _reordered_columns(tmp_path)), monetary_value_col="amount", spark=spark)
+    assert summary.index.tolist() == [1, 2, 3]
+    assert summary["monetary_value"].tolist() == [30.0, 50.0, 0.0]
+
+
+def test_text_that_is_not_utf8_is_found_on_its_line(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / _latin1_after_the_sniffer(tmp_path)
+    with pytest.raises(DataValidationError, match=r"tx.csv: the file is not UTF-8 text \(line 30,002\)"):
+        engine.rfm_summary(str(path), spark=spark)
+
+
+def test_csv_at_a_url_must_share_the_first_header(spark: SparkSession, tmp_path: Path) -> None:
+    # read as RFC 4180 without sniffing; a file whose header differs is refused in one line, not read by position
+    _reordered_columns(tmp_path)
+    url = (tmp_path / "a.csv").as_uri().replace("a.csv", "[ab].csv")
+    with pytest.raises(DataValidationError, match="the files do not all have the same columns") as refused:
+        engine.rfm_summary(url, monetary_value_col="amount", spark=spark)
+    assert len(str(refused.value).splitlines()) == 1 and "b.csv" in str(refused.value)
+
+
+def test_urls_are_not_local_paths() -> None:
+    assert all(is_url(url) for url in ("dbfs:/mnt/shop/tx/*.parquet", "s3a://shop/tx", "hdfs://nn/tx.csv"))
+    assert not any(is_url(path) for path in ("tx/*.parquet", "/data/tx.csv", "C:/data/tx.csv", "C:\\tx.csv"))
+    assert check_exists("dbfs:/mnt/shop/tx/*.parquet") == []
 
 
 # ---------------------------------------------------------------------------------------------------------

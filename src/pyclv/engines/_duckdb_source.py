@@ -5,7 +5,6 @@ The only places where text is put into SQL are :func:`identifier` and :func:`lit
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import tempfile
@@ -20,6 +19,7 @@ from pyclv import _dates
 from pyclv import _validation as v
 from pyclv._numbers import NUMBER
 from pyclv._validation import DateRule, LogColumns
+from pyclv.engines._read_errors import check_exists, reading
 from pyclv.exceptions import DataValidationError
 
 __all__ = [
@@ -108,64 +108,6 @@ def connection(
             con.close()
 
 
-@contextmanager
-def reading(path: str, memory_limit: str) -> Iterator[None]:
-    """Turn what DuckDB raises while reading ``path`` into one line that names the file and says what to do.
-
-    DuckDB's own messages run to twenty lines of SQL and sniffer settings; an operator needs the file, the
-    problem and the remedy. The original error stays attached as the cause.
-
-    Parameters
-    ----------
-    path : str
-        The path or glob being read.
-    memory_limit : str
-        DuckDB's memory budget, for the message when it runs out.
-
-    Yields
-    ------
-    None
-    """
-    try:
-        yield
-    except duckdb.OutOfMemoryException as exc:
-        raise MemoryError(
-            f"{path}: DuckDB ran out of memory within memory_limit={memory_limit!r} ({_first_line(exc)}). Give "
-            f"it more memory, or a temp_directory on a disk with room to spill."
-        ) from exc
-    except duckdb.Error as exc:
-        raise _read_error(path, exc) from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of a DuckDB message, without its ``Invalid Input Error:`` prefix."""
-    line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return re.sub(r"^[A-Za-z ]*Error: ", "", line)[:300]
-
-
-def _read_error(path: str, exc: duckdb.Error) -> Exception:
-    """The one-line error for a DuckDB failure while reading ``path``."""
-    text = str(exc)
-    if re.search(r"unicode|utf-?8|encoding", text, re.IGNORECASE):
-        line = re.search(r"CSV Error on Line: ([0-9]+)", text)
-        where = f" (line {int(line.group(1)):,})" if line else ""
-        return DataValidationError(
-            f"{path}: the file is not UTF-8 text{where}. Re-encode it as UTF-8, e.g. iconv -f latin1 -t utf-8 "
-            f"in.csv > out.csv, or write it as Parquet."
-        )
-    if "schema mismatch" in text or "union_by_name" in text:
-        return DataValidationError(
-            f"{path}: the files do not all have the same columns ({_first_line(exc)}). Give every file the same "
-            f"columns, or summarise them separately."
-        )
-    if isinstance(exc, duckdb.ConversionException):
-        return DataValidationError(f"{path}: a column cannot be read as its type ({_first_line(exc)}).")
-    return OSError(
-        f"{path}: cannot read the transactions; the file may be corrupt, truncated or still being written "
-        f"({_first_line(exc)})."
-    )
-
-
 def _file_format(path: str, file_format: str | None) -> Literal["parquet", "csv"]:
     if file_format is not None:
         if file_format not in ("parquet", "csv"):
@@ -182,27 +124,11 @@ def _file_format(path: str, file_format: str | None) -> Literal["parquet", "csv"
     )
 
 
-def _check_exists(path: str) -> list[str]:
-    """Local files matching ``path`` (a glob), or [] for remote URLs; no match is a FileNotFoundError."""
-    if "://" in path:
-        return []
-    matches = sorted(glob.glob(path, recursive=True)) if glob.has_magic(path) else [path]
-    if not matches or not all(os.path.exists(match) for match in matches):
-        raise FileNotFoundError(f"No transaction file matches {path!r}. Check the path or glob.")
-    empty = [match for match in matches if os.path.isfile(match) and os.path.getsize(match) == 0]
-    if empty:
-        raise DataValidationError(
-            f"{empty[0]} is empty (0 bytes){f', and {len(empty) - 1} more file(s)' if len(empty) > 1 else ''}: "
-            f"there are no transactions to read. Check the export that wrote it."
-        )
-    return matches
-
-
 def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: LogColumns, options: Options) -> None:
     """Define the views ``raw`` (the files as read) and ``tx(customer, raw_date, day, raw_amount, amount)``."""
     path = os.fspath(source)
     fmt = _file_format(path, options.file_format)
-    files = _check_exists(path)
+    files = check_exists(path)
     reader = (
         f"read_parquet({literal(path)})"
         if fmt == "parquet"

@@ -1,6 +1,6 @@
 """The Spark engine's transaction log: the engine interface answered by aggregations in Spark.
 
-:class:`SparkLog` wraps the DataFrame ``tx(customer, raw_date, day, raw_amount, amount)`` of
+:class:`SparkLog` wraps the DataFrame ``tx(customer, raw_date, day, raw_amount, amount, undecodable)`` of
 :mod:`pyclv.engines._spark_source`. Its profile is one aggregation. Its totals shuffle the rows once, by customer:
 one row per customer and purchase day, each customer's first day beside its days (a window within the customer's
 partition), then one row per customer of plain aggregates.
@@ -24,7 +24,7 @@ from pyclv import _fixed_point as fp
 from pyclv import _validation as v
 from pyclv._validation import DateRule, LogColumns
 from pyclv.engines._base import CustomerTotals, PeriodTotals
-from pyclv.engines._spark_source import distinct_examples, to_pandas
+from pyclv.engines._spark_source import TextFiles, distinct_examples, to_pandas
 
 __all__ = ["SparkLog"]
 
@@ -33,6 +33,7 @@ _HUGE = f"NOT abs(amount) = double('Infinity') AND amount >= {fp.MAX_AMOUNT!r}D"
 #: One aggregation over ``tx`` that counts every kind of bad row and finds the first and last day.
 _PROFILE = {
     "n_rows": "count(*)",
+    "undecodable": "count_if(undecodable)",
     "missing_ids": "count_if(customer IS NULL)",
     "missing_dates": "count_if(raw_date IS NULL)",
     "unparseable_dates": "count_if(raw_date IS NOT NULL AND day IS NULL)",
@@ -101,17 +102,20 @@ class SparkLog:
     Parameters
     ----------
     tx : pyspark.sql.DataFrame
-        The log as ``tx(customer, raw_date, day, raw_amount, amount)``.
+        The log as ``tx(customer, raw_date, day, raw_amount, amount, undecodable)``.
     columns : LogColumns
         The user's names of the columns behind it.
     date_rule : DateRule
         How its dates written as text were read.
+    text : TextFiles, optional
+        The CSV files it was read from, whose text must be UTF-8.
     """
 
-    def __init__(self, tx: DataFrame, columns: LogColumns, date_rule: DateRule) -> None:
+    def __init__(self, tx: DataFrame, columns: LogColumns, date_rule: DateRule, text: TextFiles | None = None) -> None:
         self.tx = tx
         self.columns = columns
         self.date_rule = date_rule
+        self.text = text
 
     def profile(self) -> v.LogProfile:
         """Count every kind of bad row in one aggregation, with example values for those a message shows.
@@ -123,6 +127,10 @@ class SparkLog:
         """
         counts = self.tx.agg(*(F.expr(sql).alias(name) for name, sql in _PROFILE.items())).first()
         assert counts is not None  # an aggregation without grouping has one row
+        if counts["undecodable"] and self.text is not None:
+            error = self.text.not_utf8()
+            if error is not None:
+                raise error
         bad: dict[str, v.BadRows] = {}
         for field in _COUNTED:
             n = int(counts[field])

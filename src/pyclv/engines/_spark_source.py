@@ -1,11 +1,16 @@
 """How the Spark engine reads a log: the session, the source, each column as a typed Spark expression.
 
 A source (a Spark DataFrame, or Parquet or CSV files read by Spark) becomes the DataFrame
-``tx(customer, raw_date, day, raw_amount, amount)``: ``customer`` the id (integers as BIGINT, strings as
-strings), ``day`` the calendar day number (days since 1970-01-01, NULL where there is no readable date),
-``amount`` a DOUBLE (NULL where the text is not a number), beside the raw values that messages show. Date
-strings and numeric strings are read on the executors by the very pandas functions the pandas engine uses
-(pandas UDFs), so that both engines read every string alike.
+``tx(customer, raw_date, day, raw_amount, amount, undecodable)``: ``customer`` the id (integers as BIGINT,
+strings as strings), ``day`` the calendar day number (days since 1970-01-01, NULL where there is no readable
+date), ``amount`` a DOUBLE (NULL where the text is not a number), beside the raw values that messages show, and
+``undecodable``, true where CSV text was not UTF-8. Date strings and amounts written as text are read on the
+executors by the very functions the pandas engine uses (pandas UDFs), so that both engines read every string
+alike.
+
+Local CSV files are read in the dialect DuckDB's sniffer finds in the first (:func:`sniff_dialect`), each by its
+own header (:func:`csv_header`), as the DuckDB engine reads them; what Spark raises while reading files becomes
+one line that names them (:func:`reading`, worded in :mod:`pyclv.engines._read_errors`).
 
 User column names only enter Spark through :func:`column` (quoted), never spliced into SQL text.
 
@@ -15,31 +20,50 @@ goes back the same way (:func:`to_spark`).
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, cast
 
+import duckdb
 import numpy as np
 import pandas as pd
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from pyclv import _validation as v
 from pyclv._dates import FIRST_DAY, LAST_DAY, string_days
+from pyclv._numbers import text_amounts
 from pyclv._validation import DateRule, LogColumns
-from pyclv.engines._duckdb_source import _check_exists, _file_format
+from pyclv.engines._duckdb_source import _file_format, check_parquet_files, literal
+from pyclv.engines._read_errors import (
+    check_exists,
+    different_columns,
+    duckdb_error,
+    first_line,
+    first_not_utf8,
+    not_utf8,
+    unreadable,
+)
+from pyclv.exceptions import DataValidationError
 
 __all__ = [
     "ARROW",
+    "CsvDialect",
     "Options",
     "SparkSource",
+    "TextFiles",
     "column",
+    "csv_header",
     "distinct_examples",
     "open_source",
+    "reading",
     "session_of",
+    "sniff_dialect",
     "to_pandas",
     "to_spark",
 ]
@@ -53,6 +77,11 @@ ARROW = "spark.sql.execution.arrow.pyspark.enabled"
 _INTEGER_TYPES = (T.ByteType, T.ShortType, T.IntegerType, T.LongType)
 _NUMBER_TYPES = (*_INTEGER_TYPES, T.FloatType, T.DoubleType, T.DecimalType)
 _MICROS_PER_DAY = 86_400_000_000
+#: What Spark's UTF-8 decoder puts in place of bytes that are not UTF-8.
+_REPLACEMENT = "\ufffd"
+#: Spark's errors of reading files, and those of them that mean the files' columns differ.
+_READ_FAILURES = ("FAILED_READ_FILE", "CANNOT_READ_FILE", "PATH_NOT_FOUND")
+_DIFFERENT_COLUMNS = ("PARQUET_COLUMN_DATA_TYPE_MISMATCH", "CSV header does not conform", "CANNOT_MERGE")
 
 
 @dataclass(frozen=True)
@@ -113,8 +142,10 @@ def to_spark(spark: SparkSession, frame: pd.DataFrame) -> DataFrame:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def open_source(source: SparkSource, columns: LogColumns, options: Options, spark: SparkSession | None) -> DataFrame:
-    """The DataFrame ``tx(customer, raw_date, day, raw_amount, amount)`` of a source (see the module docstring).
+def open_source(
+    source: SparkSource, columns: LogColumns, options: Options, spark: SparkSession | None
+) -> tuple[DataFrame, TextFiles | None]:
+    """The DataFrame ``tx(customer, raw_date, day, raw_amount, amount, undecodable)`` of a source.
 
     Parameters
     ----------
@@ -130,60 +161,240 @@ def open_source(source: SparkSource, columns: LogColumns, options: Options, spar
     Returns
     -------
     pyspark.sql.DataFrame
-        The log with typed columns; nothing is computed yet (except for the few checks of a column's values
-        that choose its type, e.g. whether every CSV id is an integer).
+        The log with typed columns (see the module docstring) and ``undecodable``, true where the text of a used
+        column read from CSV holds U+FFFD (Spark's replacement of bytes that are not UTF-8); nothing is computed
+        yet (except for the few checks of a column's values that choose its type, e.g. whether every CSV id is an
+        integer).
+    TextFiles or None
+        The CSV files whose text must be UTF-8; None for other sources.
     """
     if isinstance(source, DataFrame):
-        raw, from_csv, time_zone = source, False, None
+        raw, text, time_zone = source, None, None
     elif isinstance(source, (str, os.PathLike)):
-        raw, from_csv, time_zone = _read_files(session_of(source, spark), os.fspath(source), columns, options)
+        raw, text, time_zone = _read_files(session_of(source, spark), os.fspath(source), columns, options)
     else:
         raise v.not_a_dataframe(source)
     v.require_log_columns(raw.columns, columns)
     fields = {field.name: field.dataType for field in raw.schema.fields}
-    customer = _customer_expression(raw, columns.customer_id, fields[columns.customer_id], from_csv)
+    customer = _customer_expression(raw, columns.customer_id, fields[columns.customer_id], text is not None)
     day = _day_expression(raw, columns.date, fields[columns.date], options, time_zone)
     if columns.amount is not None:
         raw_amount = column(columns.amount)
         amount = _amount_expression(raw, columns.amount, fields[columns.amount])
     else:
         raw_amount = amount = F.lit(0.0).cast("double")
-    return raw.select(
+    if text is not None:
+        undecodable = F.concat_ws("", *(column(name) for name in columns.required)).contains(_REPLACEMENT)
+    else:
+        undecodable = F.lit(False)
+    tx = raw.select(
         customer.alias("customer"),
         column(columns.date).alias("raw_date"),
         day.alias("day"),
         raw_amount.alias("raw_amount"),
         amount.alias("amount"),
+        undecodable.alias("undecodable"),
     )
+    return tx, text
+
+
+@contextmanager
+def reading(source: SparkSource) -> Iterator[None]:
+    """Turn what Spark raises while reading files into one line that names the path, as the DuckDB engine does.
+
+    Spark reads lazily, so the block is the whole job over the files. A corrupt, truncated or unreadable file is
+    an :class:`OSError`, files whose columns differ a :class:`~pyclv.exceptions.DataValidationError`; other
+    errors, and any error of a DataFrame source, are raised as they are. The original stays attached as the cause.
+
+    Parameters
+    ----------
+    source : pyspark.sql.DataFrame, str or os.PathLike
+        The source being read.
+
+    Yields
+    ------
+    None
+    """
+    if isinstance(source, DataFrame):
+        yield
+        return
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors.exceptions.captured import CapturedException
+
+    try:
+        yield
+    except (Py4JJavaError, CapturedException) as exc:
+        error = _read_error(os.fspath(source), str(exc))
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _read_error(path: str, text: str) -> Exception | None:
+    """The one-line error for a Spark failure to read ``path`` (None when it is not one)."""
+    if not any(marker in text for marker in _READ_FAILURES):
+        return None
+    found = re.search(r"\[[A-Z_.]+\] ([^\n]*)", text)
+    detail = re.sub(r"\s*SQLSTATE: \w+\s*$", "", found.group(1)) if found else first_line(text)
+    causes = re.findall(r"(?:Exception|Error): ([^\n]+)", text)
+    if causes and causes[-1].strip() not in detail:
+        detail = f"{detail.strip()} {causes[-1].strip()}"
+    detail = first_line(detail)
+    if any(marker in text for marker in _DIFFERENT_COLUMNS):
+        return different_columns(path, detail)
+    return unreadable(path, detail)
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file is written: the delimiter, the quote, and the character that escapes a quote in quotes."""
+
+    delimiter: str
+    quote: str
+    escape: str
+
+
+#: How a remote CSV file is read: RFC 4180 (comma, double quotes doubled inside quotes, quoted line breaks).
+_RFC_4180 = CsvDialect(",", '"', '"')
+
+
+def sniff_dialect(file: str) -> CsvDialect:
+    """The dialect DuckDB's sniffer finds in a local CSV file (tab for ``.tsv``; RFC 4180 quoting by default).
+
+    The Spark engine reads a glob in the dialect of its first file, as DuckDB does.
+    """
+    try:
+        with duckdb.connect(":memory:") as con:
+            row = con.execute(f"SELECT Delimiter, Quote, Escape FROM sniff_csv({literal(file)})").fetchone()
+    except duckdb.Error as exc:
+        raise duckdb_error(file, exc) from exc
+    assert row is not None  # sniff_csv returns one row
+    delimiter, quote, escape = (None if value == "(empty)" else str(value) for value in row)
+    if file.lower().endswith((".tsv", ".tsv.gz")):
+        delimiter = "\t"
+    quote = quote or _RFC_4180.quote
+    return CsvDialect(delimiter or _RFC_4180.delimiter, quote, escape or quote)
+
+
+def csv_header(file: str, dialect: CsvDialect) -> list[str]:
+    """The column names as written in the first line of a local CSV file (duplicates kept as they are)."""
+    options = ", ".join(
+        f"{name} = {literal(value)}"
+        for name, value in (("delim", dialect.delimiter), ("quote", dialect.quote), ("escape", dialect.escape))
+    )
+    try:
+        with duckdb.connect(":memory:") as con:
+            row = con.execute(
+                f"SELECT * FROM read_csv({literal(file)}, header = false, all_varchar = true, parallel = false, "
+                f"{options}) LIMIT 1"
+            ).fetchone()
+    except duckdb.Error as exc:
+        raise duckdb_error(file, exc) from exc
+    return ["" if name is None else str(name) for name in row] if row is not None else []
+
+
+@dataclass(frozen=True)
+class TextFiles:
+    """CSV files that Spark decodes as UTF-8, replacing bytes that are not UTF-8 by U+FFFD.
+
+    Parameters
+    ----------
+    path : str
+        The path or glob, as given.
+    files : list of str
+        The local files it matches ([] for a URL).
+    """
+
+    path: str
+    files: list[str]
+
+    def not_utf8(self) -> DataValidationError | None:
+        """The error for a log whose text holds U+FFFD: where a local file is not UTF-8, or any URL's.
+
+        None when every local file is valid UTF-8 (its U+FFFD were written as such, and are kept).
+        """
+        if not self.files:
+            return not_utf8(self.path, None)
+        return first_not_utf8(self.files)
 
 
 def _read_files(
     spark: SparkSession, path: str, columns: LogColumns, options: Options
-) -> tuple[DataFrame, bool, str | None]:
-    """The files as Spark reads them, whether they are CSV, and the time zone of a tz-aware date column."""
+) -> tuple[DataFrame, TextFiles | None, str | None]:
+    """The files as Spark reads them, the CSV files whose text must be UTF-8, and a tz-aware date column's zone."""
     fmt = _file_format(path, options.file_format)
-    files = _check_exists(path)
+    files = check_exists(path)
     if fmt == "csv":  # every column as text, converted explicitly below, as the DuckDB engine does
-        return spark.read.csv(path, header=True, inferSchema=False), True, None
+        raw = _read_local_csv(spark, path, files, columns) if files else _read_remote_csv(spark, path)
+        return raw, TextFiles(path, files), None
     raw = spark.read.parquet(path)
-    return raw, False, _stored_time_zone(files, columns.date)
+    return raw, None, _parquet_time_zone(path, files, columns)
 
 
-def _stored_time_zone(files: list[str], name: str) -> str:
-    """The time zone of a timestamp column in the Arrow schema of local Parquet files ("UTC" when naive).
+def _parquet_time_zone(path: str, files: list[str], columns: LogColumns) -> str:
+    """The zone whose local days a tz-aware date column counts on: the one every local file stores; else UTC.
 
     Spark reads a tz-aware Parquet timestamp as an instant and forgets its zone; pandas and DuckDB count it on
-    the local day of that zone, so the engine does too. Remote files count on their UTC day.
+    the local day of that zone, so the engine does too. Local files that store a used column as different kinds
+    or in different zones are refused, as DuckDB refuses them; remote files count on their UTC day.
     """
-    if files:
-        import pyarrow.dataset as ds
+    import pyarrow as pa
 
-        schema = ds.dataset(files[0], format="parquet").schema
-        if name in schema.names:
-            tz = getattr(schema.field(name).type, "tz", None)
-            if tz:
-                return str(tz)
-    return "UTC"
+    try:
+        zone = check_parquet_files(files, columns)
+    except (OSError, pa.ArrowException) as exc:
+        raise unreadable(path, first_line(str(exc))) from exc
+    return zone or "UTC"
+
+
+def _read_remote_csv(spark: SparkSession, path: str) -> DataFrame:
+    """CSV files at a URL, read as RFC 4180; Spark refuses files whose header differs from the first file's."""
+    return _csv_reader(spark, _RFC_4180).option("enforceSchema", "false").csv(path)
+
+
+def _read_local_csv(spark: SparkSession, path: str, files: list[str], columns: LogColumns) -> DataFrame:
+    """Local CSV files in the dialect of the first, each file's columns matched by name.
+
+    Every file's header is read as written (one line, on the driver), so that duplicated names get the same
+    message as with the other engines, and files that order their columns differently are each read by their
+    own header: never a customer id read from an amount column. A file without one of the first file's columns
+    is refused, as DuckDB refuses it.
+    """
+    dialect = sniff_dialect(files[0])
+    headers = {file: csv_header(file, dialect) for file in files}
+    reference = headers[files[0]]
+    v.require_log_columns(reference, columns)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for file, header in headers.items():
+        missing = [name for name in reference if name not in header]
+        if missing:
+            raise different_columns(
+                path, f"{file} has no column {v.listed(missing, len(missing))}, which {files[0]} has"
+            )
+        v.require_log_columns(header, columns)
+        groups.setdefault(tuple(header), []).append(file)
+    used = [column(name) for name in dict.fromkeys(columns.required)]
+    parts = [
+        _csv_reader(spark, dialect)
+        .schema(T.StructType([T.StructField(name, T.StringType()) for name in header]))
+        .csv(group)
+        .select(*used)
+        for header, group in groups.items()
+    ]
+    return functools.reduce(DataFrame.unionByName, parts)
+
+
+def _csv_reader(spark: SparkSession, dialect: CsvDialect) -> DataFrameReader:
+    """Spark's CSV reader: a header line, every column as text, quoted line breaks, the dialect's characters."""
+    return spark.read.options(
+        header="true",
+        inferSchema="false",
+        multiLine="true",
+        sep=dialect.delimiter,
+        quote=dialect.quote,
+        escape=dialect.escape,
+        encoding="UTF-8",
+    )
 
 
 def distinct_examples(frame: DataFrame, values: Column) -> str:
@@ -277,8 +488,9 @@ def _string_day_udf(rule: DateRule) -> Callable[[Column], Column]:
 
 
 def _read_numbers(values: pd.Series) -> pd.Series:
-    """One batch of numeric strings as floats, as the pandas engine reads them (NaN where not a number)."""
-    return pd.to_numeric(values, errors="coerce").astype("float64")
+    """One batch of amounts written as text, by the grammar of every engine (NaN, a NULL, where not a number)."""
+    amounts, _ = text_amounts(values)
+    return pd.Series(amounts, index=values.index)
 
 
 def _numeric_udf() -> Callable[[Column], Column]:

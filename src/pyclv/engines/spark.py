@@ -9,28 +9,38 @@ and :func:`write_scores` writes the scores as Parquet; :func:`run_fit` and :func
 of ``pyclv fit --engine spark`` and ``pyclv score --engine spark``.
 
 How it works: :func:`open_log` turns the source into the DataFrame
-``tx(customer, raw_date, day, raw_amount, amount)`` (:mod:`pyclv.engines._spark_source`) and a :class:`SparkLog`
-(:mod:`pyclv.engines._spark_log`),
-which answers the engine interface of :mod:`pyclv.engines._base` in Spark:
+``tx(customer, raw_date, day, raw_amount, amount, undecodable)`` (:mod:`pyclv.engines._spark_source`) and a
+:class:`SparkLog` (:mod:`pyclv.engines._spark_log`), which answers the engine interface of
+:mod:`pyclv.engines._base` in Spark:
 
 1. :meth:`SparkLog.profile` counts, in one aggregation, the rows with a missing customer id, a missing or
-   unreadable date, or an amount that is not a number, missing, infinite or negative, and finds the first and
-   last day; :mod:`pyclv._validation` checks the counts and words the errors, as for every engine;
-2. :meth:`SparkLog.customer_totals` merges each customer's purchases by calendar day (the day's amounts summed in
-   ascending order), gathers each customer's days into one array sorted by day, and folds the totals out of it
-   (repeat spend and holdout revenue summed in day order): one shuffle, and results that do not depend on how
-   the data are partitioned, to the last bit;
-3. the per-customer totals (integers, and the sums) are collected to the driver as Arrow, and
+   unreadable date, or an amount that is not a number, missing, infinite or negative (and, in CSV files, text
+   that was not UTF-8), and finds the first and last day; :mod:`pyclv._validation` checks the counts and words
+   the errors, as for every engine;
+2. :meth:`SparkLog.customer_totals` merges each customer's purchases by calendar day and aggregates them per
+   customer, in one shuffle. Amounts are summed exactly, as fixed-point integer limbs (:mod:`pyclv._fixed_point`),
+   so that no total depends on how Spark partitions or orders the rows, to the last bit;
+3. the per-customer totals (integers, and the limbs of the sums) are collected to the driver as Arrow, and
    :mod:`pyclv._summaries` computes the summary from them with the same numpy expressions as for the other
    engines. No transaction is ever collected.
+
+Files: Parquet files, and CSV files read as the DuckDB engine reads them. A local CSV glob is read in the
+dialect (delimiter, quote, escape) DuckDB's sniffer finds in its first file (tab for ``.tsv``), with quoted
+line breaks, and each file by the column names of its own header, so files that order their columns differently
+are read alike and a file without one of the first file's columns is refused; CSV files at a URL are read as
+RFC 4180 (comma, ``"`` doubled inside quotes) and must share the first file's header. Text that is not UTF-8,
+duplicated column names, Parquet files whose used columns differ in type or time zone, and corrupt or truncated
+files are refused with the DuckDB engine's one-line messages (:mod:`pyclv.engines._read_errors`). Paths may be
+local or URLs (``hdfs://``, ``s3a://``, ``dbfs:/``...).
 
 Column types: ids that are integers become BIGINT and strings stay strings (in CSV files, where every column is
 text, ids are integers when every id is a canonical decimal integer, so ``"007"`` and ``"7"`` stay two
 customers). Dates may be DATE or TIMESTAMP_NTZ (the day written), TIMESTAMP (an instant: its local day in the
-session time zone, ``spark.sql.session.timeZone``; read from Parquet files that store a time zone, the local day
-in that zone, as pandas and DuckDB count it) or strings, which are read on the executors by the same pandas code
-as the pandas engine's (ISO 8601, or ``date_format``/``dayfirst``). Numbers in a date column are refused, not
-read as epoch times, unless ``date_format`` says how to read them. Amounts are numbers or numeric strings.
+session time zone, ``spark.sql.session.timeZone``; read from local Parquet files that store a time zone, the
+local day in that zone, as pandas and DuckDB count it; from remote Parquet files, the UTC day) or strings, which
+are read on the executors by the same pandas code as the pandas engine's (ISO 8601, or
+``date_format``/``dayfirst``). Numbers in a date column are refused, not read as epoch times, unless
+``date_format`` says how to read them. Amounts are numbers or text by the grammar of :mod:`pyclv._numbers`.
 
 Session settings: the engine changes none, except that it turns Arrow transfers on
 (``spark.sql.execution.arrow.pyspark.enabled``, on by default since Spark 4) while it collects the per-customer
@@ -54,9 +64,10 @@ from pyclv import _validation as v
 from pyclv._time import check_time_unit, with_time_unit
 from pyclv._validation import DateLike, LogColumns
 from pyclv._validation.summaries import check_time_unit_of
+from pyclv.engines._read_errors import is_url
 from pyclv.engines._spark_log import SparkLog
 from pyclv.engines._spark_scoring import models_text, output_schema, score_columns, scorer, write_directory
-from pyclv.engines._spark_source import Options, SparkSource, open_source, session_of, to_spark
+from pyclv.engines._spark_source import Options, SparkSource, open_source, reading, session_of, to_spark
 from pyclv.exceptions import DataValidationError, ModelFormatError
 from pyclv.io import load_models, save_models
 from pyclv.models import GammaGamma, TransactionModel
@@ -108,7 +119,9 @@ def open_log(
         The opened log.
     """
     rule = v.DateRule(date_format, dayfirst)
-    yield SparkLog(open_source(source, columns, Options(rule, file_format), spark), columns, rule)
+    with reading(source):
+        tx, text = open_source(source, columns, Options(rule, file_format), spark)
+        yield SparkLog(tx, columns, rule, text)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -506,7 +519,7 @@ def write_scores(
     def _write(folder: str, mode: str = "errorifexists") -> None:
         sorted_scores.write.parquet(folder, mode=mode, partitionBy=by or None)
 
-    if "://" in target or target.startswith("dbfs:"):
+    if is_url(target):
         _write(target, "overwrite")
     else:
         write_directory(_write, target)
