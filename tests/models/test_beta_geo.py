@@ -219,3 +219,16 @@ def test_hard_cases_match_arbitrary_precision(theta: tuple[float, ...], x: int, 
     exact = (a + b + x - 1) / (a - 1) * (1 - scaled)
     ours = beta_geo._one_minus_scaled_hyp2f1(r, alpha, a, b, float(x), T, t)
     assert float(ours) == pytest.approx(float(exact), rel=1e-5)
+
+
+def test_expected_purchases_stay_finite_where_the_dropout_beta_piles_up_at_one() -> None:
+    # a = 1 (a removable singularity) with b = 1e-11, where b cannot step down, and the quadrature's Beta quantile
+    # at exactly 1: NaN before; now continuous with a just off 1
+    summary = pyclv.datasets.load_cdnow_summary()
+    at_one = pyclv.BetaGeo.from_params(r=0.24, alpha=4.4, a=1.0, b=1e-11, time_unit="W")
+    near = pyclv.BetaGeo.from_params(r=0.24, alpha=4.4, a=1.0 + 3e-6, b=1e-11, time_unit="W")
+    values = at_one.expected_purchases(summary, 52.0)
+    assert np.isfinite(values).all() and (values >= 0).all()
+    np.testing.assert_allclose(values, near.expected_purchases(summary, 52.0), rtol=1e-4, atol=1e-12)
+    huge_r = pyclv.BetaGeo.from_params(r=1e8, alpha=4.4, a=1.0, b=1e-11, time_unit="W")
+    assert np.isfinite(huge_r.expected_purchases(summary, 52.0)).all()

@@ -38,6 +38,7 @@ from pyclv.datasets import load_cdnow_transactions
 from pyclv.engines import TransactionLog
 from pyclv.engines import duckdb as engine
 from pyclv.engines import pandas as pandas_engine
+from pyclv.engines._read_errors import is_url
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ModelFormatError
 from pyclv.io import ModelArtifact, load_artifact, read_table, save_models, write_table
@@ -73,7 +74,7 @@ def _fingerprints(args: argparse.Namespace) -> list[dict[str, Any]]:
     A URL read by Spark (``s3a://...``) is recorded by its address only: its bytes are the cluster's to read.
     """
     path = str(args.transactions)
-    if "://" in path and args.engine == "spark":
+    if is_url(path) and args.engine == "spark":
         return [{"path": path, "bytes": None, "sha256": None}]
     if not glob.has_magic(path) and not Path(path).is_file():
         raise FileNotFoundError(f"no such file: {path}")
