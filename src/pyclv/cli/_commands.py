@@ -35,10 +35,9 @@ from pyclv.cli._parser import FLAGS
 from pyclv.cli._safety import DriftRefused, UsageError
 from pyclv.data import calibration_holdout_split
 from pyclv.datasets import load_cdnow_transactions
-from pyclv.engines import TransactionLog
+from pyclv.engines import TransactionLog, is_url
 from pyclv.engines import duckdb as engine
 from pyclv.engines import pandas as pandas_engine
-from pyclv.engines._read_errors import is_url
 from pyclv.evaluation import holdout_comparison
 from pyclv.exceptions import ModelFormatError
 from pyclv.io import ModelArtifact, load_artifact, read_table, save_models, write_table
