@@ -387,7 +387,9 @@ def test_a_signal_is_recognised_whatever_became_of_its_exception(
     assert code == EXIT_SIGINT and err == ["pyclv: interrupted (SIGINT); nothing was written"]
 
 
-#: ``pyclv`` whose Parquet writer writes the whole table, then hangs: a long write to interrupt.
+#: ``pyclv`` whose Parquet writer writes the whole table, then hangs: a long write to interrupt. It waits in short
+#: sleeps, as a real write runs Python between its chunks: a signal that the kernel hands to another thread
+#: (numba's, DuckDB's) is acted on when the main thread next runs Python, which one 60 s sleep would postpone.
 SLOW_WRITER = textwrap.dedent(
     """
     import sys, time
@@ -395,7 +397,8 @@ SLOW_WRITER = textwrap.dedent(
     real = pd.DataFrame.to_parquet
     def slow(self, path, *args, **kwargs):
         real(self, path, *args, **kwargs)
-        time.sleep(60)
+        for _ in range(600):
+            time.sleep(0.1)
     pd.DataFrame.to_parquet = slow
     from pyclv.cli import main
     raise SystemExit(main(sys.argv[1:]))
