@@ -140,24 +140,39 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
     v.require_log_columns(header, columns)
     zone = check_parquet_files(files, columns) if fmt == "parquet" else None
     customer = _customer_expression(con, columns.customer_id, schema[columns.customer_id], fmt)
-    day = _day_expression(con, columns.date, schema[columns.date], options.rule, zone)
+    if options.rule.date_format is not None:
+        # a view cannot hold prepared parameters: the format travels in a session variable
+        con.execute("SET VARIABLE pyclv_date_format = $date_format", {"date_format": options.rule.date_format})
+    date_type = schema[columns.date]
+    raw = "raw"
+    if date_type == "VARCHAR" or (options.rule.date_format is not None and _INTEGER_TYPES.match(date_type)):
+        # dates as text: each distinct text is read once (the grammar's patterns cost more than a hash join)
+        text_day = _day_expression(con, "pyclv_text", date_type, options.rule, zone)
+        con.execute(
+            f"""
+            CREATE TEMP TABLE pyclv_dates AS
+            SELECT pyclv_text, {text_day} AS pyclv_day
+            FROM (SELECT DISTINCT {identifier(columns.date)} AS pyclv_text FROM raw)
+            """
+        )
+        raw = f"raw LEFT JOIN pyclv_dates ON raw.{identifier(columns.date)} = pyclv_dates.pyclv_text"
+        day = "pyclv_dates.pyclv_day"
+    else:
+        day = _day_expression(con, columns.date, date_type, options.rule, zone)
     if columns.amount is not None:
         amount = _amount_expression(con, columns.amount, schema[columns.amount])
         raw_amount = identifier(columns.amount)
     else:
         amount = raw_amount = "CAST(0.0 AS DOUBLE)"
-    if options.rule.date_format is not None:
-        # a view cannot hold prepared parameters: the format travels in a session variable
-        con.execute("SET VARIABLE pyclv_date_format = $date_format", {"date_format": options.rule.date_format})
     con.execute(
         f"""
         CREATE TEMP VIEW tx AS
         SELECT {customer} AS customer,
-               {identifier(columns.date)} AS raw_date,
+               raw.{identifier(columns.date)} AS raw_date,
                {day} AS day,
                {raw_amount} AS raw_amount,
                {amount} AS amount
-        FROM raw
+        FROM {raw}
         """
     )
 
