@@ -56,7 +56,6 @@ import argparse
 import logging
 import sys
 import traceback
-import warnings
 from collections.abc import Sequence
 
 from pyclv._progress import listening
@@ -157,11 +156,7 @@ def _run(args: argparse.Namespace, argv: list[str], received: Sequence[int]) -> 
     failure: BaseException | None = None
     try:
         _check_out(args)
-        with argument_names(FLAGS), listening(progress), progress.running(), warnings.catch_warnings():
-            # pyspark's own notices about the pandas it runs with are not the operator's business (this process
-            # is the command line's, so it may filter; the library never does)
-            warnings.filterwarnings("ignore", module=r"pyspark(\.|$)")
-            warnings.filterwarnings("ignore", message="PySpark does not yet fully support")
+        with argument_names(FLAGS), listening(progress), progress.running():
             _COMMANDS[args.command](args)
     except (Exception, KeyboardInterrupt, _Terminated) as exc:
         failure = exc

@@ -60,15 +60,23 @@ class _Terminated(BaseException):
 _WARNING_ORIGIN = re.compile(r"^.*?:\d+: ")
 
 
+#: A captured warning issued from pyspark's own code (``.../pyspark/sql/...py:123: FutureWarning: ...``).
+_PYSPARK_ORIGIN = re.compile(r"^[^\n]*[/\\]pyspark[/\\][^\n]*?:\d+: ")
+
+
 class _OneLineWarnings(logging.Filter):
     """Show a captured warning as one line, ``PyCLVWarning: ...``.
 
     This process is the command line, not a user's session: the file and source line that issued a warning
-    mean nothing to an operator.
+    mean nothing to an operator, and pyspark's notices about the pandas it runs with are not the operator's
+    business, so they are not logged (the warning filters are left alone).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        lines = record.getMessage().splitlines()
+        text = record.getMessage()
+        if _PYSPARK_ORIGIN.search(text) or "PySpark does not yet fully support" in text:
+            return False
+        lines = text.splitlines()
         record.msg, record.args = _WARNING_ORIGIN.sub("", lines[0] if lines else ""), ()
         return True
 
