@@ -17,15 +17,17 @@ inputs with the same messages, and returns the same summaries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
+from pyclv import _fixed_point as fp
 from pyclv._validation import DateRule, LogColumns, LogProfile
 
-__all__ = ["CustomerTotals", "PeriodTotals", "TransactionLog"]
+__all__ = ["CustomerTotals", "PeriodTotals", "TransactionLog", "customer_totals_of", "limb_total", "period_totals_of"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,84 @@ class PeriodTotals:
     n_periods: np.ndarray
     spend: np.ndarray | None
     n_incomplete: int
+
+
+#: A per-customer table as an engine returns it: column name to values (DuckDB's fetchnumpy, a pandas DataFrame).
+Table = Mapping[str, Any] | pd.DataFrame
+
+
+def limb_total(table: Table, name: str) -> np.ndarray:
+    """The float totals of the exact fixed-point limbs ``<name>_whole``, ``_high``, ``_low`` of a per-customer table.
+
+    Parameters
+    ----------
+    table : mapping of str to array-like, or pandas.DataFrame
+        A per-customer table a SQL engine returned (column name to values).
+    name : str
+        The total's name.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, one per customer (:func:`pyclv._fixed_point.to_float`).
+    """
+    return fp.to_float(*(np.asarray(table[f"{name}_{limb}"], dtype=np.int64) for limb in ("whole", "high", "low")))
+
+
+def customer_totals_of(table: Table, *, amounts: bool, split: bool) -> CustomerTotals:
+    """The :class:`CustomerTotals` of a per-customer table a SQL engine returned, sorted by customer.
+
+    Parameters
+    ----------
+    table : mapping of str to array-like, or pandas.DataFrame
+        Columns ``customer``, ``n_days``, ``first_day``, ``last_day``, ``n_holdout`` and the limbs of
+        ``repeat_total``, ``revenue_holdout`` and ``spend_to_date``.
+    amounts : bool
+        Whether the log has amounts (else the spend totals are None).
+    split : bool
+        Whether the totals are split at a calibration day (else the holdout's are None).
+
+    Returns
+    -------
+    CustomerTotals
+        The totals.
+    """
+    return CustomerTotals(
+        ids=pd.Index(np.asarray(table["customer"])),
+        n_days=np.asarray(table["n_days"], dtype=np.int64),
+        first_day=np.asarray(table["first_day"], dtype=np.int64),
+        last_day=np.asarray(table["last_day"], dtype=np.int64),
+        repeat_total=limb_total(table, "repeat_total") if amounts else None,
+        n_holdout=np.asarray(table["n_holdout"], dtype=np.int64) if split else None,
+        revenue_holdout=limb_total(table, "revenue_holdout") if split and amounts else None,
+        spend_to_date=limb_total(table, "spend_to_date") if amounts else None,
+    )
+
+
+def period_totals_of(table: Table, *, amounts: bool) -> PeriodTotals:
+    """The :class:`PeriodTotals` of a per-customer table a SQL engine returned, sorted by customer.
+
+    Parameters
+    ----------
+    table : mapping of str to array-like, or pandas.DataFrame
+        Columns ``customer``, ``frequency``, ``recency``, ``n_periods``, ``n_incomplete`` and the limbs of
+        ``spend``.
+    amounts : bool
+        Whether the log has amounts (else the spend is None).
+
+    Returns
+    -------
+    PeriodTotals
+        The totals.
+    """
+    return PeriodTotals(
+        ids=pd.Index(np.asarray(table["customer"])),
+        frequency=np.asarray(table["frequency"], dtype=np.int64),
+        recency=np.asarray(table["recency"], dtype=np.int64),
+        n_periods=np.asarray(table["n_periods"], dtype=np.int64),
+        spend=limb_total(table, "spend") if amounts else None,
+        n_incomplete=int(np.asarray(table["n_incomplete"]).sum()),
+    )
 
 
 class TransactionLog(Protocol):

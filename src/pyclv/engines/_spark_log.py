@@ -15,7 +15,6 @@ Only per-customer totals are collected to the driver (as Arrow), sorted by custo
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -23,7 +22,7 @@ from pyspark.sql import functions as F
 from pyclv import _fixed_point as fp
 from pyclv import _validation as v
 from pyclv._validation import DateRule, LogColumns
-from pyclv.engines._base import CustomerTotals, PeriodTotals
+from pyclv.engines._base import CustomerTotals, PeriodTotals, customer_totals_of, period_totals_of
 from pyclv.engines._spark_source import TextFiles, distinct_examples, to_pandas
 
 __all__ = ["SparkLog"]
@@ -86,12 +85,6 @@ def _limb_sums(name: str, where: Column | None = None) -> list[Column]:
         )
         for limb in _LIMBS
     ]
-
-
-def _total(result: pd.DataFrame, name: str) -> np.ndarray:
-    """The float totals of the limbs ``<name>_whole``... of a collected result."""
-    whole, high, low = (result[f"{name}_{limb}"].to_numpy(dtype=np.int64) for limb in _LIMBS)
-    return fp.to_float(whole, high, low)
 
 
 class SparkLog:
@@ -210,18 +203,7 @@ class SparkLog:
             *_limb_sums("spend_to_date", day <= cut),
         )
         result = _collect_sorted(totals)
-        amounts = self.columns.amount is not None
-        split = calibration_day is not None
-        return CustomerTotals(
-            ids=pd.Index(result["customer"].to_numpy()),
-            n_days=result["n_days"].to_numpy(),
-            first_day=result["first_day"].to_numpy(),
-            last_day=result["last_day"].to_numpy(),
-            repeat_total=_total(result, "repeat_total") if amounts else None,
-            n_holdout=result["n_holdout"].to_numpy() if split else None,
-            revenue_holdout=_total(result, "revenue_holdout") if split and amounts else None,
-            spend_to_date=_total(result, "spend_to_date") if amounts else None,
-        )
+        return customer_totals_of(result, amounts=self.columns.amount is not None, split=calibration_day is not None)
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
         """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.
@@ -256,14 +238,7 @@ class SparkLog:
             F.count_if(period > n).alias("n_incomplete"),
         )
         result = _collect_sorted(totals)
-        return PeriodTotals(
-            ids=pd.Index(result["customer"].to_numpy()),
-            frequency=result["frequency"].to_numpy(dtype=np.int64),
-            recency=result["recency"].to_numpy(dtype=np.int64),
-            n_periods=result["n_periods"].to_numpy(dtype=np.int64),
-            spend=_total(result, "spend") if self.columns.amount is not None else None,
-            n_incomplete=int(result["n_incomplete"].sum()),
-        )
+        return period_totals_of(result, amounts=self.columns.amount is not None)
 
 
 def _collect_sorted(totals: DataFrame) -> pd.DataFrame:

@@ -48,7 +48,7 @@ from pyclv import _summaries
 from pyclv import _validation as v
 from pyclv._time import check_time_unit
 from pyclv._validation import DateLike, LogColumns
-from pyclv.engines._base import CustomerTotals, PeriodTotals
+from pyclv.engines._base import CustomerTotals, PeriodTotals, customer_totals_of, period_totals_of
 from pyclv.engines._duckdb_source import (
     FileSource,
     Options,
@@ -242,18 +242,7 @@ class DuckDBLog:
             """,
             {"end_day": end_day, "cut": cut},
         ).fetchnumpy()
-        amounts = self.columns.amount is not None
-        split = calibration_day is not None
-        return CustomerTotals(
-            ids=pd.Index(result["customer"]),
-            n_days=result["n_days"],
-            first_day=result["first_day"],
-            last_day=result["last_day"],
-            repeat_total=_total(result, "repeat_total") if amounts else None,
-            n_holdout=result["n_holdout"] if split else None,
-            revenue_holdout=_total(result, "revenue_holdout") if split and amounts else None,
-            spend_to_date=_total(result, "spend_to_date") if amounts else None,
-        )
+        return customer_totals_of(result, amounts=self.columns.amount is not None, split=calibration_day is not None)
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
         """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.
@@ -298,24 +287,12 @@ class DuckDBLog:
             """,
             {"end_day": end_day, "length": length},
         ).fetchnumpy()
-        return PeriodTotals(
-            ids=pd.Index(result["customer"]),
-            frequency=result["frequency"],
-            recency=result["recency"],
-            n_periods=result["n_periods"],
-            spend=_total(result, "spend") if self.columns.amount is not None else None,
-            n_incomplete=int(result["n_incomplete"].sum()),
-        )
+        return period_totals_of(result, amounts=self.columns.amount is not None)
 
 
 def _limbs(total: str) -> str:
     """SQL for the three limbs of an exact fixed-point total (HUGEINT), named ``<total>_high`` and so on."""
     return fp.LIMB_SQL.format(total=total, name=total)
-
-
-def _total(result: Mapping[str, Any], name: str) -> Any:
-    """The float totals of a column whose exact limbs a query returned."""
-    return fp.to_float(result[f"{name}_whole"], result[f"{name}_high"], result[f"{name}_low"])
 
 
 @contextmanager
