@@ -78,7 +78,7 @@ def test_most_customers_are_interpolated() -> None:
     def evaluate(xx: np.ndarray, TT: np.ndarray) -> np.ndarray:
         return np.vstack([model.expected_purchases_if_alive_at(model.theta, xx, TT, 30.0)])
 
-    panels, coefficients = _factors.build(x, T, evaluate)
+    panels, coefficients = _factors.build(x, T, evaluate, scale=_factors.scale_of("D"))
     assert len(panels.direct) < 0.05 * len(x)
     assert len(panels.x) < 20 * len(np.unique(panels.x))  # a few panels per frequency
     values = _factors.values(panels, coefficients, x, T, evaluate)
@@ -153,39 +153,28 @@ def test_quantile_pair_is_numpys_linear_quantile(n: int, interval: float) -> Non
 
 
 @needs_numba
-def test_chebyshev_values_and_panels_compiled_equal_numpy() -> None:
+def test_chebyshev_values_compiled_equal_numpy() -> None:
     rng = np.random.default_rng(0)
-    n_codes = 40
-    code = rng.integers(0, n_codes, 50_000).astype(np.int64)
-    u = rng.uniform(0.0, 7.0, len(code))
-    frequencies = np.arange(n_codes, dtype=float)
-    # panels of the first 30 frequencies: [0, 2, 3.5, 7] each
-    px = np.repeat(frequencies[:30], 3)
-    plo = np.tile([0.0, 2.0, 3.5], 30)
-    phi = np.tile([2.0, 3.5, 7.0], 30)
-    compiled = scoring.locate(code, u, frequencies, px, plo, phi)
-    counts = scoring.frequency_ranges(code, u, n_codes)
-    coefficients = rng.standard_normal((len(px), 4, _factors.N_NODES))
-    values = scoring.chebyshev_values(compiled[0], compiled[1], coefficients)
+    n, n_panels = 50_000, 90
+    panel = rng.integers(-1, n_panels, n).astype(np.int64)  # -1: a customer without a panel
+    position = rng.uniform(-1.0, 1.0, n)
+    coefficients = rng.standard_normal((n_panels, 4, _factors.N_NODES))
+    values = scoring.chebyshev_values(panel, position, coefficients)
     with _kernels.plain():
-        numpy_path = scoring.locate(code, u, frequencies, px, plo, phi)
-        numpy_counts = scoring.frequency_ranges(code, u, n_codes)
-        numpy_values = scoring.chebyshev_values(numpy_path[0], numpy_path[1], coefficients)
-    np.testing.assert_array_equal(compiled[0], numpy_path[0])
-    np.testing.assert_allclose(compiled[1], numpy_path[1], rtol=0, atol=1e-15)
-    for a, b in zip(counts, numpy_counts, strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert np.all((compiled[0] >= 0) == (code < 30))
-    assert np.all(np.abs(compiled[1]) <= 1.0 + 1e-12)
+        numpy_values = scoring.chebyshev_values(panel, position, coefficients)
     np.testing.assert_allclose(values, numpy_values, rtol=1e-13, atol=1e-13)
-    rows = np.flatnonzero(compiled[0] >= 0)[:50]
-    for i in rows:  # numpy's own Chebyshev series
-        expected = np.polynomial.chebyshev.chebval(compiled[1][i], coefficients[compiled[0][i]].T)
+    assert np.isnan(values[:, panel < 0]).all()
+    for i in np.flatnonzero(panel >= 0)[:50]:  # numpy's own Chebyshev series
+        expected = np.polynomial.chebyshev.chebval(position[i], coefficients[panel[i]].T)
         np.testing.assert_allclose(values[:, i], expected, rtol=1e-12, atol=1e-12)
 
 
 def test_factors_fall_back_to_the_function_where_interpolation_does_not_converge() -> None:
-    """A factor with a jump is never accepted on the panel that holds it: those customers get the function."""
+    """A factor with a jump is never accepted on the panel that holds it: those customers get the function.
+
+    Halving a panel across a jump does not shrink its Chebyshev tail, so the halving stops at once (STALL): the
+    customers given the function directly are those within half a cell (in u) of the jump, and no others.
+    """
     rng = np.random.default_rng(1)
     x = np.zeros(5_000)
     T = rng.uniform(0.0, 100.0, len(x))
@@ -193,7 +182,31 @@ def test_factors_fall_back_to_the_function_where_interpolation_does_not_converge
     def evaluate(xx: np.ndarray, TT: np.ndarray) -> np.ndarray:
         return np.vstack([1.0 + (TT > 50.0)])
 
-    panels, coefficients = _factors.build(x, T, evaluate)
+    panels, coefficients = _factors.build(x, T, evaluate, scale=1.0)
     values = _factors.values(panels, coefficients, x, T, evaluate)
     np.testing.assert_allclose(values[0], evaluate(x, T)[0], rtol=1e-12)
-    assert len(panels.direct) < len(x) / 10
+    u_jump, u_direct = np.log(51.0), np.log(T[panels.direct] + 1.0)
+    assert 0 < len(panels.direct) < len(x) / 4
+    assert np.all(np.abs(u_direct - u_jump) < 0.5 * _factors.START_WIDTH)
+
+
+@pytest.mark.parametrize("model_cls", [pyclv.BetaGeo, pyclv.ParetoNBD])
+def test_a_customer_is_scored_the_same_in_any_table(model_cls: type) -> None:
+    """The panels are a fixed lattice: a customer's numbers do not depend on who else is scored (to the bit).
+
+    This is what makes a Spark job's partitions agree with pandas exactly, and a nightly score of one customer
+    equal to its row in the full table.
+    """
+    data = simulate_summary(4_000, "continuous", seed=11)
+    model, gg = model_cls().fit(data), pyclv.GammaGamma().fit(data)
+    options = {"horizon": 365.0, "annual_discount_rate": 0.1}
+    full = pyclv.score(model, gg, data, **options)
+    rng = np.random.default_rng(5)
+    for size in (1, 7, 300):
+        rows = np.sort(rng.choice(len(data), size, replace=False))
+        alone = pyclv.score(model, gg, data.iloc[rows], **options)
+        pd.testing.assert_frame_equal(alone, full.iloc[rows], check_exact=True)
+    with_intervals = pyclv.score(model, gg, data, **options, interval=0.9, n_draws=50, seed=3)
+    rows = np.sort(rng.choice(len(data), 40, replace=False))
+    alone = pyclv.score(model, gg, data.iloc[rows], **options, interval=0.9, n_draws=50, seed=3)
+    pd.testing.assert_frame_equal(alone, with_intervals.iloc[rows], check_exact=True)

@@ -6,21 +6,26 @@ factors are costly (a hypergeometric function per horizon, a quadrature of sever
 on real data every customer has its own T, so computing them once per distinct (x, T) saves nothing. But for
 a fixed x they are smooth (analytic) functions of T, and a customer base has few distinct frequencies.
 
-For each frequency held by at least :data:`MIN_CUSTOMERS` customers, :func:`build` covers the customers' range
-of :math:`u = \log(T + \kappa)` with panels on which every factor is the Chebyshev interpolant at
-:data:`N_NODES` points (the model's own functions evaluated there). A panel is accepted when the last three
+The panels lie on a fixed lattice in :math:`u = \log(T + \kappa)`, with :math:`\kappa` a day in the model's
+time unit: for each frequency, the cells :math:`[k, k + 1]` (k an integer) that hold customers, each halved as
+long as needed into :math:`[j 2^{-L}, (j + 1) 2^{-L}]`. On a panel, every factor is the Chebyshev interpolant
+at :data:`N_NODES` points (the model's own functions evaluated there). A panel is accepted when the last three
 Chebyshev coefficients of every factor add up to less than :data:`TOLERANCE` times the factor's smallest value
 on the panel: the interpolation error of an analytic function is of the order of its first neglected
 coefficients (Trefethen 2013, ch. 8), so the values agree with the model's functions to about 1e-12 relative
-(the tests ask 1e-10 and measure about 1e-12). Other panels are halved, up to :data:`MAX_LEVELS` times; the
-customers of panels that never converge, of rare frequencies, and of frequencies whose panels would cost more
-than :data:`MAX_EVALUATIONS_PER_CUSTOMER` evaluations per customer get the model's functions directly.
+(the tests ask 1e-10 and measure about 1e-12). Otherwise the halves that hold customers are tried, up to
+:data:`MAX_LEVELS` times. Halving an analytic function's panel shrinks that tail many times over; where it
+shrinks less than :data:`STALL` times (the functions' own rounding noise, a singularity at the panel's edge,
+values that are not finite), the panel's customers get the model's functions directly.
+
+A customer's panel therefore depends on its own (x, T) and the model only, never on the other customers of the
+table: a customer is scored to the same bits alone, in a table of millions, or in any partition of a Spark job.
 
 The variable u makes the panels geometric in T. The factors of the BG/NBD family depend on T through
 :math:`\alpha + T` and :math:`\alpha + T + t`; with :math:`\kappa < \alpha` their zeros are at
 :math:`u = \log(\kappa - \alpha)` and :math:`\log(\kappa - \alpha - t)`, a distance :math:`\pi` off the real
-axis, so a panel about one wide in u converges at 17 points. :math:`\kappa` is :data:`SCALE_FRACTION` of the
-largest T; the halving takes care of models whose time scale is smaller still.
+axis, so a panel one wide in u converges at 17 points. Purchases are dated by the day, so :math:`\alpha`, the
+scale of the time between purchases, is rarely below a day; the halving takes care of models where it is.
 
 Evaluating the interpolants costs a few dozen multiplications per customer (:mod:`pyclv._kernels.scoring`),
 and the panels do not depend on the parameters, so parameter draws reuse them (only the coefficients change:
@@ -42,13 +47,14 @@ from pyclv._arrays import distinct_values
 
 __all__ = [
     "MAX_LEVELS",
-    "MIN_CUSTOMERS",
     "N_NODES",
+    "STALL",
     "TOLERANCE",
     "Panels",
     "build",
     "coefficients",
     "direct_rows",
+    "scale_of",
     "values",
 ]
 
@@ -60,15 +66,11 @@ N_NODES = 17
 TOLERANCE = 1e-12
 #: How many times a panel may be halved before its customers get the model's functions directly.
 MAX_LEVELS = 24
-#: Frequencies held by fewer customers get the model's functions directly (interpolants would cost more).
-MIN_CUSTOMERS = 64
-#: The model's functions are evaluated at most this many times per customer of a frequency to build its panels;
-#: beyond, the remaining customers of the frequency get the functions directly (in the numerical extremes, where
-#: the functions fall back to quadrature and the interpolants need many panels, this bounds the cost).
-MAX_EVALUATIONS_PER_CUSTOMER = 0.5
-#: The shift kappa of u = log(T + kappa), as a fraction of the largest T (1 if every T is 0).
-SCALE_FRACTION = 1e-3
-#: The widest panel in u at the start (the factors are smooth in u, on a scale of about one).
+#: A panel whose error (tail over what is accepted) is above STALL times its parent's is not halved further: an
+#: analytic function's tail shrinks by orders of magnitude when its panel is halved, rounding noise does not.
+STALL = 0.25
+#: The width in u of the lattice's cells (the factors are smooth in u, on a scale of about one); a power of two,
+#: so that the cells' ends and halves are exact.
 START_WIDTH = 1.0
 
 #: The factors of a block of (x, T), one row per factor: ``evaluate(x, T)`` has shape (factors, len(x)).
@@ -104,7 +106,7 @@ class Panels:
     panel : numpy.ndarray
         Each customer's panel, or -1 for the customers that get the model's functions directly.
     position : numpy.ndarray
-        Each customer's u mapped to [-1, 1] on its panel (0 on panels of a single u).
+        Each customer's u mapped to [-1, 1) on its panel (0 for the customers without one).
     direct : numpy.ndarray
         The positions of the customers with panel -1.
     """
@@ -118,6 +120,24 @@ class Panels:
     direct: np.ndarray
 
 
+def scale_of(time_unit: str | None) -> float:
+    """kappa, the shift of u = log(T + kappa): a day in ``time_unit`` (1 when the unit is not known).
+
+    Parameters
+    ----------
+    time_unit : str or None
+        The model's time unit (:data:`pyclv._time.DAYS_PER_UNIT`).
+
+    Returns
+    -------
+    float
+        1 / days per unit.
+    """
+    from pyclv._time import DAYS_PER_UNIT
+
+    return 1.0 if time_unit is None else 1.0 / DAYS_PER_UNIT[time_unit]
+
+
 def _nodes_T(lo: np.ndarray, hi: np.ndarray, scale: float) -> np.ndarray:
     """T at the Chebyshev points in u of each panel, shape (panels, N_NODES) (never below 0)."""
     mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
@@ -127,25 +147,50 @@ def _nodes_T(lo: np.ndarray, hi: np.ndarray, scale: float) -> np.ndarray:
 def _fit(
     x: np.ndarray, lo: np.ndarray, hi: np.ndarray, scale: float, evaluate: FactorFunction
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Chebyshev coefficients of every factor on every panel, shape (panels, factors, N_NODES), and the values."""
+    """Chebyshev coefficients of every factor on every panel, shape (panels, factors, N_NODES), and the values.
+
+    The transform is summed term by term in a fixed order (not by a matrix product, whose summation order BLAS
+    may choose by the shape of the batch), so a panel's coefficients do not depend on which panels share the call.
+    """
     T = _nodes_T(lo, hi, scale)
     with np.errstate(all="ignore"):
         f = evaluate(np.repeat(x, N_NODES), T.ravel())
-    f = f.reshape(f.shape[0], len(x), N_NODES).transpose(1, 0, 2)
-    c = f @ COEFFICIENTS.T
-    single = hi == lo  # a panel of one T: the constant
-    c[single, :, 1:] = 0.0
-    c[single, :, 0] = f[single, :, 0]
+        f = f.reshape(f.shape[0], len(x), N_NODES).transpose(1, 0, 2)
+        c = np.zeros(f.shape)
+        for k in range(N_NODES):
+            c += f[:, :, k, None] * COEFFICIENTS[None, None, :, k]
     return c, f
 
 
-def _converged(c: np.ndarray, f: np.ndarray, tolerance: float) -> np.ndarray:
-    """Whether each panel's interpolants are accurate (see the module docstring)."""
-    with np.errstate(invalid="ignore"):
+def _errors(c: np.ndarray, f: np.ndarray, tolerance: float) -> np.ndarray:
+    """Each panel's interpolation error relative to what is accepted: at most 1 when the panel converged.
+
+    The size of the last three Chebyshev coefficients of each factor over ``tolerance`` times the factor's
+    smallest value on the panel, the largest over the factors (see the module docstring); infinite when a value
+    is not finite or a factor vanishes.
+    """
+    with np.errstate(all="ignore"):
         tail = np.abs(c[:, :, -3:]).sum(axis=2)
-        scale = np.abs(f).min(axis=2)
-        ok = np.isfinite(c).all(axis=2) & (tail <= tolerance * scale)
-    return ok.all(axis=1)
+        ratio = tail / (tolerance * np.abs(f).min(axis=2))
+        ratio = np.where(np.isfinite(c).all(axis=2) & np.isfinite(ratio), ratio, np.inf)
+    return ratio.max(axis=1, initial=0.0)
+
+
+def _groups(code: np.ndarray, cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs (frequency code, cell): a row of each, and each row's pair (numbered in sorted order)."""
+    low = cell.min()
+    span = int(cell.max() - low) + 1
+    key = code * span + (cell - low).astype(np.int64)
+    size = (int(code.max()) + 1) * span
+    if size > 4 * len(key) + 1_000_000:
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return first, inverse
+    occupied = np.zeros(size, dtype=bool)  # few pairs (the usual case): counted without sorting
+    occupied[key] = True
+    inverse = (np.cumsum(occupied) - 1)[key]
+    first = np.empty(int(occupied.sum()), dtype=np.int64)
+    first[inverse] = np.arange(len(key))
+    return first, inverse
 
 
 def build(
@@ -153,9 +198,10 @@ def build(
     T: np.ndarray,
     evaluate: FactorFunction,
     *,
+    scale: float,
     tolerance: float = TOLERANCE,
 ) -> tuple[Panels, np.ndarray]:
-    """Panels covering each frequency's customers, with the factors' coefficients on them.
+    """Panels of the lattice holding each customer, with the factors' coefficients on them.
 
     Parameters
     ----------
@@ -163,6 +209,8 @@ def build(
         The customers' frequencies and observation times.
     evaluate : callable
         The model's factors at given (x, T), shape (factors, len(x)).
+    scale : float
+        kappa > 0, the shift of u = log(T + kappa) (a day in the model's time unit: :func:`scale_of`).
     tolerance : float, default TOLERANCE
         The accepted tail of the coefficients, relative to the factor's smallest value on the panel.
 
@@ -171,54 +219,44 @@ def build(
     tuple
         The :class:`Panels` and the coefficients, shape (panels, factors, N_NODES).
     """
-    from pyclv._kernels import scoring
-
-    top = float(np.max(T)) if len(T) else 0.0
-    scale = SCALE_FRACTION * top if top > 0 else 1.0
-    u = np.log(T + scale)
+    u = np.log(np.asarray(T, dtype=float) + scale)
     frequencies, code = distinct_values(x)
-    counts, u_min, u_max = scoring.frequency_ranges(code, u, len(frequencies))
-    common = counts >= MIN_CUSTOMERS
-    budget = np.floor(MAX_EVALUATIONS_PER_CUSTOMER * counts / N_NODES)
-    used = np.zeros(len(frequencies))
-    # start from panels no wider than START_WIDTH
-    pieces = np.maximum(np.ceil((u_max[common] - u_min[common]) / START_WIDTH), 1).astype(np.int64)
-    cand_code = np.repeat(np.flatnonzero(common), pieces)
-    cand_x = np.repeat(frequencies[common], pieces)
-    start = np.repeat(u_min[common], pieces)
-    step = np.repeat((u_max[common] - u_min[common]) / pieces, pieces)
-    k = np.arange(len(cand_x)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    cand_lo = start + k * step
-    cand_hi = np.where(k + 1 == np.repeat(pieces, pieces), np.repeat(u_max[common], pieces), start + (k + 1) * step)
-    done_x, done_lo, done_hi, done_c = [], [], [], []
-    for _ in range(MAX_LEVELS + 1):
-        used += np.bincount(cand_code, minlength=len(frequencies))
-        within = used[cand_code] <= budget[cand_code]  # else the frequency's remaining customers go direct
-        cand_code, cand_x, cand_lo, cand_hi = cand_code[within], cand_x[within], cand_lo[within], cand_hi[within]
-        if len(cand_x) == 0:
+    n = len(u)
+    panel = np.full(n, -1, dtype=np.int64)
+    position = np.zeros(n)
+    previous = np.full(n, np.inf)  # the error of each customer's panel at the level above
+    todo = np.flatnonzero(np.isfinite(u))
+    found_x, found_lo, found_c = [], [], []
+    n_panels, n_factors = 0, 0
+    for level in range(MAX_LEVELS + 1):
+        if len(todo) == 0:
             break
-        c, f = _fit(cand_x, cand_lo, cand_hi, scale, evaluate)
-        ok = _converged(c, f, tolerance)
-        done_x.append(cand_x[ok])
-        done_lo.append(cand_lo[ok])
-        done_hi.append(cand_hi[ok])
-        done_c.append(c[ok])
-        bad = ~ok & (cand_hi > cand_lo)
-        mid = 0.5 * (cand_lo[bad] + cand_hi[bad])
-        cand_code = np.repeat(cand_code[bad], 2)
-        cand_x = np.repeat(cand_x[bad], 2)
-        cand_lo = np.column_stack([cand_lo[bad], mid]).ravel()
-        cand_hi = np.column_stack([mid, cand_hi[bad]]).ravel()
-    n_factors = c.shape[1] if done_c else 0
-    px = np.concatenate([np.zeros(0), *done_x])
-    plo = np.concatenate([np.zeros(0), *done_lo])
-    phi = np.concatenate([np.zeros(0), *done_hi])
-    pc = np.concatenate([np.zeros((0, n_factors, N_NODES)), *done_c]) if done_c else np.zeros((0, 0, N_NODES))
-    order = np.lexsort((plo, px))
-    px, plo, phi, pc = px[order], plo[order], phi[order], pc[order]
-    panel, position = scoring.locate(code, u, frequencies, px, plo, phi)
+        width = START_WIDTH / 2.0**level
+        cell = np.floor(u[todo] / width)  # exact: the width is a power of two
+        first, inverse = _groups(code[todo], cell)
+        cx, clo = frequencies[code[todo[first]]], cell[first] * width
+        c, f = _fit(cx, clo, clo + width, scale, evaluate)
+        n_factors = c.shape[1]
+        error = _errors(c, f, tolerance)
+        ok = error <= 1.0
+        stalled = ~ok & (np.isinf(error) | (error > STALL * previous[todo[first]]))  # not worth halving
+        number = np.cumsum(ok) - 1 + n_panels
+        accepted = ok[inverse]
+        rows = todo[accepted]
+        panel[rows] = number[inverse[accepted]]
+        lo = clo[inverse[accepted]]
+        position[rows] = (u[rows] - (lo + 0.5 * width)) / (0.5 * width)
+        found_x.append(cx[ok])
+        found_lo.append(np.column_stack([clo[ok], clo[ok] + width]))
+        found_c.append(c[ok])
+        n_panels += int(ok.sum())
+        previous[todo] = error[inverse]
+        todo = todo[~(ok | stalled)[inverse]]
+    px = np.concatenate([np.zeros(0), *found_x])
+    bounds = np.concatenate([np.zeros((0, 2)), *found_lo])
+    pc = np.concatenate([np.zeros((0, n_factors, N_NODES)), *found_c])
     direct = np.flatnonzero(panel < 0)
-    return Panels(scale, px, plo, phi, panel, position, direct), pc
+    return Panels(scale, px, bounds[:, 0], bounds[:, 1], panel, position, direct), pc
 
 
 def coefficients(panels: Panels, evaluate: FactorFunction) -> np.ndarray:

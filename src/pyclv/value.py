@@ -30,6 +30,7 @@ import pandas as pd
 
 from pyclv._arrays import unique_rows
 from pyclv._factors import build as build_factors
+from pyclv._factors import scale_of
 from pyclv._intervals import bounds
 from pyclv._predict import Factors, Scoring, factor_function, factor_names, interpolates, predictions
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
@@ -185,7 +186,7 @@ def _evaluate(
         names = factor_names(horizon, delta, windows, full)
         evaluate = factor_function(transaction_model, transaction_model.theta, names, scoring, nodes_per_panel=12)
         x, _, T = customers.values
-        panels, coefficients = build_factors(x, T, evaluate)
+        panels, coefficients = build_factors(x, T, evaluate, scale=scale_of(transaction_model.time_unit_))
         scoring = dataclasses.replace(scoring, factors=Factors(names, panels, coefficients))
     else:  # once per distinct history
         history, inverse = customers.distinct()

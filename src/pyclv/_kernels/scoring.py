@@ -1,4 +1,4 @@
-r"""Per-customer loops of scoring: frequencies and their ranges of T, panels, and Chebyshev sums.
+r"""Per-customer loops of scoring: Chebyshev sums on the panels, P(alive) and the interval bounds.
 
 The interpolants of :mod:`pyclv._factors` are sums of Chebyshev polynomials, evaluated by their three-term
 recurrence (:func:`chebyshev_sums`),
@@ -26,9 +26,7 @@ __all__ = [
     "alive_offsets",
     "chebyshev_sums",
     "chebyshev_values",
-    "frequency_ranges",
     "interval_bounds",
-    "locate",
     "quantile_pair",
 ]
 
@@ -61,121 +59,6 @@ def chebyshev_sums(c: Any, s: Any, out: Any) -> None:
 
 _sums = _kernels.compile_row(chebyshev_sums)
 _BLOCK = _kernels.BLOCK_ROWS
-
-
-def _ranges_loop(code: np.ndarray, T: np.ndarray, counts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-    for i in range(code.shape[0]):
-        j = code[i]
-        counts[j] += 1
-        if T[i] < lo[j]:
-            lo[j] = T[i]
-        if T[i] > hi[j]:
-            hi[j] = T[i]
-
-
-_compiled_ranges = _kernels.compile_serial(_ranges_loop)
-
-
-def frequency_ranges(code: np.ndarray, T: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Customers per frequency and their smallest and largest T.
-
-    Parameters
-    ----------
-    code : numpy.ndarray
-        Each customer's position among the distinct frequencies (:func:`pyclv._arrays.distinct_values`).
-    T : numpy.ndarray
-        Observation times.
-    n_codes : int
-        The number of codes.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(counts, T_min, T_max)``.
-    """
-    counts = np.zeros(n_codes, dtype=np.int64)
-    lo, hi = np.full(n_codes, np.inf), np.full(n_codes, -np.inf)
-    if _kernels.active() and _compiled_ranges is not None:
-        _compiled_ranges(code, np.ascontiguousarray(T, dtype=float), counts, lo, hi)
-    else:
-        counts += np.bincount(code, minlength=n_codes)
-        np.minimum.at(lo, code, T)
-        np.maximum.at(hi, code, T)
-    return counts, lo, hi
-
-
-def _locate_loop(
-    code: np.ndarray, T: np.ndarray, first: np.ndarray, last: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-    panel: np.ndarray, position: np.ndarray,
-) -> None:
-    for i in _kernels.prange(code.shape[0]):
-        j = code[i]
-        a, b = first[j], last[j]
-        if a == b:
-            panel[i] = -1
-            position[i] = 0.0
-            continue
-        while b - a > 1:  # the last panel of the frequency that starts at or below T
-            m = (a + b) // 2
-            if lo[m] <= T[i]:
-                a = m
-            else:
-                b = m
-        if T[i] < lo[a] or T[i] > hi[a]:  # in a gap between the frequency's panels
-            panel[i] = -1
-            position[i] = 0.0
-            continue
-        panel[i] = a
-        half = 0.5 * (hi[a] - lo[a])
-        position[i] = (T[i] - 0.5 * (lo[a] + hi[a])) / half if half > 0 else 0.0
-
-
-_compiled_locate = _kernels.compile_loop(_locate_loop)
-
-
-def locate(
-    code: np.ndarray, T: np.ndarray, frequencies: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each customer's panel (-1 if its frequency has none) and its T mapped to [-1, 1] there.
-
-    Parameters
-    ----------
-    code : numpy.ndarray
-        Each customer's frequency code.
-    T : numpy.ndarray
-        Observation times.
-    frequencies : numpy.ndarray
-        The distinct frequencies (sorted).
-    x, lo, hi : numpy.ndarray
-        The panels' frequencies and ranges of T, sorted by frequency then T, not overlapping (customers in
-        the gaps between them get -1).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(panel, position)``.
-    """
-    first = np.searchsorted(x, frequencies, side="left").astype(np.int64)
-    last = np.searchsorted(x, frequencies, side="right").astype(np.int64)
-    T = np.ascontiguousarray(T, dtype=float)
-    panel = np.empty(len(T), dtype=np.int64)
-    position = np.empty(len(T))
-    if _kernels.active() and _compiled_locate is not None:
-        _kernels.launch(_compiled_locate, code, T, first, last, lo, hi, panel, position)
-        return panel, position
-    panel[:] = -1
-    position[:] = 0.0
-    order = np.argsort(code, kind="stable")
-    bounds = np.searchsorted(code[order], np.arange(len(frequencies) + 1))
-    for j in np.flatnonzero(last > first):
-        rows = order[bounds[j] : bounds[j + 1]]
-        p = np.maximum(first[j] + np.searchsorted(lo[first[j] : last[j]], T[rows], side="right") - 1, first[j])
-        inside = (T[rows] >= lo[p]) & (T[rows] <= hi[p])
-        half = 0.5 * (hi[p] - lo[p])
-        panel[rows] = np.where(inside, p, -1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            position[rows] = np.where(inside & (half > 0), (T[rows] - 0.5 * (lo[p] + hi[p])) / half, 0.0)
-    return panel, position
 
 
 def _values_loop(panel: np.ndarray, position: np.ndarray, coefficients: np.ndarray, out: np.ndarray) -> None:
