@@ -4,12 +4,15 @@ The tables the figures draw (pyclv.evaluation.frequency_recency_matrix, period_t
 tested in tests/evaluation/; here each figure is checked to draw them.
 
 The data are the bundled CDNOW sample and the BG/NBD parameters Fader, Hardie & Lee (2005, Table 1) estimated
-on its 39-week calibration period. Expected values are computed independently of the plotting code, from the
-raw transaction log with pandas or from the model's public predictions customer by customer.
+on its 39-week calibration period, and a simulated three-year daily log. Expected values are computed
+independently of the plotting code, from the raw transaction log with pandas or from the model's public
+predictions customer by customer. Every figure is also checked to be readable (:func:`assert_readable`): no two
+of its tick labels or texts overlap once it is laid out and drawn, as the report draws it.
 """
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import warnings
@@ -17,6 +20,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib import dates as mdates
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import pyclv
@@ -66,6 +71,69 @@ def ax():
 pytestmark = pytest.mark.usefixtures("pyplot")
 
 
+def _visible_texts(axes) -> list:
+    """The tick labels matplotlib draws on ``axes`` (non-empty, at ticks inside the view) and its texts."""
+    texts = [text for text in axes.texts if text.get_visible() and text.get_text()]
+    for axis in (axes.xaxis, axes.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        tolerance = 1e-9 * max(1.0, abs(high - low))
+        for tick in axis.get_major_ticks():
+            if low - tolerance <= tick.get_loc() <= high + tolerance:
+                texts += [label for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text()]
+    return texts
+
+
+def assert_readable(ax) -> None:
+    """Lay the figure out and draw it as the report does; then no two visible tick labels or texts of any of its
+    Axes (colour bars included) overlap, and its title and axis labels lie inside the figure."""
+    figure = ax.figure
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    figure.tight_layout()
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for axes in figure.axes:
+        texts = _visible_texts(axes)
+        boxes = [text.get_window_extent(renderer).padded(-0.5) for text in texts]  # touching is not overlapping
+        for (a, box_a), (b, box_b) in itertools.combinations(zip(texts, boxes, strict=True), 2):
+            assert not box_a.overlaps(box_b), f"{a.get_text()!r} overlaps {b.get_text()!r} on {axes.get_label()!r}"
+    page = figure.bbox.padded(1.0)
+    for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+        if text.get_text():
+            box = text.get_window_extent(renderer)
+            inside = page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+            assert inside, f"{text.get_text()!r} runs off the figure"
+
+
+def _three_year_log(seed: int = 11, n: int = 4_000) -> pd.DataFrame:
+    """A daily log of the BG/NBD process over three years: customers arrive all along (rates per day
+    Gamma(0.5, 20), dropout after each purchase Beta(0.8, 4)), one row per purchase day."""
+    rng = np.random.default_rng(seed)
+    span = (pd.Timestamp("2023-12-31") - pd.Timestamp("2021-01-01")).days + 1
+    births = rng.integers(0, span, n)
+    rates, dropout = rng.gamma(0.5, 1 / 20.0, n), rng.beta(0.8, 4.0, n)
+    rows = []
+    for i in range(n):
+        times = births[i] + np.cumsum(rng.exponential(1 / rates[i], size=rng.geometric(dropout[i])))
+        days = np.unique(np.r_[births[i], np.floor(times[times < span])]).astype(int)
+        rows.append(pd.DataFrame({"customer_id": i, "day": days}))
+    log = pd.concat(rows, ignore_index=True)
+    log["date"] = pd.Timestamp("2021-01-01") + pd.to_timedelta(log.pop("day"), unit="D")
+    log["amount"] = np.round(rng.gamma(2.0, 20.0, len(log)), 2)
+    return log
+
+
+@pytest.fixture(scope="module")
+def daily_log() -> pd.DataFrame:
+    return _three_year_log()
+
+
+#: The simulation's parameters in weeks (a daily rate of Gamma(0.5, 20) is a weekly one of Gamma(0.5, 20 / 7)).
+DAILY_BGNBD = {"r": 0.5, "alpha": 20.0 / 7.0, "a": 0.8, "b": 4.0}
+
+#: A Sunday, the 724th day of the log: not a whole number of weeks from its first day.
+SUNDAY_CUT = "2022-12-25"
+
+
 # ---------------------------------------------------------------------------------------------------------
 # General contract
 # ---------------------------------------------------------------------------------------------------------
@@ -96,7 +164,8 @@ def test_frequency_recency_matrix_holds_expected_purchases(bgnbd, ax):
         40,
     )  # frequencies 0..12, recencies 0, 1, ..., 39 (40 points up to T)
     assert "next 52 weeks" in ax.get_title() and "T = 39 weeks" in ax.get_title()
-    assert "frequency" in ax.get_ylabel().lower() and "recency" in ax.get_xlabel().lower()
+    assert "frequency" in ax.get_ylabel().lower() and "recency (weeks" in ax.get_xlabel().lower()
+    assert_readable(ax)
     recency = np.linspace(0.0, 39.0, 40)
     for f, j in [(1, 0), (3, 10), (12, 39), (7, 25)]:
         cell = pyclv.with_time_unit(pd.DataFrame({"frequency": [float(f)], "recency": [recency[j]], "T": [39.0]}), "W")
@@ -117,6 +186,19 @@ def test_probability_alive_matrix_holds_p_alive(bgnbd, ax):
     assert 0.0 <= values.min() and values.max() <= 1.0
     assert ax.collections[0].get_clim() == (0.0, 1.0)
     assert "alive" in ax.get_title().lower()
+
+
+def test_matrix_titles_read_as_durations(bgnbd, ax):
+    # the report's median age of the CDNOW customers is 26.2857 weeks; a one-week horizon is "next week"
+    plotting.plot_frequency_recency_matrix(bgnbd, T=26.2857, t=1.0, ax=ax)
+    assert ax.get_title() == "Expected purchases in the next week,\nby frequency and recency (age T = 26 weeks)"
+    assert ax.figure.axes[1].get_ylabel() == "Expected purchases in the next week"
+    unitless = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    other = Figure().subplots()
+    plotting.plot_probability_alive_matrix(unitless, T=1.0, max_frequency=3, ax=other)
+    assert other.get_title().endswith("(age T = 1 time unit)") and "time units from" in other.get_xlabel()
+    assert_readable(ax)
+    assert_readable(other)
 
 
 def test_matrix_default_frequency_is_the_99_percent_quantile(bgnbd, ax):
@@ -165,6 +247,7 @@ def test_period_transactions_actual_bars_are_the_histogram(bgnbd, summary, ax):
     assert [c.get_label() for c in ax.containers] == ["Actual", "Model"]
     heights = np.array([bar.get_height() for bar in model])
     assert heights.sum() == pytest.approx(len(summary), rel=1e-12)
+    assert_readable(ax)
 
 
 def test_period_transactions_model_bars_sum_probabilities_per_customer(bgnbd, summary, ax):
@@ -200,6 +283,10 @@ def test_calibration_vs_holdout_lines_are_group_means(bgnbd, split, ax):
     assert "holdout" in ax.get_ylabel().lower() and "calibration" in ax.get_xlabel().lower()
     # more calibration purchases, more holdout purchases: in the data and in the model
     assert np.all(np.diff(actual.get_ydata()) > 0) and np.all(np.diff(model.get_ydata()) > 0)
+    # the model here is conditional on each customer's history; the tracking plots' is not: each figure says so
+    assert model.get_label() == "Model (conditional)" and "conditional on each customer's history" in ax.get_title()
+    assert "(39 weeks)" in ax.get_title()
+    assert_readable(ax)
 
 
 def test_calibration_vs_holdout_needs_holdout_columns(bgnbd, summary, ax):
@@ -221,7 +308,7 @@ def test_calibration_vs_holdout_needs_holdout_columns(bgnbd, summary, ax):
             "expected_cumulative",
             "Cumulative",
         ),
-        (plotting.plot_incremental_transactions, "actual", "expected", "per period"),
+        (plotting.plot_incremental_transactions, "actual", "expected", "per week"),
     ],
 )
 def test_tracking_plots_draw_the_table(bgnbd, transactions, ax, function, actual, expected, ylabel):
@@ -236,13 +323,87 @@ def test_tracking_plots_draw_the_table(bgnbd, transactions, ax, function, actual
     table = pyclv.tracking(
         bgnbd, transactions, calibration_period_end=CALIBRATION_END, observation_period_end=OBSERVATION_END
     )
+    assert not table["partial"].any()  # CDNOW: 39 + 39 whole weeks
     actual_line, model_line, calibration_line = ax.get_lines()
     np.testing.assert_array_equal(actual_line.get_ydata(), table[actual].to_numpy())
     np.testing.assert_array_equal(model_line.get_ydata(), table[expected].to_numpy())
     assert pd.DatetimeIndex(actual_line.get_xdata()).equals(pd.DatetimeIndex(table.index.to_numpy()))
-    assert calibration_line.get_label() == "End of calibration"
+    assert model_line.get_label() == "Model (unconditional)"
+    assert calibration_line.get_label() == f"End of calibration ({CALIBRATION_END})"
     assert pd.Timestamp(calibration_line.get_xdata()[0]) == pd.Timestamp(CALIBRATION_END)
     assert ylabel in ax.get_ylabel() and "Tracking" in ax.get_title()
+    assert "2,357 customers acquired by 1997-09-30" in ax.get_title()
+    assert not ax.patches  # no partial period to shade
+    assert_readable(ax)
+
+
+def _drawn_tracking(ax, daily_log, period: str) -> tuple[pd.DataFrame, list]:
+    """The incremental tracking plot of the three-year log cut on a Sunday, and the table it draws."""
+    model = pyclv.BetaGeo.from_params(**DAILY_BGNBD, time_unit="W")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PyCLVWarning)  # customers acquired after the cut are left out
+        dates = {"calibration_period_end": SUNDAY_CUT, "observation_period_end": "2023-12-31"}
+        plotting.plot_incremental_transactions(model, daily_log, period=period, ax=ax, **dates)
+        table = pyclv.tracking(model, daily_log, period=period, **dates)
+    return table, ax.get_lines()
+
+
+def test_incremental_tracking_leaves_partial_periods_out(daily_log, ax):
+    # three years of days, cut on a Sunday that is not a whole number of weeks from the first day: the weeks
+    # are counted from the cut, so only the first week is partial (724 days = 103 weeks + 3 days; the 371 days
+    # after the cut are 53 weeks)
+    table, (actual_line, model_line, cut_line) = _drawn_tracking(ax, daily_log, "W")
+    assert table.index[table["partial"]].tolist() == [pd.Timestamp("2021-01-03")]
+    assert table.loc[SUNDAY_CUT, "days"] == 7 and table["days"].iloc[table.index.get_loc(SUNDAY_CUT) + 1] == 7
+    whole = ~table["partial"].to_numpy()
+    for line, column in ((actual_line, "actual"), (model_line, "expected")):
+        y = line.get_ydata()
+        np.testing.assert_array_equal(y[whole], table.loc[whole, column].to_numpy())
+        assert np.isnan(y[~whole]).all()
+    assert pd.DatetimeIndex(actual_line.get_xdata()).equals(table.index)
+    assert pd.Timestamp(cut_line.get_xdata()[0]) == pd.Timestamp(SUNDAY_CUT)
+    # the partial first period is shaded over its three days and said so in the legend
+    (span,) = ax.patches
+    left, right = span.get_x(), span.get_x() + span.get_width()
+    assert (left, right) == (pytest.approx(mdates.date2num(pd.Timestamp("2020-12-31"))),
+                             pytest.approx(mdates.date2num(pd.Timestamp("2021-01-03"))))
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend[0] == "Partial period (fewer days), left out"
+    # no crash at the cut: the drawn weeks either side of it are within 25 % of each other
+    at_cut = table.index.get_loc(SUNDAY_CUT)
+    drawn = actual_line.get_ydata()
+    assert drawn[at_cut + 1] == pytest.approx(drawn[at_cut], rel=0.25)
+    assert ax.get_ylabel() == "Repeat transactions per week" and "per week" in ax.get_title()
+    assert_readable(ax)
+
+
+def test_incremental_tracking_of_calendar_weeks_shades_the_cut(daily_log, ax):
+    # calendar weeks ending on Saturdays: the Sunday cut leaves a 1-day week and a 6-day week either side of it
+    table, (actual_line, model_line, _) = _drawn_tracking(ax, daily_log, "W-SAT")
+    at_cut = table.index.get_loc(SUNDAY_CUT)
+    partial = np.flatnonzero(table["partial"].to_numpy())
+    assert at_cut in partial and at_cut + 1 in partial and table["days"].iloc[at_cut] == 1
+    assert np.isnan(actual_line.get_ydata()[partial]).all() and np.isnan(model_line.get_ydata()[partial]).all()
+    assert len(ax.patches) == len(partial)
+    days = [round(p.get_width()) for p in ax.patches]
+    assert days == table["days"].iloc[partial].tolist()
+    assert_readable(ax)
+
+
+def test_cumulative_tracking_of_a_long_daily_log(daily_log, ax):
+    model = pyclv.BetaGeo.from_params(**DAILY_BGNBD, time_unit="W")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PyCLVWarning)
+        plotting.plot_cumulative_transactions(model, daily_log, calibration_period_end=SUNDAY_CUT, ax=ax)
+        table = pyclv.tracking(model, daily_log, calibration_period_end=SUNDAY_CUT)
+    actual_line, model_line, _ = ax.get_lines()
+    np.testing.assert_array_equal(actual_line.get_ydata(), table["actual_cumulative"].to_numpy())
+    np.testing.assert_array_equal(model_line.get_ydata(), table["expected_cumulative"].to_numpy())
+    n_cohort = daily_log.groupby("customer_id")["date"].min().le(SUNDAY_CUT).sum()
+    assert f"{n_cohort:,} customers acquired by {SUNDAY_CUT}" in ax.get_title()
+    # the model simulated is the model drawn: it tracks the actual curve within 5 % at the end
+    assert model_line.get_ydata()[-1] == pytest.approx(actual_line.get_ydata()[-1], rel=0.05)
+    assert_readable(ax)
 
 
 def test_tracking_plots_pass_the_period_and_time_unit_on(transactions, ax):
