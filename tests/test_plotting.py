@@ -139,6 +139,19 @@ SUNDAY_CUT = "2022-12-25"
 # ---------------------------------------------------------------------------------------------------------
 
 
+def test_assert_readable_catches_overlapping_labels(ax):
+    # what the retention heat map did with 36 monthly cohorts: a label on every row
+    ax.imshow(np.zeros((36, 36)))
+    ax.set_yticks(np.arange(36), [str(p) for p in pd.period_range("2021-01", periods=36, freq="M")])
+    with pytest.raises(AssertionError, match="overlaps"):
+        assert_readable(ax)
+    other = Figure().subplots()
+    other.text(0.5, 0.5, "100%")
+    other.text(0.51, 0.5, "100%")  # cell texts running together
+    with pytest.raises(AssertionError, match="'100%' overlaps '100%'"):
+        assert_readable(other)
+
+
 def test_importing_plotting_does_not_import_matplotlib():
     code = "import sys, pyclv.plotting; sys.exit(1 if 'matplotlib' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
@@ -462,7 +475,7 @@ def test_history_alive_unknown_customer(bgnbd, transactions, ax):
 def test_clv_distribution_counts_every_customer(ax):
     rng = np.random.default_rng(7)
     clv = pd.Series(rng.gamma(0.5, 100.0, size=1_000), name="clv")
-    plotting.plot_clv_distribution(clv, bins=20, ax=ax)
+    plotting.plot_clv_distribution(clv, bins=20, scale="linear", ax=ax)
     heights = np.array([p.get_height() for p in ax.patches])
     assert len(heights) == 20 and heights.sum() == 1_000
     np.testing.assert_array_equal(heights, np.histogram(clv, bins=20)[0])
@@ -470,7 +483,64 @@ def test_clv_distribution_counts_every_customer(ax):
     assert mean_line.get_xdata()[0] == pytest.approx(clv.mean()) and median_line.get_xdata()[0] == pytest.approx(
         clv.median()
     )
-    assert ax.get_ylabel() == "Customers" and "lifetime value" in ax.get_title()
+    assert ax.get_ylabel() == "Customers" and "lifetime value" in ax.get_title() and ax.get_xscale() == "linear"
+    assert_readable(ax)
+
+
+def _bin_edges(ax) -> np.ndarray:
+    """The histogram's bin edges, read back from its bars."""
+    return np.array([p.get_x() for p in ax.patches] + [ax.patches[-1].get_x() + ax.patches[-1].get_width()])
+
+
+def test_clv_distribution_shows_a_skewed_shape_on_log_bins(ax):
+    # lognormal values: a long right tail
+    rng = np.random.default_rng(7)
+    clv = pd.Series(rng.lognormal(2.0, 1.2, size=5_000), name="clv")
+    plotting.plot_clv_distribution(clv, bins=30, ax=ax)
+    assert ax.get_xscale() == "log" and "log scale" in ax.get_xlabel()
+    edges = _bin_edges(ax)
+    heights = np.array([p.get_height() for p in ax.patches])
+    np.testing.assert_array_equal(heights, np.histogram(clv, bins=edges)[0])
+    assert heights.sum() == 5_000 and len(heights) == 30
+    # equal width on the log axis: every bin spans the same ratio, from the smallest value to the largest
+    np.testing.assert_allclose(edges[1:] / edges[:-1], edges[1] / edges[0], rtol=1e-9)
+    assert edges[0] == pytest.approx(clv.min()) and edges[-1] == pytest.approx(clv.max())
+    # the shape shows: a bell with its peak inside, no bar above 11 % of the customers, where bins of equal
+    # width put 90 % of them in the first bar
+    assert 5 < np.argmax(heights) < 25 and heights.max() < 0.11 * len(clv)
+    assert np.histogram(clv, bins=30)[0][0] > 0.85 * len(clv)
+    assert_readable(ax)
+
+
+def test_clv_distribution_puts_zeros_on_a_symlog_axis(ax, bgnbd, summary):
+    clv = bgnbd.expected_purchases(summary, 52.0) * 35.0
+    clv.iloc[:300] = 0.0  # customers known to be gone
+    plotting.plot_clv_distribution(clv, ax=ax)
+    assert ax.get_xscale() == "symlog"
+    edges = _bin_edges(ax)
+    heights = np.array([p.get_height() for p in ax.patches])
+    positive = clv[clv > 0]
+    assert edges[0] == 0.0 and edges[1] == pytest.approx(np.quantile(positive, 0.01))
+    assert heights[0] == (clv < edges[1]).sum() >= 300 and heights.sum() == len(clv)
+    np.testing.assert_array_equal(heights, np.histogram(clv, bins=edges)[0])
+    assert ax.get_xlim()[0] == 0.0
+    assert_readable(ax)
+
+
+def test_clv_distribution_scale_choice_and_errors(ax):
+    # no long tail: equal widths; negative values: linear, and refused on a log scale
+    plotting.plot_clv_distribution(np.linspace(10.0, 20.0, 50), bins=5, ax=ax)
+    assert ax.get_xscale() == "linear"
+    other = Figure().subplots()
+    plotting.plot_clv_distribution(np.array([-5.0, 1.0, 2.0, 300.0]), bins=3, ax=other)
+    assert other.get_xscale() == "linear"
+    with pytest.raises(DataValidationError, match="negative") as info:
+        plotting.plot_clv_distribution(np.array([-5.0, 1.0, 2.0, 300.0]), scale="log", ax=other)
+    assert info.value.n_rows == 1 and info.value.column == "clv"
+    with pytest.raises(ValueError, match="scale must be"):
+        plotting.plot_clv_distribution(np.ones(3), scale="logarithmic", ax=other)
+    # nothing spreads on a log axis: all equal values are drawn on the linear one
+    plotting.plot_clv_distribution(np.full(4, 7.0), scale="log", ax=Figure().subplots())
 
 
 def test_clv_distribution_reads_the_clv_column_and_rejects_nan(ax):
@@ -495,6 +565,7 @@ def test_lift_chart_bars_are_the_actual_shares(bgnbd, split, ax):
     np.testing.assert_allclose(predicted_line.get_ydata(), table["predicted_share"], rtol=1e-12)
     assert random_line.get_ydata()[0] == pytest.approx(0.1)
     assert "Share of actual value" in ax.get_ylabel()
+    assert_readable(ax)
 
 
 def test_lift_chart_needs_value_to_share_and_enough_customers(ax):
@@ -527,22 +598,66 @@ def test_cohort_retention_image_is_the_table(retention, ax):
     image = ax.images[0].get_array()
     np.testing.assert_array_equal(image.filled(np.nan), retention.to_numpy())
     assert image.mask.sum() == 3
-    assert [t.get_text() for t in ax.get_yticklabels()] == [
-        "2024-01",
-        "2024-02",
-        "2024-03",
+    assert [t.get_text() for t in ax.get_yticklabels() if t.get_text()] == ["2024-01", "2024-02", "2024-03"]
+    assert [t.get_text() for t in ax.get_xticklabels() if t.get_text()] == ["1", "2", "3"]
+    # large cells: every rate is written in its own cell
+    assert [(t.get_text(), t.get_position()) for t in ax.texts] == [
+        ("62%", (0, 0)),
+        ("48%", (1, 0)),
+        ("41%", (2, 0)),
+        ("58%", (0, 1)),
+        ("45%", (1, 1)),
+        ("66%", (0, 2)),
     ]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
-    assert [t.get_text() for t in ax.texts] == [
-        "62%",
-        "48%",
-        "41%",
-        "58%",
-        "45%",
-        "66%",
-    ]
-    assert ax.get_xlabel() == "month" and ax.get_ylabel() == "cohort" and ax.get_title() == "Retention by cohort"
+    # no period 0 here: the scale runs to the largest rate, rounded up to 5 %
+    assert ax.images[0].norm.vmin == 0.0 and ax.images[0].norm.vmax == pytest.approx(0.7)
+    assert ax.get_xlabel() == "Month" and ax.get_ylabel() == "Cohort"
+    assert ax.get_title() == "Retention by cohort (3 cohorts)"
+    assert_readable(ax)
     plotting.plot_cohort_retention(retention, annotate=False, ax=Figure().subplots())
+
+
+def _retention_of(n_cohorts: int, seed: int = 5) -> pd.DataFrame:
+    """A monthly retention triangle: period 0 is 100 %, later periods decay from about 30 % with noise."""
+    rng = np.random.default_rng(seed)
+    ages = np.arange(n_cohorts)
+    rates = np.clip(0.3 * np.exp(-ages / 18.0)[None, :] + rng.normal(0, 0.02, (n_cohorts, n_cohorts)), 0, 1)
+    rates[:, 0] = 1.0
+    rates[ages[:, None] + ages[None, :] >= n_cohorts] = np.nan  # younger cohorts: fewer months observed
+    cohorts = pd.period_range("2019-01", periods=n_cohorts, freq="M", name="cohort")
+    return pd.DataFrame(rates, index=cohorts, columns=pd.RangeIndex(n_cohorts, name="periods_since_acquisition"))
+
+
+@pytest.mark.parametrize("n_cohorts", [3, 12, 36, 60])
+def test_cohort_retention_stays_readable(n_cohorts, ax):
+    table = _retention_of(n_cohorts)
+    plotting.plot_cohort_retention(table, ax=ax)
+    assert_readable(ax)
+    image = ax.images[0]
+    np.testing.assert_array_equal(image.get_array().filled(np.nan), table.to_numpy())
+    # period 0 (100 % by definition) is above the scale, drawn in the colour map's "over" grey
+    later = table.iloc[:, 1:].to_numpy()
+    assert np.nanmax(later) <= image.norm.vmax < np.nanmax(later) + 0.05 and image.norm.vmax < 1.0
+    assert image.cmap.get_over()[:3] == pytest.approx((0.85, 0.85, 0.85))
+    assert ax.figure.axes[1].get_ylabel() == "Retention rate (period 0 = 100 %, grey)"
+    # every label shown is its own row's or column's, and enough are shown to find one's way
+    for axis, labels in ((ax.yaxis, table.index.astype(str)), (ax.xaxis, table.columns.astype(str))):
+        shown = {round(t.get_loc()): t.label1.get_text() for t in axis.get_major_ticks() if t.label1.get_text()}
+        assert shown and all(labels[i] == text for i, text in shown.items())
+        assert len(shown) >= min(n_cohorts, 5)
+    assert ax.get_xlabel() == "Months since acquisition" and ax.get_ylabel() == "Acquisition month (cohort)"
+    # cell texts only when the cells have room: with 3 cohorts x 3 months, not with 12 x 12 and more
+    assert bool(ax.texts) == (n_cohorts == 3)
+
+
+def test_cohort_retention_of_cdnow_cohorts(transactions, ax):
+    # the three CDNOW cohorts, followed for 15 to 17 months: narrow cells, no cell texts to run together
+    retention = pyclv.business.cohort_table(transactions).retention
+    plotting.plot_cohort_retention(retention, ax=ax)
+    assert retention.shape == (3, 18) and not ax.texts
+    largest = np.nanmax(retention.iloc[:, 1:].to_numpy())  # 15.9 %, in month 1 of the January cohort
+    assert ax.images[0].norm.vmax == pytest.approx(np.ceil(largest * 100) / 100) == pytest.approx(0.16)
+    assert_readable(ax)
 
 
 def test_cohort_retention_rejects_counts_and_text(retention, ax):
@@ -567,6 +682,7 @@ def test_payback_lines_and_cost(ax):
     assert first.get_label() == "2024-Q1" and cost.get_label() == "Acquisition cost"
     assert list(cost.get_ydata()) == [30.0, 30.0]
     assert "margin" in ax.get_ylabel().lower() and "Payback" in ax.get_title()
+    assert_readable(ax)
 
 
 def test_payback_accepts_one_curve():
@@ -579,3 +695,55 @@ def test_payback_accepts_one_curve():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["M1", "M2", "M3"]
     with pytest.raises(ValueError, match="acquisition_cost"):
         plotting.plot_payback(curve, acquisition_cost=float("nan"), ax=ax)
+
+
+@pytest.fixture(scope="module")
+def cdnow_payback(transactions, bgnbd) -> pyclv.business.Payback:
+    """Payback of the CDNOW cohorts observed to the end of the calibration period, then forecast for a year."""
+    calibration = transactions[transactions["date"] <= CALIBRATION_END]
+    tables = pyclv.business.cohort_table(calibration, monetary_value_col="amount")
+    spend = pyclv.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)  # FHL (2005, "RFM and CLV"), CDNOW
+    forecast = pyclv.business.cohort_forecast(
+        bgnbd, calibration, spend_model=spend, monetary_value_col="amount", n_periods=12
+    )
+    return pyclv.business.payback(tables, 20.0, margin=0.3, forecast=forecast)
+
+
+def test_payback_marks_where_the_forecast_begins(cdnow_payback, ax):
+    plotting.plot_payback(cdnow_payback, acquisition_cost=20.0, ax=ax)
+    observed, forecast = cdnow_payback.observed, cdnow_payback.forecast
+    lines = ax.get_lines()
+    assert len(lines) == 3 * 3 + 1  # per cohort: observed, forecast, last observed point; then the cost
+    for k, cohort in enumerate(observed.index):
+        solid, dashed, last = lines[3 * k : 3 * k + 3]
+        seen = observed.loc[cohort].dropna()
+        n_seen = len(seen)  # months 0 .. n_seen - 1 observed
+        assert solid.get_label() == str(cohort) and solid.get_linestyle() == "-"
+        np.testing.assert_array_equal(solid.get_ydata()[:n_seen], seen.to_numpy())
+        assert np.isnan(solid.get_ydata()[n_seen:]).all()
+        assert dashed.get_linestyle() == "--" and np.isnan(dashed.get_ydata()[: n_seen - 1]).all()
+        np.testing.assert_array_equal(dashed.get_ydata()[n_seen - 1 :], forecast.loc[cohort].to_numpy()[n_seen - 1 :])
+        assert (last.get_xdata()[0], last.get_ydata()[0]) == (n_seen - 1, seen.iloc[-1])
+        assert last.get_markerfacecolor() == "white"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-3:] == ["Observed", "Forecast", "Last observed period"]
+    assert "observed (solid) then forecast (dashed)" in ax.get_title()
+    assert ax.get_xlabel() == "Months since acquisition"
+    assert all(float(t).is_integer() for t in ax.get_xticks())
+    assert_readable(ax)
+    # the same drawing from the forecast curves and the observed ones given apart
+    other = Figure().subplots()
+    plotting.plot_payback(cdnow_payback.forecast, observed=cdnow_payback.observed, ax=other)
+    np.testing.assert_array_equal(other.get_lines()[1].get_ydata(), lines[1].get_ydata())
+
+
+def test_payback_names_the_oldest_and_youngest_of_many_cohorts(ax):
+    curves = pd.DataFrame(
+        np.cumsum(np.full((24, 12), 2.0), axis=1), index=pd.period_range("2022-01", periods=24, freq="M")
+    )
+    plotting.plot_payback(curves, ax=ax)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["2022-01 (oldest)", "2023-12 (youngest)"]
+    colours = [line.get_color() for line in ax.get_lines()]
+    assert len({tuple(c) for c in colours}) == 24  # one colour per cohort, old to young
+    assert_readable(ax)

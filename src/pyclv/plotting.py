@@ -476,8 +476,8 @@ def _plot_tracking(ax: Axes, table: pd.DataFrame, *, cumulative: bool) -> Axes:
         partial = table[table["partial"]]
         for i, (end, days) in enumerate(zip(partial.index, partial["days"], strict=True)):
             ax.axvspan(
-                end - pd.Timedelta(days=int(days)),  # type: ignore[arg-type]
-                end,  # type: ignore[arg-type]
+                end - pd.Timedelta(days=int(days)),
+                end,
                 color="0.9",
                 zorder=0,
                 label="Partial period (fewer days), left out" if i == 0 else "_nolegend_",
@@ -733,16 +733,18 @@ def plot_history_alive(
 def _log_bins(values: np.ndarray, bins: int) -> tuple[np.ndarray, float | None] | None:
     """Bin edges of equal width on a log axis, and the threshold of a symlog axis when some values are near 0.
 
-    The log part starts at the 1st percentile of the positive values (at most four decades below the
-    largest); the values below it (zeros among them) share one first bin from 0, drawn on the linear part of
-    a symmetric-log axis. None when the positive values do not spread (none, or all equal): there is nothing
-    to show on a log axis.
+    The log part starts at the smallest value, or at the 1st percentile of the positive values when there
+    are zeros or the smallest values lie more than a decade below that percentile; the values below it then
+    share one first bin from 0, drawn on the linear part of a symmetric-log axis. None when the positive
+    values do not spread (none, or all equal): there is nothing to show on a log axis.
     """
     top = float(values.max())
     positive = values[values > 0]
     if positive.size == 0 or positive.min() == top:
         return None
-    low = max(float(np.quantile(positive, 0.01)), top * 1e-4)
+    low = float(positive.min())
+    if values.min() <= 0 or low < np.quantile(positive, 0.01) / 10:
+        low = float(np.quantile(positive, 0.01))
     if low >= top:
         return None
     if values.min() >= low:
@@ -762,10 +764,10 @@ def plot_clv_distribution(
     CLV is skewed: most customers are worth little and a few a great deal, so on bins of equal width nearly
     everybody falls in the first bar. With ``scale="log"`` the bins are of equal width on a logarithmic x
     axis (each bar covers the same ratio of values, e.g. 5 to 6 and 500 to 600), which shows the shape of
-    the bulk and the tail at once; the bar heights stay customer counts. The smallest values (below the 1st
-    percentile of the positive ones) and zeros share a first bin from 0, drawn on the linear part of a
-    symmetric-log axis. Read the x axis by its decades: the distance from 10 to 100 is the distance from 100
-    to 1,000.
+    the bulk and the tail at once; the bar heights stay customer counts. Zeros, and values far below the
+    others (more than a decade below the 1st percentile of the positive values), share a first bin from 0 to
+    that percentile, drawn on the linear part of a symmetric-log axis. Read the x axis by its decades: the
+    distance from 10 to 100 is the distance from 100 to 1,000.
 
     Parameters
     ----------
@@ -1062,7 +1064,7 @@ def plot_cohort_retention(
     if annotate:
         for (i, j), value in np.ndenumerate(values):
             if not np.isnan(value):
-                dark = value <= top and image.norm(value) < 0.5  # white on viridis' dark low end
+                dark = value < 0.5 * top  # white on the dark low end of the scale (0 to top)
                 ax.text(
                     j,
                     i,
@@ -1143,9 +1145,8 @@ def plot_payback(
         curves = curves.to_frame().T.set_axis([curves.name if curves.name is not None else "margin"])
     values = _numeric_table(curves, "curves")
     if observed is not None:
-        seen = ~np.isnan(_numeric_table(observed, "observed").astype(float))
-        known = pd.DataFrame(seen, index=observed.index, columns=observed.columns)
-        known = known.reindex(index=curves.index, columns=curves.columns, fill_value=False).to_numpy(dtype=bool)
+        seen = pd.DataFrame(~np.isnan(_numeric_table(observed, "observed")), observed.index, observed.columns)
+        known = seen.reindex(index=curves.index, columns=curves.columns, fill_value=False).to_numpy(dtype=bool)
     columns = curves.columns
     periods = (
         columns.to_numpy(dtype=float)
