@@ -963,7 +963,7 @@ def _label_cells(axis: Any, labels: Sequence[str]) -> None:
         i = round(x)
         return labels[i] if abs(x - i) < 1e-9 and 0 <= i < len(labels) else ""
 
-    axis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 2, 3, 6, 10]))
+    axis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 1.2, 2, 3, 6, 10]))  # 12: a year of months
     axis.set_major_formatter(FuncFormatter(label))
 
 
