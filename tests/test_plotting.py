@@ -443,6 +443,7 @@ def test_history_alive_follows_the_customer(bgnbd, transactions, ax):
     assert pd.DatetimeIndex(purchases.get_xdata()).equals(pd.DatetimeIndex(rows["date"].drop_duplicates()))
     assert np.all(curve.get_ydata() == 1.0)  # no repeat purchase: alive for sure under the BG/NBD
     assert len(curve.get_xdata()) == (pd.Timestamp(OBSERVATION_END) - pd.Timestamp("1997-01-01")).days + 1
+    assert_readable(ax)
 
 
 def test_history_alive_ends_at_the_models_p_alive(bgnbd, transactions, ax):
@@ -459,6 +460,7 @@ def test_history_alive_ends_at_the_models_p_alive(bgnbd, transactions, ax):
     after_last = np.asarray(pd.DatetimeIndex(curve.get_xdata()) > rows["date"].max())
     assert np.all(np.diff(y[after_last]) < 0)  # silence after the last purchase: P(alive) decays
     assert ax.get_ylabel() == "P(alive)" and str(customer) in ax.get_title()
+    assert_readable(ax)
 
 
 def test_history_alive_unknown_customer(bgnbd, transactions, ax):
@@ -746,4 +748,23 @@ def test_payback_names_the_oldest_and_youngest_of_many_cohorts(ax):
     assert legend == ["2022-01 (oldest)", "2023-12 (youngest)"]
     colours = [line.get_color() for line in ax.get_lines()]
     assert len({tuple(c) for c in colours}) == 24  # one colour per cohort, old to young
+    assert_readable(ax)
+
+
+def test_backtest_draws_its_table(ax):
+    table = pd.DataFrame(
+        {
+            "cutoff": pd.date_range("2021-03-31", periods=12, freq="QE"),
+            "horizon_days": 90,
+            "revenue_actual": np.linspace(900.0, 1_400.0, 12),
+            "revenue_forecast": np.linspace(950.0, 1_350.0, 12),
+            "revenue_historical": np.linspace(1_200.0, 1_900.0, 12),
+        }
+    ).sample(frac=1.0, random_state=3)  # any order: drawn by cut-off
+    plotting.plot_backtest(table, ax=ax)
+    ordered = table.sort_values("cutoff")
+    for line, column in zip(ax.get_lines(), ["actual", "forecast", "historical"], strict=True):
+        np.testing.assert_array_equal(line.get_ydata(), ordered[f"revenue_{column}"].to_numpy())
+        assert pd.DatetimeIndex(line.get_xdata()).equals(pd.DatetimeIndex(ordered["cutoff"]))
+    assert ax.get_title() == "Backtest: revenue in the 90 days after each cut-off"
     assert_readable(ax)

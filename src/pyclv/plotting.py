@@ -1276,7 +1276,9 @@ def plot_backtest(table: pd.DataFrame, *, quantity: str = "revenue", ax: Axes | 
     _date_axis(ax)
     name = _BACKTEST_QUANTITIES[quantity]
     horizon = ordered["horizon_days"].iloc[0] if "horizon_days" in ordered.columns else None
-    window = f" in the {horizon:g} days after each cut-off" if horizon is not None else " after each cut-off"
+    window = " after each cut-off"
+    if horizon is not None:
+        window = f" in the {format_duration(float(horizon), 'D')}{window}"
     ax.set_title(f"Backtest: {name.lower()}{window}")
     ax.set_xlabel("Cut-off (end of the data the models were fitted on)")
     ax.set_ylabel(f"{name} of the cohort (total)")
