@@ -8,10 +8,11 @@ Every figure draws a table that a public function of :mod:`pyclv.evaluation` or 
 computes (:func:`~pyclv.evaluation.frequency_recency_matrix`, :func:`~pyclv.evaluation.period_transactions`,
 :func:`~pyclv.evaluation.calibration_vs_holdout`, :func:`pyclv.tracking`,
 :func:`~pyclv.evaluation.alive_history`, :func:`~pyclv.evaluation.clv_distribution`,
-:func:`pyclv.decile_table`, :attr:`pyclv.business.CohortTables.retention`, :attr:`pyclv.business.Payback.observed`):
-the numbers are read and tested there, and this module only draws them. The figures use the models' public
-predictions only, so they work for every continuous-time transaction model of pyclv (BG/NBD, Pareto/NBD,
-MBG/NBD).
+:func:`pyclv.decile_table`, :attr:`pyclv.business.CohortTables.retention`, :class:`pyclv.business.Payback`):
+the numbers are read and tested there, and this module only draws them (the one exception: the CLV histogram's
+log-spaced bins, which :func:`~pyclv.evaluation.clv_distribution` does not offer, are counted here). The
+figures use the models' public predictions only, so they work for every continuous-time transaction model of
+pyclv (BG/NBD, Pareto/NBD, MBG/NBD).
 
 Model checks (Fader, Hardie & Lee 2005, section 4):
 
