@@ -4,12 +4,15 @@ The tables the figures draw (pyclv.evaluation.frequency_recency_matrix, period_t
 tested in tests/evaluation/; here each figure is checked to draw them.
 
 The data are the bundled CDNOW sample and the BG/NBD parameters Fader, Hardie & Lee (2005, Table 1) estimated
-on its 39-week calibration period. Expected values are computed independently of the plotting code, from the
-raw transaction log with pandas or from the model's public predictions customer by customer.
+on its 39-week calibration period, and a simulated three-year daily log. Expected values are computed
+independently of the plotting code, from the raw transaction log with pandas or from the model's public
+predictions customer by customer. Every figure is also checked to be readable (:func:`assert_readable`): no two
+of its tick labels or texts overlap once it is laid out and drawn, as the report draws it.
 """
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import warnings
@@ -17,6 +20,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib import dates as mdates
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import pyclv
@@ -66,9 +71,85 @@ def ax():
 pytestmark = pytest.mark.usefixtures("pyplot")
 
 
+def _visible_texts(axes) -> list:
+    """The tick labels matplotlib draws on ``axes`` (non-empty, at ticks inside the view) and its texts."""
+    texts = [text for text in axes.texts if text.get_visible() and text.get_text()]
+    for axis in (axes.xaxis, axes.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        tolerance = 1e-9 * max(1.0, abs(high - low))
+        for tick in axis.get_major_ticks():
+            if low - tolerance <= tick.get_loc() <= high + tolerance:
+                texts += [label for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text()]
+    return texts
+
+
+def assert_readable(ax) -> None:
+    """Lay the figure out and draw it as the report does; then no two visible tick labels or texts of any of its
+    Axes (colour bars included) overlap, and its title and axis labels lie inside the figure."""
+    figure = ax.figure
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    figure.tight_layout()
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for axes in figure.axes:
+        texts = _visible_texts(axes)
+        boxes = [text.get_window_extent(renderer).padded(-0.5) for text in texts]  # touching is not overlapping
+        for (a, box_a), (b, box_b) in itertools.combinations(zip(texts, boxes, strict=True), 2):
+            assert not box_a.overlaps(box_b), f"{a.get_text()!r} overlaps {b.get_text()!r} on {axes.get_label()!r}"
+    page = figure.bbox.padded(1.0)
+    for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+        if text.get_text():
+            box = text.get_window_extent(renderer)
+            inside = page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+            assert inside, f"{text.get_text()!r} runs off the figure"
+
+
+def _three_year_log(seed: int = 11, n: int = 4_000) -> pd.DataFrame:
+    """A daily log of the BG/NBD process over three years: customers arrive all along (rates per day
+    Gamma(0.5, 20), dropout after each purchase Beta(0.8, 4)), one row per purchase day."""
+    rng = np.random.default_rng(seed)
+    span = (pd.Timestamp("2023-12-31") - pd.Timestamp("2021-01-01")).days + 1
+    births = rng.integers(0, span, n)
+    rates, dropout = rng.gamma(0.5, 1 / 20.0, n), rng.beta(0.8, 4.0, n)
+    rows = []
+    for i in range(n):
+        times = births[i] + np.cumsum(rng.exponential(1 / rates[i], size=rng.geometric(dropout[i])))
+        days = np.unique(np.r_[births[i], np.floor(times[times < span])]).astype(int)
+        rows.append(pd.DataFrame({"customer_id": i, "day": days}))
+    log = pd.concat(rows, ignore_index=True)
+    log["date"] = pd.Timestamp("2021-01-01") + pd.to_timedelta(log.pop("day"), unit="D")
+    log["amount"] = np.round(rng.gamma(2.0, 20.0, len(log)), 2)
+    return log
+
+
+@pytest.fixture(scope="module")
+def daily_log() -> pd.DataFrame:
+    return _three_year_log()
+
+
+#: The simulation's parameters in weeks (a daily rate of Gamma(0.5, 20) is a weekly one of Gamma(0.5, 20 / 7)).
+DAILY_BGNBD = {"r": 0.5, "alpha": 20.0 / 7.0, "a": 0.8, "b": 4.0}
+
+#: A Sunday, the 724th day of the log: not a whole number of weeks from its first day.
+SUNDAY_CUT = "2022-12-25"
+
+
 # ---------------------------------------------------------------------------------------------------------
 # General contract
 # ---------------------------------------------------------------------------------------------------------
+
+
+def test_assert_readable_catches_overlapping_labels(ax):
+    # what the retention heat map did with 36 monthly cohorts: a label on every row
+    ax.imshow(np.zeros((36, 36)))
+    ax.set_yticks(np.arange(36), [str(p) for p in pd.period_range("2021-01", periods=36, freq="M")])
+    with pytest.raises(AssertionError, match="overlaps"):
+        assert_readable(ax)
+    other = Figure().subplots()
+    other.text(0.5, 0.5, "100%")
+    other.text(0.51, 0.5, "100%")  # cell texts running together
+    with pytest.raises(AssertionError, match="'100%' overlaps '100%'"):
+        assert_readable(other)
 
 
 def test_importing_plotting_does_not_import_matplotlib():
@@ -96,7 +177,8 @@ def test_frequency_recency_matrix_holds_expected_purchases(bgnbd, ax):
         40,
     )  # frequencies 0..12, recencies 0, 1, ..., 39 (40 points up to T)
     assert "next 52 weeks" in ax.get_title() and "T = 39 weeks" in ax.get_title()
-    assert "frequency" in ax.get_ylabel().lower() and "recency" in ax.get_xlabel().lower()
+    assert "frequency" in ax.get_ylabel().lower() and "recency (weeks" in ax.get_xlabel().lower()
+    assert_readable(ax)
     recency = np.linspace(0.0, 39.0, 40)
     for f, j in [(1, 0), (3, 10), (12, 39), (7, 25)]:
         cell = pyclv.with_time_unit(pd.DataFrame({"frequency": [float(f)], "recency": [recency[j]], "T": [39.0]}), "W")
@@ -117,6 +199,19 @@ def test_probability_alive_matrix_holds_p_alive(bgnbd, ax):
     assert 0.0 <= values.min() and values.max() <= 1.0
     assert ax.collections[0].get_clim() == (0.0, 1.0)
     assert "alive" in ax.get_title().lower()
+
+
+def test_matrix_titles_read_as_durations(bgnbd, ax):
+    # the report's median age of the CDNOW customers is 26.2857 weeks; a one-week horizon is "next week"
+    plotting.plot_frequency_recency_matrix(bgnbd, T=26.2857, t=1.0, ax=ax)
+    assert ax.get_title() == "Expected purchases in the next week,\nby frequency and recency (age T = 26 weeks)"
+    assert ax.figure.axes[1].get_ylabel() == "Expected purchases in the next week"
+    unitless = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    other = Figure().subplots()
+    plotting.plot_probability_alive_matrix(unitless, T=1.0, max_frequency=3, ax=other)
+    assert other.get_title().endswith("(age T = 1 time unit)") and "time units from" in other.get_xlabel()
+    assert_readable(ax)
+    assert_readable(other)
 
 
 def test_matrix_default_frequency_is_the_99_percent_quantile(bgnbd, ax):
@@ -165,6 +260,7 @@ def test_period_transactions_actual_bars_are_the_histogram(bgnbd, summary, ax):
     assert [c.get_label() for c in ax.containers] == ["Actual", "Model"]
     heights = np.array([bar.get_height() for bar in model])
     assert heights.sum() == pytest.approx(len(summary), rel=1e-12)
+    assert_readable(ax)
 
 
 def test_period_transactions_model_bars_sum_probabilities_per_customer(bgnbd, summary, ax):
@@ -200,6 +296,10 @@ def test_calibration_vs_holdout_lines_are_group_means(bgnbd, split, ax):
     assert "holdout" in ax.get_ylabel().lower() and "calibration" in ax.get_xlabel().lower()
     # more calibration purchases, more holdout purchases: in the data and in the model
     assert np.all(np.diff(actual.get_ydata()) > 0) and np.all(np.diff(model.get_ydata()) > 0)
+    # the model here is conditional on each customer's history; the tracking plots' is not: each figure says so
+    assert model.get_label() == "Model (conditional)" and "conditional on each customer's history" in ax.get_title()
+    assert "(39 weeks)" in ax.get_title()
+    assert_readable(ax)
 
 
 def test_calibration_vs_holdout_needs_holdout_columns(bgnbd, summary, ax):
@@ -221,7 +321,7 @@ def test_calibration_vs_holdout_needs_holdout_columns(bgnbd, summary, ax):
             "expected_cumulative",
             "Cumulative",
         ),
-        (plotting.plot_incremental_transactions, "actual", "expected", "per period"),
+        (plotting.plot_incremental_transactions, "actual", "expected", "per week"),
     ],
 )
 def test_tracking_plots_draw_the_table(bgnbd, transactions, ax, function, actual, expected, ylabel):
@@ -236,13 +336,87 @@ def test_tracking_plots_draw_the_table(bgnbd, transactions, ax, function, actual
     table = pyclv.tracking(
         bgnbd, transactions, calibration_period_end=CALIBRATION_END, observation_period_end=OBSERVATION_END
     )
+    assert not table["partial"].any()  # CDNOW: 39 + 39 whole weeks
     actual_line, model_line, calibration_line = ax.get_lines()
     np.testing.assert_array_equal(actual_line.get_ydata(), table[actual].to_numpy())
     np.testing.assert_array_equal(model_line.get_ydata(), table[expected].to_numpy())
     assert pd.DatetimeIndex(actual_line.get_xdata()).equals(pd.DatetimeIndex(table.index.to_numpy()))
-    assert calibration_line.get_label() == "End of calibration"
+    assert model_line.get_label() == "Model (unconditional)"
+    assert calibration_line.get_label() == f"End of calibration ({CALIBRATION_END})"
     assert pd.Timestamp(calibration_line.get_xdata()[0]) == pd.Timestamp(CALIBRATION_END)
     assert ylabel in ax.get_ylabel() and "Tracking" in ax.get_title()
+    assert "2,357 customers acquired by 1997-09-30" in ax.get_title()
+    assert not ax.patches  # no partial period to shade
+    assert_readable(ax)
+
+
+def _drawn_tracking(ax, daily_log, period: str) -> tuple[pd.DataFrame, list]:
+    """The incremental tracking plot of the three-year log cut on a Sunday, and the table it draws."""
+    model = pyclv.BetaGeo.from_params(**DAILY_BGNBD, time_unit="W")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PyCLVWarning)  # customers acquired after the cut are left out
+        dates = {"calibration_period_end": SUNDAY_CUT, "observation_period_end": "2023-12-31"}
+        plotting.plot_incremental_transactions(model, daily_log, period=period, ax=ax, **dates)
+        table = pyclv.tracking(model, daily_log, period=period, **dates)
+    return table, ax.get_lines()
+
+
+def test_incremental_tracking_leaves_partial_periods_out(daily_log, ax):
+    # three years of days, cut on a Sunday that is not a whole number of weeks from the first day: the weeks
+    # are counted from the cut, so only the first week is partial (724 days = 103 weeks + 3 days; the 371 days
+    # after the cut are 53 weeks)
+    table, (actual_line, model_line, cut_line) = _drawn_tracking(ax, daily_log, "W")
+    assert table.index[table["partial"]].tolist() == [pd.Timestamp("2021-01-03")]
+    assert table.loc[SUNDAY_CUT, "days"] == 7 and table["days"].iloc[table.index.get_loc(SUNDAY_CUT) + 1] == 7
+    whole = ~table["partial"].to_numpy()
+    for line, column in ((actual_line, "actual"), (model_line, "expected")):
+        y = line.get_ydata()
+        np.testing.assert_array_equal(y[whole], table.loc[whole, column].to_numpy())
+        assert np.isnan(y[~whole]).all()
+    assert pd.DatetimeIndex(actual_line.get_xdata()).equals(table.index)
+    assert pd.Timestamp(cut_line.get_xdata()[0]) == pd.Timestamp(SUNDAY_CUT)
+    # the partial first period is shaded over its three days and said so in the legend
+    (span,) = ax.patches
+    left, right = span.get_x(), span.get_x() + span.get_width()
+    assert (left, right) == (pytest.approx(mdates.date2num(pd.Timestamp("2020-12-31"))),
+                             pytest.approx(mdates.date2num(pd.Timestamp("2021-01-03"))))
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend[0] == "Partial period (fewer days), left out"
+    # no crash at the cut: the drawn weeks either side of it are within 25 % of each other
+    at_cut = table.index.get_loc(SUNDAY_CUT)
+    drawn = actual_line.get_ydata()
+    assert drawn[at_cut + 1] == pytest.approx(drawn[at_cut], rel=0.25)
+    assert ax.get_ylabel() == "Repeat transactions per week" and "per week" in ax.get_title()
+    assert_readable(ax)
+
+
+def test_incremental_tracking_of_calendar_weeks_shades_the_cut(daily_log, ax):
+    # calendar weeks ending on Saturdays: the Sunday cut leaves a 1-day week and a 6-day week either side of it
+    table, (actual_line, model_line, _) = _drawn_tracking(ax, daily_log, "W-SAT")
+    at_cut = table.index.get_loc(SUNDAY_CUT)
+    partial = np.flatnonzero(table["partial"].to_numpy())
+    assert at_cut in partial and at_cut + 1 in partial and table["days"].iloc[at_cut] == 1
+    assert np.isnan(actual_line.get_ydata()[partial]).all() and np.isnan(model_line.get_ydata()[partial]).all()
+    assert len(ax.patches) == len(partial)
+    days = [round(p.get_width()) for p in ax.patches]
+    assert days == table["days"].iloc[partial].tolist()
+    assert_readable(ax)
+
+
+def test_cumulative_tracking_of_a_long_daily_log(daily_log, ax):
+    model = pyclv.BetaGeo.from_params(**DAILY_BGNBD, time_unit="W")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PyCLVWarning)
+        plotting.plot_cumulative_transactions(model, daily_log, calibration_period_end=SUNDAY_CUT, ax=ax)
+        table = pyclv.tracking(model, daily_log, calibration_period_end=SUNDAY_CUT)
+    actual_line, model_line, _ = ax.get_lines()
+    np.testing.assert_array_equal(actual_line.get_ydata(), table["actual_cumulative"].to_numpy())
+    np.testing.assert_array_equal(model_line.get_ydata(), table["expected_cumulative"].to_numpy())
+    n_cohort = daily_log.groupby("customer_id")["date"].min().le(SUNDAY_CUT).sum()
+    assert f"{n_cohort:,} customers acquired by {SUNDAY_CUT}" in ax.get_title()
+    # the model simulated is the model drawn: it tracks the actual curve within 5 % at the end
+    assert model_line.get_ydata()[-1] == pytest.approx(actual_line.get_ydata()[-1], rel=0.05)
+    assert_readable(ax)
 
 
 def test_tracking_plots_pass_the_period_and_time_unit_on(transactions, ax):
@@ -269,6 +443,7 @@ def test_history_alive_follows_the_customer(bgnbd, transactions, ax):
     assert pd.DatetimeIndex(purchases.get_xdata()).equals(pd.DatetimeIndex(rows["date"].drop_duplicates()))
     assert np.all(curve.get_ydata() == 1.0)  # no repeat purchase: alive for sure under the BG/NBD
     assert len(curve.get_xdata()) == (pd.Timestamp(OBSERVATION_END) - pd.Timestamp("1997-01-01")).days + 1
+    assert_readable(ax)
 
 
 def test_history_alive_ends_at_the_models_p_alive(bgnbd, transactions, ax):
@@ -285,6 +460,7 @@ def test_history_alive_ends_at_the_models_p_alive(bgnbd, transactions, ax):
     after_last = np.asarray(pd.DatetimeIndex(curve.get_xdata()) > rows["date"].max())
     assert np.all(np.diff(y[after_last]) < 0)  # silence after the last purchase: P(alive) decays
     assert ax.get_ylabel() == "P(alive)" and str(customer) in ax.get_title()
+    assert_readable(ax)
 
 
 def test_history_alive_unknown_customer(bgnbd, transactions, ax):
@@ -301,7 +477,7 @@ def test_history_alive_unknown_customer(bgnbd, transactions, ax):
 def test_clv_distribution_counts_every_customer(ax):
     rng = np.random.default_rng(7)
     clv = pd.Series(rng.gamma(0.5, 100.0, size=1_000), name="clv")
-    plotting.plot_clv_distribution(clv, bins=20, ax=ax)
+    plotting.plot_clv_distribution(clv, bins=20, scale="linear", ax=ax)
     heights = np.array([p.get_height() for p in ax.patches])
     assert len(heights) == 20 and heights.sum() == 1_000
     np.testing.assert_array_equal(heights, np.histogram(clv, bins=20)[0])
@@ -309,7 +485,64 @@ def test_clv_distribution_counts_every_customer(ax):
     assert mean_line.get_xdata()[0] == pytest.approx(clv.mean()) and median_line.get_xdata()[0] == pytest.approx(
         clv.median()
     )
-    assert ax.get_ylabel() == "Customers" and "lifetime value" in ax.get_title()
+    assert ax.get_ylabel() == "Customers" and "lifetime value" in ax.get_title() and ax.get_xscale() == "linear"
+    assert_readable(ax)
+
+
+def _bin_edges(ax) -> np.ndarray:
+    """The histogram's bin edges, read back from its bars."""
+    return np.array([p.get_x() for p in ax.patches] + [ax.patches[-1].get_x() + ax.patches[-1].get_width()])
+
+
+def test_clv_distribution_shows_a_skewed_shape_on_log_bins(ax):
+    # lognormal values: a long right tail
+    rng = np.random.default_rng(7)
+    clv = pd.Series(rng.lognormal(2.0, 1.2, size=5_000), name="clv")
+    plotting.plot_clv_distribution(clv, bins=30, ax=ax)
+    assert ax.get_xscale() == "log" and "log scale" in ax.get_xlabel()
+    edges = _bin_edges(ax)
+    heights = np.array([p.get_height() for p in ax.patches])
+    np.testing.assert_array_equal(heights, np.histogram(clv, bins=edges)[0])
+    assert heights.sum() == 5_000 and len(heights) == 30
+    # equal width on the log axis: every bin spans the same ratio, from the smallest value to the largest
+    np.testing.assert_allclose(edges[1:] / edges[:-1], edges[1] / edges[0], rtol=1e-9)
+    assert edges[0] == pytest.approx(clv.min()) and edges[-1] == pytest.approx(clv.max())
+    # the shape shows: a bell with its peak inside, no bar above 11 % of the customers, where bins of equal
+    # width put 90 % of them in the first bar
+    assert 5 < np.argmax(heights) < 25 and heights.max() < 0.11 * len(clv)
+    assert np.histogram(clv, bins=30)[0][0] > 0.85 * len(clv)
+    assert_readable(ax)
+
+
+def test_clv_distribution_puts_zeros_on_a_symlog_axis(ax, bgnbd, summary):
+    clv = bgnbd.expected_purchases(summary, 52.0) * 35.0
+    clv.iloc[:300] = 0.0  # customers known to be gone
+    plotting.plot_clv_distribution(clv, ax=ax)
+    assert ax.get_xscale() == "symlog"
+    edges = _bin_edges(ax)
+    heights = np.array([p.get_height() for p in ax.patches])
+    positive = clv[clv > 0]
+    assert edges[0] == 0.0 and edges[1] == pytest.approx(np.quantile(positive, 0.01))
+    assert heights[0] == (clv < edges[1]).sum() >= 300 and heights.sum() == len(clv)
+    np.testing.assert_array_equal(heights, np.histogram(clv, bins=edges)[0])
+    assert ax.get_xlim()[0] == 0.0
+    assert_readable(ax)
+
+
+def test_clv_distribution_scale_choice_and_errors(ax):
+    # no long tail: equal widths; negative values: linear, and refused on a log scale
+    plotting.plot_clv_distribution(np.linspace(10.0, 20.0, 50), bins=5, ax=ax)
+    assert ax.get_xscale() == "linear"
+    other = Figure().subplots()
+    plotting.plot_clv_distribution(np.array([-5.0, 1.0, 2.0, 300.0]), bins=3, ax=other)
+    assert other.get_xscale() == "linear"
+    with pytest.raises(DataValidationError, match="negative") as info:
+        plotting.plot_clv_distribution(np.array([-5.0, 1.0, 2.0, 300.0]), scale="log", ax=other)
+    assert info.value.n_rows == 1 and info.value.column == "clv"
+    with pytest.raises(ValueError, match="scale must be"):
+        plotting.plot_clv_distribution(np.ones(3), scale="logarithmic", ax=other)
+    # nothing spreads on a log axis: all equal values are drawn on the linear one
+    plotting.plot_clv_distribution(np.full(4, 7.0), scale="log", ax=Figure().subplots())
 
 
 def test_clv_distribution_reads_the_clv_column_and_rejects_nan(ax):
@@ -334,6 +567,7 @@ def test_lift_chart_bars_are_the_actual_shares(bgnbd, split, ax):
     np.testing.assert_allclose(predicted_line.get_ydata(), table["predicted_share"], rtol=1e-12)
     assert random_line.get_ydata()[0] == pytest.approx(0.1)
     assert "Share of actual value" in ax.get_ylabel()
+    assert_readable(ax)
 
 
 def test_lift_chart_needs_value_to_share_and_enough_customers(ax):
@@ -366,22 +600,66 @@ def test_cohort_retention_image_is_the_table(retention, ax):
     image = ax.images[0].get_array()
     np.testing.assert_array_equal(image.filled(np.nan), retention.to_numpy())
     assert image.mask.sum() == 3
-    assert [t.get_text() for t in ax.get_yticklabels()] == [
-        "2024-01",
-        "2024-02",
-        "2024-03",
+    assert [t.get_text() for t in ax.get_yticklabels() if t.get_text()] == ["2024-01", "2024-02", "2024-03"]
+    assert [t.get_text() for t in ax.get_xticklabels() if t.get_text()] == ["1", "2", "3"]
+    # large cells: every rate is written in its own cell
+    assert [(t.get_text(), t.get_position()) for t in ax.texts] == [
+        ("62%", (0, 0)),
+        ("48%", (1, 0)),
+        ("41%", (2, 0)),
+        ("58%", (0, 1)),
+        ("45%", (1, 1)),
+        ("66%", (0, 2)),
     ]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
-    assert [t.get_text() for t in ax.texts] == [
-        "62%",
-        "48%",
-        "41%",
-        "58%",
-        "45%",
-        "66%",
-    ]
-    assert ax.get_xlabel() == "month" and ax.get_ylabel() == "cohort" and ax.get_title() == "Retention by cohort"
+    # no period 0 here: the scale runs to the largest rate, rounded up to 5 %
+    assert ax.images[0].norm.vmin == 0.0 and ax.images[0].norm.vmax == pytest.approx(0.7)
+    assert ax.get_xlabel() == "Month" and ax.get_ylabel() == "Cohort"
+    assert ax.get_title() == "Retention by cohort (3 cohorts)"
+    assert_readable(ax)
     plotting.plot_cohort_retention(retention, annotate=False, ax=Figure().subplots())
+
+
+def _retention_of(n_cohorts: int, seed: int = 5) -> pd.DataFrame:
+    """A monthly retention triangle: period 0 is 100 %, later periods decay from about 30 % with noise."""
+    rng = np.random.default_rng(seed)
+    ages = np.arange(n_cohorts)
+    rates = np.clip(0.3 * np.exp(-ages / 18.0)[None, :] + rng.normal(0, 0.02, (n_cohorts, n_cohorts)), 0, 1)
+    rates[:, 0] = 1.0
+    rates[ages[:, None] + ages[None, :] >= n_cohorts] = np.nan  # younger cohorts: fewer months observed
+    cohorts = pd.period_range("2019-01", periods=n_cohorts, freq="M", name="cohort")
+    return pd.DataFrame(rates, index=cohorts, columns=pd.RangeIndex(n_cohorts, name="periods_since_acquisition"))
+
+
+@pytest.mark.parametrize("n_cohorts", [3, 12, 36, 60])
+def test_cohort_retention_stays_readable(n_cohorts, ax):
+    table = _retention_of(n_cohorts)
+    plotting.plot_cohort_retention(table, ax=ax)
+    assert_readable(ax)
+    image = ax.images[0]
+    np.testing.assert_array_equal(image.get_array().filled(np.nan), table.to_numpy())
+    # period 0 (100 % by definition) is above the scale, drawn in the colour map's "over" grey
+    later = table.iloc[:, 1:].to_numpy()
+    assert np.nanmax(later) <= image.norm.vmax < np.nanmax(later) + 0.05 and image.norm.vmax < 1.0
+    assert image.cmap.get_over()[:3] == pytest.approx((0.85, 0.85, 0.85))
+    assert ax.figure.axes[1].get_ylabel() == "Retention rate (period 0 = 100 %, grey)"
+    # every label shown is its own row's or column's, and enough are shown to find one's way
+    for axis, labels in ((ax.yaxis, table.index.astype(str)), (ax.xaxis, table.columns.astype(str))):
+        shown = {round(t.get_loc()): t.label1.get_text() for t in axis.get_major_ticks() if t.label1.get_text()}
+        assert shown and all(labels[i] == text for i, text in shown.items())
+        assert len(shown) >= min(n_cohorts, 5)
+    assert ax.get_xlabel() == "Months since acquisition" and ax.get_ylabel() == "Acquisition month (cohort)"
+    # cell texts only when the cells have room: with 3 cohorts x 3 months, not with 12 x 12 and more
+    assert bool(ax.texts) == (n_cohorts == 3)
+
+
+def test_cohort_retention_of_cdnow_cohorts(transactions, ax):
+    # the three CDNOW cohorts, followed for 15 to 17 months: narrow cells, no cell texts to run together
+    retention = pyclv.business.cohort_table(transactions).retention
+    plotting.plot_cohort_retention(retention, ax=ax)
+    assert retention.shape == (3, 18) and not ax.texts
+    largest = np.nanmax(retention.iloc[:, 1:].to_numpy())  # 15.9 %, in month 1 of the January cohort
+    assert ax.images[0].norm.vmax == pytest.approx(np.ceil(largest * 100) / 100) == pytest.approx(0.16)
+    assert_readable(ax)
 
 
 def test_cohort_retention_rejects_counts_and_text(retention, ax):
@@ -406,6 +684,7 @@ def test_payback_lines_and_cost(ax):
     assert first.get_label() == "2024-Q1" and cost.get_label() == "Acquisition cost"
     assert list(cost.get_ydata()) == [30.0, 30.0]
     assert "margin" in ax.get_ylabel().lower() and "Payback" in ax.get_title()
+    assert_readable(ax)
 
 
 def test_payback_accepts_one_curve():
@@ -418,3 +697,74 @@ def test_payback_accepts_one_curve():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["M1", "M2", "M3"]
     with pytest.raises(ValueError, match="acquisition_cost"):
         plotting.plot_payback(curve, acquisition_cost=float("nan"), ax=ax)
+
+
+@pytest.fixture(scope="module")
+def cdnow_payback(transactions, bgnbd) -> pyclv.business.Payback:
+    """Payback of the CDNOW cohorts observed to the end of the calibration period, then forecast for a year."""
+    calibration = transactions[transactions["date"] <= CALIBRATION_END]
+    tables = pyclv.business.cohort_table(calibration, monetary_value_col="amount")
+    spend = pyclv.GammaGamma.from_params(p=6.25, q=3.74, v=15.44)  # FHL (2005, "RFM and CLV"), CDNOW
+    forecast = pyclv.business.cohort_forecast(
+        bgnbd, calibration, spend_model=spend, monetary_value_col="amount", n_periods=12
+    )
+    return pyclv.business.payback(tables, 20.0, margin=0.3, forecast=forecast)
+
+
+def test_payback_marks_where_the_forecast_begins(cdnow_payback, ax):
+    plotting.plot_payback(cdnow_payback, acquisition_cost=20.0, ax=ax)
+    observed, forecast = cdnow_payback.observed, cdnow_payback.forecast
+    lines = ax.get_lines()
+    assert len(lines) == 3 * 3 + 1  # per cohort: observed, forecast, last observed point; then the cost
+    for k, cohort in enumerate(observed.index):
+        solid, dashed, last = lines[3 * k : 3 * k + 3]
+        seen = observed.loc[cohort].dropna()
+        n_seen = len(seen)  # months 0 .. n_seen - 1 observed
+        assert solid.get_label() == str(cohort) and solid.get_linestyle() == "-"
+        np.testing.assert_array_equal(solid.get_ydata()[:n_seen], seen.to_numpy())
+        assert np.isnan(solid.get_ydata()[n_seen:]).all()
+        assert dashed.get_linestyle() == "--" and np.isnan(dashed.get_ydata()[: n_seen - 1]).all()
+        np.testing.assert_array_equal(dashed.get_ydata()[n_seen - 1 :], forecast.loc[cohort].to_numpy()[n_seen - 1 :])
+        assert (last.get_xdata()[0], last.get_ydata()[0]) == (n_seen - 1, seen.iloc[-1])
+        assert last.get_markerfacecolor() == "white"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[-3:] == ["Observed", "Forecast", "Last observed period"]
+    assert "observed (solid) then forecast (dashed)" in ax.get_title()
+    assert ax.get_xlabel() == "Months since acquisition"
+    assert all(float(t).is_integer() for t in ax.get_xticks())
+    assert_readable(ax)
+    # the same drawing from the forecast curves and the observed ones given apart
+    other = Figure().subplots()
+    plotting.plot_payback(cdnow_payback.forecast, observed=cdnow_payback.observed, ax=other)
+    np.testing.assert_array_equal(other.get_lines()[1].get_ydata(), lines[1].get_ydata())
+
+
+def test_payback_names_the_oldest_and_youngest_of_many_cohorts(ax):
+    curves = pd.DataFrame(
+        np.cumsum(np.full((24, 12), 2.0), axis=1), index=pd.period_range("2022-01", periods=24, freq="M")
+    )
+    plotting.plot_payback(curves, ax=ax)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["2022-01 (oldest)", "2023-12 (youngest)"]
+    colours = [line.get_color() for line in ax.get_lines()]
+    assert len({tuple(c) for c in colours}) == 24  # one colour per cohort, old to young
+    assert_readable(ax)
+
+
+def test_backtest_draws_its_table(ax):
+    table = pd.DataFrame(
+        {
+            "cutoff": pd.date_range("2021-03-31", periods=12, freq="QE"),
+            "horizon_days": 90,
+            "revenue_actual": np.linspace(900.0, 1_400.0, 12),
+            "revenue_forecast": np.linspace(950.0, 1_350.0, 12),
+            "revenue_historical": np.linspace(1_200.0, 1_900.0, 12),
+        }
+    ).sample(frac=1.0, random_state=3)  # any order: drawn by cut-off
+    plotting.plot_backtest(table, ax=ax)
+    ordered = table.sort_values("cutoff")
+    for line, column in zip(ax.get_lines(), ["actual", "forecast", "historical"], strict=True):
+        np.testing.assert_array_equal(line.get_ydata(), ordered[f"revenue_{column}"].to_numpy())
+        assert pd.DatetimeIndex(line.get_xdata()).equals(pd.DatetimeIndex(ordered["cutoff"]))
+    assert ax.get_title() == "Backtest: revenue in the 90 days after each cut-off"
+    assert_readable(ax)

@@ -10,7 +10,7 @@ import math
 import numbers
 from typing import Literal
 
-__all__ = ["NumberKind", "format_number"]
+__all__ = ["NumberKind", "format_duration", "format_number"]
 
 #: The kinds of numbers :func:`format_number` writes.
 NumberKind = Literal["table", "estimate", "compact", "amount", "percent"]
@@ -78,3 +78,54 @@ def format_number(value: object, kind: NumberKind = "table") -> str:
         if abs(number) < _NOISE:
             return "0"
     return f"{number:.{_DIGITS[kind]}g}"
+
+
+#: The singular names of pyclv's time units (plurals add an "s").
+_UNIT_WORDS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
+
+
+def format_duration(value: float, time_unit: str | None, *, next_: bool = False) -> str:
+    """A length of time in a model's unit, rounded for a reader and with the right plural.
+
+    Parameters
+    ----------
+    value : float
+        The length, in ``time_unit`` (>= 0).
+    time_unit : {"D", "W", "M", "Y"} or None
+        The unit; ``None`` (or an unknown unit) is written "time units".
+    next_ : bool, default False
+        Write it as a horizon from now: "next week", "next 4 weeks".
+
+    Returns
+    -------
+    str
+        Whole numbers as they are ("1 week", "52 weeks", "1,096 days"); other lengths of 10 units or more
+        rounded to a whole number ("26.2857 weeks" -> "26 weeks"), shorter ones to one decimal ("1.5 weeks")
+        and those below one unit to two significant digits ("0.14 weeks"). A length of one unit is singular.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is negative or not finite.
+
+    Examples
+    --------
+    >>> format_duration(26.2857, "W"), format_duration(1.0, "W"), format_duration(1.5, "M")
+    ('26 weeks', '1 week', '1.5 months')
+    >>> format_duration(1, "W", next_=True), format_duration(4, "W", next_=True), format_duration(39, None)
+    ('next week', 'next 4 weeks', '39 time units')
+    """
+    number = float(value)
+    if not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"A duration must be a finite number >= 0; got {value!r}.")
+    word = _UNIT_WORDS.get(str(time_unit), "time unit")
+    whole = round(number)
+    if abs(number - whole) <= 1e-9 * max(1.0, number) or number >= 10:
+        text = f"{whole:,}"
+    elif number >= 1:
+        text = f"{number:.1f}".removesuffix(".0")
+    else:
+        text = f"{number:.2g}"
+    if text == "1":
+        return f"next {word}" if next_ else f"1 {word}"
+    return f"next {text} {word}s" if next_ else f"{text} {word}s"

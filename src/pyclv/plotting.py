@@ -8,10 +8,11 @@ Every figure draws a table that a public function of :mod:`pyclv.evaluation` or 
 computes (:func:`~pyclv.evaluation.frequency_recency_matrix`, :func:`~pyclv.evaluation.period_transactions`,
 :func:`~pyclv.evaluation.calibration_vs_holdout`, :func:`pyclv.tracking`,
 :func:`~pyclv.evaluation.alive_history`, :func:`~pyclv.evaluation.clv_distribution`,
-:func:`pyclv.decile_table`, :attr:`pyclv.business.CohortTables.retention`, :attr:`pyclv.business.Payback.observed`):
-the numbers are read and tested there, and this module only draws them. The figures use the models' public
-predictions only, so they work for every continuous-time transaction model of pyclv (BG/NBD, Pareto/NBD,
-MBG/NBD).
+:func:`pyclv.decile_table`, :attr:`pyclv.business.CohortTables.retention`, :class:`pyclv.business.Payback`):
+the numbers are read and tested there, and this module only draws them (the one exception: the CLV histogram's
+log-spaced bins, which :func:`~pyclv.evaluation.clv_distribution` does not offer, are counted here). The
+figures use the models' public predictions only, so they work for every continuous-time transaction model of
+pyclv (BG/NBD, Pareto/NBD, MBG/NBD).
 
 Model checks (Fader, Hardie & Lee 2005, section 4):
 
@@ -48,8 +49,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pyclv._format import format_number
+from pyclv._format import format_duration, format_number
 from pyclv._validation import DateLike
+from pyclv.business import Payback
 from pyclv.evaluation import (
     alive_history,
     calibration_vs_holdout,
@@ -82,14 +84,21 @@ __all__ = [
     "plot_probability_alive_matrix",
 ]
 
+#: How titles name a period of pandas' calendar frequencies (by the offset's class) and pyclv's time units.
+_PERIOD_WORDS = {
+    "Day": "day",
+    "Week": "week",
+    "MonthBegin": "month",
+    "MonthEnd": "month",
+    "QuarterBegin": "quarter",
+    "QuarterEnd": "quarter",
+    "YearBegin": "year",
+    "YearEnd": "year",
+}
+_UNIT_WORDS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
 
-
-
-#: Retention tables with at most this many cells get their values written in the cells.
-_MAX_ANNOTATED_CELLS = 400
-
-#: How the titles name the time units.
-_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
+#: Cell texts of a heat map need this much room: the text's width (and height) times this factor.
+_CELL_ROOM = 1.3
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -106,6 +115,43 @@ def _get_ax(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
+def _period_words(period: str) -> str:
+    """How a title names one tracking period: "week", "month", "14 days" ("per week", "per 14 days")."""
+    if period in _UNIT_WORDS:
+        return _UNIT_WORDS[period]
+    try:
+        offset = pd.tseries.frequencies.to_offset(period)
+    except (TypeError, ValueError):
+        return period
+    word = _PERIOD_WORDS.get(type(offset).__name__)
+    if word is None:
+        return period
+    return word if offset.n == 1 else f"{offset.n:,} {word}s"
+
+
+def _since_label(name: object, index: pd.Index) -> str:
+    """The axis label of the periods since acquisition: "Months since acquisition" for monthly cohorts."""
+    if name in (None, "periods_since_acquisition"):
+        word = {**_UNIT_WORDS, "Q": "quarter"}.get(index.freqstr[:1]) if isinstance(index, pd.PeriodIndex) else None
+        return f"{(word or 'period').capitalize()}s since acquisition"
+    text = str(name).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _cohort_label(index: pd.Index) -> str:
+    """The axis label of the cohorts: the index's name, or "Cohort" ("Acquisition month" for monthly ones)."""
+    if index.name not in (None, "cohort"):
+        return str(index.name).replace("_", " ")
+    if isinstance(index, pd.PeriodIndex):
+        word = {**_UNIT_WORDS, "Q": "quarter"}.get(index.freqstr[:1])
+        if word is not None:
+            return f"Acquisition {word} (cohort)"
+    return "Cohort"
+
+
+def _text_size(text: str, fontsize: float, dpi: float) -> tuple[float, float]:
+    """Width and height in pixels of one line of text (a generous estimate: 0.6 em per character)."""
+    return 0.6 * fontsize * len(text) * dpi / 72.0, 1.2 * fontsize * dpi / 72.0
 
 
 
@@ -119,12 +165,14 @@ def _get_ax(ax: Axes | None) -> Axes:
 
 
 
-def _unit_name(model: TransactionModel) -> str:
-    """How titles name the model's time unit ("weeks"), or "time units" when it records none."""
-    return _UNIT_NAMES.get(str(getattr(model, "time_unit_", None)), "time units")
+def _time_unit(model: TransactionModel) -> str | None:
+    """The model's time unit, or None when it records none."""
+    return getattr(model, "time_unit_", None)
 
 
-def _plot_matrix(ax: Axes, matrix: pd.DataFrame, *, cmap: str, label: str, vmax: float | None) -> None:
+def _plot_matrix(
+    ax: Axes, matrix: pd.DataFrame, *, cmap: str, label: str, vmax: float | None, unit: str | None
+) -> None:
     """Draw a frequency x recency table (rows: frequency, columns: recency) as a heat map with a colour bar."""
     mesh = ax.pcolormesh(
         matrix.columns.to_numpy(dtype=float),
@@ -136,7 +184,8 @@ def _plot_matrix(ax: Axes, matrix: pd.DataFrame, *, cmap: str, label: str, vmax:
         vmax=vmax,
     )
     ax.figure.colorbar(mesh, ax=ax, label=label)
-    ax.set_xlabel("Customer's recency (time of last purchase since the first)")
+    units = f"{_UNIT_WORDS[unit]}s" if unit in _UNIT_WORDS else "time units"
+    ax.set_xlabel(f"Customer's recency ({units} from the first purchase to the last)")
     ax.set_ylabel("Customer's frequency (repeat purchases)")
 
 
@@ -203,10 +252,11 @@ def plot_frequency_recency_matrix(
     (11, 40)
     """
     matrix = frequency_recency_matrix(model, T=T, max_frequency=max_frequency, max_recency=max_recency, t=t)
-    unit, horizon, age = _unit_name(model), format_number(t, "estimate"), format_number(float(T), "estimate")
+    unit = _time_unit(model)
+    horizon, age = format_duration(t, unit, next_=True), format_duration(float(T), unit)
     ax = _get_ax(ax)
-    _plot_matrix(ax, matrix, cmap=cmap, label=f"Expected purchases in the next {horizon} {unit}", vmax=None)
-    ax.set_title(f"Expected purchases in the next {horizon} {unit},\nby frequency and recency (age T = {age} {unit})")
+    _plot_matrix(ax, matrix, cmap=cmap, label=f"Expected purchases in the {horizon}", vmax=None, unit=unit)
+    ax.set_title(f"Expected purchases in the {horizon},\nby frequency and recency (age T = {age})")
     return ax
 
 
@@ -252,10 +302,10 @@ def plot_probability_alive_matrix(
     """
     matrix = probability_alive_matrix(model, T=T, max_frequency=max_frequency, max_recency=max_recency)
     ax = _get_ax(ax)
-    _plot_matrix(ax, matrix, cmap=cmap, label="P(alive)", vmax=1.0)
+    _plot_matrix(ax, matrix, cmap=cmap, label="P(alive)", vmax=1.0, unit=_time_unit(model))
     ax.set_title(
         "Probability a customer is alive,\nby frequency and recency "
-        f"(age T = {format_number(float(T), 'estimate')} {_unit_name(model)})"
+        f"(age T = {format_duration(float(T), _time_unit(model))})"
     )
     return ax
 
@@ -342,7 +392,13 @@ def plot_calibration_purchases_vs_holdout_purchases(
 
     The conditional-expectations check of Fader, Hardie & Lee (2005, Figure 4): customers are grouped by
     their calibration frequency, and within each group the mean number of repeat transactions they made in
-    the holdout is set beside the mean of ``model.expected_purchases(data, duration_holdout)``.
+    the holdout is set beside the mean of ``model.expected_purchases(data, duration_holdout)``. The two
+    lines should rise together; a model line above the actual one at high frequencies over-forecasts the
+    best customers.
+
+    The model's line is *conditional* on each customer's calibration history (frequency, recency, age), as
+    the holdout tables of :func:`pyclv.evaluate` are; the tracking plots (:func:`plot_cumulative_transactions`)
+    draw the *unconditional* expectation instead, so their holdout totals can differ. The legend says which.
 
     Parameters
     ----------
@@ -359,8 +415,8 @@ def plot_calibration_purchases_vs_holdout_purchases(
     Returns
     -------
     matplotlib.axes.Axes
-        Two lines, ``"Actual"`` then ``"Model"``, at x = 0, 1, ..., ``max_frequency``; a group without
-        customers is NaN (a gap).
+        Two lines, ``"Actual"`` then ``"Model (conditional)"``, at x = 0, 1, ..., ``max_frequency``; a group
+        without customers is NaN (a gap).
 
     Raises
     ------
@@ -379,15 +435,17 @@ def plot_calibration_purchases_vs_holdout_purchases(
     >>> bgnbd = pyclv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, time_unit="W")
     >>> ax = plot_calibration_purchases_vs_holdout_purchases(bgnbd, split, ax=Figure().subplots())
     >>> [line.get_label() for line in ax.get_lines()]
-    ['Actual', 'Model']
+    ['Actual', 'Model (conditional)']
     """
     means = calibration_vs_holdout(model, calibration_holdout_data, max_frequency=max_frequency)
+    durations = calibration_holdout_data["duration_holdout"].unique()
     ax = _get_ax(ax)
     positions = np.arange(len(means))  # empty groups are NaN: gaps in the lines
     ax.plot(positions, means["actual"].to_numpy(), marker="o", label="Actual")
-    ax.plot(positions, means["predicted"].to_numpy(), marker="s", linestyle="--", label="Model")
+    ax.plot(positions, means["predicted"].to_numpy(), marker="s", linestyle="--", label="Model (conditional)")
     ax.set_xticks(positions, [str(label) for label in means.index])
-    ax.set_title("Actual vs predicted holdout purchases")
+    holdout = f" ({format_duration(float(durations[0]), _time_unit(model))})" if len(durations) == 1 else ""
+    ax.set_title(f"Holdout{holdout} purchases: actual vs model,\nthe model conditional on each customer's history")
     ax.set_xlabel("Repeat transactions in the calibration period")
     ax.set_ylabel("Mean repeat transactions in the holdout period")
     ax.legend()
@@ -409,22 +467,42 @@ def _date_axis(ax: Axes) -> None:
 
 
 def _plot_tracking(ax: Axes, table: pd.DataFrame, *, cumulative: bool) -> Axes:
-    """Draw a table of :func:`pyclv.tracking`: actual and expected lines and the end of calibration."""
-    actual, expected = ("actual_cumulative", "expected_cumulative") if cumulative else ("actual", "expected")
+    """Draw a table of :func:`pyclv.tracking`: actual and expected lines, partial periods and the calibration end."""
     dates = table.index.to_numpy()
-    ax.plot(dates, table[actual].to_numpy(), label="Actual")
-    ax.plot(dates, table[expected].to_numpy(), linestyle="--", label="Model")
-    calibration_end = np.datetime64(table.attrs["calibration_period_end"], "D")
-    ax.axvline(calibration_end, color="grey", linestyle=":", label="End of calibration")  # type: ignore[arg-type]
-    _date_axis(ax)
-    ax.set_xlabel("Date (end of period)")
-    ax.legend()
+    cut = table.attrs["calibration_period_end"]
     if cumulative:
-        ax.set_title("Tracking cumulative repeat transactions")
+        actual, expected = table["actual_cumulative"], table["expected_cumulative"]
+    else:  # a period cut short holds fewer days' purchases: drawn, it would look like a crash
+        actual, expected = table["actual"].where(~table["partial"]), table["expected"].where(~table["partial"])
+        partial = table[table["partial"]]
+        for i, (end, days) in enumerate(zip(partial.index, partial["days"], strict=True)):
+            ax.axvspan(
+                end - pd.Timedelta(days=int(days)),
+                end,
+                color="0.9",
+                zorder=0,
+                label="Partial period (fewer days), left out" if i == 0 else "_nolegend_",
+            )
+    ax.plot(dates, actual.to_numpy(), label="Actual")
+    ax.plot(dates, expected.to_numpy(), linestyle="--", label="Model (unconditional)")
+    ax.axvline(
+        np.datetime64(cut, "D"),  # type: ignore[arg-type]
+        color="grey",
+        linestyle=":",
+        label=f"End of calibration ({cut.date()})",
+    )
+    _date_axis(ax)
+    ax.set_xlabel("Date (last day of each period)")
+    ax.legend(fontsize="small")
+    cohort = f"{table.attrs['n_customers']:,} customers acquired by {cut.date()}"
+    if cumulative:
+        ax.set_title(f"Tracking cumulative repeat transactions\n{cohort}")
         ax.set_ylabel("Cumulative repeat transactions")
     else:
-        ax.set_title("Tracking repeat transactions per period")
-        ax.set_ylabel("Repeat transactions per period")
+        per = _period_words(table.attrs["period"])
+        ax.set_title(f"Tracking repeat transactions per {per}\n{cohort}")
+        ax.set_ylabel(f"Repeat transactions per {per}")
+    ax.set_ylim(bottom=0)
     return ax
 
 
@@ -444,7 +522,15 @@ def plot_cumulative_transactions(
 
     Fader, Hardie & Lee (2005), Figure 1. The data are the table of :func:`pyclv.tracking` (same
     parameters, ``model`` for its ``transaction_model``), drawn as two lines with a vertical line at the end
-    of the calibration period.
+    of the calibration period. Both lines follow the calibration cohort (the title says how many customers,
+    acquired by which day). A good model stays on the actual line after the vertical line too, where it was
+    not fitted; a gap that widens there is a forecast that drifts.
+
+    The model's line is the *unconditional* expectation: each customer's repeat purchases are expected from
+    its first purchase day alone, not from what it bought later (hence the legend's "unconditional"). The
+    holdout tables of :func:`pyclv.evaluate` and :func:`plot_calibration_purchases_vs_holdout_purchases`
+    are *conditional* on each customer's calibration purchases, so the two can disagree on the holdout
+    total: the conditional forecast knows who has stopped buying, this one does not.
 
     Parameters
     ----------
@@ -458,8 +544,8 @@ def plot_cumulative_transactions(
     Returns
     -------
     matplotlib.axes.Axes
-        Lines ``"Actual"`` and ``"Model"`` (the cumulative columns, at each period's last day) and the
-        vertical line ``"End of calibration"``.
+        Lines ``"Actual"`` and ``"Model (unconditional)"`` (the cumulative columns, at each period's last
+        day) and the vertical line ``"End of calibration (<date>)"`` at the calibration end's day.
 
     Examples
     --------
@@ -500,7 +586,16 @@ def plot_incremental_transactions(
     """Tracking plot of repeat transactions per period: actual vs model, across calibration and holdout.
 
     Fader, Hardie & Lee (2005), Figure 3. The data are the table of :func:`pyclv.tracking` (same
-    parameters); the model's line is smooth, the actual one shows seasonality the model does not know.
+    parameters); the model's line is smooth, the actual one shows seasonality the model does not know. The
+    model's line is the unconditional expectation for the calibration cohort, as in
+    :func:`plot_cumulative_transactions` (which explains why it can disagree with the conditional holdout
+    tables).
+
+    Only whole periods are drawn. A period cut short (by the start or end of the data, or by the calibration
+    end for calendar periods such as ``"W-SUN"``) holds fewer days' purchases and would show as a dip in
+    both lines; it is left out, its days shaded grey and named in the legend. Periods of a fixed length
+    (``"W"``, ``"14D"``) are counted from the calibration end, so the periods either side of the vertical
+    line are always whole.
 
     Parameters
     ----------
@@ -514,8 +609,9 @@ def plot_incremental_transactions(
     Returns
     -------
     matplotlib.axes.Axes
-        Lines ``"Actual"`` and ``"Model"`` (repeat transactions in each period, at its last day) and the
-        vertical line ``"End of calibration"``.
+        Lines ``"Actual"`` and ``"Model (unconditional)"`` (repeat transactions in each period, at its last
+        day; NaN, a gap, at the partial periods), the vertical line ``"End of calibration (<date>)"``, and
+        one grey span per partial period (``ax.patches``).
 
     Examples
     --------
@@ -635,13 +731,44 @@ def plot_history_alive(
 # ---------------------------------------------------------------------------------------------------------
 
 
+def _log_bins(values: np.ndarray, bins: int) -> tuple[np.ndarray, float | None] | None:
+    """Bin edges of equal width on a log axis, and the threshold of a symlog axis when some values are near 0.
+
+    The log part starts at the smallest value, or at the 1st percentile of the positive values when there
+    are zeros or the smallest values lie more than a decade below that percentile; the values below it then
+    share one first bin from 0, drawn on the linear part of a symmetric-log axis. None when the positive
+    values do not spread (none, or all equal): there is nothing to show on a log axis.
+    """
+    top = float(values.max())
+    positive = values[values > 0]
+    if positive.size == 0 or positive.min() == top:
+        return None
+    low = float(positive.min())
+    if values.min() <= 0 or low < np.quantile(positive, 0.01) / 10:
+        low = float(np.quantile(positive, 0.01))
+    if low >= top:
+        return None
+    if values.min() >= low:
+        return np.geomspace(low, top, bins + 1), None
+    return np.r_[0.0, np.geomspace(low, top, max(bins, 2))], low
+
+
 def plot_clv_distribution(
     clv: pd.Series | pd.DataFrame | np.ndarray,
     *,
     bins: int = 50,
+    scale: str = "auto",
     ax: Axes | None = None,
 ) -> Axes:
     """Histogram of customer lifetime values, with their mean and median marked.
+
+    CLV is skewed: most customers are worth little and a few a great deal, so on bins of equal width nearly
+    everybody falls in the first bar. With ``scale="log"`` the bins are of equal width on a logarithmic x
+    axis (each bar covers the same ratio of values, e.g. 5 to 6 and 500 to 600), which shows the shape of
+    the bulk and the tail at once; the bar heights stay customer counts. Zeros, and values far below the
+    others (more than a decade below the 1st percentile of the positive values), share a first bin from 0 to
+    that percentile, drawn on the linear part of a symmetric-log axis. Read the x axis by its decades: the
+    distance from 10 to 100 is the distance from 100 to 1,000.
 
     Parameters
     ----------
@@ -650,31 +777,62 @@ def plot_clv_distribution(
         its ``clv`` column (the output with intervals).
     bins : int, default 50
         Number of histogram bins.
+    scale : {"auto", "log", "linear"}, default "auto"
+        ``"log"``: bins of equal width on a log axis (values must be >= 0); ``"linear"``: bins of equal width
+        (:func:`pyclv.evaluation.clv_distribution`'s table). ``"auto"`` chooses ``"log"`` when all values are
+        >= 0 and the largest is more than 10 times the median (a long right tail), else ``"linear"``. Values
+        that do not spread on a log axis (all equal, or no positive one) are drawn on the linear one.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; pyplot's current Axes by default.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The histogram bars (``ax.patches``, heights are customer counts) and the vertical lines ``"Mean"``
-        and ``"Median"``.
+        The histogram bars (``ax.patches``, heights are customer counts, in the order of the bins) and the
+        vertical lines ``"Mean (...)"`` and ``"Median (...)"``. The x label says which scale was used.
 
     Raises
     ------
     DataValidationError
-        If values are missing or infinite, or there are none.
+        If values are missing or infinite, or there are none, or ``scale="log"`` meets negative values.
+    ValueError
+        If ``scale`` is not one of the above.
 
     Examples
     --------
     >>> import numpy as np
     >>> from matplotlib.figure import Figure
     >>> from pyclv.plotting import plot_clv_distribution
-    >>> ax = plot_clv_distribution(np.array([0.0, 10.0, 10.0, 250.0]), bins=5, ax=Figure().subplots())
+    >>> ax = plot_clv_distribution(np.array([0.0, 10.0, 10.0, 250.0]), bins=5, scale="linear",
+    ...                            ax=Figure().subplots())
     >>> [int(p.get_height()) for p in ax.patches]
     [3, 0, 0, 0, 1]
+    >>> ax = plot_clv_distribution(np.array([1.0, 2.0, 5.0, 50.0, 100.0]), bins=2, ax=Figure().subplots())
+    >>> [int(p.get_height()) for p in ax.patches], ax.get_xscale()  # 1 to 10 and 10 to 100
+    ([3, 2], 'log')
     """
-    table = clv_distribution(clv, bins=bins)
+    if scale not in ("auto", "log", "linear"):
+        raise ValueError(f"scale must be 'auto', 'log' or 'linear'; got {scale!r}.")
+    table = clv_distribution(clv, bins=bins)  # checks the values: finite, at least one
     mean, median = table.attrs["mean"], table.attrs["median"]
+    values = np.asarray(clv["clv"] if isinstance(clv, pd.DataFrame) else clv, dtype=float).ravel()
+    if scale == "log" and values.min() < 0:
+        n_negative = int((values < 0).sum())
+        raise DataValidationError(
+            f"clv has {n_negative:,} negative value(s) (e.g. {values[values < 0][:3].tolist()}), which a log "
+            "scale cannot show; pass scale='linear'.",
+            column="clv",
+            n_rows=n_negative,
+        )
+    if scale == "auto":
+        scale = "log" if values.min() >= 0 and values.max() > 10 * max(median, 0.0) else "linear"
+    log_bins = _log_bins(values, bins) if scale == "log" else None
+    scale = "linear" if log_bins is None else "log"
+    threshold = None
+    if log_bins is not None:
+        edges, threshold = log_bins
+        counts = np.histogram(values, bins=edges)[0]
+        table = pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "n_customers": counts})
     ax = _get_ax(ax)
     ax.bar(
         table["lower"].to_numpy(),
@@ -684,8 +842,19 @@ def plot_clv_distribution(
     )
     ax.axvline(mean, color="black", linestyle="--", label=f"Mean ({format_number(mean, 'amount')})")
     ax.axvline(median, color="grey", linestyle=":", label=f"Median ({format_number(median, 'amount')})")
-    ax.set_title("Distribution of customer lifetime value")
-    ax.set_xlabel("Customer lifetime value")
+    if scale == "log":
+        from matplotlib.ticker import FuncFormatter
+
+        if threshold is None:
+            ax.set_xscale("log")
+        else:
+            ax.set_xscale("symlog", linthresh=threshold, linscale=0.5)
+        ax.set_xlim(table["lower"].iloc[0], table["upper"].iloc[-1])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: format_number(x, "table")))
+        ax.set_xlabel("Customer lifetime value (log scale: bins of equal width on it)")
+    else:
+        ax.set_xlabel("Customer lifetime value")
+    ax.set_title(f"Distribution of customer lifetime value ({len(values):,} customers)")
     ax.set_ylabel("Customers")
     ax.legend()
     return ax
@@ -783,6 +952,29 @@ def _numeric_table(table: Any, name: str) -> np.ndarray:
     return table.to_numpy(dtype=float, na_value=np.nan)
 
 
+def _label_cells(axis: Any, labels: Sequence[str]) -> None:
+    """Label a heat map's rows or columns with as many of ``labels`` as fit, evenly spaced.
+
+    Matplotlib chooses the number of ticks when it draws, from the axis' length and the font, so the labels
+    stay apart at any figure size; every label shown is the one of its row or column.
+    """
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    def label(x: float, _: object) -> str:
+        i = round(x)
+        return labels[i] if abs(x - i) < 1e-9 and 0 <= i < len(labels) else ""
+
+    axis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 1.2, 2, 3, 6, 10]))  # 12: a year of months
+    axis.set_major_formatter(FuncFormatter(label))
+
+
+def _colour_scale_top(values: np.ndarray) -> float:
+    """The top of a retention colour scale: the largest rate, rounded up to a whole percentage step."""
+    top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
+    step = 0.05 if top > 0.2 else 0.01 if top > 0.02 else 0.001
+    return min(1.0, max(step, round(math.ceil(round(top / step, 9)) * step, 9)))
+
+
 def plot_cohort_retention(
     retention_table: pd.DataFrame,
     *,
@@ -792,23 +984,35 @@ def plot_cohort_retention(
 ) -> Axes:
     """Heat map of retention rates, cohorts (rows) by periods since acquisition (columns).
 
+    Read it along a row for how one cohort fades, and down a column for whether younger cohorts keep their
+    customers better than older ones at the same age. The lower-right triangle is blank: those cohorts have
+    not reached those ages yet.
+
+    The colour scale runs from 0 to the largest retention after acquisition (rounded up): period 0 is 100 %
+    by definition (every customer bought when acquired) and on a 0-100 % scale would squeeze every other
+    cell into the dark end. Period 0 is drawn in light grey, the colour bar's "over" end. Row and column
+    labels are thinned to what fits (every 2nd, 3rd, 6th, ... cohort), and each rate is written in its cell
+    only when the cells are large enough for the text.
+
     Parameters
     ----------
     retention_table : pandas.DataFrame
-        Index: the cohorts (e.g. acquisition months); columns: the periods since acquisition; values:
-        retention rates in [0, 1]. Missing values (periods a cohort has not reached yet) are left blank.
+        Index: the cohorts (e.g. acquisition months, :attr:`pyclv.business.CohortTables.retention`); columns:
+        the periods since acquisition; values: retention rates in [0, 1]. Missing values (periods a cohort
+        has not reached yet) are left blank.
     annotate : bool, optional
-        Write each rate in its cell as a percentage; by default when the table has at most 400 cells.
+        Write each rate in its cell as a percentage: always (True), never (False) or, by default, when every
+        cell is large enough for its text at the figure's current size.
     cmap : str, default "viridis"
-        Matplotlib colour map, on a fixed 0-1 scale.
+        Matplotlib colour map.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; pyplot's current Axes by default.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The image (``ax.images[0]``, its array the table), a colour bar, tick labels from the index and
-        columns, and the cell texts when annotated.
+        The image (``ax.images[0]``, its array the table; its ``norm`` the colour scale), a colour bar, tick
+        labels from the index and columns, and the cell texts when annotated.
 
     Raises
     ------
@@ -820,10 +1024,12 @@ def plot_cohort_retention(
     >>> import pandas as pd
     >>> from matplotlib.figure import Figure
     >>> from pyclv.plotting import plot_cohort_retention
-    >>> table = pd.DataFrame({1: [0.6, 0.55], 2: [0.45, None]}, index=["2024-01", "2024-02"])
+    >>> table = pd.DataFrame({0: [1.0, 1.0], 1: [0.6, 0.55], 2: [0.45, None]}, index=["2024-01", "2024-02"])
     >>> ax = plot_cohort_retention(table, ax=Figure().subplots())
     >>> [text.get_text() for text in ax.texts]
-    ['60%', '45%', '55%']
+    ['100%', '60%', '45%', '100%', '55%']
+    >>> ax.images[0].norm.vmax  # the scale leaves period 0 out: 60 % is its top
+    0.6
     """
     values = _numeric_table(retention_table, "retention_table")
     outside = ~np.isnan(values) & ((values < 0) | (values > 1))
@@ -835,65 +1041,86 @@ def plot_cohort_retention(
             column=str(column),
             n_rows=int(outside.any(axis=1).sum()),
         )
+    import matplotlib
+    from matplotlib.ticker import PercentFormatter
+
+    n_rows, n_cols = values.shape
+    first = values[:, 0]
+    period_zero = n_cols > 1 and retention_table.columns[0] == 0 and bool(np.all(first[~np.isnan(first)] == 1.0))
+    top = _colour_scale_top(values[:, 1:] if period_zero else values)
+    colours = matplotlib.colormaps[cmap].with_extremes(over="0.85")
     ax = _get_ax(ax)
     image = ax.imshow(
-        np.ma.masked_invalid(values),
-        aspect="auto",
-        cmap=cmap,
-        vmin=0.0,
-        vmax=1.0,
-        interpolation="nearest",
+        np.ma.masked_invalid(values), aspect="auto", cmap=colours, vmin=0.0, vmax=top, interpolation="nearest"
     )
-    ax.figure.colorbar(image, ax=ax, label="Retention rate")
-    n_rows, n_cols = values.shape
-    ax.set_xticks(np.arange(n_cols), [str(c) for c in retention_table.columns])
-    ax.set_yticks(np.arange(n_rows), [str(i) for i in retention_table.index])
+    label = "Retention rate (period 0 = 100 %, grey)" if period_zero else "Retention rate"
+    bar = ax.figure.colorbar(image, ax=ax, label=label, extend="max" if period_zero else "neither")
+    bar.formatter = PercentFormatter(xmax=1.0, decimals=0)
+    _label_cells(ax.xaxis, [str(c) for c in retention_table.columns])
+    _label_cells(ax.yaxis, [str(i) for i in retention_table.index])
     if annotate is None:
-        annotate = values.size <= _MAX_ANNOTATED_CELLS
+        box = ax.get_window_extent()
+        width, height = _text_size("100%", matplotlib.rcParams["font.size"] * 0.833, ax.figure.dpi)
+        annotate = box.width / n_cols >= _CELL_ROOM * width and box.height / n_rows >= _CELL_ROOM * height
     if annotate:
         for (i, j), value in np.ndenumerate(values):
             if not np.isnan(value):
-                colour = "white" if value < 0.5 else "black"  # readable on viridis' dark low end
+                dark = value < 0.5 * top  # white on the dark low end of the scale (0 to top)
                 ax.text(
                     j,
                     i,
                     format_number(value, "percent"),
                     ha="center",
                     va="center",
-                    color=colour,
+                    color="white" if dark else "black",
                     fontsize="small",
                 )
-    ax.set_title("Retention by cohort")
-    ax.set_xlabel(str(retention_table.columns.name or "Periods since acquisition"))
-    ax.set_ylabel(str(retention_table.index.name or "Cohort"))
+    ax.set_title(f"Retention by cohort ({n_rows:,} cohorts)")
+    ax.set_xlabel(_since_label(retention_table.columns.name, retention_table.index))
+    ax.set_ylabel(_cohort_label(retention_table.index))
     return ax
 
 
+#: Payback plots with more cohorts than this colour them along a colour map and name only the first and last.
+_MAX_NAMED_COHORTS = 10
+
+
 def plot_payback(
-    curves: pd.DataFrame | pd.Series,
+    curves: pd.DataFrame | pd.Series | Payback,
     *,
     acquisition_cost: float | None = None,
+    observed: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Cumulative margin per customer over the periods since acquisition, one line per cohort.
 
-    A cohort has paid back its acquisition cost when its line crosses the horizontal line at the cost.
+    A cohort has paid back its acquisition cost when its line crosses the horizontal line at the cost. With
+    a forecast, each line is solid while observed and dashed where the forecast continues it, with a hollow
+    marker at the last observed period: what is known and what is predicted read apart at a glance.
 
     Parameters
     ----------
-    curves : pandas.DataFrame or pandas.Series
+    curves : pandas.DataFrame, pandas.Series or Payback
         Rows: cohorts (the index labels the lines); columns: periods since acquisition (numbers, or labels
         drawn at 0, 1, 2, ...); values: cumulative margin per acquired customer. Missing values (periods not
-        reached yet) end a line. A Series indexed by period is one curve.
+        reached yet) end a line. A Series indexed by period is one curve. A :class:`pyclv.business.Payback`
+        draws its ``forecast`` curves with its ``observed`` ones marked (its ``observed`` alone without a
+        forecast).
     acquisition_cost : float, optional
         Cost of acquiring one customer, drawn as a horizontal line.
+    observed : pandas.DataFrame, optional
+        The observed part of ``curves`` (e.g. :attr:`pyclv.business.Payback.observed` when ``curves`` is its
+        ``forecast``): where it has a value the curve is observed, after that forecast.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; pyplot's current Axes by default.
 
     Returns
     -------
     matplotlib.axes.Axes
-        One line per cohort, labelled by the cohort, and the line ``"Acquisition cost"`` if given.
+        One line per cohort, labelled by the cohort (with more than 10 cohorts only the first and last are
+        named and the lines are coloured from old to young), and the line ``"Acquisition cost"`` if given.
+        With observed curves, each cohort's line is its observed part and a second, dashed line (unlabelled)
+        its forecast part, which starts at the last observed period.
 
     Raises
     ------
@@ -912,9 +1139,15 @@ def plot_payback(
     >>> [line.get_label() for line in ax.get_lines()]
     ['2024-01', '2024-02', 'Acquisition cost']
     """
+    if isinstance(curves, Payback):
+        observed = curves.observed if curves.forecast is not None else None
+        curves = curves.forecast if curves.forecast is not None else curves.observed
     if isinstance(curves, pd.Series):
         curves = curves.to_frame().T.set_axis([curves.name if curves.name is not None else "margin"])
     values = _numeric_table(curves, "curves")
+    if observed is not None:
+        seen = pd.DataFrame(~np.isnan(_numeric_table(observed, "observed")), observed.index, observed.columns)
+        known = seen.reindex(index=curves.index, columns=curves.columns, fill_value=False).to_numpy(dtype=bool)
     columns = curves.columns
     periods = (
         columns.to_numpy(dtype=float)
@@ -922,19 +1155,55 @@ def plot_payback(
         else np.arange(len(columns), dtype=float)
     )
     ax = _get_ax(ax)
-    for label, row in zip(curves.index, values, strict=True):
-        ax.plot(periods, row, marker=".", label=str(label))
+    n = len(curves)
+    colours = None
+    if n > _MAX_NAMED_COHORTS:
+        import matplotlib
+
+        colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, n))
+    for k, (label, row) in enumerate(zip(curves.index, values, strict=True)):
+        name = str(label) if colours is None or k in (0, n - 1) else "_nolegend_"
+        if colours is not None and k in (0, n - 1):
+            name += " (oldest)" if k == 0 else " (youngest)"
+        colour = None if colours is None else colours[k]
+        if observed is None:
+            ax.plot(periods, row, marker=".", label=name, color=colour)
+            continue
+        last = int(np.flatnonzero(known[k]).max()) if known[k].any() else -1
+        solid = np.where(np.arange(len(row)) <= last, row, np.nan)
+        (line,) = ax.plot(periods, solid, marker=".", label=name, color=colour)
+        dashed = np.where(np.arange(len(row)) >= max(last, 0), row, np.nan)
+        ax.plot(periods, dashed, linestyle="--", color=line.get_color(), label="_nolegend_")
+        if last >= 0:
+            ax.plot(periods[last], row[last], marker="o", markerfacecolor="white", color=line.get_color(),
+                    label="_nolegend_")
     if not pd.api.types.is_numeric_dtype(columns.dtype):
         ax.set_xticks(periods, [str(c) for c in columns])
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if acquisition_cost is not None:
         cost = float(acquisition_cost)
         if not math.isfinite(cost):
             raise ValueError(f"acquisition_cost must be a finite number; got {acquisition_cost!r}.")
-        ax.axhline(cost, color="black", linestyle="--", label="Acquisition cost")
-    ax.set_title("Payback: cumulative margin per customer by cohort")
-    ax.set_xlabel(str(columns.name or "Periods since acquisition"))
+        ax.axhline(cost, color="black", linestyle=":", label="Acquisition cost")
+    handles, labels = ax.get_legend_handles_labels()
+    if observed is not None:
+        from matplotlib.lines import Line2D
+
+        handles += [
+            Line2D([], [], color="grey", marker="."),
+            Line2D([], [], color="grey", linestyle="--"),
+            Line2D([], [], color="grey", marker="o", markerfacecolor="white", linestyle="none"),
+        ]
+        labels += ["Observed", "Forecast", "Last observed period"]
+    title = "Payback: cumulative margin per customer by cohort"
+    ax.set_title(title + (",\nobserved (solid) then forecast (dashed)" if observed is not None else ""))
+    ax.set_xlabel(_since_label(columns.name, curves.index))
     ax.set_ylabel("Cumulative margin per customer")
-    ax.legend(title=str(curves.index.name) if curves.index.name else None)
+    named = isinstance(curves.index, pd.PeriodIndex) or curves.index.name is not None
+    ax.legend(handles, labels, title=_cohort_label(curves.index) if named else None, fontsize="small")
     return ax
 
 
@@ -1008,7 +1277,9 @@ def plot_backtest(table: pd.DataFrame, *, quantity: str = "revenue", ax: Axes | 
     _date_axis(ax)
     name = _BACKTEST_QUANTITIES[quantity]
     horizon = ordered["horizon_days"].iloc[0] if "horizon_days" in ordered.columns else None
-    window = f" in the {horizon:g} days after each cut-off" if horizon is not None else " after each cut-off"
+    window = " after each cut-off"
+    if horizon is not None:
+        window = f" in the {format_duration(float(horizon), 'D')}{window}"
     ax.set_title(f"Backtest: {name.lower()}{window}")
     ax.set_xlabel("Cut-off (end of the data the models were fitted on)")
     ax.set_ylabel(f"{name} of the cohort (total)")

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pyclv
+from pyclv._time import DAYS_PER_UNIT
 from pyclv.evaluation import tracking
+from pyclv.evaluation.tracking import _periods, _tracking_period
 from tests.evaluation.conftest import CAL_END, OBS_END
 
 
@@ -119,14 +126,22 @@ def test_tracking_by_calendar_month_and_by_day(fhl: pyclv.BetaGeo, log: pd.DataF
             monthly.loc[end, "expected_cumulative"], rel=1e-12
         )
     assert daily.loc[CAL_END, "actual_cumulative"] == weekly.loc[CAL_END, "actual_cumulative"]
-    fortnights = run("14D")  # fixed lengths count from the first purchase day, like "W"
-    assert fortnights.index[0] == pd.Timestamp("1997-01-14") and len(fortnights) == 40  # 39 + the cut at CAL_END
+    # fixed lengths count from the calibration end: 273 calibration days are 19 fortnights and a first week
+    fortnights = run("14D")
+    assert fortnights.index[0] == pd.Timestamp("1997-01-07") and len(fortnights) == 40
+    assert fortnights["partial"].tolist() == [True] + [False] * 38 + [True]
+    assert fortnights["days"].iloc[[0, 1, -2, -1]].tolist() == [7, 14, 14, 7]
     # calendar weeks: partial first and last weeks, and the calibration end (a Tuesday) cuts its week in two
     sundays = run("W-SUN")
     assert sundays.index[0] == pd.Timestamp("1997-01-05") and pd.Timestamp(CAL_END) in sundays.index
     inner = sundays.index.drop([pd.Timestamp(CAL_END), pd.Timestamp(OBS_END)])
     assert (inner.day_of_week == 6).all() and len(inner) == len(pd.date_range("1997-01-05", OBS_END, freq="W-SUN"))
     assert sundays.index[-1] == pd.Timestamp(OBS_END) and sundays["actual"].sum() == 4339
+    # the Wednesday 1997-01-01 starts a 5-day week; Tuesday's cut leaves 2 + 5 days; the data end on a Tuesday
+    cut = sundays.index.get_loc(pd.Timestamp(CAL_END))
+    assert sundays.index[sundays["partial"]].tolist() == list(sundays.index[[0, cut, cut + 1, -1]])
+    assert sundays["days"].iloc[[0, cut, cut + 1, -1]].tolist() == [5, 2, 5, 2]
+    assert (sundays.loc[~sundays["partial"], "days"] == 7).all()
     assert sundays.loc[CAL_END, "expected_cumulative"] == pytest.approx(
         daily.loc[CAL_END, "expected_cumulative"], rel=1e-12
     )
@@ -162,3 +177,48 @@ def test_tracking_checks_time_units_and_dates(fhl: pyclv.BetaGeo, log: pd.DataFr
         tracking(fhl, log, calibration_period_end="1996-12-31", observation_period_end=OBS_END)
     with pytest.raises(TypeError, match="transaction model"):
         tracking(pyclv.GammaGamma(), log, calibration_period_end=CAL_END)
+
+
+def test_tracking_periods_end_at_the_calibration_end(fhl: pyclv.BetaGeo, log: pd.DataFrame) -> None:
+    # a Sunday cut on the 271st day: weeks are counted back and forth from it, so the weeks on either side of
+    # the cut are whole; the first week is partial (271 = 38 * 7 + 5 days) and so is the last (273 = 39 * 7 + 2)
+    cut = "1997-09-28"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pyclv.PyCLVWarning)
+        table = tracking(fhl, log, calibration_period_end=cut, observation_period_end=OBS_END)
+    assert pd.Timestamp(cut) in table.index
+    assert table.index[0] == pd.Timestamp("1997-01-05") and table["days"].iloc[0] == 5
+    assert table.index[table["partial"]].tolist() == [pd.Timestamp("1997-01-05"), pd.Timestamp(OBS_END)]
+    assert table["days"].iloc[-1] == 2 and (table["days"].iloc[1:-1] == 7).all()
+    assert table["days"].sum() == (pd.Timestamp(OBS_END) - pd.Timestamp("1997-01-01")).days + 1
+    at_cut = table.index.get_loc(pd.Timestamp(cut))
+    assert not table["holdout"].iloc[at_cut] and table["holdout"].iloc[at_cut + 1]
+    assert table.attrs["n_customers"] == 2357 and table.attrs["period"] == "W"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    first=st.integers(0, 400),
+    calibration=st.integers(0, 800),
+    holdout=st.integers(1, 800),
+    period=st.sampled_from(["D", "W", "M", "Y", "14D", "W-SUN", "W-WED", "MS", "ME", "QS"]),
+)
+def test_tracking_periods_tile_the_days(first: int, calibration: int, holdout: int, period: str) -> None:
+    cut = first + calibration
+    last = cut + holdout
+    ends, days, partial = _periods(first, last, cut, _tracking_period(period))
+    assert np.all(np.diff(ends) > 0) and ends[-1] == last and cut in ends
+    assert np.all(days >= 1) and days.sum() == last - first + 1
+    at_cut = int(np.flatnonzero(ends == cut)[0])
+    if period in DAYS_PER_UNIT or period == "14D":
+        length = DAYS_PER_UNIT.get(period, 14.0)
+        # counted from the cut: only the first and the last period can be short
+        assert set(np.flatnonzero(partial)) <= {0, len(ends) - 1}
+        assert np.all((days[~partial] == math.floor(length)) | (days[~partial] == math.ceil(length)))
+    else:
+        # calendar periods: the first, the two either side of the cut and the last can be short
+        assert set(np.flatnonzero(partial)) <= {0, at_cut, at_cut + 1, len(ends) - 1}
+        # a whole period starts (MS, QS) or ends (W-SUN, ME) on a day of the calendar frequency
+        calendar = pd.date_range("1968-01-01", "1976-12-31", freq=period)
+        starts, stops = (pd.DatetimeIndex(d.astype("datetime64[D]")) for d in (ends - days + 1, ends))
+        assert (starts.isin(calendar) | stops.isin(calendar))[~partial].all()

@@ -49,16 +49,40 @@ def _tracking_period(period: str) -> float | pd.offsets.BaseOffset:
     return days
 
 
-def _period_ends(first_day: int, last_day: int, period: float | pd.offsets.BaseOffset) -> np.ndarray:
-    """Last days (day numbers) of the periods that cover first_day..last_day, the last one possibly cut short."""
+def _natural_ends(
+    first_day: int, last_day: int, anchor_day: int, period: float | pd.offsets.BaseOffset
+) -> np.ndarray:
+    """Last days (day numbers) of whole periods, sorted, from before first_day to after last_day.
+
+    Periods of a fixed length end on ``anchor_day`` and every whole multiple of the length before and after it;
+    calendar periods end where :meth:`pandas.Series.resample` closes its bins.
+    """
     if isinstance(period, float):
-        n_full = math.floor((last_day - first_day + 1) / period)
-        ends = first_day - 1 + np.floor(np.arange(1, n_full + 1) * period).astype(np.int64)
-    else:  # the last day of each bin, as pandas resamples the days
-        days = np.arange(first_day, last_day + 1)
-        binned = pd.Series(days, index=pd.DatetimeIndex(days.astype("datetime64[D]"))).resample(period).max()
-        ends = binned.dropna().to_numpy(dtype=np.int64)
-    return np.r_[ends[ends < last_day], last_day]
+        steps = np.arange(
+            math.floor((first_day - anchor_day) / period) - 1, math.ceil((last_day - anchor_day) / period) + 2
+        )
+        return anchor_day + np.floor(steps * period).astype(np.int64)
+    start = pd.Timestamp(day_str(first_day))
+    margin = (start + 2 * period - start).days + 1  # two steps of the offset span at least one whole bin
+    days = np.arange(first_day - margin, last_day + margin + 1)
+    binned = pd.Series(days, index=pd.DatetimeIndex(days.astype("datetime64[D]"))).resample(period).max()
+    return binned.dropna().to_numpy(dtype=np.int64)[:-1]  # the last bin is cut short by the margin
+
+
+def _periods(
+    first_day: int, last_day: int, calibration_end: int, period: float | pd.offsets.BaseOffset
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tracking periods' last days, their lengths in days and whether each is shorter than a whole period.
+
+    The calibration end and the last day always end a period; the periods they cut short, like a calendar
+    period the first day falls inside, are partial.
+    """
+    natural = _natural_ends(first_day, last_day, calibration_end, period)
+    inside = natural[(natural >= first_day) & (natural < last_day)]
+    ends = np.unique(np.r_[inside, calibration_end, last_day])
+    days = np.diff(ends, prepend=first_day - 1)
+    whole = np.searchsorted(natural, ends)  # the whole period each one lies in
+    return ends, days, days < natural[whole] - natural[whole - 1]
 
 
 def tracking(
@@ -88,6 +112,11 @@ def tracking(
     :func:`pyclv.plotting.plot_incremental_transactions`: a good model follows the cumulative curve through
     the calibration period and keeps following it in the holdout, which it has not seen.
 
+    The expectation is *unconditional*: it uses each customer's first purchase day and nothing of its later
+    history, so it can differ from the holdout forecasts of :func:`pyclv.evaluate`, which are conditional on
+    each customer's calibration purchases (:math:`E[Y(t) \mid x, t_x, T]`). Both cover the same customers,
+    the calibration cohort; customers acquired after the calibration end are in neither.
+
     Parameters
     ----------
     transaction_model : TransactionModel
@@ -107,19 +136,24 @@ def tracking(
         (``time_unit_``). A different unit is an error: pyclv never rescales time.
     period : str, default "W"
         Length of a tracking period. A time unit ``"D"``, ``"W"``, ``"M"``, ``"Y"`` (1, 7, 365.25/12 and
-        365.25 days) or a whole number of days such as ``"14D"`` counts periods from the cohort's first
-        purchase day :math:`b_{min}`: period j ends on day :math:`b_{min} + \lfloor j L \rfloor - 1` (L the
-        period length in days; week 1 is the first seven days, as in the paper). Calendar frequencies of
-        pandas (``"W-SUN"``, ``"MS"``, ``"QS"``, ...) follow :meth:`pandas.DataFrame.resample`. The
-        calibration and observation ends are always period ends, so a period may be cut short there.
+        365.25 days) or a whole number of days such as ``"14D"`` counts periods back and forth from the
+        calibration end :math:`\tau`: the periods end on days :math:`\tau + \lfloor j L \rfloor` (L the
+        period length in days, j any whole number), so the periods on either side of the cut are whole and
+        only the first and the last can be partial. When the calibration period is a whole number of
+        periods, week 1 is the cohort's first seven days, as in the paper. Calendar frequencies of pandas
+        (``"W-SUN"``, ``"MS"``, ``"QS"``, ...) follow :meth:`pandas.DataFrame.resample`; the calibration end
+        then cuts its calendar period in two.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``period_end`` (the last day of each period, a Timestamp), with float columns ``actual``
         and ``expected`` (repeat transactions in the period), ``actual_cumulative`` and
-        ``expected_cumulative`` (since the cohort's first purchase), and ``holdout`` (True for periods after
-        the calibration end). ``attrs`` records ``calibration_period_end`` (a Timestamp) and ``time_unit``.
+        ``expected_cumulative`` (since the cohort's first purchase), ``holdout`` (True for periods after
+        the calibration end), ``days`` (the period's length in days) and ``partial`` (True for a period cut
+        short by the start or the end of the data or by the calibration end: its counts cover fewer days than
+        the others' and are not comparable with them). ``attrs`` records ``calibration_period_end`` (a
+        Timestamp), ``time_unit``, ``period`` and ``n_customers`` (the size of the calibration cohort).
 
     Raises
     ------
@@ -163,6 +197,8 @@ def tracking(
     (78, 39, 4339)
     >>> int(table.loc["1997-09-30", "actual_cumulative"])  # week 39: the calibration repeat transactions
     2457
+    >>> int(table["partial"].sum()), table.attrs["n_customers"]  # 78 whole weeks of the 2,357 customers
+    (0, 2357)
     """
     check_models(transaction_model)
     unit = _model_time_unit(transaction_model, time_unit)
@@ -180,7 +216,7 @@ def tracking(
     counts = np.diff(np.r_[starts, daily.customer.size])
     repeat_days = np.sort(daily.day[np.repeat(in_cohort, counts) & is_repeat])
 
-    ends = np.unique(np.r_[_period_ends(first_day, daily.end_day, length), calibration_end])
+    ends, days, partial = _periods(first_day, daily.end_day, calibration_end, length)
     n_days = daily.end_day - first_day + 1
     born = np.bincount(births[in_cohort] - first_day, minlength=n_days).astype(float)
     ages = np.arange(n_days) / DAYS_PER_UNIT[unit]
@@ -197,9 +233,13 @@ def tracking(
             "actual_cumulative": actual_cum,
             "expected_cumulative": expected_cum,
             "holdout": ends > calibration_end,
+            "days": days,
+            "partial": partial,
         },
         index=pd.DatetimeIndex(ends.astype("datetime64[D]"), name="period_end"),
     )
     table.attrs["calibration_period_end"] = pd.Timestamp(day_str(calibration_end))
     table.attrs["time_unit"] = unit
+    table.attrs["period"] = period
+    table.attrs["n_customers"] = int(in_cohort.sum())
     return table
