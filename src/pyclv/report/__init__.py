@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from pyclv._validation import DateLike
 from pyclv._version import __version__
 from pyclv.evaluation import evaluate
 from pyclv.exceptions import DataValidationError
@@ -55,8 +56,8 @@ def build_report(
     calibration_holdout_data: pd.DataFrame,
     transactions: pd.DataFrame | None = None,
     *,
-    calibration_period_end: str | None = None,
-    observation_period_end: str | None = None,
+    calibration_period_end: DateLike | None = None,
+    observation_period_end: DateLike | None = None,
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
     monetary_value_col: str | None = None,
@@ -126,7 +127,8 @@ def build_report(
     horizon = fmt.duration(facts.holdout_length)
     logged = None
     if with_log:
-        assert transactions is not None
+        assert transactions is not None and calibration_period_end is not None
+        assert observation_period_end is not None
         logged = _figures.log_figures(
             transaction_model, spend_model, transactions, calibration_period_end=calibration_period_end,
             observation_period_end=observation_period_end, customer_id_col=customer_id_col,
@@ -139,7 +141,7 @@ def build_report(
         f"<h1>{html.escape(title)}</h1>",
         f'<p class="meta">Generated {generated} by pyclv {html.escape(__version__)} with the {models} models. '
         f'Amounts are {"in " + html.escape(fmt.currency) if fmt.currency else "in the data’s currency"}; '
-        f"time in {html.escape(horizon.split(' ')[1].rstrip(',') if fmt.time_unit != 'D' else 'days')}.</p>",
+        f"durations in {fmt.unit_name}, as the models were fitted.</p>",
         '<h2 id="summary">Summary</h2>',
         grid(_summary.cards(facts, fmt), "cards"),
         *_summary.summary(facts, report, fmt),
@@ -156,7 +158,9 @@ def build_report(
     return page(title, body)
 
 
-def _cohorts(logged: _figures.LogFigures | None, fmt: Formats, acquisition_cost: float | None, margin: float) -> list[str]:
+def _cohorts(
+    logged: _figures.LogFigures | None, fmt: Formats, acquisition_cost: float | None, margin: float
+) -> list[str]:
     if logged is None:
         return []
     parts = ['<h2 id="cohorts">Cohorts and payback</h2>']

@@ -1,5 +1,7 @@
-"""The numbers the report states: the data's dates and counts, the forecast totals with their ranges, what
-really happened, the value tiers and the customers to act on.
+"""The numbers the report states.
+
+The data's dates and counts, the forecast totals with their ranges, what really happened, the value tiers and
+the customers to act on.
 
 Everything is computed from the calibration/holdout summary through the public model contract; the
 transaction log, when given, adds what happened in the first 30, 60 and 90 days of the holdout.
@@ -14,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
-from pyclv._validation import warn
+from pyclv._validation import DateLike, warn
 from pyclv.business import clv_segments
 from pyclv.evaluation import baseline_forecasts
 from pyclv.exceptions import PyCLVError
@@ -47,8 +49,9 @@ N_LISTED = 10
 
 @dataclass(frozen=True)
 class Window:
-    """A forecast window after the calibration end: the model's totals and their range, the formula's, and
-    what happened.
+    """A forecast window after the calibration end.
+
+    The model's totals and their range, the historical-CLV formula's, and what happened.
 
     Attributes
     ----------
@@ -141,8 +144,8 @@ class Facts:
         return self.windows[-1]
 
 
-def _day(value: object) -> pd.Timestamp | None:
-    return None if value is None else pd.Timestamp(value).normalize()  # type: ignore[arg-type]
+def _day(value: DateLike | None) -> pd.Timestamp | None:
+    return None if value is None else pd.Timestamp(value).normalize()
 
 
 def _totals(
@@ -209,7 +212,9 @@ def _log_actuals(
     log = pd.DataFrame({"customer": transactions.loc[kept, customer_id_col], "after": after[kept]})
     log["amount"] = transactions.loc[kept, monetary_value_col] if monetary_value_col else np.nan
     days = log.groupby(["customer", "after"], sort=False)["amount"].sum(min_count=1).reset_index()
-    out = [(float((days["after"] <= w).sum()), float(days.loc[days["after"] <= w, "amount"].sum())) for w in window_days]
+    out = [
+        (float((days["after"] <= w).sum()), float(days.loc[days["after"] <= w, "amount"].sum())) for w in window_days
+    ]
     if not math.isclose(out[-1][0], expected_last[0], rel_tol=1e-9):
         warn(
             f"report: the transaction log has {out[-1][0]:,.0f} repeat purchases of the summary's customers in the "
@@ -228,8 +233,8 @@ def facts_of(
     data: pd.DataFrame,
     transactions: pd.DataFrame | None,
     *,
-    calibration_period_end: object,
-    observation_period_end: object,
+    calibration_period_end: DateLike | None,
+    observation_period_end: DateLike | None,
     customer_id_col: str,
     datetime_col: str,
     monetary_value_col: str | None,
@@ -259,7 +264,8 @@ def facts_of(
     calibration_end = _day(calibration_period_end)
     holdout_end = _day(observation_period_end)
     T = data["T"].to_numpy(dtype=float)
-    start = calibration_end - pd.Timedelta(days=round(float(T.max()) * DAYS_PER_UNIT[unit])) if calibration_end else None
+    oldest = pd.Timedelta(days=round(float(T.max()) * DAYS_PER_UNIT[unit]))
+    start = calibration_end - oldest if calibration_end is not None else None
 
     window_days = [float(d) for d in SHORT_WINDOWS_DAYS if d / DAYS_PER_UNIT[unit] < holdout_length - 1e-9]
     window_days.append(holdout_length * DAYS_PER_UNIT[unit])
@@ -276,13 +282,14 @@ def facts_of(
     actuals[-1] = actual_last
     windows = []
     for w, (days, length) in enumerate(zip(window_days, lengths, strict=True)):
-        formula = baseline_forecasts(data, horizon=length)["historical_clv"].sum()
+        formula = baseline_forecasts(data, horizon=length)["historical_clv"]
         windows.append(
             Window(
                 days=days, length=length, holdout=w == len(lengths) - 1,
                 purchases=(float(purchases[w].sum()), bounds[0, 2 * w], bounds[1, 2 * w]),
                 revenue=(float((purchases[w] * spend).sum()), bounds[0, 2 * w + 1], bounds[1, 2 * w + 1]),
-                formula_purchases=float(formula["repeat_transactions"]), formula_revenue=float(formula["revenue"]),
+                formula_purchases=float(formula["repeat_transactions"].sum()),
+                formula_revenue=float(formula["revenue"].sum()),
                 actual_purchases=actuals[w][0], actual_revenue=actuals[w][1],
             )
         )

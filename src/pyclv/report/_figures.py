@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from pyclv import plotting
-from pyclv._validation import warn
+from pyclv._validation import DateLike, warn
 from pyclv.business import cohort_forecast, cohort_table, payback
 from pyclv.business.payback import Payback
 from pyclv.exceptions import PyCLVError, PyCLVWarning
@@ -166,8 +166,8 @@ def log_figures(
     spend_model: GammaGamma,
     transactions: pd.DataFrame,
     *,
-    calibration_period_end: object,
-    observation_period_end: object,
+    calibration_period_end: DateLike,
+    observation_period_end: DateLike,
     customer_id_col: str,
     datetime_col: str,
     monetary_value_col: str | None,
@@ -196,11 +196,14 @@ def log_figures(
     LogFigures
         The figures.
     """
-    columns = {"customer_id_col": customer_id_col, "datetime_col": datetime_col}
-    tracking_args = {
-        "calibration_period_end": calibration_period_end, "observation_period_end": observation_period_end,
-        **columns,
-    }
+    def track(ax: Any, cumulative: bool) -> object:
+        draw = plotting.plot_cumulative_transactions if cumulative else plotting.plot_incremental_transactions
+        return draw(
+            transaction_model, transactions, calibration_period_end=calibration_period_end,
+            observation_period_end=observation_period_end, customer_id_col=customer_id_col,
+            datetime_col=datetime_col, ax=ax,
+        )
+
     unconditional = (
         "The model's line is unconditional: what it expects of customers who first bought on these days, "
         "knowing nothing else about them. The forecast table above is conditional: it uses each customer's own "
@@ -210,24 +213,20 @@ def log_figures(
     with warnings.catch_warnings(action="ignore", category=PyCLVWarning):
         tracking = [
             render(
-                lambda ax: plotting.plot_incremental_transactions(
-                    transaction_model, transactions, ax=ax, **tracking_args
-                ),
+                lambda ax: track(ax, cumulative=False),
                 "Repeat purchases per week: model and actual",
                 "The vertical line ends the calibration period; to its right is the holdout, which the model did not "
                 "see. A gap that opens there shows a change in buying the model could not know. " + unconditional,
             ),
             render(
-                lambda ax: plotting.plot_cumulative_transactions(
-                    transaction_model, transactions, ax=ax, **tracking_args
-                ),
+                lambda ax: track(ax, cumulative=True),
                 "Cumulative repeat purchases since the first purchase: model and actual",
                 "The same as a running total. " + unconditional,
             ),
         ]
         cohorts = cohort_table(
-            transactions, monetary_value_col=monetary_value_col, observation_period_end=observation_period_end,
-            **columns,
+            transactions, customer_id_col=customer_id_col, datetime_col=datetime_col,
+            monetary_value_col=monetary_value_col, observation_period_end=observation_period_end,
         )
         figures = [
             render(
@@ -242,7 +241,8 @@ def log_figures(
         if acquisition_cost is not None and monetary_value_col is not None:
             forecast = cohort_forecast(
                 transaction_model, transactions, spend_model=spend_model, monetary_value_col=monetary_value_col,
-                observation_period_end=observation_period_end, **columns,
+                observation_period_end=observation_period_end, customer_id_col=customer_id_col,
+                datetime_col=datetime_col,
             )
             result = payback(cohorts, acquisition_cost, margin=margin, forecast=forecast)
             curves = result.forecast if result.forecast is not None else result.observed

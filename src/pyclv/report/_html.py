@@ -17,9 +17,10 @@ import pandas as pd
 
 from pyclv._format import format_number
 from pyclv._time import DAYS_PER_UNIT
+from pyclv._validation import argument
 from pyclv.exceptions import DataValidationError
 
-__all__ = ["Formats", "Table", "check_currency", "figure", "note", "page", "table"]
+__all__ = ["Formats", "Table", "check_currency", "figure", "grid", "note", "page", "table"]
 
 #: Values smaller than this in absolute value are rounding noise and written as 0.
 _NOISE = 1e-9
@@ -55,8 +56,8 @@ def check_currency(currency: str) -> str:
     label = currency.strip() if isinstance(currency, str) else None
     if label is None or len(label) > _MAX_CURRENCY or any(ch.isspace() for ch in label):
         raise DataValidationError(
-            f"currency must be a symbol or code of at most {_MAX_CURRENCY} characters without spaces, such as "
-            f"'$', '€' or 'EUR' ('' for none); got {currency!r}.",
+            f"{argument('currency')} must be a symbol or code of at most {_MAX_CURRENCY} characters without "
+            f"spaces, such as '$', '€' or 'EUR' ('' for none); got {currency!r}.",
             column="currency",
         )
     return label
@@ -213,6 +214,49 @@ class Formats:
         number = _clean(value)
         return _MISSING if number is None else f"{number + 0.0:.2f}".replace("-", "−")
 
+    def correlation(self, value: object) -> str:
+        """A statistic between -1 and 1 (a correlation, a Gini coefficient): three decimals.
+
+        Parameters
+        ----------
+        value : object
+            The number.
+
+        Returns
+        -------
+        str
+            E.g. ``"0.442"``.
+        """
+        number = _clean(value)
+        return _MISSING if number is None else f"{number + 0.0:.3f}".replace("-", "−")
+
+    def rate(self, value: object) -> str:
+        """A rate or setting given as a fraction (a margin, a discount rate), as a percentage without padding.
+
+        Parameters
+        ----------
+        value : object
+            The fraction, 0.1 for 10 %.
+
+        Returns
+        -------
+        str
+            E.g. ``"10%"`` or ``"7.5%"``.
+        """
+        number = _clean(value)
+        return _MISSING if number is None else f"{round(100 * number, 2) + 0.0:g}%"
+
+    @property
+    def unit_name(self) -> str:
+        """The time unit in words, plural.
+
+        Returns
+        -------
+        str
+            E.g. ``"weeks"``.
+        """
+        return _UNIT_WORDS.get(self.time_unit, ("time unit", "time units"))[1]
+
     def estimate(self, value: object) -> str:
         """A model parameter or fit statistic: pyclv's six significant digits.
 
@@ -264,6 +308,25 @@ class Formats:
             E.g. ``"30 days"``.
         """
         return f"{days:,} day{'s' if days != 1 else ''}"
+
+    @staticmethod
+    def short_date(day: pd.Timestamp | _dt.date | None) -> str:
+        """A calendar day in a table: the month abbreviated, unambiguous in every locale.
+
+        Parameters
+        ----------
+        day : pandas.Timestamp or datetime.date, optional
+            The day.
+
+        Returns
+        -------
+        str
+            E.g. ``"30 Sep 1997"``.
+        """
+        if day is None or pd.isna(day):
+            return _MISSING
+        stamp = pd.Timestamp(day)
+        return f"{stamp.day} {stamp:%b %Y}"
 
     @staticmethod
     def date(day: pd.Timestamp | _dt.date | None) -> str:
@@ -384,7 +447,7 @@ def grid(parts: Sequence[str], kind: str = "figures") -> str:
     ----------
     parts : sequence of str
         The HTML elements; empty ones are left out.
-    kind : {"figures", "cards"}, default "figures"
+    kind : {"figures", "tables", "cards"}, default "figures"
         The grid's class.
 
     Returns
@@ -421,16 +484,18 @@ p, li { max-width: 52rem; }
 .verdict ul { margin: .25rem 0; padding-left: 1.25rem; }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 32rem), 1fr)); gap: 1.5rem;
            align-items: start; }
+.tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); gap: 0 1.5rem;
+          align-items: start; }
 figure { margin: 1rem 0; min-width: 0; }
 figure.plot img { display: block; width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { font-weight: 600; margin-bottom: .35rem; }
 .how { color: var(--muted); font-size: .85rem; margin: .4rem 0 0; max-width: none; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: .9rem; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid var(--rule); padding: .3rem .7rem; text-align: right; white-space: nowrap; }
+th, td { border-bottom: 1px solid var(--rule); padding: .3rem .55rem; text-align: right; white-space: nowrap; }
 thead th { background: var(--band); border-bottom: 2px solid var(--rule); vertical-align: bottom;
-           white-space: normal; min-width: 5.5rem; }
-th.label { text-align: left; font-weight: 600; }
+           white-space: normal; min-width: 4.5rem; }
+th.label { text-align: left; font-weight: 600; white-space: normal; min-width: 6rem; }
 thead th.label { min-width: 0; }
 tbody tr:hover { background: var(--band); }
 code { font-size: .85em; background: var(--band); padding: 0 .2em; border-radius: 3px; }

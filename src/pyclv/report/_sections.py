@@ -1,5 +1,7 @@
-"""The report's sections, in reading order: the summary, the forecast, the value tiers, the customers to act on,
-the cohorts, and the appendix of evaluation tables, model checks and model details.
+"""The report's sections, in reading order.
+
+The forecast, the value tiers, the customers to act on, the cohorts' payback, and the appendix of evaluation
+tables, model checks and model details (the summary is :mod:`pyclv.report._summary`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ def _text(value: object) -> str:
     return str(value)
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _h2(title: str, anchor: str) -> str:
     return f'<h2 id="{anchor}">{html.escape(title)}</h2>'
 
@@ -30,7 +36,7 @@ def _h2(title: str, anchor: str) -> str:
 def _range(fmt_one: object, estimate: tuple[float, float, float]) -> str:
     assert callable(fmt_one)
     low, high = estimate[1], estimate[2]
-    return "–" if pd.isna(low) or pd.isna(high) else f"{fmt_one(low)} to {fmt_one(high)}"
+    return "–" if pd.isna(low) or pd.isna(high) else f"{fmt_one(low)}–{fmt_one(high)}"
 
 
 def forecast(facts: Facts, fmt: Formats, tracking: list[str]) -> list[str]:
@@ -50,32 +56,41 @@ def forecast(facts: Facts, fmt: Formats, tracking: list[str]) -> list[str]:
     list of str
         The section's HTML parts.
     """
-    rows = {}
-    for w in facts.windows:
-        name = f"Holdout: {fmt.duration(w.length)}" if w.holdout else f"Next {fmt.days(round(w.days))}"
-        rows[name] = {
-            "p_model": fmt.count(w.purchases[0]), "p_range": _range(fmt.count, w.purchases),
-            "p_formula": fmt.count(w.formula_purchases), "p_actual": fmt.count(w.actual_purchases),
-            "r_model": fmt.money(w.revenue[0]), "r_range": _range(fmt.money, w.revenue),
-            "r_formula": fmt.money(w.formula_revenue), "r_actual": fmt.money(w.actual_revenue),
-        }
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "After the calibration end"
+    names = [
+        f"Holdout, {fmt.duration(w.length)}" if w.holdout else f"Next {fmt.days(round(w.days))}" for w in facts.windows
+    ]
     level = f"{INTERVAL:.0%}"
-    headings = {
-        "p_model": "Purchases: model", "p_range": f"Purchases: {level} range", "p_formula": "Purchases: formula",
-        "p_actual": "Purchases: actual", "r_model": "Revenue: model", "r_range": f"Revenue: {level} range",
-        "r_formula": "Revenue: formula", "r_actual": "Revenue: actual",
-    }
-    how = (
-        "Repeat purchases and their revenue by the customers of the calibration period, in windows starting the "
-        "day after it ended. “Model” is the sum of each customer's conditional forecast (given that customer's "
-        f"own history); the {level} range reflects the uncertainty of the model's parameters only, so the actual "
-        "may fall outside it by chance or because buying changed. “Formula” is the historical-CLV formula. "
-        "A dash: not known (the actual of the shorter windows needs the transaction log)."
+    headings = {"model": "Model", "range": f"{level} range", "formula": "Formula", "actual": "Actual"}
+    tables = []
+    for quantity, write in (("purchases", fmt.count), ("revenue", fmt.money)):
+        rows = {}
+        for name, w in zip(names, facts.windows, strict=True):
+            estimate = w.purchases if quantity == "purchases" else w.revenue
+            formula, actual = (
+                (w.formula_purchases, w.actual_purchases) if quantity == "purchases" else
+                (w.formula_revenue, w.actual_revenue)
+            )
+            rows[name] = {"model": write(estimate[0]), "range": _range(write, estimate), "formula": write(formula),
+                          "actual": write(actual)}
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "After the calibration end"
+        how = (
+            "“Model”: the sum of each customer's conditional forecast, given that customer's own history; "
+            f"the {level} range reflects the uncertainty of the model's parameters only, so the actual may fall "
+            "outside it by chance or because buying changed. “Formula”: the historical-CLV formula. A dash: not "
+            "known (the shorter windows' actuals need the transaction log)."
+            if quantity == "purchases" else
+            "The same for revenue: each customer's expected purchases times the expected amount of a purchase. "
+            "Amounts are not discounted."
+        )
+        caption = "Repeat purchases" if quantity == "purchases" else "Revenue of repeat purchases"
+        tables.append(table(Table(frame, {k: (v, _text) for k, v in headings.items()}, how, caption=caption)))
+    lead = (
+        "What the customers of the calibration period were expected to buy, and bought, in windows starting the day "
+        "after it ended."
     )
-    spec = Table(frame, {k: (v, _text) for k, v in headings.items()}, how)
-    return [_h2("Forecast and what happened", "forecast"), table(spec), grid(tracking)]
+    return [_h2("Forecast and what happened", "forecast"), f"<p>{html.escape(lead)}</p>", grid(tables, "tables"),
+            grid(tracking)]
 
 
 def tiers(facts: Facts, fmt: Formats, figures: list[str]) -> list[str]:
@@ -112,8 +127,9 @@ def tiers(facts: Facts, fmt: Formats, figures: list[str]) -> list[str]:
         f"Customers ranked by their forecast value over {fmt.duration(facts.holdout_length)} and cut into the top "
         "1%, the next 9%, the next 40% and the bottom half. “Mean P(active)” is the tier's average probability "
         "that a customer still buys; the last two columns are what each tier really spent in the holdout, the "
-        "test of the ranking. Customers with equal values share a tier, so sizes can differ slightly from the "
-        "nominal shares."
+        "test of the ranking. P(active) is high in the bottom tier because most of its customers bought only once: "
+        "with a single purchase there is no sign yet that they stopped, but they buy rarely. Customers with equal "
+        "values share a tier, so sizes can differ slightly from the nominal shares."
     )
     top = facts.tiers.iloc[0]
     lead = (
@@ -129,7 +145,7 @@ def tiers(facts: Facts, fmt: Formats, figures: list[str]) -> list[str]:
 
 def _customer_columns(fmt: Formats, facts: Facts) -> dict[str, tuple[str, object]]:
     last = (
-        ("last_purchase", ("Last purchase", fmt.date))
+        ("last_purchase", ("Last purchase", fmt.short_date))
         if "last_purchase" in facts.scores.columns
         else ("silence", ("Time since last purchase", fmt.duration))
     )
@@ -245,7 +261,7 @@ def payback_table(result: Payback, fmt: Formats, acquisition_cost: float, margin
         f"{fmt.share(margin)} of revenue: the margin each cohort's customers brought in on average, and the month "
         "after their first purchase (month 0) in which it reached the cost, as seen in the log or as forecast."
     )
-    return table(Table(frame, columns, how))  # type: ignore[arg-type]
+    return table(Table(frame, columns, how))
 
 
 def appendix(
@@ -274,12 +290,14 @@ def appendix(
         The appendix's HTML parts.
     """
     parts = ['<section class="appendix">', _h2("Appendix: how the forecast was judged", "appendix")]
-    baselines = report.baselines
+    baselines = report.baselines.astype(float)
+    metrics = [str(m) for m in baselines.index]
     frame = pd.DataFrame(
-        {column: [metric_value(m, baselines.loc[m, column], fmt) for m in baselines.index] for column in baselines},
-        index=pd.Index([METRIC_NAMES.get(m, m) for m in baselines.index], name="Measure (holdout)"),
+        {str(c): [metric_value(m, float(v), fmt) for m, v in zip(metrics, baselines[c], strict=True)]
+         for c in baselines.columns},
+        index=pd.Index([_capital(METRIC_NAMES.get(m, m)) for m in metrics], name="Measure (holdout)"),
     )
-    names = {"model": "Model", **{k: v.strip("“”").capitalize() for k, v in BASELINE_NAMES.items()}}
+    names = {"model": "Model", **{k: v.strip("“”")[0].upper() + v.strip("“”")[1:] for k, v in BASELINE_NAMES.items()}}
     how = (
         "Every measure of the forecast over the holdout, for the model and three simple baselines computed from "
         "the calibration period alone: the historical-CLV formula (average order value × purchase rate × "
@@ -287,7 +305,8 @@ def appendix(
         "“everyone buys at the average rate”. Errors: closer to 0 is better; correlations, lift, Gini and "
         "overlap: higher is better. A dash: not defined (the same forecast for everyone has no correlation)."
     )
-    parts += ["<h3>Model and baselines</h3>", table(Table(frame, {c: (names.get(c, c), _text) for c in frame}, how))]
+    headings = {str(c): (names.get(str(c), str(c)), _text) for c in frame.columns}
+    parts += ["<h3>Model and baselines</h3>", table(Table(frame, headings, how))]
 
     conditional = report.conditional_expectations.copy()
     conditional.index = conditional.index.astype(str)
@@ -343,4 +362,4 @@ def _model_table(model: TransactionModel | GammaGamma, fmt: Formats) -> str:
         f"BIC {fmt.estimate(stats.get('bic'))}; the optimizer "
         f"{'converged' if stats.get('converged') else 'did NOT converge: treat the numbers with care'}."
     )
-    return table(Table(frame, columns, how, caption=summary.model_name))  # type: ignore[arg-type]
+    return table(Table(frame, columns, how, caption=summary.model_name))

@@ -1,5 +1,7 @@
-"""The report's prose: what the data are, what the model forecasts, how that compares with the historical-CLV
-formula and with what happened, and what a baseline beating the model means for the reader.
+"""The report's prose.
+
+What the data are, what the model forecasts, how that compares with the historical-CLV formula and with what
+happened, and what a baseline beating the model means for the reader.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import math
 
 import pandas as pd
 
+from pyclv._format import format_number
 from pyclv.evaluation import EvaluationReport
 from pyclv.report._facts import INTERVAL, Facts, Window
 from pyclv.report._html import Formats
@@ -39,34 +42,36 @@ METRIC_NAMES = {
     "top_k_overlap": "overlap with the customers who really spent most",
 }
 
-#: The metric families of the verdict: a heading, what winning means, and what to do when a baseline wins.
+#: The metric families of the verdict: a heading, and what to do when a baseline wins all of the family's
+#: metrics or some of them.
 _FAMILIES: dict[str, tuple[str, str, str]] = {
     "totals": (
         "Totals",
-        "The model's totals over the holdout were closer to what happened than every baseline's.",
-        "For a budget or a revenue plan, do not take the model's total alone: it assumes that each customer keeps "
-        "the buying rate of the calibration period, so a trend, a season or a campaign in the holdout moves the "
-        "actual away from it. Check the weekly tracking chart in the appendix for such a change, and run "
-        "pyclv backtest at a few earlier cut-offs to see whether the gap repeats.",
+        "For a budget or a revenue plan, do not take the model's total alone: the model assumes that each customer "
+        "keeps the buying rate of the calibration period, so a trend, a season or a campaign in the holdout moves "
+        "the actual away from it. Look for such a change in the weekly chart below, and run pyclv backtest at a "
+        "few earlier cut-offs to see whether the gap repeats.",
+        "The model's totals are usable, but check the measure it lost before using them for a budget.",
     ),
     "customer": (
         "Each customer's amount",
-        "The model's forecast for each customer was closer to what that customer did than every baseline's.",
         "One customer's future is uncertain whatever the method: use the per-customer numbers to rank and group "
-        "customers (tiers, lists below), not as a promise of what a given customer will spend.",
+        "customers (the tiers and lists below), not as a promise of what a given customer will spend.",
+        "Use the per-customer numbers to rank and group customers rather than as exact amounts.",
     ),
     "order": (
         "Ordering all customers",
-        "The model's forecasts followed what customers did more closely than every baseline's.",
-        "Most customers bought little or nothing, and a simple formula can order that long tail as well as the "
-        "model. If a decision depends on the order of the whole list (one cut-off for everyone), compare both "
-        "orders on the results of a past campaign before choosing.",
+        "Most customers bought little or nothing, and a simple formula orders that long tail as well as the model. "
+        "If a decision depends on the order of the whole list (one cut-off for everyone), compare both orders on "
+        "the results of a past campaign first.",
+        "The model orders customers about as well as the baseline; for a cut-off deep in the list, either will do.",
     ),
     "ranking": (
         "Finding the best customers",
-        "The model found the customers who spent most in the holdout better than every baseline.",
-        "For choosing whom to target, the simpler ranking was as good here: the value tiers and lists below are "
-        "still the model's, but a targeting rule based on past spend would have picked much the same customers.",
+        "For choosing whom to target, a ranking by past spend picks much the same customers here; the model's "
+        "lists add most for customers with little history.",
+        "For the top of the list (the tiers and customers below) use the model's ranking; for a cut-off deep in "
+        "the list, the simple formula does as well.",
     ),
 }
 
@@ -111,7 +116,9 @@ def metric_value(metric: str, value: float, fmt: Formats) -> str:
         return fmt.money(value, cents=True) if metric.startswith("revenue") else fmt.mean(value)
     if metric == "top_k_overlap":
         return fmt.share(value)
-    return fmt.ratio(value)
+    if metric == "top_decile_lift":
+        return fmt.ratio(value)
+    return fmt.correlation(value)
 
 
 def _range(estimate: tuple[float, float, float], write: object) -> str:
@@ -119,11 +126,13 @@ def _range(estimate: tuple[float, float, float], write: object) -> str:
     low, high = estimate[1], estimate[2]
     if math.isnan(low) or math.isnan(high):
         return str(write(estimate[0]))
-    return f"{write(estimate[0])} ({write(low)} to {write(high)})"
+    return f"{write(estimate[0])} (range {write(low)} to {write(high)})"
 
 
 def _window_name(window: Window, fmt: Formats) -> str:
-    return f"the holdout's {fmt.duration(window.length)}" if window.holdout else f"the next {fmt.days(round(window.days))}"
+    if window.holdout:
+        return f"the {fmt.duration(window.length)} of the holdout"
+    return f"the next {fmt.days(round(window.days))}"
 
 
 def summary(facts: Facts, report: EvaluationReport, fmt: Formats) -> list[str]:
@@ -155,30 +164,30 @@ def summary(facts: Facts, report: EvaluationReport, fmt: Formats) -> list[str]:
     )
     data = (
         f"The models learned from {fmt.count(facts.n_customers)} customers who made "
-        f"{fmt.count(facts.calibration_purchases)} purchases {when} (the calibration period, "
-        f"{fmt.duration(facts.calibration_length)}); {fmt.count(facts.n_repeaters)} of them bought more than once, "
+        f"{fmt.count(facts.calibration_purchases)} purchases {when}, a calibration period of "
+        f"{fmt.duration(facts.calibration_length)}; {fmt.count(facts.n_repeaters)} of them bought more than once, "
         f"for {fmt.money(facts.calibration_repeat_revenue)} of repeat purchases. The forecast was then checked "
-        f"against what the same customers bought {after} (the holdout, {fmt.duration(facts.holdout_length)}), "
-        "which the models did not see."
+        f"against what the same customers bought {after}, a holdout of {fmt.duration(facts.holdout_length)} that "
+        "the models did not see."
     )
     hold = facts.holdout
-    level = f"{INTERVAL:.0%}"
     short = [w for w in facts.windows if not w.holdout]
-    soon = (
-        "; ".join(f"{fmt.money(w.revenue[0])} in {_window_name(w, fmt)}" for w in short) + ". "
-        if short else ""
-    )
+    soon = "; ".join(f"{fmt.money(w.revenue[0])} in {_window_name(w, fmt)}" for w in short)
     forecast = (
-        f"For {_window_name(hold, fmt)} after the calibration period the model expected "
-        f"{_range(hold.purchases, fmt.count)} repeat purchases worth {_range(hold.revenue, fmt.money)} "
-        f"(in brackets: a {level} range from the uncertainty of the model's parameters; it does not include the "
-        f"chance in individual customers' purchases). Sooner: {soon}"
+        f"For the {fmt.duration(hold.length)} after the calibration period the model expected "
+        f"{_range(hold.purchases, fmt.count)} repeat purchases worth {_range(hold.revenue, fmt.money)}. "
+        f"The {INTERVAL:.0%} ranges come from the uncertainty of the model's parameters; they leave out the chance "
+        "in each customer's purchases."
     )
-    if facts.margin != 1.0 or facts.annual_discount_rate != 0.0:
+    if soon:
+        forecast += f" Sooner: {soon}."
+    settings = [f"a margin of {fmt.rate(facts.margin)}"] if facts.margin != 1.0 else []
+    if facts.annual_discount_rate != 0.0:
+        settings.append(f"an annual discount rate of {fmt.rate(facts.annual_discount_rate)}")
+    if settings:
         forecast += (
-            f"Valued at a margin of {fmt.share(facts.margin)} and an annual discount rate of "
-            f"{fmt.share(facts.annual_discount_rate)}, the customers are worth {_range(facts.value, fmt.money)} "
-            "over the holdout. "
+            f" Valued at {' and '.join(settings)}, the customers are worth {_range(facts.value, fmt.money)} over "
+            "that period."
         )
     versus = (
         f"The historical-CLV formula (average order value × purchase rate × expected lifespan) expected "
@@ -223,6 +232,19 @@ def _inside(window: Window) -> str:
     )
 
 
+def _compared(metric: str, report: EvaluationReport, baselines: list[str], fmt: Formats) -> str:
+    """E.g. "total revenue: model −17.3%, the historical-CLV formula −4.8%" (more digits where they would tie)."""
+    row = report.baselines.loc[metric].to_numpy(dtype=float)
+    position = {str(name): i for i, name in enumerate(report.baselines.columns)}
+    values = [float(row[position[name]]) for name in ("model", *baselines)]
+    texts = [metric_value(metric, value, fmt) for value in values]
+    if texts[0] in texts[1:]:  # the model and a baseline equal when rounded: show the digits that tell them apart
+        texts = [format_number(value, "compact") for value in values]
+    names = ["model", *(BASELINE_NAMES.get(b, b) for b in baselines)]
+    pairs = ", ".join(f"{name} {text}" for name, text in zip(names, texts, strict=True))
+    return f"{METRIC_NAMES.get(metric, metric.replace('_', ' '))}: {pairs}"
+
+
 def verdict(report: EvaluationReport, fmt: Formats) -> str:
     """What the comparison with the baselines means, per family of metrics, and what to do about it.
 
@@ -238,42 +260,42 @@ def verdict(report: EvaluationReport, fmt: Formats) -> str:
     str
         A ``<div class="verdict">`` with one item per family.
     """
-    wins: dict[str, dict[str, list[str]]] = {}
+    lost: dict[str, list[str]] = {}
     for metric, baseline in report.baseline_wins:
-        family = _FAMILY_OF.get(metric, "customer")
-        wins.setdefault(family, {}).setdefault(metric, []).append(baseline)
+        lost.setdefault(metric, []).append(baseline)
     items = []
-    for family, (heading, good, todo) in _FAMILIES.items():
-        lost = wins.get(family)
-        if not lost:
-            items.append(f"<li><strong>{html.escape(heading)}.</strong> {html.escape(good)}</li>")
-            continue
-        details = "; ".join(
-            f"{METRIC_NAMES.get(metric, metric.replace('_', ' '))}: model "
-            f"{metric_value(metric, report.baselines.loc[metric, 'model'], fmt)}, "
-            + ", ".join(
-                f"{BASELINE_NAMES.get(b, b)} {metric_value(metric, report.baselines.loc[metric, b], fmt)}"
-                for b in baselines
-            )
-            for metric, baselines in lost.items()
-        )
-        who = sorted({b for baselines in lost.values() for b in baselines}, key=list(BASELINE_NAMES).index)
-        names = " and ".join(BASELINE_NAMES.get(b, b) for b in who)
-        items.append(
-            f"<li><strong>{html.escape(heading)}.</strong> {html.escape(names[0].upper() + names[1:])} did better "
-            f"than the model ({html.escape(details)}). {html.escape(todo)}</li>"
-        )
-    n_lost = len(wins)
+    n_lost = 0
+    for family, (heading, todo_all, todo_some) in _FAMILIES.items():
+        metrics = [m for m in report.baselines.index if _FAMILY_OF.get(m, "customer") == family]
+        beaten = [m for m in metrics if m in lost]
+        won = [METRIC_NAMES.get(m, m) for m in metrics if m not in lost]
+        if not beaten:
+            text = "The model did better than every baseline on " + _and(won) + "."
+        else:
+            n_lost += 1
+            who = sorted({b for m in beaten for b in lost[m]}, key=list(BASELINE_NAMES).index)
+            names = _and([BASELINE_NAMES.get(b, b) for b in who])
+            details = "; ".join(_compared(m, report, lost[m], fmt) for m in beaten)
+            text = f"{names[0].upper()}{names[1:]} did better ({details})."
+            if won:
+                text = f"Mixed. The model did better on {_and(won)}. " + text
+            text += " " + (todo_some if won else todo_all)
+        items.append(f"<li><strong>{html.escape(heading)}.</strong> {html.escape(text)}</li>")
     if n_lost == 0:
         head = "The model did better than every simple baseline on every measure."
     else:
         head = (
-            f"A simple baseline did better than the model on {n_lost} of the {len(_FAMILIES)} things a forecast is "
-            "used for. That does not make the baseline the better tool for everything; it tells you which of the "
-            "model's numbers to lean on and which to check:"
+            f"On {n_lost} of the {len(_FAMILIES)} uses of a forecast, a simple baseline did better than the model "
+            "on at least one measure. That does not make the baseline the better tool; it tells you which of the "
+            "model's numbers to lean on:"
         )
     kind = "verdict good" if n_lost == 0 else "verdict"
     return f'<div class="{kind}"><p>{html.escape(head)}</p><ul>{"".join(items)}</ul></div>'
+
+
+def _and(words: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def cards(facts: Facts, fmt: Formats) -> list[str]:
