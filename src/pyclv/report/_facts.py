@@ -208,7 +208,10 @@ def _log_actuals(
         return unknown
     dates = pd.to_datetime(transactions[datetime_col]).dt.normalize()
     after = (dates - calibration_end).dt.days
-    kept = transactions[customer_id_col].isin(customers) & (after > 0) & (after <= max(window_days))
+    ids = transactions[customer_id_col]
+    # ids compared as text when the log and the summary read them differently (a CSV's "7" and the summary's 7)
+    member = ids.isin(customers) if ids.dtype == customers.dtype else ids.astype(str).isin(customers.astype(str))
+    kept = member & (after > 0) & (after <= max(window_days))
     log = pd.DataFrame({"customer": transactions.loc[kept, customer_id_col], "after": after[kept]})
     log["amount"] = transactions.loc[kept, monetary_value_col] if monetary_value_col else np.nan
     days = log.groupby(["customer", "after"], sort=False)["amount"].sum(min_count=1).reset_index()
