@@ -49,8 +49,8 @@ _FAMILIES: dict[str, tuple[str, str, str]] = {
         "Totals",
         "For a budget or a revenue plan, do not take the model's total alone: the model assumes that each customer "
         "keeps the buying rate of the calibration period, so a trend, a season or a campaign in the holdout moves "
-        "the actual away from it. Look for such a change in the weekly chart below, and run pyclv backtest at a "
-        "few earlier cut-offs to see whether the gap repeats.",
+        "the actual away from it. Look for such a change in the weekly chart (drawn from the transaction log), and run "
+        "pyclv backtest at a few earlier cut-offs to see whether the gap repeats.",
         "The model's totals are usable, but check the measure it lost before using them for a budget.",
     ),
     "customer": (
