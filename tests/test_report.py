@@ -1,17 +1,23 @@
-"""The self-contained HTML report, including a render in a real headless browser."""
+"""The self-contained HTML report: its numbers, its words, its formats, and a render in a real headless browser."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import pyclv
+from pyclv.exceptions import DataValidationError, PyCLVWarning
 from pyclv.report import build_report, write_report
+from pyclv.report._facts import AT_RISK_P_ALIVE, facts_of
+from pyclv.report._html import Formats, check_currency
 
 CAL_END, OBS_END = "1997-09-30", "1998-06-30"
 
@@ -25,41 +31,165 @@ def parts() -> tuple:
     return pyclv.BetaGeo().fit(data), pyclv.GammaGamma().fit(data), data, tx
 
 
+LOG_ARGS = {"calibration_period_end": CAL_END, "observation_period_end": OBS_END, "monetary_value_col": "amount"}
+
+
 @pytest.fixture(scope="module")
 def document(parts: tuple) -> str:
     bgnbd, gg, data, tx = parts
-    return build_report(
-        bgnbd,
-        gg,
-        data,
-        tx,
-        calibration_period_end=CAL_END,
-        observation_period_end=OBS_END,
-        monetary_value_col="amount",
-        title="CDNOW <sample>",
-    )
+    return build_report(bgnbd, gg, data, tx, **LOG_ARGS, currency="$", acquisition_cost=20.0, margin=0.3,
+                        title="CDNOW <sample>")
 
 
-def test_report_is_self_contained_with_tables_and_figures(document: str) -> None:
+@pytest.fixture(scope="module")
+def facts(parts: tuple):  # noqa: ANN201 - the report's private dataclass
+    bgnbd, gg, data, tx = parts
+    return facts_of(bgnbd, gg, data, tx, calibration_period_end=CAL_END, observation_period_end=OBS_END,
+                    customer_id_col="customer_id", datetime_col="date", monetary_value_col="amount",
+                    annual_discount_rate=0.0, margin=1.0)
+
+
+def _text(document: str) -> str:
+    """The document's visible text (tags and the embedded images dropped), unescaped."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]*"', "", document)))
+
+
+def test_report_is_self_contained_with_its_sections_and_figures(document: str) -> None:
     assert document.startswith("<!DOCTYPE html>") and document.rstrip().endswith("</html>")
     assert "CDNOW &lt;sample&gt;" in document  # the title is escaped
-    for heading in (
-        "Models",
-        "Forecast against the holdout",
-        "Conditional expectations",
-        "Deciles",
-        "Against the baselines",
-    ):
-        assert heading in document
+    sections = re.findall(r'<h2 id="[a-z]+">([^<]+)</h2>', document)
+    assert sections == [
+        "Summary", "Forecast and what happened", "Value tiers", "Customers to act on", "Cohorts and payback",
+        "Appendix: how the forecast was judged",
+    ]
     images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,', document)
-    assert len(images) == 9  # 6 from the split, 2 tracking curves and the cohort retention map from the log
+    # 2 tracking, 2 of value, cohort retention and payback from the log, 4 model checks
+    assert len(images) == 10
     assert "http://" not in document and "https://" not in document  # nothing to fetch: readable offline
+    # every table and every figure has its note
+    assert document.count('<p class="how">') == document.count("<table>") + len(images)
 
 
-def test_report_verdict_matches_the_evaluation(parts: tuple, document: str) -> None:
+def test_summary_states_the_periods_as_dates_and_the_totals(parts: tuple, document: str) -> None:
     bgnbd, gg, data, _ = parts
-    verdict = pyclv.evaluate(bgnbd, gg, data).verdict()
-    assert verdict.replace("&", "&amp;") in document or verdict in document
+    text = _text(document)
+    first = (np.datetime64(CAL_END) - np.timedelta64(round(data["T"].max() * 7), "D")).astype(object)
+    assert f"from {first.day} {first:%B %Y} to 30 September 1997" in text
+    assert "from 1 October 1997 to 30 June 1998, a holdout of 39 weeks (273 days)" in text
+    assert f"{len(data):,} customers" in text
+    expected = bgnbd.expected_purchases(data, 39.0).sum()
+    revenue = (bgnbd.expected_purchases(data, 39.0) * gg.expected_spend(data)).sum()
+    assert f"the model expected {round(expected):,} (range " in text
+    assert f"worth ${round(revenue):,} (range $" in text
+    actual = data["frequency_holdout"].sum()
+    assert f"What really happened: {round(actual):,} purchases worth ${round(data['revenue_holdout'].sum()):,}" in text
+    assert "Valued at a margin of 30%, the customers are worth" in text
+    assert "time units" not in text and "(W)" not in text
+
+
+def test_no_snake_case_names_reach_the_reader(parts: tuple, document: str) -> None:
+    bgnbd, gg, data, _ = parts
+    text = _text(document)
+    report = pyclv.evaluate(bgnbd, gg, data)
+    names = [*report.baselines.index, *report.baselines.columns, "n_customers", "p_alive", "share_of_value"]
+    for name in (n for n in names if "_" in n):
+        assert name not in text
+    assert "e-1" not in text and "nan" not in text.split()  # no scientific noise, no NaN
+    # the verdict speaks of the uses of a forecast, and of each family the model lost
+    assert "Totals." in text and "did better" in text
+    assert "Finding the best customers." in text
+
+
+def test_forecast_windows_bracket_the_estimate_and_match_the_holdout(parts: tuple, facts) -> None:  # noqa: ANN001
+    bgnbd, gg, data, _ = parts
+    days = [w.days for w in facts.windows]
+    assert days == [30.0, 60.0, 90.0, 273.0]
+    for window in facts.windows:
+        for estimate, low, high in (window.purchases, window.revenue):
+            assert low < estimate < high
+            assert high - low < 0.2 * estimate  # a range from the parameters' uncertainty only
+    assert [w.purchases[0] for w in facts.windows] == sorted(w.purchases[0] for w in facts.windows)
+    # the bounds of the total, not the sum of the customers' bounds (which are not reached at one parameter draw)
+    bounds = pyclv.score(bgnbd, gg, data, horizon=39.0, interval=0.9, seed=1)
+    _, low, high = facts.holdout.purchases
+    assert bounds["expected_purchases_lower"].sum() < low and high < bounds["expected_purchases_upper"].sum()
+    # the log's count over the whole holdout is the summary's (checked inside), and the short windows grow
+    assert facts.holdout.actual_purchases == data["frequency_holdout"].sum()
+    actual = [w.actual_purchases for w in facts.windows]
+    assert actual == sorted(actual) and actual[0] > 0
+    formula = pyclv.evaluation.baseline_forecasts(data, horizon=39.0)["historical_clv"]["revenue"].sum()
+    assert facts.holdout.formula_revenue == pytest.approx(formula)
+
+
+def test_tiers_and_customers_at_risk(facts) -> None:  # noqa: ANN001
+    tiers = facts.tiers
+    assert list(tiers.index) == ["Top 1%", "Next 9%", "Next 40%", "Bottom 50%"]
+    assert tiers["n_customers"].sum() == facts.n_customers
+    assert tiers["share_of_value"].sum() == pytest.approx(1.0)
+    assert tiers["share_of_actual"].sum() == pytest.approx(1.0)
+    assert tiers["mean_clv"].is_monotonic_decreasing
+    risk = facts.at_risk
+    assert len(risk) > 0
+    assert (risk["p_alive"] < AT_RISK_P_ALIVE).all() and (risk["past_revenue"] >= facts.high_value_floor).all()
+    assert risk["past_revenue"].is_monotonic_decreasing
+
+
+def test_number_formats() -> None:
+    usd, eur, bare = Formats("$"), Formats("EUR"), Formats("")
+    assert usd.money(642339.7) == "$642,340" and usd.money(36.789, cents=True) == "$36.79"
+    assert usd.money(-1234.0) == "−$1,234" and usd.money(-2.3e-14) == "$0"
+    assert eur.money(1234.6) == "1,235\N{NO-BREAK SPACE}EUR" and bare.money(12.0, cents=True) == "12.00"
+    assert usd.count(19684.0) == "19,684" and usd.count(-2.331e-14) == "0" and usd.count(float("nan")) == "–"
+    assert usd.share(0.2041) == "20.4%" and usd.probability(0.966) == "97%" and usd.rate(0.075) == "7.5%"
+    assert usd.change(-0.14277) == "−14.3%" and usd.change(0.021) == "+2.1%" and usd.change(1e-12) == "0.0%"
+    assert usd.correlation(-2.331468e-14) == "0.000" and usd.ratio(5.1563) == "5.16"
+    assert usd.duration(39.0) == "39 weeks (273 days)" and Formats(time_unit="D").duration(1.0) == "1 day"
+    assert Formats.date(np.datetime64("1997-10-01")) == "1 October 1997"
+    assert Formats.short_date(np.datetime64("1997-10-01")) == "1 Oct 1997"
+    assert check_currency(" € ") == "€"
+
+
+@pytest.mark.parametrize(
+    ("options", "column"),
+    [
+        ({"currency": "US dollars"}, "currency"),
+        ({"currency": 1}, "currency"),
+        ({"margin": 0.0}, "margin"),
+        ({"acquisition_cost": -5.0}, "acquisition_cost"),
+    ],
+)
+def test_invalid_options_are_refused_before_any_work(parts: tuple, options: dict, column: str) -> None:
+    bgnbd, gg, data, _ = parts
+    with pytest.raises(DataValidationError, match=column) as info:
+        build_report(bgnbd, gg, data, **options)
+    assert info.value.column == column
+
+
+def test_payback_needs_a_cost_and_says_so(parts: tuple, document: str) -> None:
+    bgnbd, gg, data, tx = parts
+    assert "Pays back in" in document and "month 6" in document  # CDNOW's cohorts repay $20 at 30 % in month 6
+    without = build_report(bgnbd, gg, data, tx, **LOG_ARGS)
+    assert "Pays back in" not in without and "acquisition_cost=" in without
+    assert without.count("data:image/png;base64,") == 9
+
+
+def test_a_log_of_other_customers_is_not_used_for_the_short_windows(parts: tuple) -> None:
+    bgnbd, gg, data, tx = parts
+    other = tx.assign(customer_id=tx["customer_id"] + 100_000)  # none of the summary's customers
+    with pytest.warns(PyCLVWarning, match="repeat purchases of the summary's customers"):
+        facts = facts_of(bgnbd, gg, data, other, calibration_period_end=CAL_END, observation_period_end=OBS_END,
+                         customer_id_col="customer_id", datetime_col="date", monetary_value_col="amount",
+                         annual_discount_rate=0.0, margin=1.0)
+    assert np.isnan(facts.windows[0].actual_purchases)
+    assert facts.holdout.actual_purchases == data["frequency_holdout"].sum()  # from the summary itself
+
+
+def test_models_without_covariance_give_no_range(parts: tuple) -> None:
+    bgnbd, gg, data, _ = parts
+    fixed = pyclv.BetaGeo.from_params(time_unit="W", **bgnbd.params_)
+    fixed_gg = pyclv.GammaGamma.from_params(time_unit="W", **gg.params_)
+    text = _text(build_report(fixed, fixed_gg, data))
+    assert "the model expected" in text and "(range" not in text
 
 
 def test_write_report_is_atomic(parts: tuple, tmp_path: Path) -> None:
@@ -75,70 +205,103 @@ def test_cli_report(tmp_path: Path) -> None:
     tx = pyclv.datasets.load_cdnow_transactions()
     tx.assign(date=tx["date"].dt.strftime("%Y-%m-%d")).to_csv(log, index=False)
     out = tmp_path / "report.html"
-    cmd = [
-        sys.executable,
-        "-m",
-        "pyclv",
-        "report",
-        str(log),
-        "--calibration-end",
-        CAL_END,
-        "--observation-end",
-        OBS_END,
-    ]
-    done = subprocess.run([*cmd, "--out", str(out)], capture_output=True, text=True, timeout=300)
+    cmd = [sys.executable, "-m", "pyclv", "report", str(log), "--calibration-end", CAL_END, "--observation-end",
+           OBS_END]
+    done = subprocess.run([*cmd, "--currency", "EUR", "--out", str(out)], capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 0, done.stderr
-    assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == 9
+    document = out.read_text(encoding="utf-8")
+    assert document.count("data:image/png;base64,") == 9
+    assert "Amounts are in EUR" in document and "\N{NO-BREAK SPACE}EUR" in document
+    # the log's string ids are the summary's: the short windows' actuals are known
+    assert "<td>–</td>" not in document.split('id="tiers"')[0]
     bad = subprocess.run([*cmd, "--out", str(tmp_path / "report.pdf")], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and ".html" in bad.stderr
+    wrong = subprocess.run([*cmd, "--currency", "US dollars", "--out", str(out)], capture_output=True, text=True,
+                           timeout=300)
+    assert wrong.returncode == 3 and "--currency" in wrong.stderr and "Traceback" not in wrong.stderr
 
 
 def _browser() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 
-@pytest.mark.slow  # starts a headless browser (~4 s)
+#: Run in the page once it has loaded: every image decoded; no text wider than its cell, caption or paragraph;
+#: no figure or card outside the page; no two neighbouring blocks overlapping; tables that scroll sideways and
+#: how far the page itself is wider than the window. The result is written into the DOM for --dump-dom.
+_LAYOUT_CHECK = """
+window.addEventListener("load", () => {
+  const out = {images: 0, broken: [], overflowing: [], overlapping: [], scrolling: 0, pageOverflow: 0};
+  for (const img of document.images) {
+    out.images += 1;
+    if (!img.complete || img.naturalWidth === 0) out.broken.push(img.alt);
+  }
+  for (const el of document.querySelectorAll("td, th, figcaption, p, li, h1, h2, h3, .card")) {
+    if (el.scrollWidth > el.clientWidth + 1) out.overflowing.push(el.tagName + ": " + el.textContent.slice(0, 60));
+  }
+  const main = document.querySelector("main").getBoundingClientRect();
+  for (const el of document.querySelectorAll("figure, .card, img")) {
+    const r = el.getBoundingClientRect();
+    if (r.right > main.right + 1 || r.left < main.left - 1) out.overflowing.push("outside the page: " + el.tagName);
+  }
+  for (const el of document.querySelectorAll("main > *, .figures > *, .tables > *, .cards > *, figure > *")) {
+    const next = el.nextElementSibling;
+    if (!next) continue;
+    const a = el.getBoundingClientRect(), b = next.getBoundingClientRect();
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    if (w > 1 && h > 1) out.overlapping.push(el.tagName + "/" + next.tagName + ": " + el.textContent.slice(0, 40));
+  }
+  for (const el of document.querySelectorAll(".scroll")) if (el.scrollWidth > el.clientWidth + 1) out.scrolling += 1;
+  out.pageOverflow = document.documentElement.scrollWidth - window.innerWidth;
+  const pre = document.createElement("pre");
+  pre.id = "layout-check";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+"""
+
+
+@pytest.mark.slow  # starts a headless browser five times (~15 s)
 @pytest.mark.skipif(
     _browser() is None, reason="no headless Chromium on this machine (.ci/run installs Debian's chromium)"
 )
-def test_report_renders_in_a_headless_browser(parts: tuple, tmp_path: Path) -> None:
-    bgnbd, gg, data, tx = parts
-    path = write_report(
-        tmp_path / "report.html",
-        bgnbd,
-        gg,
-        data,
-        tx,
-        calibration_period_end=CAL_END,
-        observation_period_end=OBS_END,
-        monetary_value_col="amount",
-    )
+def test_report_renders_in_a_headless_browser(document: str, tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    path.write_text(document, encoding="utf-8")
+    checked = tmp_path / "checked.html"
+    checked.write_text(document.replace("</body>", f"<script>{_LAYOUT_CHECK}</script></body>"), encoding="utf-8")
     flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        _browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
         f"--user-data-dir={tmp_path / 'profile'}",
     ]
-    # the DOM the browser built from the file: the title and every embedded figure came through
-    dom = subprocess.run([_browser(), *flags, "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=120)
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    assert "<title>Customer lifetime value report</title>" in dom.stdout
-    assert dom.stdout.count("<img") == 9
-    shot = tmp_path / "report.png"
-    done = subprocess.run(
-        [_browser(), *flags, "--window-size=1300,2400", f"--screenshot={shot}", path.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0 and shot.exists()
     from matplotlib.image import imread
 
-    pixels = imread(shot)
-    assert pixels.shape[:2] == (2400, 1300)
-    assert pixels.std() > 0.05  # a rendered page, not a blank canvas
+    for width, scrolling in ((1280, 0), (800, None)):  # a laptop, and a narrow window (tables may scroll there)
+        dom = subprocess.run(
+            [*flags, f"--window-size={width},2000", "--virtual-time-budget=10000", "--dump-dom", checked.as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert dom.returncode == 0, dom.stderr[-2000:]
+        assert "<title>CDNOW &lt;sample&gt;</title>" in dom.stdout
+        found = re.search(r'<pre id="layout-check">(.*?)</pre>', dom.stdout)
+        assert found, "the layout check did not run"
+        layout = json.loads(html.unescape(found.group(1)))
+        assert layout["images"] == 10 and layout["broken"] == [], layout
+        assert layout["overflowing"] == [] and layout["overlapping"] == [], layout
+        assert layout["pageOverflow"] <= 0, layout  # the page never scrolls sideways
+        if scrolling is not None:
+            assert layout["scrolling"] == scrolling, layout  # on a laptop every table fits
+        shot = tmp_path / f"report-{width}.png"
+        done = subprocess.run([*flags, f"--window-size={width},2400", f"--screenshot={shot}", path.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and shot.exists()
+        pixels = imread(shot)
+        assert pixels.shape[:2] == (2400, width)
+        assert pixels.std() > 0.05  # a rendered page, not a blank canvas
+    pdf = tmp_path / "report.pdf"
+    done = subprocess.run([*flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", path.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_size > 200_000  # the figures came through to print

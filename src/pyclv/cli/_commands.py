@@ -315,6 +315,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     write_report(
         out / "report.html", bgnbd, gg, data, tx, calibration_period_end="1997-09-30",
         observation_period_end="1998-06-30", monetary_value_col="amount", title="pyclv demo: the CDNOW cohort",
+        currency=args.currency,
     )
     top = table.sort_values("clv", ascending=False).head(5)
     print("Top customers by 52-week CLV (10% annual discount):")
@@ -346,7 +347,8 @@ def _cmd_report(args: argparse.Namespace) -> None:
     write_report(
         args.out, transaction, spend, data, log_frame,
         calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
-        monetary_value_col=args.amount_col, annual_discount_rate=args.annual_discount_rate, **columns,
+        monetary_value_col=args.amount_col, annual_discount_rate=args.annual_discount_rate,
+        currency=args.currency, **columns,
     )
     log.info("wrote %s", args.out)
 

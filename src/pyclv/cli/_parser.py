@@ -156,10 +156,14 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--model", choices=[m for m, c in TRANSACTION_MODELS.items() if not c.discrete], default="bgnbd")
     rep.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
     rep.add_argument("--annual-discount-rate", type=float, default=0.0, help="to rank customers by CLV (default: 0)")
+    rep.add_argument(
+        "--currency", default="", help="symbol or code written with every amount of the report, e.g. '$' or EUR"
+    )
     rep.add_argument("--out", required=True, help="report to write (.html; never an input)")
 
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled CDNOW cohort")
     demo.add_argument("--out", default="demo-output", help="folder for the model, score and report files")
+    demo.add_argument("--currency", default="$", help="symbol or code of the report's amounts (default: $, CDNOW's)")
     return parser
 
 
@@ -183,4 +187,5 @@ FLAGS = {
     "n_draws": "--draws",
     "seed": "--seed",
     "cutoffs": "--cutoffs",
+    "currency": "--currency",
 }
