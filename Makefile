@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast lint notebooks bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,14 @@ test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/numpydoc lint $$(find src/pyclv -name '*.py' | sort)
+
+# Re-execute the notebooks in a Jupyter kernel and store them with their outputs (after a change that alters
+# what they show; tests/test_notebooks.py says which cell changed).
+notebooks: $(DEV_STAMP)
+	$(BIN)/python scripts/execute_notebooks.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .hypothesis
