@@ -11,6 +11,7 @@ References
 ----------
 Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). RFM and CLV: using iso-value curves for customer base
 analysis. *Journal of Marketing Research*, 42(4), 415-430.
+
 Fader, P. S. and Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary value.
 """
 

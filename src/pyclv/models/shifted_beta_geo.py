@@ -26,6 +26,7 @@ References
 ----------
 Fader, P. S. and Hardie, B. G. S. (2007). How to project customer retention. *Journal of Interactive
 Marketing*, 21(1), 76-90.
+
 Fader, P. S. and Hardie, B. G. S. (2010). Customer-base valuation in a contractual setting: the perils of
 ignoring heterogeneity. *Marketing Science*, 29(1), 85-93.
 """
@@ -466,6 +467,7 @@ class ShiftedBetaGeo(BaseModel):  # numpydoc ignore=PR02
     References
     ----------
     Fader & Hardie (2007), Journal of Interactive Marketing 21(1), 76-90.
+
     Fader & Hardie (2010), Marketing Science 29(1), 85-93.
 
     Examples
