@@ -10,7 +10,7 @@ import math
 import numbers
 from typing import Literal
 
-__all__ = ["NumberKind", "format_duration", "format_number"]
+__all__ = ["UNIT_WORDS", "NumberKind", "format_duration", "format_number"]
 
 #: The kinds of numbers :func:`format_number` writes.
 NumberKind = Literal["table", "estimate", "compact", "amount", "percent"]
@@ -81,7 +81,7 @@ def format_number(value: object, kind: NumberKind = "table") -> str:
 
 
 #: The singular names of pyclv's time units (plurals add an "s").
-_UNIT_WORDS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
+UNIT_WORDS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
 
 
 def format_duration(value: float, time_unit: str | None, *, next_: bool = False) -> str:
@@ -118,7 +118,7 @@ def format_duration(value: float, time_unit: str | None, *, next_: bool = False)
     number = float(value)
     if not (math.isfinite(number) and number >= 0):
         raise ValueError(f"A duration must be a finite number >= 0; got {value!r}.")
-    word = _UNIT_WORDS.get(str(time_unit), "time unit")
+    word = UNIT_WORDS.get(str(time_unit), "time unit")
     whole = round(number)
     if abs(number - whole) <= 1e-9 * max(1.0, number) or number >= 10:
         text = f"{whole:,}"

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pyclv._format import format_duration, format_number
+from pyclv._format import UNIT_WORDS, format_duration, format_number
 from pyclv._validation import DateLike
 from pyclv.business import Payback
 from pyclv.evaluation import (
@@ -95,7 +95,6 @@ _PERIOD_WORDS = {
     "YearBegin": "year",
     "YearEnd": "year",
 }
-_UNIT_WORDS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
 
 #: Cell texts of a heat map need this much room: the text's width (and height) times this factor.
 _CELL_ROOM = 1.3
@@ -117,8 +116,8 @@ def _get_ax(ax: Axes | None) -> Axes:
 
 def _period_words(period: str) -> str:
     """How a title names one tracking period: "week", "month", "14 days" ("per week", "per 14 days")."""
-    if period in _UNIT_WORDS:
-        return _UNIT_WORDS[period]
+    if period in UNIT_WORDS:
+        return UNIT_WORDS[period]
     try:
         offset = pd.tseries.frequencies.to_offset(period)
     except (TypeError, ValueError):
@@ -132,7 +131,7 @@ def _period_words(period: str) -> str:
 def _since_label(name: object, index: pd.Index) -> str:
     """The axis label of the periods since acquisition: "Months since acquisition" for monthly cohorts."""
     if name in (None, "periods_since_acquisition"):
-        word = {**_UNIT_WORDS, "Q": "quarter"}.get(index.freqstr[:1]) if isinstance(index, pd.PeriodIndex) else None
+        word = {**UNIT_WORDS, "Q": "quarter"}.get(index.freqstr[:1]) if isinstance(index, pd.PeriodIndex) else None
         return f"{(word or 'period').capitalize()}s since acquisition"
     text = str(name).replace("_", " ")
     return text[:1].upper() + text[1:]
@@ -143,7 +142,7 @@ def _cohort_label(index: pd.Index) -> str:
     if index.name not in (None, "cohort"):
         return str(index.name).replace("_", " ")
     if isinstance(index, pd.PeriodIndex):
-        word = {**_UNIT_WORDS, "Q": "quarter"}.get(index.freqstr[:1])
+        word = {**UNIT_WORDS, "Q": "quarter"}.get(index.freqstr[:1])
         if word is not None:
             return f"Acquisition {word} (cohort)"
     return "Cohort"
@@ -184,7 +183,7 @@ def _plot_matrix(
         vmax=vmax,
     )
     ax.figure.colorbar(mesh, ax=ax, label=label)
-    units = f"{_UNIT_WORDS[unit]}s" if unit in _UNIT_WORDS else "time units"
+    units = f"{UNIT_WORDS[unit]}s" if unit in UNIT_WORDS else "time units"
     ax.set_xlabel(f"Customer's recency ({units} from the first purchase to the last)")
     ax.set_ylabel("Customer's frequency (repeat purchases)")
 

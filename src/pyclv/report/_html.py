@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pyclv._format import format_number
+from pyclv._format import UNIT_WORDS, format_duration, format_number
 from pyclv._time import DAYS_PER_UNIT
 from pyclv._validation import argument
 from pyclv.exceptions import DataValidationError
@@ -31,8 +31,6 @@ _MISSING = "–"
 #: The longest currency label accepted (a symbol such as "$" or a code such as "EUR").
 _MAX_CURRENCY = 5
 
-#: The time units in words, singular and plural.
-_UNIT_WORDS = {"D": ("day", "days"), "W": ("week", "weeks"), "M": ("month", "months"), "Y": ("year", "years")}
 
 
 def check_currency(currency: str) -> str:
@@ -255,7 +253,7 @@ class Formats:
         str
             E.g. ``"weeks"``.
         """
-        return _UNIT_WORDS.get(self.time_unit, ("time unit", "time units"))[1]
+        return f"{UNIT_WORDS.get(self.time_unit, 'time unit')}s"
 
     def estimate(self, value: object) -> str:
         """A model parameter or fit statistic: pyclv's six significant digits.
@@ -286,10 +284,7 @@ class Formats:
         str
             E.g. ``"39 weeks (273 days)"``.
         """
-        one, many = _UNIT_WORDS.get(self.time_unit, ("time unit", "time units"))
-        rounded = round(units, 1)
-        amount = f"{rounded:g}" if rounded != int(rounded) else f"{int(rounded):,}"
-        text = f"{amount} {one if rounded == 1 else many}"
+        text = format_duration(units, self.time_unit)
         if self.time_unit != "D" and self.time_unit in DAYS_PER_UNIT:
             text += f" ({round(units * DAYS_PER_UNIT[self.time_unit]):,} days)"
         return text
