@@ -215,6 +215,15 @@ def test_cli_report(tmp_path: Path) -> None:
     assert "Amounts are in EUR" in document and "\N{NO-BREAK SPACE}EUR" in document
     # the log's string ids are the summary's: the short windows' actuals are known
     assert "<td>–</td>" not in document.split('id="tiers"')[0]
+    assert "acquisition_cost=" in document  # no cost given: the report says how to get the payback
+    costed = subprocess.run([*cmd, "--acquisition-cost", "25", "--margin", "0.3", "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert costed.returncode == 0, costed.stderr
+    document = out.read_text(encoding="utf-8")
+    assert document.count("data:image/png;base64,") == 10 and "paid back its acquisition cost" in document
+    negative = subprocess.run([*cmd, "--acquisition-cost", "-5", "--out", str(out)], capture_output=True, text=True,
+                              timeout=300)
+    assert negative.returncode == 3 and "--acquisition-cost" in negative.stderr
     bad = subprocess.run([*cmd, "--out", str(tmp_path / "report.pdf")], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and ".html" in bad.stderr
     wrong = subprocess.run([*cmd, "--currency", "US dollars", "--out", str(out)], capture_output=True, text=True,

@@ -34,6 +34,7 @@ from pyclv._factors import scale_of
 from pyclv._intervals import bounds
 from pyclv._predict import Factors, Scoring, factor_function, factor_names, interpolates, predictions
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
+from pyclv._validation import check_margin
 from pyclv._validation.summaries import check_finite_output
 from pyclv.exceptions import DataValidationError
 from pyclv.models import TransactionModel, check_models
@@ -75,25 +76,13 @@ def _checked_horizon_and_rate(
     return horizon, delta
 
 
-def _checked_margin(margin: float) -> float:
-    """The margin: the fraction of spend kept as profit, in (0, 1]."""
-    valid = isinstance(margin, numbers.Real) and not isinstance(margin, bool)
-    if not (valid and 0.0 < float(margin) <= 1.0):
-        raise DataValidationError(
-            f"margin must be the fraction of spend kept as profit, in (0, 1] (0.3 for 30 %; 1 values revenue); "
-            f"got {margin!r}.",
-            column="margin",
-        )
-    return float(margin)
-
-
 def _checked_settings(
     transaction_model: TransactionModel, horizon: float, annual_discount_rate: float, margin: float,
     interval: float | None, method: str, n_draws: int,
 ) -> tuple[float, float, float, int]:
     """Every setting of a valuation, checked before any work: horizon, rate per time unit, margin and draws."""
     horizon, delta = _checked_horizon_and_rate(horizon, annual_discount_rate, transaction_model.time_unit_)
-    margin = _checked_margin(margin)
+    margin = check_margin(margin)
     if interval is not None:
         n_draws = check_interval_settings(interval, method, n_draws)
     return horizon, delta, margin, n_draws

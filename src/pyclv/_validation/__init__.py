@@ -44,6 +44,7 @@ from pyclv._validation.logs import (
     require_log_columns,
     unreadable_dates,
 )
+from pyclv._validation.options import check_acquisition_cost, check_margin
 from pyclv._validation.summaries import (
     RECENCY_RTOL,
     Summary,
@@ -76,7 +77,9 @@ __all__ = [
     "argument",
     "argument_names",
     "calibration_end",
+    "check_acquisition_cost",
     "check_log",
+    "check_margin",
     "dates_with_mixed_offsets",
     "day_str",
     "distinct_values",

@@ -27,7 +27,7 @@ from pyclv import _progress, _summaries
 from pyclv._format import format_number
 from pyclv._lineage import LogFacts, RecordedLog, file_fingerprints, lineage
 from pyclv._score_table import score_table
-from pyclv._validation import DateRule, LogColumns, argument_names
+from pyclv._validation import DateRule, LogColumns, argument_names, check_acquisition_cost, check_margin
 from pyclv.cli import _drift
 from pyclv.cli._backtest import backtest, write_figure
 from pyclv.cli._manifest import Run, model_record
@@ -44,6 +44,7 @@ from pyclv.io import ModelArtifact, load_artifact, read_table, save_models, writ
 from pyclv.models import GammaGamma, TransactionModel
 from pyclv.models.registry import TRANSACTION_MODELS
 from pyclv.report import write_report
+from pyclv.report._html import check_currency
 from pyclv.value import score
 
 log = logging.getLogger("pyclv")
@@ -328,27 +329,31 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 def _cmd_report(args: argparse.Namespace) -> None:
     if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
         raise UsageError("--annual-discount-rate must be a finite number > -1")
+    check_margin(args.margin)  # before any work, in the words of the flags
+    check_acquisition_cost(args.acquisition_cost)
+    check_currency(args.currency)
     path = Path(args.transactions)
     if any(ch in str(path) for ch in "*?["):
         raise UsageError("report takes one transaction file (its tracking curves read the whole log), not a glob")
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     columns = {"customer_id_col": args.customer_col, "datetime_col": args.date_col}
-    data = engine.calibration_holdout_split(
-        str(path), calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
+    # One reading of the log for the summary and for the report's tracking curves and cohorts, so that both
+    # see the same customer ids (as text, as written) and the same days (one grammar, pyclv._dates).
+    log_frame = read_table(path, string_columns=(args.customer_col,))
+    data = calibration_holdout_split(
+        log_frame, calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
         monetary_value_col=args.amount_col, time_unit=args.time_unit, date_format=args.date_format,
         dayfirst=args.dayfirst, **columns,
     )
     transaction, spend = _fit_pair(data, 0.0, args.model)
-    log_frame = read_table(path, string_columns=(args.customer_col,))  # for the tracking curves and cohorts
-    if args.date_col in log_frame.columns:  # dates as the summary read them (one grammar, pyclv._dates)
-        days = pandas_engine.to_days(log_frame[args.date_col], args.date_col, DateRule(args.date_format, args.dayfirst))
-        log_frame[args.date_col] = days.astype("datetime64[D]")
+    days = pandas_engine.to_days(log_frame[args.date_col], args.date_col, DateRule(args.date_format, args.dayfirst))
+    log_frame[args.date_col] = days.astype("datetime64[D]")
     write_report(
         args.out, transaction, spend, data, log_frame,
         calibration_period_end=args.calibration_end, observation_period_end=args.observation_end,
         monetary_value_col=args.amount_col, annual_discount_rate=args.annual_discount_rate,
-        currency=args.currency, **columns,
+        margin=args.margin, acquisition_cost=args.acquisition_cost, currency=args.currency, **columns,
     )
     log.info("wrote %s", args.out)
 

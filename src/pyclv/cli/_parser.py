@@ -157,6 +157,13 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--time-unit", choices=["D", "W"], default="W", help="model time unit (default: W)")
     rep.add_argument("--annual-discount-rate", type=float, default=0.0, help="to rank customers by CLV (default: 0)")
     rep.add_argument(
+        "--margin", type=float, default=1.0, help="fraction of spend kept as profit, in (0, 1] (default: 1, revenue)"
+    )
+    rep.add_argument(
+        "--acquisition-cost", type=float, default=None,
+        help="cost of acquiring one customer (CAC): adds each cohort's payback to the report",
+    )
+    rep.add_argument(
         "--currency", default="", help="symbol or code written with every amount of the report, e.g. '$' or EUR"
     )
     rep.add_argument("--out", required=True, help="report to write (.html; never an input)")
@@ -188,4 +195,5 @@ FLAGS = {
     "seed": "--seed",
     "cutoffs": "--cutoffs",
     "currency": "--currency",
+    "acquisition_cost": "--acquisition-cost",
 }

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pyclv._validation import DateLike
+from pyclv._validation import DateLike, check_acquisition_cost, check_margin
 from pyclv._version import __version__
 from pyclv.evaluation import evaluate
-from pyclv.exceptions import DataValidationError
 from pyclv.io import atomic_write
 from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
@@ -33,21 +31,6 @@ from pyclv.report._facts import facts_of
 from pyclv.report._html import Formats, check_currency, grid, page
 
 __all__ = ["build_report", "write_report"]
-
-
-def _check_options(acquisition_cost: float | None, margin: float) -> None:
-    if not (isinstance(margin, (int, float)) and 0 < margin <= 1):
-        raise DataValidationError(
-            f"margin must be the share of revenue kept as profit, in (0, 1] (1 for revenue); got {margin!r}.",
-            column="margin",
-        )
-    if acquisition_cost is not None and not (
-        isinstance(acquisition_cost, (int, float)) and math.isfinite(acquisition_cost) and acquisition_cost >= 0
-    ):
-        raise DataValidationError(
-            f"acquisition_cost must be the cost of acquiring one customer, a number >= 0; got {acquisition_cost!r}.",
-            column="acquisition_cost",
-        )
 
 
 def build_report(
@@ -114,7 +97,8 @@ def build_report(
         If a figure cannot be drawn (it is left out), or the log and the summary disagree on the holdout.
     """
     fmt = Formats(check_currency(currency), str(transaction_model.time_unit_ or "W"))
-    _check_options(acquisition_cost, margin)
+    check_margin(margin)
+    check_acquisition_cost(acquisition_cost)
     data = calibration_holdout_data
     report = evaluate(transaction_model, spend_model, data, annual_discount_rate=annual_discount_rate)
     with_log = transactions is not None and calibration_period_end is not None and observation_period_end is not None

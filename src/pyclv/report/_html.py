@@ -477,7 +477,7 @@ p, li { max-width: 52rem; }
            max-width: none; }
 .verdict.good { background: #dafbe1; border-left-color: #1a7f37; }
 .verdict ul { margin: .25rem 0; padding-left: 1.25rem; }
-.figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 32rem), 1fr)); gap: 1.5rem;
+.figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 32rem), 1fr)); gap: 1.5rem;
            align-items: start; }
 .tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); gap: 0 1.5rem;
           align-items: start; }
