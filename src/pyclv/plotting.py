@@ -1041,7 +1041,7 @@ def plot_cohort_retention(
             n_rows=int(outside.any(axis=1).sum()),
         )
     import matplotlib
-    from matplotlib.ticker import PercentFormatter
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
 
     n_rows, n_cols = values.shape
     first = values[:, 0]
@@ -1054,6 +1054,7 @@ def plot_cohort_retention(
     )
     label = "Retention rate (period 0 = 100 %, grey)" if period_zero else "Retention rate"
     bar = ax.figure.colorbar(image, ax=ax, label=label, extend="max" if period_zero else "neither")
+    bar.locator = MaxNLocator(nbins=6, steps=[1, 2, 5, 10])  # whole percents: 0 %, 2 %, 4 %, ... (not 12.5 %)
     bar.formatter = PercentFormatter(xmax=1.0, decimals=0)
     _label_cells(ax.xaxis, [str(c) for c in retention_table.columns])
     _label_cells(ax.yaxis, [str(i) for i in retention_table.index])
