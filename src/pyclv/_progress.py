@@ -109,7 +109,7 @@ def advance(done: float, total: float) -> None:
 
 
 @contextmanager
-def polling(name: str, read: Callable[[], float | None], *, interval: float = POLL_EVERY) -> Iterator[None]:
+def polling(name: str, read: Callable[[], float | None], *, interval: float | None = None) -> Iterator[None]:
     """Run the block as a step called ``name`` whose progress a helper thread reads every ``interval`` seconds.
 
     For work that runs outside Python, such as an engine's query, which cannot call :func:`advance` itself.
@@ -124,7 +124,7 @@ def polling(name: str, read: Callable[[], float | None], *, interval: float = PO
         called in the helper thread, so it may only call what is safe across threads (e.g.
         ``DuckDBPyConnection.query_progress``).
     interval : float, optional
-        Seconds between two readings (:data:`POLL_EVERY`).
+        Seconds between two readings; :data:`POLL_EVERY` by default.
 
     Yields
     ------
@@ -145,7 +145,10 @@ def polling(name: str, read: Callable[[], float | None], *, interval: float = PO
             return
         stop = threading.Event()
         thread = threading.Thread(
-            target=_poll, args=(read, listener, stop, interval), name=f"pyclv-progress-{name}", daemon=True
+            target=_poll,
+            args=(read, listener, stop, POLL_EVERY if interval is None else interval),
+            name=f"pyclv-progress-{name}",
+            daemon=True,
         )
         thread.start()
         try:
