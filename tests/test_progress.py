@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -292,3 +295,86 @@ def test_the_command_line_logs_the_percentage_of_a_long_summary(
     lines = [record.getMessage() for record in caplog.records]
     told = [line for line in lines if re.fullmatch(r"summary: (profile|totals): \d+% done after \d+ s", line)]
     assert told, lines
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Spark: the summary's actions tell how far their jobs are
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """One local Spark session for the module, as tests/engines/test_spark.py makes it."""
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    before = os.environ.get("PYSPARK_PYTHON")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("pyclv-progress-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+    if before is None:
+        os.environ.pop("PYSPARK_PYTHON", None)
+    else:
+        os.environ["PYSPARK_PYTHON"] = before
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")  # as in test_spark.py
+@pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
+@pytest.mark.parametrize("group", [None, "the caller's"])
+def test_a_spark_summary_tells_how_far_each_action_is(
+    spark: Any, monkeypatch: pytest.MonkeyPatch, group: str | None
+) -> None:
+    from pyspark.sql import functions as F
+
+    from pyclv.engines import spark as spark_engine
+
+    monkeypatch.setattr(_progress, "POLL_EVERY", 0.02)
+    rows = spark.range(0, 2_000_000, numPartitions=8).select(
+        (F.col("id") % 5000).alias("customer_id"),
+        F.date_add(F.lit("2020-01-01").cast("date"), (F.col("id") * 31 % 730).cast("int")).alias("date"),
+        (F.col("id") % 100 + 1).cast("double").alias("amount"),
+    )
+    context = spark.sparkContext
+    if group is not None:
+        context.setJobGroup(group, "a job of the caller")
+    recorder = Recorder()
+    try:
+        with _progress.listening(recorder), _progress.step("summary"):
+            summary = spark_engine.rfm_summary(rows, monetary_value_col="amount", observation_period_end=_END)
+        assert context.getLocalProperty("spark.jobGroup.id") == group  # the caller's group kept, ours removed
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+    assert len(summary) == 5000
+    assert [event[1] for event in recorder.events if event[0] == "started"] == ["summary", "profile", "totals"]
+    for name in ("profile", "totals"):
+        _assert_progress(_fractions(recorder.events, name))
+    assert any(0 < f < 1 for f in _fractions(recorder.events, "totals"))
+    assert _pollers() == []
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+def test_the_poller_of_a_failing_spark_action_ends_with_it(spark: Any) -> None:
+    from pyspark.errors import PySparkException
+    from pyspark.sql import functions as F
+
+    from pyclv.engines._spark_log import polled
+
+    recorder = Recorder()
+    failing = spark.range(0, 100_000, numPartitions=4).select(F.when(F.col("id") == 99_999, F.raise_error("boom")))
+    with pytest.raises(PySparkException, match="boom"), _progress.listening(recorder):
+        with polled(spark, "write"):
+            failing.collect()
+    assert _pollers() == [] and spark.sparkContext.getLocalProperty("spark.jobGroup.id") is None
+    assert recorder.events[-1] == ("finished", "write", True) and 1.0 not in _fractions(recorder.events, "write")
