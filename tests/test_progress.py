@@ -374,7 +374,7 @@ def test_the_poller_of_a_failing_spark_action_ends_with_it(spark: Any) -> None:
     recorder = Recorder()
     failing = spark.range(0, 100_000, numPartitions=4).select(F.when(F.col("id") == 99_999, F.raise_error("boom")))
     with pytest.raises(PySparkException, match="boom"), _progress.listening(recorder):
-        with polled(spark, "write"):
+        with polled(failing, "write"):
             failing.collect()
     assert _pollers() == [] and spark.sparkContext.getLocalProperty("spark.jobGroup.id") is None
     assert recorder.events[-1] == ("finished", "write", True) and 1.0 not in _fractions(recorder.events, "write")

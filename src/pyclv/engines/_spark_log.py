@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 from pyspark import StatusTracker
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from pyclv import _fixed_point as fp
@@ -130,8 +130,9 @@ class SparkLog:
         LogProfile
             The rows that break each rule (with examples) and the first and last transaction day.
         """
-        with polled(self.tx.sparkSession, "profile"):
-            counts = self.tx.agg(*(F.expr(sql).alias(name) for name, sql in _PROFILE.items())).first()
+        profile = self.tx.agg(*(F.expr(sql).alias(name) for name, sql in _PROFILE.items()))
+        with polled(profile, "profile"):
+            counts = profile.first()
         assert counts is not None  # an aggregation without grouping has one row
         if counts["undecodable"] and self.text is not None:
             error = self.text.not_utf8()
@@ -173,10 +174,11 @@ class SparkLog:
         per_customer = self.tx.groupBy("customer").agg(
             F.count_if(F.col("day") > end_day).alias("n_after"), F.min("day").alias("first_day")
         )
-        with polled(self.tx.sparkSession, "rows after the end"):
-            row = per_customer.agg(
-                F.sum("n_after").alias("n_after"), F.count_if(F.col("first_day") > end_day).alias("n_vanished")
-            ).first()
+        counts = per_customer.agg(
+            F.sum("n_after").alias("n_after"), F.count_if(F.col("first_day") > end_day).alias("n_vanished")
+        )
+        with polled(counts, "rows after the end"):
+            row = counts.first()
         assert row is not None
         return int(row["n_after"] or 0), int(row["n_vanished"])
 
@@ -257,19 +259,19 @@ class SparkLog:
 
 def _collect_sorted(totals: DataFrame) -> pd.DataFrame:
     """Per-customer totals on the driver, sorted by customer id."""
-    with polled(totals.sparkSession, "totals"):
+    with polled(totals, "totals"):
         return to_pandas(totals).sort_values("customer", kind="stable", ignore_index=True)
 
 
 @contextmanager
-def polled(session: SparkSession, name: str) -> Iterator[None]:
-    """The block, a Spark action, as the part ``name`` of the caller's step, its progress read from Spark.
+def polled(frame: DataFrame, name: str) -> Iterator[None]:
+    """The block, an action on ``frame``, as the part ``name`` of the caller's step, its progress read from Spark.
 
     The action's jobs are those of this thread's job group started within the block: the caller's group, if
     its thread has one (left as it is, so that the caller can still cancel it), else a group set for the
     block and cleared after. Under Spark Connect, which has no SparkContext, the part tells no fraction.
     """
-    context = getattr(session, "sparkContext", None)  # Spark Connect's session raises AttributeError
+    context = getattr(frame.sparkSession, "sparkContext", None)  # Spark Connect's session raises AttributeError
     if context is None:
         with _progress.step(name):
             yield
@@ -281,32 +283,42 @@ def polled(session: SparkSession, name: str) -> Iterator[None]:
         context.setLocalProperty(_JOB_GROUP, group)
     tracker = context.statusTracker()
     before = frozenset(tracker.getJobIdsForGroup(group))
+    stages = _planned_stages(frame)
     try:
-        with _progress.polling(name, lambda: _fraction_done(tracker, group, before)):
+        with _progress.polling(name, lambda: _fraction_done(tracker, group, before, stages)):
             yield
     finally:
         if own:
             context.setLocalProperty(_JOB_GROUP, None)  # None removes the property
 
 
-def _fraction_done(tracker: StatusTracker, group: str, before: frozenset[int]) -> float | None:
-    """The fraction of the tasks done, in the stages Spark has planned so far for the jobs of ``group``.
+def _planned_stages(frame: DataFrame) -> int:
+    """The stages an action on ``frame`` runs: one, and one more per exchange (shuffle or broadcast) of its plan."""
+    try:
+        plan = str(frame._jdf.queryExecution().executedPlan().toString())
+    except Exception:  # the JVM's plan is not public API: without it, stages count as Spark plans them
+        return 1
+    return 1 + plan.count("Exchange ") - plan.count("ReusedExchange ")
 
-    An estimate: adaptive execution plans a query's stages one by one (each shuffle is a job of its own), so
-    a later stage's tasks count from when it is planned. A job lists the stages whose output an earlier job
-    made as well; those are skipped, never run, and left out: a stage without a task run, below one that has
-    (a stage's parents have smaller ids) is such a stage.
+
+def _fraction_done(tracker: StatusTracker, group: str, before: frozenset[int], planned: int) -> float | None:
+    """The fraction of the stages run by the jobs of ``group`` (not in ``before``), each by its tasks done.
+
+    An estimate, stage by stage: adaptive execution submits a query's stages one by one (each shuffle is a job
+    of its own), so the stages to come are counted from the query's plan (``planned``). A job also lists the
+    stages whose output an earlier job made; those are skipped, never run, and left out: a stage without a
+    task run, below one that has (a stage's parents have smaller ids), is such a stage.
     """
-    done = total = 0
+    fractions = []
     for job in tracker.getJobIdsForGroup(group):
         info = None if job in before else tracker.getJobInfo(job)
         if info is None:
             continue
         stages = [stage for stage in map(tracker.getStageInfo, info.stageIds) if stage is not None]
         ran = [stage.stageId for stage in stages if stage.numCompletedTasks or stage.numActiveTasks]
-        for stage in stages:
-            if stage.numCompletedTasks or stage.numActiveTasks or stage.stageId > max(ran, default=-1):
-                done += stage.numCompletedTasks
-                total += stage.numTasks
-    return done / total if total else None
-
+        fractions += [
+            stage.numCompletedTasks / stage.numTasks if stage.numTasks else 0.0
+            for stage in stages
+            if stage.numCompletedTasks or stage.numActiveTasks or stage.stageId > max(ran, default=-1)
+        ]
+    return sum(fractions) / max(len(fractions), planned) if fractions else None

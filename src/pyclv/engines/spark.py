@@ -519,7 +519,7 @@ def write_scores(
     by = [partition_by] if isinstance(partition_by, str) else list(partition_by or [])
 
     def _write(folder: str, mode: str = "errorifexists") -> None:
-        with polled(sorted_scores.sparkSession, "write"):
+        with polled(sorted_scores, "write"):
             sorted_scores.write.parquet(folder, mode=mode, partitionBy=by or None)
 
     if is_url(target):
