@@ -1,10 +1,15 @@
 """What an operator sees of a long run: a bar on a terminal, a log line every few seconds otherwise.
 
 :class:`Progress` listens to the steps of :mod:`pyclv._progress` and times each (the manifest records the
-times). On a terminal (stderr a TTY) the current step is one line redrawn in place, ``fit  [####    ] 12 s``,
-with a bar when the step says how far it is and the elapsed time otherwise; in a log (stderr a file or a
-pipe, as under cron) a line ``pyclv: fit: running for 10 s`` every :data:`LOG_EVERY` seconds of a step
-that lasts that long, so a short run logs nothing more. ``-q`` shows neither, and the times are still taken.
+times). On a terminal (stderr a TTY) the current step is one line redrawn in place,
+``pyclv: summary: totals [####    ]  40% 12 s``, with a bar when the step says how far it is and the elapsed
+time otherwise; in a log (stderr a file or a pipe, as under cron) a line ``pyclv: summary: totals: 40% done
+after 10 s`` (``pyclv: fit: running for 10 s`` when it does not say) every :data:`LOG_EVERY` seconds of a
+step that lasts that long, so a short run logs nothing more. ``-q`` shows neither, and the times are still taken.
+
+A step may hold parts, steps of its own (a summary's passes over the log, :func:`pyclv._progress.polling`):
+the line names the step and its current part, shows the part's fraction and the step's elapsed time, and the
+manifest times the step alone (its parts' time is in it).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TextIO
 
 __all__ = ["LOG_EVERY", "REDRAW_EVERY", "Progress"]
@@ -29,6 +35,15 @@ _BAR_WIDTH = 24
 ERASE_LINE = "\r\x1b[K"
 
 log = logging.getLogger("pyclv")
+
+
+@dataclass
+class _Under:
+    """A step under way: its name, when it started (``time.perf_counter``) and how far it said it is."""
+
+    name: str
+    start: float
+    fraction: float | None = None
 
 
 class Progress:
@@ -52,11 +67,10 @@ class Progress:
         self.show = show
         self.terminal = stream.isatty() if terminal is None else terminal
         self.every = every if every is not None else (REDRAW_EVERY if self.terminal else LOG_EVERY)
-        #: Seconds spent in each step, by name (a step that runs several times adds up).
+        #: Seconds spent in each step, by name (a step that runs several times adds up; parts are not timed).
         self.seconds: dict[str, float] = {}
         self._lock = threading.Lock()
-        self._steps: list[tuple[str, float]] = []  # the steps under way: name, start (perf_counter)
-        self._fraction: float | None = None
+        self._steps: list[_Under] = []  # the steps under way, each within the one before
         self._drawn = False
 
     # The Listener of pyclv._progress ----------------------------------------------------------------------
@@ -70,11 +84,10 @@ class Progress:
             The step.
         """
         with self._lock:
-            self._steps.append((name, time.perf_counter()))
-            self._fraction = None
+            self._steps.append(_Under(name, time.perf_counter()))
 
     def advanced(self, done: float, total: float) -> None:
-        """Note how far the current step is.
+        """Note how far the current step is (called by the step's thread, or by a thread that polls an engine).
 
         Parameters
         ----------
@@ -82,10 +95,11 @@ class Progress:
             Work done and in all.
         """
         with self._lock:
-            self._fraction = min(max(done / total, 0.0), 1.0) if total > 0 else None
+            if self._steps:
+                self._steps[-1].fraction = min(max(done / total, 0.0), 1.0) if total > 0 else None
 
     def finished(self, name: str, seconds: float) -> None:
-        """Record the time of the step ``name`` and clear its bar.
+        """Record the time of the step ``name`` (unless it is a part of another) and clear its bar.
 
         Parameters
         ----------
@@ -95,10 +109,10 @@ class Progress:
             How long it took.
         """
         with self._lock:
-            self.seconds[name] = self.seconds.get(name, 0.0) + seconds
-            if self._steps and self._steps[-1][0] == name:
+            if self._steps and self._steps[-1].name == name:
                 self._steps.pop()
-            self._fraction = None
+            if not self._steps:
+                self.seconds[name] = self.seconds.get(name, 0.0) + seconds
             self._erase()
 
     # Drawing -------------------------------------------------------------------------------------------------
@@ -116,7 +130,7 @@ class Progress:
             yield self
             return
         stop = threading.Event()
-        last_logged: dict[tuple[str, float], float] = {}
+        last_logged: dict[tuple[str, float], float] = {}  # by step (name, start): its elapsed time when logged
 
         def tick() -> None:
             while not stop.wait(self.every):
@@ -133,7 +147,10 @@ class Progress:
                 self._erase()
 
     def tick(self, last_logged: dict[tuple[str, float], float] | None = None) -> None:
-        """Show the current step once: redraw the bar, or log a line if the step has run :attr:`every` seconds.
+        """Show the current step once: redraw the bar, or log a line every :attr:`every` seconds of a step.
+
+        The line names the outermost step under way and its current part, with the part's fraction (if it said
+        one) and the outermost step's elapsed time.
 
         Parameters
         ----------
@@ -143,13 +160,14 @@ class Progress:
         with self._lock:
             if not self._steps:
                 return
-            key = self._steps[-1]
-            name, start = key
-            elapsed = time.perf_counter() - start
-            fraction = self._fraction
+            outer, current = self._steps[0], self._steps[-1]
+            name = ": ".join(under.name for under in self._steps)
+            elapsed = time.perf_counter() - outer.start
+            fraction = current.fraction
             if self.terminal:
                 self._draw(name, elapsed, fraction)
                 return
+        key = (outer.name, outer.start)
         logged = last_logged if last_logged is not None else {}
         if elapsed - logged.get(key, 0.0) >= self.every * 0.999:
             logged[key] = elapsed

@@ -11,21 +11,33 @@ as integers, so no total depends on how Spark partitions or orders the rows. The
 turns them into floats with :func:`pyclv._fixed_point.to_float`, as for the other engines.
 
 Only per-customer totals are collected to the driver (as Arrow), sorted by customer id there.
+
+Each Spark action is a part of the caller's step (:func:`polled`) whose progress is read from Spark's status
+tracker, so that the command line shows how far a summary of a large log is.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
+from pyspark import StatusTracker
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from pyclv import _fixed_point as fp
+from pyclv import _progress
 from pyclv import _validation as v
 from pyclv._validation import DateRule, LogColumns
 from pyclv.engines._base import CustomerTotals, PeriodTotals, customer_totals_of, period_totals_of
 from pyclv.engines._spark_source import TextFiles, distinct_examples, to_pandas
 
-__all__ = ["SparkLog"]
+__all__ = ["SparkLog", "polled"]
+
+#: The local property that holds a thread's job group, by which the status tracker finds an action's jobs.
+_JOB_GROUP = "spark.jobGroup.id"
 
 _HUGE = f"NOT abs(amount) = double('Infinity') AND amount >= {fp.MAX_AMOUNT!r}D"
 
@@ -118,7 +130,9 @@ class SparkLog:
         LogProfile
             The rows that break each rule (with examples) and the first and last transaction day.
         """
-        counts = self.tx.agg(*(F.expr(sql).alias(name) for name, sql in _PROFILE.items())).first()
+        profile = self.tx.agg(*(F.expr(sql).alias(name) for name, sql in _PROFILE.items()))
+        with polled(profile, "profile"):
+            counts = profile.first()
         assert counts is not None  # an aggregation without grouping has one row
         if counts["undecodable"] and self.text is not None:
             error = self.text.not_utf8()
@@ -160,9 +174,11 @@ class SparkLog:
         per_customer = self.tx.groupBy("customer").agg(
             F.count_if(F.col("day") > end_day).alias("n_after"), F.min("day").alias("first_day")
         )
-        row = per_customer.agg(
+        counts = per_customer.agg(
             F.sum("n_after").alias("n_after"), F.count_if(F.col("first_day") > end_day).alias("n_vanished")
-        ).first()
+        )
+        with polled(counts, "rows after the end"):
+            row = counts.first()
         assert row is not None
         return int(row["n_after"] or 0), int(row["n_vanished"])
 
@@ -243,5 +259,66 @@ class SparkLog:
 
 def _collect_sorted(totals: DataFrame) -> pd.DataFrame:
     """Per-customer totals on the driver, sorted by customer id."""
-    return to_pandas(totals).sort_values("customer", kind="stable", ignore_index=True)
+    with polled(totals, "totals"):
+        return to_pandas(totals).sort_values("customer", kind="stable", ignore_index=True)
 
+
+@contextmanager
+def polled(frame: DataFrame, name: str) -> Iterator[None]:
+    """The block, an action on ``frame``, as the part ``name`` of the caller's step, its progress read from Spark.
+
+    The action's jobs are those of this thread's job group started within the block: the caller's group, if
+    its thread has one (left as it is, so that the caller can still cancel it), else a group set for the
+    block and cleared after. Under Spark Connect, which has no SparkContext, the part tells no fraction.
+    """
+    context = getattr(frame.sparkSession, "sparkContext", None)  # Spark Connect's session raises AttributeError
+    if context is None:
+        with _progress.step(name):
+            yield
+        return
+    group = context.getLocalProperty(_JOB_GROUP)
+    own = group is None
+    if group is None:
+        group = f"pyclv-{uuid.uuid4().hex[:12]}"
+        context.setLocalProperty(_JOB_GROUP, group)
+    tracker = context.statusTracker()
+    before = frozenset(tracker.getJobIdsForGroup(group))
+    stages = _planned_stages(frame)
+    try:
+        with _progress.polling(name, lambda: _fraction_done(tracker, group, before, stages)):
+            yield
+    finally:
+        if own:
+            context.setLocalProperty(_JOB_GROUP, None)  # None removes the property
+
+
+def _planned_stages(frame: DataFrame) -> int:
+    """The stages an action on ``frame`` runs: one, and one more per exchange (shuffle or broadcast) of its plan."""
+    try:
+        plan = str(frame._jdf.queryExecution().executedPlan().toString())
+    except Exception:  # the JVM's plan is not public API: without it, stages count as Spark plans them
+        return 1
+    return 1 + plan.count("Exchange ") - plan.count("ReusedExchange ")
+
+
+def _fraction_done(tracker: StatusTracker, group: str, before: frozenset[int], planned: int) -> float | None:
+    """The fraction of the stages run by the jobs of ``group`` (not in ``before``), each by its tasks done.
+
+    An estimate, stage by stage: adaptive execution submits a query's stages one by one (each shuffle is a job
+    of its own), so the stages to come are counted from the query's plan (``planned``). A job also lists the
+    stages whose output an earlier job made; those are skipped, never run, and left out: a stage without a
+    task run, below one that has (a stage's parents have smaller ids), is such a stage.
+    """
+    fractions = []
+    for job in tracker.getJobIdsForGroup(group):
+        info = None if job in before else tracker.getJobInfo(job)
+        if info is None:
+            continue
+        stages = [stage for stage in map(tracker.getStageInfo, info.stageIds) if stage is not None]
+        ran = [stage.stageId for stage in stages if stage.numCompletedTasks or stage.numActiveTasks]
+        fractions += [
+            stage.numCompletedTasks / stage.numTasks if stage.numTasks else 0.0
+            for stage in stages
+            if stage.numCompletedTasks or stage.numActiveTasks or stage.stageId > max(ran, default=-1)
+        ]
+    return sum(fractions) / max(len(fractions), planned) if fractions else None

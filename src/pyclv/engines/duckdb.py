@@ -21,6 +21,10 @@ directory and all cores, as a :class:`DuckDBLog`, which answers the engine inter
 3. pandas receives one row per customer, and :mod:`pyclv._summaries` computes the float columns from those
    integers with the same numpy expressions as for the pandas engine (weeks are days / 7 exactly).
 
+Each pass is a part of the caller's step whose progress is read from DuckDB (:func:`pyclv._progress.polling` of
+:meth:`duckdb.DuckDBPyConnection.query_progress`; DuckDB's progress bar is on for the connection, never printed),
+so that the command line shows how far a summary of a large log is.
+
 Nothing but the per-customer result is loaded into Python: 100 million transactions need a few GB of
 memory, bounded by ``memory_limit`` (DuckDB spills to ``temp_directory`` beyond it).
 
@@ -44,7 +48,7 @@ import duckdb
 import pandas as pd
 
 from pyclv import _fixed_point as fp
-from pyclv import _summaries
+from pyclv import _progress, _summaries
 from pyclv import _validation as v
 from pyclv._time import check_time_unit
 from pyclv._validation import DateLike, LogColumns
@@ -157,7 +161,8 @@ class DuckDBLog:
         """
         names = ("n_rows", "missing_ids", "missing_dates", "unparseable_dates", "not_numbers", "missing_amounts",
                  "infinite_amounts", "huge_amounts", "negative_amounts", "amount_total", "first_day", "last_day")
-        counts = dict(zip(names, one_row(self.con, _PROFILE), strict=True))
+        with _polled(self.con, "profile"):
+            counts = dict(zip(names, one_row(self.con, _PROFILE), strict=True))
         bad: dict[str, v.BadRows] = {}
         for field in names[1:-3]:
             n = int(counts[field])
@@ -193,14 +198,15 @@ class DuckDBLog:
         (int, int)
             The number of rows after it and the number of customers who vanish with them.
         """
-        n_after, n_vanished = one_row(
-            self.con,
-            """
-            SELECT (SELECT count(*) FROM tx WHERE day > $end_day),
-                   (SELECT count(*) FROM (SELECT customer FROM tx GROUP BY customer HAVING min(day) > $end_day))
-            """,
-            {"end_day": end_day},
-        )
+        with _polled(self.con, "rows after the end"):
+            n_after, n_vanished = one_row(
+                self.con,
+                """
+                SELECT (SELECT count(*) FROM tx WHERE day > $end_day),
+                       (SELECT count(*) FROM (SELECT customer FROM tx GROUP BY customer HAVING min(day) > $end_day))
+                """,
+                {"end_day": end_day},
+            )
         return int(n_after), int(n_vanished)
 
     def customer_totals(self, end_day: int, calibration_day: int | None = None) -> CustomerTotals:
@@ -219,29 +225,30 @@ class DuckDBLog:
             One row per customer with a purchase on or before ``end_day``, sorted by id.
         """
         cut = end_day if calibration_day is None else calibration_day
-        result = fetch(
-            self.con,
-            f"""
-            WITH {_DAILY},
-            totals AS (
-                SELECT customer,
-                       count(*) FILTER (WHERE day <= $cut) AS n_days,
-                       min(day) AS first_day,
-                       coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
-                       coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $cut), 0) AS repeat_total,
-                       count(*) FILTER (WHERE day > $cut) AS n_holdout,
-                       coalesce(sum(amount) FILTER (WHERE day > $cut), 0) AS revenue_holdout,
-                       coalesce(sum(amount) FILTER (WHERE day <= $cut), 0) AS spend_to_date
-                FROM dated
-                GROUP BY customer
-            )
-            SELECT customer, n_days, first_day, last_day, n_holdout,
-                   {_limbs("repeat_total")}, {_limbs("revenue_holdout")}, {_limbs("spend_to_date")}
-            FROM totals
-            ORDER BY customer
-            """,
-            {"end_day": end_day, "cut": cut},
-        ).fetchnumpy()
+        with _polled(self.con, "totals"):
+            result = fetch(
+                self.con,
+                f"""
+                WITH {_DAILY},
+                totals AS (
+                    SELECT customer,
+                           count(*) FILTER (WHERE day <= $cut) AS n_days,
+                           min(day) AS first_day,
+                           coalesce(max(day) FILTER (WHERE day <= $cut), min(day)) AS last_day,
+                           coalesce(sum(amount) FILTER (WHERE day > first_day AND day <= $cut), 0) AS repeat_total,
+                           count(*) FILTER (WHERE day > $cut) AS n_holdout,
+                           coalesce(sum(amount) FILTER (WHERE day > $cut), 0) AS revenue_holdout,
+                           coalesce(sum(amount) FILTER (WHERE day <= $cut), 0) AS spend_to_date
+                    FROM dated
+                    GROUP BY customer
+                )
+                SELECT customer, n_days, first_day, last_day, n_holdout,
+                       {_limbs("repeat_total")}, {_limbs("revenue_holdout")}, {_limbs("spend_to_date")}
+                FROM totals
+                ORDER BY customer
+                """,
+                {"end_day": end_day, "cut": cut},
+            ).fetchnumpy()
         return customer_totals_of(result, amounts=self.columns.amount is not None, split=calibration_day is not None)
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
@@ -260,34 +267,47 @@ class DuckDBLog:
             One row per customer, sorted by id.
         """
         # The same floating-point expressions as the pandas engine: floor(days / length) with days an integer.
-        result = fetch(
-            self.con,
-            f"""
-            WITH {_DAILY},
-            periods AS (
-                SELECT customer,
-                       amount,
-                       CAST(floor((day - first_day) / $length) AS BIGINT) AS period,
-                       greatest(CAST(floor(($end_day - first_day + 1) / $length) AS BIGINT) - 1, 0) AS n_periods
-                FROM dated
-            ),
-            totals AS (
-                SELECT customer,
-                       count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
-                       max(period) FILTER (WHERE period <= n_periods) AS recency,
-                       any_value(n_periods) AS n_periods,
-                       coalesce(sum(amount) FILTER (WHERE period > 0 AND period <= n_periods), 0) AS spend,
-                       count(*) FILTER (WHERE period > n_periods) AS n_incomplete
-                FROM periods
-                GROUP BY customer
-            )
-            SELECT customer, frequency, recency, n_periods, n_incomplete, {_limbs("spend")}
-            FROM totals
-            ORDER BY customer
-            """,
-            {"end_day": end_day, "length": length},
-        ).fetchnumpy()
+        with _polled(self.con, "totals"):
+            result = fetch(
+                self.con,
+                f"""
+                WITH {_DAILY},
+                periods AS (
+                    SELECT customer,
+                           amount,
+                           CAST(floor((day - first_day) / $length) AS BIGINT) AS period,
+                           greatest(CAST(floor(($end_day - first_day + 1) / $length) AS BIGINT) - 1, 0) AS n_periods
+                    FROM dated
+                ),
+                totals AS (
+                    SELECT customer,
+                           count(DISTINCT period) FILTER (WHERE period > 0 AND period <= n_periods) AS frequency,
+                           max(period) FILTER (WHERE period <= n_periods) AS recency,
+                           any_value(n_periods) AS n_periods,
+                           coalesce(sum(amount) FILTER (WHERE period > 0 AND period <= n_periods), 0) AS spend,
+                           count(*) FILTER (WHERE period > n_periods) AS n_incomplete
+                    FROM periods
+                    GROUP BY customer
+                )
+                SELECT customer, frequency, recency, n_periods, n_incomplete, {_limbs("spend")}
+                FROM totals
+                ORDER BY customer
+                """,
+                {"end_day": end_day, "length": length},
+            ).fetchnumpy()
         return period_totals_of(result, amounts=self.columns.amount is not None)
+
+
+@contextmanager
+def _polled(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[None]:
+    """The block, a query on ``con``, as the part ``name`` of the caller's step, its progress read from DuckDB."""
+
+    def fraction() -> float | None:  # a percentage, or -1 before the query's first pipeline runs
+        percent = con.query_progress()
+        return percent / 100 if percent >= 0 else None
+
+    with _progress.polling(name, fraction):
+        yield
 
 
 def _limbs(total: str) -> str:
@@ -325,6 +345,9 @@ def open_log(
     """
     rule = v.DateRule(date_format, dayfirst)
     with connection(memory_limit, temp_directory, threads) as con, reading(os.fspath(source), memory_limit):
+        # query_progress answers -1 unless DuckDB tracks progress, which its progress bar does: on, never printed
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
         open_source(con, source, columns, Options(rule, file_format))
         yield DuckDBLog(con, columns, rule)
 

@@ -44,8 +44,10 @@ are read on the executors by the same pandas code as the pandas engine's (ISO 86
 
 Session settings: the engine changes none, except that it turns Arrow transfers on
 (``spark.sql.execution.arrow.pyspark.enabled``, on by default since Spark 4) while it collects the per-customer
-totals or sends a summary to the executors, and sets it back afterwards. It does not cache anything: the source
-is read once for the profile and once for the totals (twice more when some transactions fall after the end).
+totals or sends a summary to the executors, and sets it back afterwards; and it runs its actions in a job group
+of its own (``pyclv-...``, by which it follows their progress), unless the calling thread has one. It does not
+cache anything: the source is read once for the profile and once for the totals (twice more when some
+transactions fall after the end).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ from pyclv._time import check_time_unit, with_time_unit
 from pyclv._validation import DateLike, LogColumns
 from pyclv._validation.summaries import check_time_unit_of
 from pyclv.engines._read_errors import is_url
-from pyclv.engines._spark_log import SparkLog
+from pyclv.engines._spark_log import SparkLog, polled
 from pyclv.engines._spark_scoring import models_text, output_schema, score_columns, scorer, write_directory
 from pyclv.engines._spark_source import Options, SparkSource, open_source, reading, session_of, to_spark
 from pyclv.exceptions import DataValidationError, ModelFormatError
@@ -517,7 +519,8 @@ def write_scores(
     by = [partition_by] if isinstance(partition_by, str) else list(partition_by or [])
 
     def _write(folder: str, mode: str = "errorifexists") -> None:
-        sorted_scores.write.parquet(folder, mode=mode, partitionBy=by or None)
+        with polled(sorted_scores, "write"):
+            sorted_scores.write.parquet(folder, mode=mode, partitionBy=by or None)
 
     if is_url(target):
         _write(target, "overwrite")
