@@ -41,8 +41,10 @@ Output files:
   link is kept.
 - ``fit``, ``score`` and ``backtest`` write a run manifest, ``<out>.manifest.json``, beside ``--out`` and
   after it (:mod:`pyclv.cli._manifest`): a reader that sees the manifest knows that the output is complete.
-- Progress: on a terminal a bar (or the elapsed time) of the current step, redrawn in place; otherwise a log
-  line every 10 s of a step that runs that long; nothing under ``-q`` (:mod:`pyclv.cli._progress`).
+- Progress: on a terminal a bar of the current step and its part (``summary: totals [####  ] 40% 12 s``),
+  redrawn in place; otherwise a log line every 10 s of a step that runs that long, with the share done when the
+  step knows it (the intervals' blocks, DuckDB's and Spark's progress of a query); nothing under ``-q``
+  (:mod:`pyclv.cli._progress`).
 - SIGINT and SIGTERM end the run with one line that says what was written (normally nothing) and exit code
   130 or 143. Their handlers are installed by :func:`main` only (a signal that is ignored stays ignored), and
   the previous ones restored on return; the library itself never installs one. A signal during the second or
