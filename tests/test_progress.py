@@ -286,7 +286,9 @@ def test_the_command_line_logs_the_percentage_of_a_long_summary(
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: log lines
     fit = ["fit", str(folder / "cdnow.parquet"), "--observation-end", "1997-09-30", "--out", str(folder / "model.json")]
     assert main(fit) == 0
-    monkeypatch.setattr(cli_progress, "LOG_EVERY", 0.3)
+    # a line and a reading every 10 ms: the summary's parts of a 3M-row log last longer than that on any machine
+    monkeypatch.setattr(cli_progress, "LOG_EVERY", 0.01)
+    monkeypatch.setattr(_progress, "POLL_EVERY", 0.01)
     score = ["score", str(large_log), "--model", str(folder / "model.json"), "--observation-end", _END,
              "--horizon", "52", "--out", str(folder / "scores.parquet")]
     with caplog.at_level(logging.INFO, logger="pyclv"):
