@@ -7,8 +7,11 @@ came out as tracebacks, and a duplicated header silently used the first of the t
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -202,3 +205,67 @@ def test_a_header_is_read_from_the_first_record_alone(tmp_path: Path) -> None:
     path = tmp_path / "tx.csv.gz"
     path.write_bytes(gzip.compress(text.encode())[:100_000])
     assert csv_header(str(path), RFC_4180) == ["customer_id", "da\nte", "amount"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Spark at a URL: its reader renames a repeated name (amount, amount -> amount2, amount3)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """A local Spark session, quiet, for the reads at a URL."""
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    before = os.environ.get("PYSPARK_PYTHON")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[1]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+    if before is None:
+        os.environ.pop("PYSPARK_PYTHON", None)
+    else:
+        os.environ["PYSPARK_PYTHON"] = before
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("customer_id,date,amount,amount", "{url}: transactions has several columns named 'amount'; pyclv will not "
+         "pick one. Rename or drop the duplicates."),
+        ("customer_id,Amount,date,amount", "{url}: the header names columns that differ only in case ('Amount', "
+         "'amount'), which Spark does not tell apart. Rename them, or read the files with the DuckDB engine."),
+    ],
+    ids=["a-name-twice", "names-that-differ-in-case"],
+)
+def test_spark_at_a_url_refuses_a_header_that_names_a_column_twice(
+    spark: Any, tmp_path: Path, header: str, message: str
+) -> None:
+    from pyclv.engines import spark as spark_engine
+
+    (tmp_path / "tx.csv").write_text(f"{header}\n1,1997-01-01,3,4\n1,1997-01-05,2,2\n")
+    url = (tmp_path / "tx.csv").as_uri()  # a file:// URL takes the path of s3a:// and hdfs:// logs
+    with pytest.raises(DataValidationError) as error:
+        spark_engine.rfm_summary(url, monetary_value_col="amount", spark=spark)
+    assert str(error.value) == message.format(url=url)
+    if header.count("amount") == 2:  # the message of a local file, but for its name
+        with pytest.raises(DataValidationError) as local:
+            engine.rfm_summary(tmp_path / "tx.csv", monetary_value_col="amount")
+        assert str(local.value) == str(error.value).replace(url, str(tmp_path / "tx.csv"))
+
+
+def test_spark_at_a_url_reads_names_that_end_in_their_position(spark: Any, tmp_path: Path) -> None:
+    from pyclv.engines import spark as spark_engine
+
+    _log(200).assign(note3="x").to_csv(tmp_path / "tx.csv", index=False)  # 'note3' looks renamed, and is not
+    url = (tmp_path / "tx.csv").as_uri()
+    summary = spark_engine.rfm_summary(url, monetary_value_col="amount", spark=spark)
+    pd.testing.assert_frame_equal(summary, engine.rfm_summary(tmp_path / "tx.csv", monetary_value_col="amount"))

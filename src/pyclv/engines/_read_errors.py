@@ -29,6 +29,7 @@ __all__ = [
     "first_line",
     "first_not_utf8",
     "is_url",
+    "names_differ_in_case",
     "not_utf8",
     "reading",
     "unreadable",
@@ -132,6 +133,14 @@ def check_csv_headers(path: str, headers: Mapping[str, Sequence[str]], columns: 
         if missing:
             named = v.listed(missing, len(missing))
             raise different_columns(path, f"{file} has no column {named}, which {files[0]} has")
+
+
+def names_differ_in_case(path: str, names: Sequence[str]) -> DataValidationError:
+    """A header whose names differ only in case, which Spark does not tell apart (it renames them)."""
+    return DataValidationError(
+        f"{path}: the header names columns that differ only in case ({', '.join(map(repr, names))}), which Spark "
+        f"does not tell apart. Rename them, or read the files with the DuckDB engine."
+    )
 
 
 def wrong_type(path: str, detail: str) -> DataValidationError:

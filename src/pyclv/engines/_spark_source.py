@@ -53,6 +53,7 @@ from pyclv.engines._read_errors import (
     different_columns,
     first_line,
     first_not_utf8,
+    names_differ_in_case,
     not_utf8,
     unreadable,
 )
@@ -281,7 +282,7 @@ def _read_files(
     fmt = _file_format(path, options.file_format)
     files = check_exists(path)
     if fmt == "csv":  # every column as text, converted explicitly below, as the DuckDB engine does
-        raw = _read_local_csv(spark, path, files, columns) if files else _read_remote_csv(spark, path)
+        raw = _read_local_csv(spark, path, files, columns) if files else _read_remote_csv(spark, path, columns)
         return raw, TextFiles(path, files), None
     raw = spark.read.parquet(path)
     return raw, None, _parquet_time_zone(path, files, columns)
@@ -303,9 +304,25 @@ def _parquet_time_zone(path: str, files: list[str], columns: LogColumns) -> str:
     return zone or "UTC"
 
 
-def _read_remote_csv(spark: SparkSession, path: str) -> DataFrame:
-    """CSV files at a URL, read as RFC 4180; Spark refuses files whose header differs from the first file's."""
-    return _csv_reader(spark, RFC_4180).option("enforceSchema", "false").csv(path)
+def _read_remote_csv(spark: SparkSession, path: str, columns: LogColumns) -> DataFrame:
+    """CSV files at a URL, read as RFC 4180; Spark refuses files whose header differs from the first file's.
+
+    Spark renames the names a header repeats (``amount``, ``amount`` become ``amount2``, ``amount3``: the name and
+    its position), case-insensitively, so that the duplicated column would be reported missing. When a column
+    may have been so renamed (its name ends in its position), the header as written, the first record read by
+    Spark itself, is checked as a local file's header is.
+    """
+    raw = _csv_reader(spark, RFC_4180).option("enforceSchema", "false").csv(path)
+    if any(name.endswith(str(position)) for position, name in enumerate(raw.columns)):
+        records = _csv_reader(spark, RFC_4180).option("header", "false").csv(path)
+        first = records.select(F.input_file_name().alias("file"), F.array(*records.columns).alias("names")).first()
+        if first is not None:
+            header = ["" if name is None else str(name) for name in first["names"]]
+            check_csv_headers(first["file"], {first["file"]: header}, columns)
+            folded = [name for name in header if [other.lower() for other in header].count(name.lower()) > 1]
+            if folded:
+                raise names_differ_in_case(first["file"], folded)
+    return raw
 
 
 def _read_local_csv(spark: SparkSession, path: str, files: list[str], columns: LogColumns) -> DataFrame:
