@@ -122,3 +122,72 @@ def test_a_rerun_gives_the_same_bytes(backtest: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in ("backtest.csv", "backtest.png"):
         assert (again / name).read_bytes() == (backtest / name).read_bytes(), name
+
+
+# ---------------------------------------------------------------------------------------------- the public API
+@pytest.fixture(scope="module")
+def api_table(tx: pd.DataFrame) -> pd.DataFrame:
+    with pytest.warns(pyclv.PyCLVWarning, match="after"):  # each cut-off leaves out the rows after its holdout
+        return pyclv.backtest(tx, cutoffs=list(reversed(CUTOFFS)), horizon_days=HORIZON_DAYS)
+
+
+def test_the_api_on_a_dataframe_gives_the_command_line_s_table(api_table: pd.DataFrame, backtest: Path) -> None:
+    assert pyclv.backtest is pyclv.evaluation.backtest
+    assert tuple(api_table.columns) == COLUMNS
+    assert api_table["cutoff"].tolist() == [pd.Timestamp(day) for day in CUTOFFS]
+    cli = pd.read_csv(backtest / "backtest.csv")
+    numbers = [column for column in COLUMNS if column != "cutoff"]
+    np.testing.assert_allclose(api_table[numbers].to_numpy(float), cli[numbers].to_numpy(float), rtol=1e-12)
+    # the model beats the spreadsheet formula on CDNOW's revenue at both cut-offs
+    assert (api_table["revenue_forecast_error_pct"].abs() < api_table["revenue_historical_error_pct"].abs()).all()
+
+
+def test_the_api_on_files_read_by_duckdb_gives_the_same_table(api_table: pd.DataFrame, backtest: Path) -> None:
+    with pytest.warns(pyclv.PyCLVWarning, match="after"):
+        table = pyclv.evaluation.backtest(str(backtest / "log.csv"), cutoffs=CUTOFFS, horizon_days=HORIZON_DAYS)
+    pd.testing.assert_frame_equal(table, api_table, rtol=1e-12)
+
+
+def test_the_api_fits_copies_of_the_models_it_is_given(tx: pd.DataFrame, api_table: pd.DataFrame) -> None:
+    calibration = pyclv.rfm_summary(tx[tx["date"] <= CUTOFFS[0]], observation_period_end=CUTOFFS[0], time_unit="W",
+                                     monetary_value_col="amount")
+    fitted = pyclv.BetaGeo().fit(calibration)
+    before = fitted.params_.copy()
+    with pytest.warns(pyclv.PyCLVWarning, match="after"):
+        table = pyclv.backtest(tx, cutoffs=CUTOFFS[1:], horizon_days=HORIZON_DAYS, transaction_model=fitted,
+                               spend_model=pyclv.GammaGamma(penalizer=0.0))
+    pd.testing.assert_series_equal(fitted.params_, before)  # the template is left as it was
+    assert table["revenue_forecast"].iloc[0] == pytest.approx(api_table["revenue_forecast"].iloc[1], rel=1e-12)
+    with pytest.raises(TypeError, match="transaction_model must be a continuous-time transaction model"):
+        pyclv.backtest(tx, cutoffs=CUTOFFS, horizon_days=HORIZON_DAYS, transaction_model=pyclv.BetaGeoBetaBinom())
+
+
+@pytest.mark.parametrize(
+    ("cutoffs", "message", "n_rows"),
+    [
+        (["1997-06-30", "1997-09-30", "1997-06-30"], "cutoffs names the same day more than once (1997-06-30); give "
+         "each cut-off once", 1),
+        ([], "cutoffs is empty: give at least one past day at which to fit and forecast, e.g. ['1997-09-30']", None),
+        ("1997-06-30", "cutoffs must be a list of dates, e.g. ['1997-06-30', '1997-09-30']; got str '1997-06-30'",
+         None),
+        (["1997-06-30", "30/09/1997"], "cutoffs '30/09/1997' is not a date", None),
+        (["1996-12-01", "1996-12-31", "1997-06-30"], "cutoffs 1996-12-01, 1996-12-31: before the first transaction "
+         "(1997-01-01), so nothing is left to fit on; choose later cut-offs", 2),
+        (["1997-06-30", "1998-06-01"], "cutoffs 1998-06-01: its 90-day holdout ends 1998-08-30, after the last "
+         "transaction (1998-06-30); choose earlier cut-offs or a shorter horizon_days", 1),
+    ],
+)
+def test_bad_cutoffs_are_refused_in_one_line_naming_the_argument(
+    tx: pd.DataFrame, cutoffs: object, message: str, n_rows: int | None
+) -> None:
+    with pytest.raises(pyclv.DataValidationError) as caught:
+        pyclv.backtest(tx, cutoffs=cutoffs, horizon_days=HORIZON_DAYS)  # type: ignore[arg-type]
+    assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+    assert caught.value.column == "cutoffs" and caught.value.n_rows == n_rows
+
+
+@pytest.mark.parametrize("horizon", [0, -7, 90.5, True])
+def test_a_bad_horizon_is_refused_naming_the_argument(tx: pd.DataFrame, horizon: object) -> None:
+    with pytest.raises(pyclv.DataValidationError, match=r"^horizon_days must be a whole number of days > 0") as caught:
+        pyclv.backtest(tx, cutoffs=CUTOFFS, horizon_days=horizon)  # type: ignore[arg-type]
+    assert caught.value.column == "horizon_days"

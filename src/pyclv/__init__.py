@@ -17,6 +17,7 @@ from pyclv.business import clv_segments, cohort_forecast, cohort_table, payback,
 from pyclv.data import calibration_holdout_split, discrete_summary, rfm_summary
 from pyclv.evaluation import (
     EvaluationReport,
+    backtest,
     compare_models,
     decile_table,
     evaluate,
@@ -60,6 +61,7 @@ __all__ = [
     "PyCLVWarning",
     "ShiftedBetaGeo",
     "__version__",
+    "backtest",
     "calibration_holdout_split",
     "clv_segments",
     "cohort_forecast",

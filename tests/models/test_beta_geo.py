@@ -232,3 +232,49 @@ def test_expected_purchases_stay_finite_where_the_dropout_beta_piles_up_at_one()
     np.testing.assert_allclose(values, near.expected_purchases(summary, 52.0), rtol=1e-4, atol=1e-12)
     huge_r = pyclv.BetaGeo.from_params(r=1e8, alpha=4.4, a=1.0, b=1e-11, time_unit="W")
     assert np.isfinite(huge_r.expected_purchases(summary, 52.0)).all()
+
+
+# Parameters an optimizer can run away to: almost no dropout (b = 1e200) and an almost Poisson purchase rate
+# (r = 1e8); the history is ordinary. The likelihood's Beta and Gamma ratios are differences of values near 4e13
+# and 2e9, and the closed form of the expected purchases is 1e189 times a difference of nearly equal numbers.
+EXTREME_X = np.array([0.0, 1.0, 2.0, 5.0, 10.0])
+EXTREME_TX = np.array([0.0, 5.0, 10.0, 20.0, 30.0])
+EXTREME_T = np.full(5, 38.0)
+
+
+def _bgnbd_loglik_mpmath(r: float, alpha: float, a: float, b: float, x: float, t_x: float, T: float) -> float:
+    """FHL (2005) eq. 6 in mpmath (300 digits: log-gamma of 1e200 has 203 before the point)."""
+    with mpmath.workdps(300):
+        r, alpha, a, b, x, t_x, T = map(mpmath.mpf, (r, alpha, a, b, x, t_x, T))
+
+        def log_beta(p: mpmath.mpf, q: mpmath.mpf) -> mpmath.mpf:
+            return mpmath.loggamma(p) + mpmath.loggamma(q) - mpmath.loggamma(p + q)
+
+        common = mpmath.loggamma(r + x) - mpmath.loggamma(r) + r * mpmath.log(alpha)
+        likelihood = mpmath.exp(log_beta(a, b + x) - log_beta(a, b) - (r + x) * mpmath.log(alpha + T))
+        if x > 0:
+            likelihood += mpmath.exp(log_beta(a + 1, b + x - 1) - log_beta(a, b) - (r + x) * mpmath.log(alpha + t_x))
+        return float(common + mpmath.log(likelihood))
+
+
+@pytest.mark.parametrize("alpha", [1.0, 10.0, 1e8])
+def test_extreme_parameters_give_finite_right_values(alpha: float) -> None:
+    r, a, b, t = 1e8, 1e11, 1e200, 10.0
+    ll = beta_geo.loglik(r, alpha, a, b, EXTREME_X, EXTREME_TX, EXTREME_T)
+    rows = zip(EXTREME_X, EXTREME_TX, EXTREME_T, strict=True)
+    expected = [_bgnbd_loglik_mpmath(r, alpha, a, b, *row) for row in rows]
+    np.testing.assert_allclose(ll, expected, rtol=1e-13)
+    assert np.isfinite(beta_geo.loglik_grad(r, alpha, a, b, EXTREME_X, EXTREME_TX, EXTREME_T)).all()
+    p_alive = beta_geo.p_alive(r, alpha, a, b, EXTREME_X, EXTREME_TX, EXTREME_T)
+    ce = beta_geo.conditional_expected_purchases(r, alpha, a, b, EXTREME_X, EXTREME_TX, EXTREME_T, t)
+    with mpmath.workdps(50):
+        for x, t_x, T, got_alive, got_ce in zip(EXTREME_X, EXTREME_TX, EXTREME_T, p_alive, ce, strict=True):
+            odds = 0 if x == 0 else a / mpmath.mpf(b + x - 1) * ((alpha + T) / mpmath.mpf(alpha + t_x)) ** (r + x)
+            alive = 1 / (1 + odds)
+            # alive at T, a customer buys E[(1 - (1 + p c)^-s) / p] over p ~ Beta(a, b + x): s c to within
+            # s (s+1) c^2 E[p] / 2 = 1e-170 relative, the Gamma-Poisson mean
+            s, c = r + x, t / mpmath.mpf(alpha + T)
+            assert got_alive == pytest.approx(float(alive), rel=1e-14, abs=1e-300)
+            assert got_ce == pytest.approx(float(alive * s * c), rel=1e-13, abs=1e-300)
+    new = beta_geo.expected_purchases(r, alpha, a, b, np.array([1.0, 10.0]))
+    np.testing.assert_allclose(new, r * np.array([1.0, 10.0]) / alpha, rtol=1e-13)

@@ -286,3 +286,41 @@ def test_dert_matches_posterior_integral(published: ModifiedBetaGeo) -> None:
 def test_data_without_repeat_purchases_cannot_be_fitted(summary: pd.DataFrame) -> None:
     with pytest.raises(pyclv.DataValidationError, match="no customer has a repeat purchase"):
         ModifiedBetaGeo().fit(summary[summary["frequency"] == 0])
+
+
+def _mbgnbd_loglik_mpmath(r: float, alpha: float, a: float, b: float, x: float, t_x: float, T: float) -> float:
+    """Batislam et al. (2007) in mpmath (300 digits: log-gamma of 1e200 has 203 before the point)."""
+    with mpmath.workdps(300):
+        r, alpha, a, b, x, t_x, T = map(mpmath.mpf, (r, alpha, a, b, x, t_x, T))
+
+        def log_beta(p: mpmath.mpf, q: mpmath.mpf) -> mpmath.mpf:
+            return mpmath.loggamma(p) + mpmath.loggamma(q) - mpmath.loggamma(p + q)
+
+        log_odds = mpmath.log(a / (b + x)) + (r + x) * mpmath.log((alpha + T) / (alpha + t_x))
+        return float(
+            mpmath.loggamma(r + x) - mpmath.loggamma(r) + r * mpmath.log(alpha) - (r + x) * mpmath.log(alpha + T)
+            + log_beta(a, b + x + 1) - log_beta(a, b) + mpmath.log1p(mpmath.exp(log_odds))
+        )
+
+
+@pytest.mark.parametrize("alpha", [1.0, 10.0, 1e8])
+def test_extreme_parameters_give_finite_right_values(alpha: float) -> None:
+    # almost no dropout (b = 1e200), an almost Poisson purchase rate (r = 1e8), an ordinary history: the pieces
+    # it shares with BG/NBD (the Beta and Gamma ratios, the expected purchases of a customer alive)
+    r, a, b, t = 1e8, 1e11, 1e200, 10.0
+    x, t_x, T = np.array([0.0, 1.0, 2.0, 5.0, 10.0]), np.array([0.0, 5.0, 10.0, 20.0, 30.0]), np.full(5, 38.0)
+    ll = mbg.loglik(r, alpha, a, b, x, t_x, T)
+    expected = [_mbgnbd_loglik_mpmath(r, alpha, a, b, *row) for row in zip(x, t_x, T, strict=True)]
+    np.testing.assert_allclose(ll, expected, rtol=1e-9)  # x = 0 at alpha = 1: -435 out of two terms of 3.7e8
+    assert np.isfinite(mbg.loglik_grad(r, alpha, a, b, x, t_x, T)).all()
+    p_alive = mbg.p_alive(r, alpha, a, b, x, t_x, T)
+    ce = mbg.conditional_expected_purchases(r, alpha, a, b, x, t_x, T, t)
+    with mpmath.workdps(50):
+        for xi, txi, Ti, got_alive, got_ce in zip(x, t_x, T, p_alive, ce, strict=True):
+            alive = 1 / (1 + a / mpmath.mpf(b + xi) * ((alpha + Ti) / mpmath.mpf(alpha + txi)) ** (r + xi))
+            s, c = r + xi, t / mpmath.mpf(alpha + Ti)  # alive, the Gamma-Poisson mean to 1e-170 (see BG/NBD's test)
+            assert got_alive == pytest.approx(float(alive), rel=1e-14, abs=1e-300)
+            assert got_ce == pytest.approx(float(alive * s * c), rel=1e-13, abs=1e-300)
+    # a new customer survives its first purchase with probability b / (a + b) = 1 - 1e-189
+    np.testing.assert_allclose(mbg.expected_purchases(r, alpha, a, b, np.array([1.0, 10.0])),
+                               r * np.array([1.0, 10.0]) / alpha, rtol=1e-13)

@@ -5,6 +5,8 @@ The only places where text is put into SQL are :func:`identifier` and :func:`lit
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import tempfile
@@ -14,19 +16,31 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 import duckdb
+import pyarrow as pa
 
 from pyclv import _dates
 from pyclv import _validation as v
 from pyclv._numbers import NUMBER
 from pyclv._validation import DateRule, LogColumns
-from pyclv.engines._read_errors import check_exists, reading
+from pyclv.engines._read_errors import (
+    check_csv_headers,
+    check_exists,
+    duckdb_error,
+    first_line,
+    first_not_utf8,
+    reading,
+    unreadable,
+)
 from pyclv.exceptions import DataValidationError
 
 __all__ = [
+    "RFC_4180",
+    "CsvDialect",
     "FileSource",
     "Options",
     "check_parquet_files",
     "connection",
+    "csv_header",
     "distinct_examples",
     "fetch",
     "identifier",
@@ -34,6 +48,7 @@ __all__ = [
     "one_row",
     "open_source",
     "reading",
+    "sniff_dialect",
 ]
 
 #: A path or glob of Parquet or CSV files (``"tx/*.parquet"``, ``Path("tx.csv")``).
@@ -129,6 +144,9 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
     path = os.fspath(source)
     fmt = _file_format(path, options.file_format)
     files = check_exists(path)
+    if fmt == "csv" and files:  # every file's own header, before DuckDB reads them all by the first one's
+        dialect = sniff_dialect(files[0])
+        check_csv_headers(path, {file: csv_header(file, dialect) for file in files}, columns)
     reader = (
         f"read_parquet({literal(path)})"
         if fmt == "parquet"
@@ -136,8 +154,8 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
     )
     con.execute(f"CREATE TEMP VIEW raw AS SELECT * FROM {reader}")
     schema = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
-    header = _csv_header(con, files[0]) if fmt == "csv" and files else list(schema)
-    v.require_log_columns(header, columns)
+    if fmt != "csv" or not files:
+        v.require_log_columns(list(schema), columns)
     zone = check_parquet_files(files, columns) if fmt == "parquet" else None
     customer = _customer_expression(con, columns.customer_id, schema[columns.customer_id], fmt)
     if options.rule.date_format is not None:
@@ -177,15 +195,61 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
     )
 
 
-def _csv_header(con: duckdb.DuckDBPyConnection, path: str) -> list[str]:
-    """The column names as written in a CSV file's first line (DuckDB renames duplicates to ``name_1``).
+# ---------------------------------------------------------------------------------------------------------
+# CSV headers, read as written
+# ---------------------------------------------------------------------------------------------------------
 
-    Read by one thread: DuckDB's parallel reader may hand back any line of a large file as the "first".
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file is written: the delimiter, the quote, and the character that escapes a quote in quotes."""
+
+    delimiter: str
+    quote: str
+    escape: str
+
+
+#: RFC 4180: comma, double quotes doubled inside quotes, quoted line breaks (how a remote CSV file is read).
+RFC_4180 = CsvDialect(",", '"', '"')
+
+
+def sniff_dialect(file: str) -> CsvDialect:
+    """The dialect DuckDB's sniffer finds in a local CSV file (tab for ``.tsv``; RFC 4180 quoting by default).
+
+    A glob is read in the dialect of its first file, by DuckDB and by the Spark engine alike.
     """
-    row = con.execute(
-        f"SELECT * FROM read_csv({literal(path)}, header = false, all_varchar = true, parallel = false) LIMIT 1"
-    ).fetchone()
-    return [str(name) for name in row] if row is not None else []
+    try:
+        with duckdb.connect(":memory:") as con:
+            row = con.execute(f"SELECT Delimiter, Quote, Escape FROM sniff_csv({literal(file)})").fetchone()
+    except duckdb.Error as exc:
+        raise duckdb_error(file, exc) from exc
+    assert row is not None  # sniff_csv returns one row
+    delimiter, quote, escape = (None if value == "(empty)" else str(value) for value in row)
+    if file.lower().endswith((".tsv", ".tsv.gz")):
+        delimiter = "\t"
+    quote = quote or RFC_4180.quote
+    return CsvDialect(delimiter or RFC_4180.delimiter, quote, escape or quote)
+
+
+def csv_header(file: str, dialect: CsvDialect) -> list[str]:
+    """The column names as written in the first record of a local CSV file (duplicates kept as they are).
+
+    Only that record is read (decompressed on the fly for ``.gz`` and ``.zst``), so that checking the headers
+    of a glob of hundreds of large files costs milliseconds. A header that is not UTF-8 is refused as the
+    engines refuse such text, at its line.
+    """
+    quoting = {"doublequote": True} if dialect.escape == dialect.quote else {
+        "doublequote": False, "escapechar": dialect.escape
+    }
+    try:
+        with pa.input_stream(file, compression="detect") as raw, io.TextIOWrapper(
+            raw, encoding="utf-8-sig", newline=""
+        ) as text:
+            return next(csv.reader(text, delimiter=dialect.delimiter, quotechar=dialect.quote, **quoting), [])
+    except UnicodeDecodeError as exc:
+        raise first_not_utf8([file]) or exc from exc
+    except OSError as exc:  # unreadable, or compressed data that is corrupt
+        raise unreadable(file, first_line(str(exc))) from exc
 
 
 def _customer_expression(con: duckdb.DuckDBPyConnection, column: str, column_type: str, fmt: str) -> str:

@@ -1,7 +1,8 @@
 """What can go wrong when an engine reads transaction files, worded once for every engine.
 
-A missing, empty, corrupt or unreadable file, text that is not UTF-8, files whose columns differ: each is one
-line that names the path and says what to do, whichever engine (DuckDB, Spark) met it. The command line maps an
+A missing, empty, corrupt or unreadable file, text that is not UTF-8, files whose columns differ, a CSV file
+whose header names a column twice: each is one line that names the path and says what to do, whichever engine
+(DuckDB, Spark) met it. The command line maps an
 :class:`OSError` to its I/O exit code and a :class:`~pyclv.exceptions.DataValidationError` to its data exit code.
 """
 
@@ -11,20 +12,24 @@ import glob
 import gzip
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import duckdb
 
+from pyclv import _validation as v
+from pyclv._validation import LogColumns
 from pyclv.exceptions import DataValidationError
 
 __all__ = [
+    "check_csv_headers",
     "check_exists",
     "different_columns",
     "duckdb_error",
     "first_line",
     "first_not_utf8",
     "is_url",
+    "names_differ_in_case",
     "not_utf8",
     "reading",
     "unreadable",
@@ -92,6 +97,49 @@ def different_columns(path: str, detail: str) -> DataValidationError:
     return DataValidationError(
         f"{path}: the files do not all have the same columns ({detail}). Give every file the same columns, or "
         f"summarise them separately."
+    )
+
+
+def check_csv_headers(path: str, headers: Mapping[str, Sequence[str]], columns: LogColumns) -> None:
+    """Every CSV file of ``path`` has the log's columns, each once, and every column of the first file.
+
+    A reader takes a glob's columns from its first file: a later file whose header names a column twice would have
+    the first of the two read silently, and one without a column of the first file cannot be read by name. The
+    headers are those written in the files (:func:`pyclv.engines._duckdb_source.csv_headers`); the message names
+    the file.
+
+    Parameters
+    ----------
+    path : str
+        The path or glob, as given.
+    headers : mapping of str to sequence of str
+        Each file's header as written, the first file first.
+    columns : LogColumns
+        The log's columns.
+
+    Raises
+    ------
+    DataValidationError
+        For the first file, in order, whose header lacks a column of the log or of the first file, or names a
+        column of the log more than once.
+    """
+    files = list(headers)
+    for file, header in headers.items():
+        try:
+            v.require_log_columns(header, columns)
+        except DataValidationError as exc:
+            raise DataValidationError(f"{file}: {exc}", column=exc.column) from exc
+        missing = [name for name in headers[files[0]] if name not in header]
+        if missing:
+            named = v.listed(missing, len(missing))
+            raise different_columns(path, f"{file} has no column {named}, which {files[0]} has")
+
+
+def names_differ_in_case(path: str, names: Sequence[str]) -> DataValidationError:
+    """A header whose names differ only in case, which Spark does not tell apart (it renames them)."""
+    return DataValidationError(
+        f"{path}: the header names columns that differ only in case ({', '.join(map(repr, names))}), which Spark "
+        f"does not tell apart. Rename them, or read the files with the DuckDB engine."
     )
 
 

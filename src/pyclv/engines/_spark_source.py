@@ -8,8 +8,9 @@ date), ``amount`` a DOUBLE (NULL where the text is not a number), beside the raw
 executors by the very functions the pandas engine uses (pandas UDFs), so that both engines read every string
 alike.
 
-Local CSV files are read in the dialect DuckDB's sniffer finds in the first (:func:`sniff_dialect`), each by its
-own header (:func:`csv_header`), as the DuckDB engine reads them; what Spark raises while reading files becomes
+Local CSV files are read in the dialect DuckDB's sniffer finds in the first, each by its own header, as the
+DuckDB engine reads them (:func:`~pyclv.engines._duckdb_source.sniff_dialect`,
+:func:`~pyclv.engines._duckdb_source.csv_header`); what Spark raises while reading files becomes
 one line that names them (:func:`reading`, worded in :mod:`pyclv.engines._read_errors`).
 
 User column names only enter Spark through :func:`column` (quoted), never spliced into SQL text.
@@ -28,7 +29,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, cast
 
-import duckdb
 import numpy as np
 import pandas as pd
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
@@ -39,13 +39,21 @@ from pyclv import _validation as v
 from pyclv._dates import FIRST_DAY, LAST_DAY, string_days
 from pyclv._numbers import text_amounts
 from pyclv._validation import DateRule, LogColumns
-from pyclv.engines._duckdb_source import _file_format, check_parquet_files, literal
+from pyclv.engines._duckdb_source import (
+    RFC_4180,
+    CsvDialect,
+    _file_format,
+    check_parquet_files,
+    csv_header,
+    sniff_dialect,
+)
 from pyclv.engines._read_errors import (
+    check_csv_headers,
     check_exists,
     different_columns,
-    duckdb_error,
     first_line,
     first_not_utf8,
+    names_differ_in_case,
     not_utf8,
     unreadable,
 )
@@ -53,17 +61,14 @@ from pyclv.exceptions import DataValidationError
 
 __all__ = [
     "ARROW",
-    "CsvDialect",
     "Options",
     "SparkSource",
     "TextFiles",
     "column",
-    "csv_header",
     "distinct_examples",
     "open_source",
     "reading",
     "session_of",
-    "sniff_dialect",
     "to_pandas",
     "to_spark",
 ]
@@ -246,54 +251,6 @@ def _read_error(path: str, text: str) -> Exception | None:
 
 
 @dataclass(frozen=True)
-class CsvDialect:
-    """How a CSV file is written: the delimiter, the quote, and the character that escapes a quote in quotes."""
-
-    delimiter: str
-    quote: str
-    escape: str
-
-
-#: How a remote CSV file is read: RFC 4180 (comma, double quotes doubled inside quotes, quoted line breaks).
-_RFC_4180 = CsvDialect(",", '"', '"')
-
-
-def sniff_dialect(file: str) -> CsvDialect:
-    """The dialect DuckDB's sniffer finds in a local CSV file (tab for ``.tsv``; RFC 4180 quoting by default).
-
-    The Spark engine reads a glob in the dialect of its first file, as DuckDB does.
-    """
-    try:
-        with duckdb.connect(":memory:") as con:
-            row = con.execute(f"SELECT Delimiter, Quote, Escape FROM sniff_csv({literal(file)})").fetchone()
-    except duckdb.Error as exc:
-        raise duckdb_error(file, exc) from exc
-    assert row is not None  # sniff_csv returns one row
-    delimiter, quote, escape = (None if value == "(empty)" else str(value) for value in row)
-    if file.lower().endswith((".tsv", ".tsv.gz")):
-        delimiter = "\t"
-    quote = quote or _RFC_4180.quote
-    return CsvDialect(delimiter or _RFC_4180.delimiter, quote, escape or quote)
-
-
-def csv_header(file: str, dialect: CsvDialect) -> list[str]:
-    """The column names as written in the first line of a local CSV file (duplicates kept as they are)."""
-    options = ", ".join(
-        f"{name} = {literal(value)}"
-        for name, value in (("delim", dialect.delimiter), ("quote", dialect.quote), ("escape", dialect.escape))
-    )
-    try:
-        with duckdb.connect(":memory:") as con:
-            row = con.execute(
-                f"SELECT * FROM read_csv({literal(file)}, header = false, all_varchar = true, parallel = false, "
-                f"{options}) LIMIT 1"
-            ).fetchone()
-    except duckdb.Error as exc:
-        raise duckdb_error(file, exc) from exc
-    return ["" if name is None else str(name) for name in row] if row is not None else []
-
-
-@dataclass(frozen=True)
 class TextFiles:
     """CSV files that Spark decodes as UTF-8, replacing bytes that are not UTF-8 by U+FFFD.
 
@@ -325,7 +282,7 @@ def _read_files(
     fmt = _file_format(path, options.file_format)
     files = check_exists(path)
     if fmt == "csv":  # every column as text, converted explicitly below, as the DuckDB engine does
-        raw = _read_local_csv(spark, path, files, columns) if files else _read_remote_csv(spark, path)
+        raw = _read_local_csv(spark, path, files, columns) if files else _read_remote_csv(spark, path, columns)
         return raw, TextFiles(path, files), None
     raw = spark.read.parquet(path)
     return raw, None, _parquet_time_zone(path, files, columns)
@@ -347,9 +304,25 @@ def _parquet_time_zone(path: str, files: list[str], columns: LogColumns) -> str:
     return zone or "UTC"
 
 
-def _read_remote_csv(spark: SparkSession, path: str) -> DataFrame:
-    """CSV files at a URL, read as RFC 4180; Spark refuses files whose header differs from the first file's."""
-    return _csv_reader(spark, _RFC_4180).option("enforceSchema", "false").csv(path)
+def _read_remote_csv(spark: SparkSession, path: str, columns: LogColumns) -> DataFrame:
+    """CSV files at a URL, read as RFC 4180; Spark refuses files whose header differs from the first file's.
+
+    Spark renames the names a header repeats (``amount``, ``amount`` become ``amount2``, ``amount3``: the name and
+    its position), case-insensitively, so that the duplicated column would be reported missing. When a column
+    may have been so renamed (its name ends in its position), the header as written, the first record read by
+    Spark itself, is checked as a local file's header is.
+    """
+    raw = _csv_reader(spark, RFC_4180).option("enforceSchema", "false").csv(path)
+    if any(name.endswith(str(position)) for position, name in enumerate(raw.columns)):
+        records = _csv_reader(spark, RFC_4180).option("header", "false").csv(path)
+        first = records.select(F.input_file_name().alias("file"), F.array(*records.columns).alias("names")).first()
+        if first is not None:
+            header = ["" if name is None else str(name) for name in first["names"]]
+            check_csv_headers(first["file"], {first["file"]: header}, columns)
+            folded = [name for name in header if [other.lower() for other in header].count(name.lower()) > 1]
+            if folded:
+                raise names_differ_in_case(first["file"], folded)
+    return raw
 
 
 def _read_local_csv(spark: SparkSession, path: str, files: list[str], columns: LogColumns) -> DataFrame:
@@ -362,16 +335,9 @@ def _read_local_csv(spark: SparkSession, path: str, files: list[str], columns: L
     """
     dialect = sniff_dialect(files[0])
     headers = {file: csv_header(file, dialect) for file in files}
-    reference = headers[files[0]]
-    v.require_log_columns(reference, columns)
+    check_csv_headers(path, headers, columns)
     groups: dict[tuple[str, ...], list[str]] = {}
     for file, header in headers.items():
-        missing = [name for name in reference if name not in header]
-        if missing:
-            raise different_columns(
-                path, f"{file} has no column {v.listed(missing, len(missing))}, which {files[0]} has"
-            )
-        v.require_log_columns(header, columns)
         groups.setdefault(tuple(header), []).append(file)
     used = [column(name) for name in dict.fromkeys(columns.required)]
     parts = [

@@ -6,6 +6,8 @@ r"""Judging a forecast: metrics, baselines, holdout comparison, tracking, and th
 - :mod:`~pyclv.evaluation.holdout`: the forecast against the holdout period (:func:`holdout_comparison`,
   :func:`compare_models`, :func:`evaluate` and its :class:`EvaluationReport`);
 - :mod:`~pyclv.evaluation.tracking`: expected beside actual repeat transactions per calendar period;
+- :mod:`~pyclv.evaluation.backtest`: the forecast refitted at several past cut-offs against what happened
+  (:func:`backtest`, a rolling-origin backtest);
 - :mod:`~pyclv.evaluation.diagnostics`: the model checks as tables (frequency x recency matrices, period
   transactions, calibration against holdout, a customer's P(alive) history).
 
@@ -18,6 +20,7 @@ Schmittlein, D. C. and Peterson, R. A. (1994). Customer base analysis: an indust
 application. Marketing Science, 13(1), 41-67.
 """
 
+from pyclv.evaluation.backtest import backtest
 from pyclv.evaluation.baselines import BASELINES, baseline_forecasts, historical_clv
 from pyclv.evaluation.diagnostics import (
     alive_history,
@@ -34,6 +37,7 @@ __all__ = [
     "BASELINES",
     "EvaluationReport",
     "alive_history",
+    "backtest",
     "baseline_forecasts",
     "calibration_vs_holdout",
     "clv_distribution",

@@ -11,9 +11,13 @@ from scipy import special
 
 __all__ = [
     "alive_purchases_quadrature",
+    "alive_purchases_series",
+    "alive_purchases_series_converges",
     "log1mexp",
     "log1p_ratio",
     "lgamma_diff",
+    "log_beta_ratio",
+    "log_gamma_ratio",
     "log_hyp2f1_series",
     "one_minus_power_over",
     "one_minus_power_times",
@@ -90,7 +94,7 @@ def log1p_ratio(u: np.ndarray) -> np.ndarray:
     return np.where(small, 1.0 - 0.5 * u, np.log1p(safe) / safe)
 
 
-def lgamma_diff(y: np.ndarray, h: float) -> np.ndarray:
+def lgamma_diff(y: np.ndarray, h: ArrayLike) -> np.ndarray:
     r"""``gammaln(y + h) - gammaln(y)`` for y >= 1 and h > -1, accurate to a few ulps of the result.
 
     Below 11, y is first shifted up with :math:`\log\Gamma(y+h) - \log\Gamma(y) =
@@ -110,6 +114,97 @@ def lgamma_diff(y: np.ndarray, h: float) -> np.ndarray:
     for k, c in enumerate(STIRLING, start=1):  # phi(y + h) - phi(y) without cancellation for small h
         phi += c * yb ** (1 - 2 * k) * np.expm1((1 - 2 * k) * log_ratio)
     return (yb - 0.5) * log_ratio + h * np.log(yh) - h + phi - correction
+
+
+#: Terms of alive_purchases_series at most (each at most half the one before).
+SERIES_TERMS = 200
+
+
+def alive_purchases_series_converges(s: ArrayLike, c: ArrayLike, a: ArrayLike, beta: ArrayLike) -> np.ndarray:
+    r"""Where :func:`alive_purchases_series` is used: its terms alternate and at least halve at every step.
+
+    The ratio of term k + 1 to term k is :math:`-rac{s+1+k}{k+2}\,rac{a+k}{a+eta+k}\,c`, bounded over the
+    first :data:`SERIES_TERMS` terms by :math:`\max(s+1, 1)\, c\, \min(1, rac{a+K}{a+eta+K})`: the
+    series is used where that bound is at most 1/2. It holds for short horizons ((s + 1) c <= 1/2) and,
+    whatever the horizon, for customers who almost never drop out (:math:`a \ll eta`, e.g. b = 1e200), where
+    the closed form's bracket cancels to nothing.
+
+    Parameters
+    ----------
+    s, c, a, beta : array-like
+        As in :func:`alive_purchases_series`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, in the broadcast shape.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        beta_factor = np.minimum(1.0, (a + SERIES_TERMS) / (a + beta + SERIES_TERMS))
+        return np.asarray(np.maximum(s + 1.0, 1.0) * c * beta_factor <= 0.5)
+
+
+def alive_purchases_series(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    r""":math:`E[(1 - (1+pc)^{-s})/p]`, :math:`p \sim \mathrm{Beta}(a, eta)`, as a power series in c.
+
+    The expectation of :func:`alive_purchases_quadrature`. Integrating
+    :math:`\partial_u E[\cdot] = s\,E[(1+pu)^{-s-1}]` term by term, with :math:`E[p^k] = (a)_k/(a+eta)_k`,
+
+    .. math:: s \sum_{k\ge0} rac{(s+1)_k (a)_k}{(a+eta)_k\, k!\, (k+1)} (-1)^k c^{k+1}
+              = s c\; {}_3F_2(s+1, a, 1; a+eta, 2; -c).
+
+    Used where :func:`alive_purchases_series_converges`: the terms alternate and shrink at least by half each
+    step, so the sum keeps every digit of its first term, unlike ``1 - (1-z)^{a-1} 2F1(.)`` when that bracket
+    is small (its scale (a+b+x-1)/(a-1) times a difference of nearly equal numbers).
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        Shape of the purchase rate's posterior Gamma distribution, r + x (> 0).
+    c : numpy.ndarray
+        Horizon over that distribution's rate, t / (alpha + T) (>= 0).
+    a, beta : numpy.ndarray
+        Shape parameters of the dropout probability's posterior Beta distribution (> 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The expectation, in the broadcast shape.
+    """
+    s, c, a, beta = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (s, c, a, beta)))
+    term = s * c
+    total = term.copy()
+    for k in range(SERIES_TERMS):
+        term = term * (-(s + 1.0 + k) * ((a + k) / (a + beta + k)) * c / (k + 2.0))
+        total += term
+        if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+            break
+    return total
+
+
+def log_gamma_ratio(y: ArrayLike, h: ArrayLike) -> np.ndarray:
+    r""":math:`\log\Gamma(y+h) - \log\Gamma(y)` for y > 0 and h >= 0, without cancellation for large y.
+
+    Where y >= 1 it is :func:`lgamma_diff` (the difference of two log-gamma values of 1e9 would keep only
+    seven digits at r = 1e8); below, the two log-gamma values are small and their difference exact enough.
+    """
+    y, h = np.broadcast_arrays(np.asarray(y, dtype=float), np.asarray(h, dtype=float))
+    out = np.asarray(special.gammaln(y + h) - special.gammaln(y), dtype=float)
+    large = y >= 1.0
+    if np.any(large):
+        out = np.array(out, copy=True)
+        out[large] = lgamma_diff(y[large], h[large])
+    return out
+
+
+def log_beta_ratio(a: ArrayLike, b: ArrayLike, h: ArrayLike) -> np.ndarray:
+    r""":math:`\log\{B(a, b+h)/B(a, b)\}` for a, b > 0 and h >= 0, without cancellation for large a or b.
+
+    As :math:`[\log\Gamma(b+h) - \log\Gamma(b)] - [\log\Gamma(a+b+h) - \log\Gamma(a+b)]`
+    (:func:`log_gamma_ratio`): two values of ``betaln`` near -4e13 (a = 1e11, b = 1e200) would keep no digit of
+    their difference.
+    """
+    return log_gamma_ratio(b, h) - log_gamma_ratio(np.add(a, b), h)
 
 
 # The quadrature of alive_purchases_quadrature: a 16-point Gauss-Legendre rule per panel, the Beta quantiles

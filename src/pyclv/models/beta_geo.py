@@ -28,7 +28,15 @@ from pyclv._arrays import per_whole_number
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
-from pyclv.models._special import alive_purchases_quadrature, log_hyp2f1_series, one_minus_power_times
+from pyclv.models._special import (
+    alive_purchases_quadrature,
+    alive_purchases_series,
+    alive_purchases_series_converges,
+    log_beta_ratio,
+    log_gamma_ratio,
+    log_hyp2f1_series,
+    one_minus_power_times,
+)
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -50,14 +58,29 @@ ArrayLike = np.ndarray | float
 def _log_terms(
     r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The two log-terms of the likelihood (FHL 2005, eq. 6) without their common factor."""
-    lbeta_ab = special.betaln(a, b)
-    term1 = per_whole_number(lambda u: special.betaln(a, b + u), x) - lbeta_ab - (r + x) * np.log(alpha + T)
+    r"""The two log-terms of the likelihood (FHL 2005, eq. 6) without their common factor.
+
+    The common factor is :math:`\Gamma(r+x)\alpha^r / \{\Gamma(r)(\alpha+T)^{r+x}\}` (:func:`_log_common`), so
+    the second term carries :math:`((\alpha+T)/(\alpha+t_x))^{r+x}`; the ratios of Beta functions are taken
+    without cancellation (:func:`~pyclv.models._special.log_beta_ratio`), so that a, b in the hundreds of
+    digits keep every digit of the likelihood.
+    """
+    x = np.asarray(x, dtype=float)
+    term1 = per_whole_number(lambda u: log_beta_ratio(a, b, u), x)
     # The second term exists only for x > 0; b + x - 1 > 0 there. Evaluate it safely everywhere.
-    beta2 = per_whole_number(lambda u: special.betaln(a + 1.0, b + np.maximum(u, 1.0) - 1.0), x)
-    term2 = beta2 - lbeta_ab - (r + x) * np.log(alpha + t_x)
+    beta2 = per_whole_number(lambda u: log_beta_ratio(a, b, np.maximum(u, 1.0) - 1.0), x)
+    xm = np.maximum(x, 1.0)
+    term2 = beta2 + np.log(a) - np.log(a + b + xm - 1.0) + (r + x) * np.log1p((T - t_x) / (alpha + t_x))
     term2 = np.where(x > 0, term2, -np.inf)
     return term1, term2
+
+
+def _log_common(r: float, alpha: float, x: ArrayLike, T: ArrayLike) -> np.ndarray:
+    """``log{Gamma(r+x) alpha^r / (Gamma(r) (alpha+T)^(r+x))}``, without cancellation for large r and alpha."""
+    x = np.asarray(x, dtype=float)
+    T = np.asarray(T, dtype=float)
+    gamma_ratio = per_whole_number(lambda u: log_gamma_ratio(r, u), x)
+    return gamma_ratio - r * np.log1p(T / alpha) - x * np.log(alpha + T)
 
 
 def loglik(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> np.ndarray:
@@ -87,9 +110,8 @@ def loglik(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayL
     numpy.ndarray
         Each customer's log-likelihood, in the broadcast shape of the data.
     """
-    common = per_whole_number(lambda u: special.gammaln(r + u), x) - special.gammaln(r) + r * np.log(alpha)
     term1, term2 = _log_terms(r, alpha, a, b, x, t_x, T)
-    return common + np.logaddexp(term1, term2)
+    return _log_common(r, alpha, x, T) + np.logaddexp(term1, term2)
 
 
 def loglik_grad(
@@ -194,7 +216,11 @@ def _one_minus_scaled_hyp2f1(
 ) -> np.ndarray:
     r"""``(a+b+x-1)/(a-1) * (1 - ((alpha+T)/(alpha+T+t))^{r+x} 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t)))``.
 
-    Euler's transformation turns the hypergeometric term into
+    That is the expectation :math:`E[(1 - (1+pc)^{-s})/p]` over :math:`p \sim \mathrm{Beta}(a, b+x)`, with
+    s = r + x and c = t/(alpha+T). For short horizons, and for customers who almost never drop out (b in the
+    hundreds of digits, where the bracket cancels to nothing and its scale overflows), it is summed as a power
+    series in c (:func:`pyclv.models._special.alive_purchases_series`). Otherwise, Euler's transformation
+    turns the hypergeometric term into
     :math:`(1-z)^{a-1}\,{}_2F_1(a+b-1-r, a-1; a+b+x-1; z)`, whose upper parameters do not grow with x
     (the stable branch; the original series overflows for x in the hundreds). Where that evaluation fails
     in scipy, the Euler series is summed directly.
@@ -204,8 +230,16 @@ def _one_minus_scaled_hyp2f1(
     accurate, relative error about 1e-10). Where b is itself below 1e-5 (b cannot step down), the two points are
     b + 1e-5 and b + 2e-5, extrapolated linearly to b.
     """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
+    a, b, x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, x, T, t)))
+    s, c = r + x, t / (alpha + T)
+    series = alive_purchases_series_converges(s, c, a, b + x)
+    if np.any(series):
+        value = np.empty(s.shape)
+        value[series] = alive_purchases_series(s[series], c[series], a[series], b[series] + x[series])
+        rest = ~series
+        if np.any(rest):
+            value[rest] = _one_minus_scaled_hyp2f1(r, alpha, a[rest], b[rest], x[rest], T[rest], t[rest])
+        return value
     near_a = np.abs(a - 1.0) < 1e-6
     near_c = np.abs(a + b + x - 1.0) < 1e-6
     if np.any(near_a) or np.any(near_c):

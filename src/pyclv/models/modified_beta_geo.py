@@ -41,7 +41,14 @@ from pyclv.models import beta_geo
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
-from pyclv.models._special import alive_purchases_quadrature, one_minus_power_times
+from pyclv.models._special import (
+    alive_purchases_quadrature,
+    alive_purchases_series,
+    alive_purchases_series_converges,
+    log_beta_ratio,
+    log_gamma_ratio,
+    one_minus_power_times,
+)
 from pyclv.models._transaction import TransactionModel
 
 __all__ = [
@@ -132,12 +139,13 @@ def loglik(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: ArrayL
         Each customer's log-likelihood, in the broadcast shape of the data.
     """
     log_odds = log_p_alive_odds(r, alpha, a, b, x, t_x, T)
+    x = np.asarray(x, dtype=float)
+    T = np.asarray(T, dtype=float)
+    # each ratio on its own, without cancellation (r = 1e8, or b = 1e200, keep every digit)
     return (
-        per_whole_number(lambda u: special.gammaln(r + u) + special.betaln(a, b + u + 1.0), x)
-        - special.gammaln(r)
-        + r * np.log(alpha)
-        - (r + x) * np.log(alpha + np.asarray(T, dtype=float))
-        - special.betaln(a, b)
+        per_whole_number(lambda u: log_gamma_ratio(r, u) + log_beta_ratio(a, b, u + 1.0), x)
+        - r * np.log1p(T / alpha)
+        - x * np.log(alpha + T)
         + np.logaddexp(0.0, log_odds)
     )
 
@@ -217,27 +225,6 @@ def p_alive(r: float, alpha: float, a: float, b: float, x: ArrayLike, t_x: Array
     return special.expit(-log_p_alive_odds(r, alpha, a, b, x, t_x, T))
 
 
-def _alive_future_series(s: np.ndarray, c: np.ndarray, a: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    r""":math:`E[(1 - (1+pc)^{-s})/p]`, :math:`p \sim \mathrm{Beta}(a, \beta)`, as a power series in c (short horizons).
-
-    Integrating :math:`\partial_u E[\cdot] = s\,E[(1+pu)^{-s-1}]` term by term,
-
-    .. math:: s \sum_{k\ge0} \frac{(s+1)_k (a)_k}{(a+\beta)_k\, k!\, (k+1)} (-1)^k c^{k+1}
-              = s c\; {}_3F_2(s+1, a, 1; a+\beta, 2; -c).
-
-    Used where (s + 1) c <= 1/2 and c <= 1/2, so the terms alternate and shrink at least by half each step:
-    no cancellation, unlike ``1 - (1-z)^{a-1} 2F1(.)`` when that bracket is small.
-    """
-    term = s * c
-    total = term.copy()
-    for k in range(200):
-        term = term * (-(s + 1.0 + k) * (a + k) * c / ((a + beta + k) * (k + 2.0)))
-        total += term
-        if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
-            break
-    return total
-
-
 def _alive_future(
     r: float, alpha: float, a: ArrayLike, b: ArrayLike, x: ArrayLike, T: ArrayLike, t: ArrayLike
 ) -> np.ndarray:
@@ -250,8 +237,9 @@ def _alive_future(
     the BG/NBD numerator with b + 1 for b. Euler's transformation gives
     :math:`(1-z)^{r+x}\,{}_2F_1(r+x, b+x+1; a+b+x; z) = (1-z)^{a-1}\,{}_2F_1(a+b-r, a-1; a+b+x; z)`, whose upper
     parameters do not grow with x (the stable branch, as in :mod:`pyclv.models.beta_geo`). For short
-    horizons, where that bracket is small and would lose digits to cancellation, a power series in
-    t / (alpha + T) is summed instead (:func:`_alive_future_series`). Where z is within 1e-4 of one (scipy's
+    horizons, and for customers who almost never drop out (b in the hundreds of digits), where that bracket
+    is small and would lose digits to cancellation, a power series in t / (alpha + T) is summed instead
+    (:func:`pyclv.models._special.alive_purchases_series`). Where z is within 1e-4 of one (scipy's
     value loses digits there in the extremes), or scipy's value is not finite or breaks the bounds
     :math:`0 \le E \le s t/(\alpha+T)` (and :math:`E \le (a+b+x)/(a-1)` for a > 1), the posterior integral
     is computed by quadrature (:func:`pyclv.models._special.alive_purchases_quadrature`). At a = 1 the
@@ -259,21 +247,21 @@ def _alive_future(
     (second-order accurate, relative error about 1e-10).
     """
     a_arr, b_arr, x, T, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, x, T, t)))
-    near_a = np.abs(a_arr - 1.0) < 1e-6
-    if np.any(near_a):
-        lo = _alive_future(r, alpha, np.where(near_a, 1.0 - 1e-5, a_arr), b_arr, x, T, t)
-        hi = _alive_future(r, alpha, np.where(near_a, 1.0 + 1e-5, a_arr), b_arr, x, T, t)
-        return np.where(near_a, 0.5 * (lo + hi), lo)
     s = r + x
     c = t / (alpha + T)
-    small = ((s + 1.0) * c <= 0.5) & (c <= 0.5)
+    small = alive_purchases_series_converges(s, c, a_arr, b_arr + x + 1.0)
     if np.any(small):
         value = np.empty(s.shape)
-        value[small] = _alive_future_series(s[small], c[small], a_arr[small], b_arr[small] + x[small] + 1.0)
+        value[small] = alive_purchases_series(s[small], c[small], a_arr[small], b_arr[small] + x[small] + 1.0)
         rest = ~small
         if np.any(rest):
             value[rest] = _alive_future(r, alpha, a_arr[rest], b_arr[rest], x[rest], T[rest], t[rest])
         return value
+    near_a = np.abs(a_arr - 1.0) < 1e-6  # a removable singularity of the closed form (not of the series)
+    if np.any(near_a):
+        lo = _alive_future(r, alpha, np.where(near_a, 1.0 - 1e-5, a_arr), b_arr, x, T, t)
+        hi = _alive_future(r, alpha, np.where(near_a, 1.0 + 1e-5, a_arr), b_arr, x, T, t)
+        return np.where(near_a, 0.5 * (lo + hi), lo)
     z = t / (alpha + T + t)
     log1mz = np.log(alpha + T) - np.log(alpha + T + t)
     scale = (a_arr + b_arr + x) / (a_arr - 1.0)
