@@ -26,6 +26,7 @@ from scipy import special
 
 from pyclv import _kernels
 from pyclv._arrays import distinct_values
+from pyclv.models._special import log_beta_ratio, log_gamma_ratio
 
 __all__ = ["N_VALUES", "Rows", "prepare", "row", "table", "totals"]
 
@@ -36,10 +37,12 @@ _C, _C_R, _C_RR, _K1, _K2, _K1_A, _K1_B, _K2_A, _K2_B, _K1_AA, _K1_AB, _K1_BB, _
 
 
 def _beta_part(a: float, b: float, a_shift: float, n: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``log B(a + a_shift, b + n) - log B(a, b)`` with its first and second derivatives in (a, b)."""
+    """``log B(a + a_shift, b + n) - log B(a, b)`` (a_shift 0 or 1) with its first and second derivatives in (a, b)."""
     s = a + a_shift + b + n
     psi, tri = special.digamma, special.polygamma
-    value = special.betaln(a + a_shift, b + n) - special.betaln(a, b)
+    value = log_beta_ratio(a, b, n)  # without cancellation for large a or b (pyclv.models._special)
+    if a_shift:  # B(a+1, b+n) = B(a, b+n) a / (a+b+n)
+        value = value + np.log(a) - np.log(a + b + n)
     d_a = psi(a + a_shift) - psi(s) - psi(a) + psi(a + b)
     d_b = psi(b + n) - psi(s) - psi(b) + psi(a + b)
     t_ab, t_s = tri(1, a + b), tri(1, s)
@@ -68,7 +71,7 @@ def table(theta: np.ndarray, x: np.ndarray, modified: bool) -> np.ndarray:
     """
     r, alpha, a, b = (float(v) for v in theta)
     out = np.empty((len(x), N_VALUES))
-    out[:, _C] = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    out[:, _C] = log_gamma_ratio(r, x) + r * np.log(alpha)
     out[:, _C_R] = special.digamma(r + x) - special.digamma(r) + np.log(alpha)
     out[:, _C_RR] = special.polygamma(1, r + x) - special.polygamma(1, r)
     if modified:
