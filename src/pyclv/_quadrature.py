@@ -127,7 +127,7 @@ def discounted_increments(
         factors = np.exp(-delta * periods[1:])
 
         def block(rows: slice) -> np.ndarray:
-            return np.diff(path(rows, periods[None, :]), axis=1) @ factors
+            return _weighted_sum(np.diff(path(rows, periods[None, :]), axis=1), factors)
 
     elif delta == 0.0:
 
@@ -141,9 +141,21 @@ def discounted_increments(
 
         def block(rows: slice) -> np.ndarray:
             values = path(rows, grid)
-            return values[:, :-1] @ kernel + np.exp(-delta * h) * values[:, -1]
+            return _weighted_sum(values[:, :-1], kernel) + np.exp(-delta * h) * values[:, -1]
 
     return _by_blocks(block, n_rows)
+
+
+def _weighted_sum(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``values @ weights``, each row summed in the same order whatever the block it is in.
+
+    A BLAS product may order a row's sum by the shape and alignment of the block, which changed a customer's
+    value in the last bit with the rows around it; summing column by column makes it a function of the row.
+    """
+    out = np.zeros(values.shape[0])
+    for j, weight in enumerate(weights):
+        out += values[:, j] * weight
+    return out
 
 
 def _by_blocks(block: Callable[[slice], np.ndarray], n_rows: int) -> np.ndarray:
