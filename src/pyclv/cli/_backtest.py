@@ -26,7 +26,6 @@ __all__ = ["COLUMNS", "backtest", "write_figure"]
 #: How the messages of :func:`pyclv.evaluation.backtest` name its arguments on this command line.
 _NAMES = {
     **FLAGS,
-    "horizon_days": "--horizon-days",
     "observation_period_end": "the end of the holdout (--cutoffs + --horizon-days)",
     "calibration_period_end": "--cutoffs",
 }

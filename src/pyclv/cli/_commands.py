@@ -27,11 +27,10 @@ from pyclv import _progress, _summaries
 from pyclv._format import format_number
 from pyclv._lineage import LogFacts, RecordedLog, file_fingerprints, lineage
 from pyclv._score_table import score_table
-from pyclv._validation import DateRule, LogColumns, argument_names, check_acquisition_cost, check_margin
+from pyclv._validation import DateRule, LogColumns, check_acquisition_cost, check_margin
 from pyclv.cli import _drift
 from pyclv.cli._backtest import backtest, write_figure
 from pyclv.cli._manifest import Run, model_record
-from pyclv.cli._parser import FLAGS
 from pyclv.cli._safety import DriftRefused, UsageError
 from pyclv.data import calibration_holdout_split
 from pyclv.datasets import load_cdnow_transactions
@@ -265,13 +264,8 @@ def _cmd_backtest(args: argparse.Namespace) -> None:
         raise UsageError("--horizon-days must be a whole number of days > 0")
     run: Run = args.run
     inputs = _fingerprints(args)
-    names = {
-        **FLAGS,
-        "observation_period_end": "the end of the holdout (--cutoffs + --horizon-days)",
-        "calibration_period_end": "--cutoffs",
-    }
     opened = _open_log(args)
-    with opened as source, argument_names(names):
+    with opened as source:  # the backtest's own messages are worded by cli._backtest
         recorded = RecordedLog(source)
         table = backtest(recorded, args.cutoffs, args.horizon_days, args.time_unit,
                          lambda split: _fit_pair(split, args.penalizer, args.model))

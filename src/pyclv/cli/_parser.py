@@ -194,6 +194,7 @@ FLAGS = {
     "n_draws": "--draws",
     "seed": "--seed",
     "cutoffs": "--cutoffs",
+    "horizon_days": "--horizon-days",
     "currency": "--currency",
     "acquisition_cost": "--acquisition-cost",
 }
