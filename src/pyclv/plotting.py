@@ -154,22 +154,26 @@ def _text_size(text: str, fontsize: float, dpi: float) -> tuple[float, float]:
     return 0.6 * fontsize * len(text) * dpi / 72.0, 1.2 * fontsize * dpi / 72.0
 
 
-def _fitting_locator(candidates: Sequence[np.ndarray], text: Callable[[float], str]) -> Locator:
+def _fitting_locator(
+    candidates: Sequence[np.ndarray], text: Callable[[float], str], *, most: int | None = None
+) -> Locator:
     """A tick locator that places the densest of ``candidates`` whose labels keep apart.
 
     ``candidates`` are sets of tick positions, densest first. When the figure is drawn (so at its final size,
     after ``tight_layout``), the first set whose neighbouring labels (``text`` of each position, sized by
-    :func:`_text_size`) are ``_CELL_ROOM`` times their widths (x axis) or heights (y axis) apart is used; the
-    last set if none is. Positions outside the view are left out.
+    :func:`_text_size`) are ``_CELL_ROOM`` times their widths (x axis) or heights (y axis) apart, and that
+    has at most ``most`` ticks in the view, is used; the last set if none is. Positions outside the view
+    are left out.
     """
     import matplotlib
+    from matplotlib.axis import Axis, XAxis
     from matplotlib.font_manager import FontProperties
     from matplotlib.ticker import Locator
 
     class FittingLocator(Locator):
         def __call__(self) -> Sequence[float]:
             if self.axis is None:
-                return candidates[0]
+                return candidates[0].tolist()
             return self.tick_values(*self.axis.get_view_interval())
 
         def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
@@ -178,19 +182,24 @@ def _fitting_locator(candidates: Sequence[np.ndarray], text: Callable[[float], s
             shown = [c[(c >= low - tolerance) & (c <= high + tolerance)] for c in candidates]
             shown = [ticks for ticks in shown if ticks.size] or [np.array([])]
             axis = self.axis
-            if axis is None or not hasattr(axis, "axes"):
-                return shown[0]
-            across = axis.axis_name == "x"  # labels side by side: their widths count, else their heights
-            size = FontProperties(size=matplotlib.rcParams[f"{axis.axis_name}tick.labelsize"]).get_size_in_points()
+            if not isinstance(axis, Axis):
+                return shown[0].tolist()
+            across = isinstance(axis, XAxis)  # labels side by side: their widths count, else their heights
+            size = FontProperties(
+                size=matplotlib.rcParams["xtick.labelsize" if across else "ytick.labelsize"]
+            ).get_size_in_points()
             length = axis.axes.bbox.width if across else axis.axes.bbox.height
+            dpi = axis.axes.figure.dpi
             scale = axis.get_transform()
             ends = scale.transform(np.array([low, high]))
             for ticks in shown:
+                if most is not None and ticks.size > most:
+                    continue
                 pixels = length * (scale.transform(ticks) - ends[0]) / (ends[1] - ends[0])
-                extents = np.array([_text_size(text(t), size, axis.axes.figure.dpi)[0 if across else 1] for t in ticks])
+                extents = np.array([_text_size(text(t), size, dpi)[0 if across else 1] for t in ticks])
                 if np.all(np.abs(np.diff(pixels)) >= _CELL_ROOM * (extents[:-1] + extents[1:]) / 2):
-                    return ticks
-            return shown[-1]
+                    return ticks.tolist()
+            return shown[-1].tolist()
 
     return FittingLocator()
 
@@ -198,10 +207,6 @@ def _fitting_locator(candidates: Sequence[np.ndarray], text: Callable[[float], s
 # ---------------------------------------------------------------------------------------------------------
 # Frequency x recency matrices
 # ---------------------------------------------------------------------------------------------------------
-
-
-
-
 
 
 def _time_unit(model: TransactionModel) -> str | None:
@@ -352,8 +357,6 @@ def plot_probability_alive_matrix(
 # ---------------------------------------------------------------------------------------------------------
 # Calibration fit and holdout
 # ---------------------------------------------------------------------------------------------------------
-
-
 
 
 def plot_period_transactions(
@@ -958,7 +961,8 @@ def plot_clv_distribution(
         ax.set_ylabel("Customers")
     title = f"Distribution of customer lifetime value ({values.size:,} customers)"
     if n_zero:
-        title += f"\n{n_zero:,} of them ({format_number(n_zero / values.size, 'percent')}) at exactly 0, not in the bars"
+        share = format_number(n_zero / values.size, "percent")
+        title += f"\n{n_zero:,} of them ({share}) at exactly 0, not in the bars"
     ax.set_title(title)
     ax.legend()
     return ax
@@ -1060,19 +1064,52 @@ def _numeric_table(table: Any, name: str) -> np.ndarray:
     return table.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _label_cells(axis: Any, labels: Sequence[str]) -> None:
-    """Label a heat map's rows or columns with as many of ``labels`` as fit, evenly spaced.
+#: Steps between the labelled rows of monthly, quarterly and yearly cohorts: the steps that divide a year,
+#: then whole years (every 1, 2, 3, 6 or 12 months, ...). The labels fall where the step starts a year: on
+#: January for 12 months, on quarters for 3 or 6 months.
+_CALENDAR_STEPS = {
+    "M": (1, 2, 3, 6, 12, 24, 36, 60, 120),
+    "Q": (1, 2, 4, 8, 12, 20, 40),
+    "Y": (1, 2, 5, 10, 20, 50, 100),
+}
 
-    Matplotlib chooses the number of ticks when it draws, from the axis' length and the font, so the labels
-    stay apart at any figure size; every label shown is the one of its row or column.
+
+def _label_steps(labels: pd.Index, cohorts: pd.Index) -> tuple[np.ndarray, Sequence[int]]:
+    """Where a heat map's rows or columns may be labelled: a number for each, and the steps between labels.
+
+    A row or column is labelled at step k when its number is a multiple of k. For monthly, quarterly or
+    yearly cohorts (a :class:`pandas.PeriodIndex`) the numbers are the periods' ordinals and the steps
+    :data:`_CALENDAR_STEPS`, so that a label every 12 months falls on January; the periods since acquisition
+    of such cohorts (whole numbers) are counted the same way from 0. Other labels are numbered 0, 1, 2, ...
+    and labelled every 1, 2, 5, 10, 20, ... of them.
     """
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    steps = _CALENDAR_STEPS.get(cohorts.freqstr[:1].replace("A", "Y")) if isinstance(cohorts, pd.PeriodIndex) else None
+    if steps is not None and isinstance(labels, pd.PeriodIndex) and labels is cohorts:
+        return np.array([period.ordinal for period in labels], dtype=np.int64), steps
+    if steps is not None and pd.api.types.is_integer_dtype(labels.dtype):
+        return labels.to_numpy(dtype=np.int64), steps
+    return np.arange(len(labels)), [m * 10**k for k in range(len(str(len(labels)))) for m in (1, 2, 5)]
 
-    def label(x: float, _: object) -> str:
+
+#: A heat map labels at most this many of its rows (or columns): more would be a wall of text to read past.
+_MOST_CELL_LABELS = 10
+
+
+def _label_cells(axis: Any, labels: Sequence[str], numbers: np.ndarray, steps: Sequence[int]) -> None:
+    """Label a heat map's rows or columns with as many of ``labels`` as fit, at the steps of :func:`_label_steps`.
+
+    The smallest step whose labels keep apart, with at most ``_MOST_CELL_LABELS`` of them, is chosen when the
+    figure is drawn (:func:`_fitting_locator`), so the labels stay apart at any figure size; every label shown
+    is the one of its row or column.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def label(x: float, _: object = None) -> str:
         i = round(x)
         return labels[i] if abs(x - i) < 1e-9 and 0 <= i < len(labels) else ""
 
-    axis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 1.2, 2, 3, 6, 10]))  # 12: a year of months
+    candidates = [np.flatnonzero(numbers % step == 0).astype(float) for step in steps]
+    axis.set_major_locator(_fitting_locator(candidates, label, most=_MOST_CELL_LABELS))
     axis.set_major_formatter(FuncFormatter(label))
 
 
@@ -1099,8 +1136,11 @@ def plot_cohort_retention(
     The colour scale runs from 0 to the largest retention after acquisition (rounded up): period 0 is 100 %
     by definition (every customer bought when acquired) and on a 0-100 % scale would squeeze every other
     cell into the dark end. Period 0 is drawn in light grey, the colour bar's "over" end. Row and column
-    labels are thinned to what fits (every 2nd, 3rd, 6th, ... cohort), and each rate is written in its cell
-    only when the cells are large enough for the text.
+    labels are thinned to what fits, at most 10 of them: monthly cohorts (a :class:`pandas.PeriodIndex`) every
+    1, 2, 3, 6 or 12 months, on the months such a step starts a year at (quarters, half-years, January), and
+    their months since acquisition every 1, 2, 3, 6 or 12 months from 0 (quarterly and yearly cohorts alike);
+    other labels every 1, 2, 5, 10, ... rows. Each rate is written in its cell only when the cells are large
+    enough for the text.
 
     Parameters
     ----------
@@ -1165,8 +1205,8 @@ def plot_cohort_retention(
     bar = ax.figure.colorbar(image, ax=ax, label=label, extend="max" if period_zero else "neither")
     bar.locator = MaxNLocator(nbins=6, steps=[1, 2, 5, 10])  # whole percents: 0 %, 2 %, 4 %, ... (not 12.5 %)
     bar.formatter = PercentFormatter(xmax=1.0, decimals=0)
-    _label_cells(ax.xaxis, [str(c) for c in retention_table.columns])
-    _label_cells(ax.yaxis, [str(i) for i in retention_table.index])
+    for axis, labels in ((ax.xaxis, retention_table.columns), (ax.yaxis, retention_table.index)):
+        _label_cells(axis, [str(label) for label in labels], *_label_steps(labels, retention_table.index))
     if annotate is None:
         box = ax.get_window_extent()
         width, height = _text_size("100%", matplotlib.rcParams["font.size"] * 0.833, ax.figure.dpi)
