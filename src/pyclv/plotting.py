@@ -97,7 +97,7 @@ _PERIOD_WORDS = {
     "YearEnd": "year",
 }
 
-#: Cell texts of a heat map need this much room: the text's width (and height) times this factor.
+#: Cell texts of a heat map and neighbouring tick labels need this much room: their width (or height) times this.
 _CELL_ROOM = 1.3
 
 
