@@ -514,6 +514,127 @@ def test_clv_distribution_shows_a_skewed_shape_on_log_bins(ax):
     assert_readable(ax)
 
 
+def _shown_labels(axis) -> dict[float, str]:
+    """The labelled major ticks of an axis inside its view, by position (read after the figure is drawn)."""
+    low, high = sorted(axis.get_view_interval())
+    tolerance = 1e-9 * (high - low)
+    return {
+        tick.get_loc(): tick.label1.get_text()
+        for tick in axis.get_major_ticks()
+        if low - tolerance <= tick.get_loc() <= high + tolerance and tick.label1.get_text()
+    }
+
+
+def _decades_and_zero(ax) -> list[str]:
+    """The x tick labels drawn in the view, from left to right."""
+    shown = _shown_labels(ax.xaxis)
+    return [shown[x] for x in sorted(shown)]
+
+
+@pytest.fixture(scope="module")
+def daily_clv(daily_log) -> pd.Series:
+    """The three-year log's one-year CLVs (margin 0.3, 10 % a year) under the model it was simulated from: many
+    customers, long gone, are worth next to nothing (down to 1e-36)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PyCLVWarning)
+        summary = pyclv.rfm_summary(daily_log, monetary_value_col="amount", time_unit="W")
+    model = pyclv.BetaGeo.from_params(**DAILY_BGNBD, time_unit="W")
+    spend = pyclv.GammaGamma.from_params(p=2.0, q=100.0, v=2_000.0)  # amounts Gamma(2, scale 20): mean 40
+    return pyclv.customer_lifetime_value(model, spend, summary, horizon=52.0, annual_discount_rate=0.1, margin=0.3)
+
+
+def test_clv_distribution_of_a_daily_log_keeps_its_tick_labels_apart(daily_clv, ax):
+    clv = daily_clv
+    positive = clv[clv > 0]
+    assert clv.min() < 1e-30 and np.quantile(positive, 0.01) < 1e-6  # ten decades of near-zero values
+    plotting.plot_clv_distribution(clv, ax=ax)
+    assert ax.get_xscale() == "symlog"
+    edges = _bin_edges(ax)
+    heights = np.array([p.get_height() for p in ax.patches])
+    np.testing.assert_array_equal(heights, np.histogram(clv, bins=edges)[0])
+    assert heights.sum() == len(clv)
+    # the log part starts at a decade: the 1st percentile, but at most three decades below the median (0.0065)
+    threshold = edges[1]
+    assert edges[0] == 0.0 and threshold == 0.001 and heights[0] == (clv < 0.001).sum() == 158
+    assert ax.get_xlim() == (0.0, pytest.approx(clv.max()))
+    # ticks at 0 and at decades from the threshold up, every one labelled, none touching another
+    assert_readable(ax)
+    labels = _decades_and_zero(ax)
+    assert labels[0] == "0" and labels[1:] == ["0.001", "0.01", "0.1", "1", "10", "100"]
+    # the first bar covers 0 to the threshold, as wide on the axis as a decade
+    to_pixels = ax.transData.transform
+    zero, first, tenth = (to_pixels((x, 1.0))[0] for x in (0.0, 0.001, 0.01))
+    assert first - zero >= 0.99 * (tenth - first)
+
+
+def test_clv_distribution_tick_labels_thin_out_on_a_narrow_figure(daily_clv):
+    ax = Figure(figsize=(2.5, 2.5)).subplots()
+    plotting.plot_clv_distribution(daily_clv, ax=ax)
+    ax.set_title("")  # a small multiple, titled and explained by its page
+    ax.set_xlabel("CLV")
+    assert_readable(ax)
+    labels = _decades_and_zero(ax)
+    assert labels[0] == "0" and 2 <= len(labels) < 7
+
+
+def test_clv_distribution_draws_zeros_apart(ax):
+    # 90 % of the customers are worth exactly 0: they are said in the title, not merged with the first values
+    rng = np.random.default_rng(3)
+    positive = rng.lognormal(3.0, 1.0, size=990)
+    clv = pd.Series(np.r_[np.zeros(9_010), positive], name="clv")
+    plotting.plot_clv_distribution(clv, ax=ax)
+    assert ax.get_xscale() == "symlog"
+    edges = _bin_edges(ax)
+    heights = np.array([p.get_height() for p in ax.patches])
+    assert heights.sum() == 990  # only the positive values are in the bars
+    np.testing.assert_array_equal(heights, np.histogram(positive, bins=edges)[0])
+    assert edges[1] == 1.0  # the 1st percentile of the positive values (2.1) rounded down to a decade
+    assert ax.get_title().endswith("(10,000 customers)\n9,010 of them (90%) at exactly 0, not in the bars")
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [f"Mean ({clv.mean():.2f})", "Median (0.00)"]
+    # the y axis is scaled to the bars: the tallest one reaches at least 80 % of the axis
+    assert ax.get_yscale() == "linear" and heights.max() >= 0.8 * ax.get_ylim()[1]
+    assert_readable(ax)
+
+
+def test_clv_distribution_one_dwarfing_bar_gets_a_log_y_axis(ax):
+    # 5,000 long-gone customers worth about 1e-12 and 100 worth 1 to 1,000: one bar is 50 times any other
+    rng = np.random.default_rng(4)
+    clv = np.r_[rng.uniform(0.9e-12, 1.1e-12, 5_000), rng.lognormal(3.0, 1.0, 100)]
+    plotting.plot_clv_distribution(clv, ax=ax)
+    heights = np.sort([p.get_height() for p in ax.patches])
+    assert heights[-1] > 50 * heights[-2]
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "Customers (log scale)"
+    assert ax.get_ylim()[0] < 1.0  # a bar of one customer shows
+    assert_readable(ax)
+    # no dwarfing bar: a linear axis
+    other = Figure().subplots()
+    plotting.plot_clv_distribution(rng.lognormal(3.0, 1.0, 500), ax=other)
+    assert other.get_yscale() == "linear" and other.get_ylabel() == "Customers"
+
+
+def test_clv_distribution_of_equal_values_is_one_bar_centred_on_them(ax):
+    plotting.plot_clv_distribution(np.full(100, 12.5), ax=ax)
+    (bar,) = [p for p in ax.patches if p.get_height() > 0]
+    assert bar.get_height() == 100 and len(ax.patches) == 1
+    assert bar.get_x() + bar.get_width() / 2 == pytest.approx(12.5) and 0 < bar.get_width() <= 1.25
+    mean_line, median_line = ax.get_lines()
+    assert mean_line.get_xdata()[0] == median_line.get_xdata()[0] == 12.5
+    assert_readable(ax)
+    zeros = Figure().subplots()
+    plotting.plot_clv_distribution(np.zeros(5), ax=zeros)
+    (bar,) = zeros.patches
+    assert bar.get_x() + bar.get_width() / 2 == pytest.approx(0.0) and bar.get_width() > 0
+
+
+def test_clv_distribution_names_the_currency(daily_clv, ax):
+    plotting.plot_clv_distribution(np.linspace(10.0, 20.0, 50), currency="EUR", ax=ax)
+    assert ax.get_xlabel() == "Customer lifetime value (EUR)"
+    other = Figure().subplots()
+    plotting.plot_clv_distribution(daily_clv, currency="$", ax=other)
+    assert other.get_xlabel() == "Customer lifetime value ($; log scale, bins of equal width on it)"
+    assert_readable(other)
+
+
 def test_clv_distribution_puts_zeros_on_a_symlog_axis(ax, bgnbd, summary):
     clv = bgnbd.expected_purchases(summary, 52.0) * 35.0
     clv.iloc[:300] = 0.0  # customers known to be gone
@@ -522,10 +643,13 @@ def test_clv_distribution_puts_zeros_on_a_symlog_axis(ax, bgnbd, summary):
     edges = _bin_edges(ax)
     heights = np.array([p.get_height() for p in ax.patches])
     positive = clv[clv > 0]
-    assert edges[0] == 0.0 and edges[1] == pytest.approx(np.quantile(positive, 0.01))
-    assert heights[0] == (clv < edges[1]).sum() >= 300 and heights.sum() == len(clv)
-    np.testing.assert_array_equal(heights, np.histogram(clv, bins=edges)[0])
+    # the log part starts at the 1st percentile of the positive values, rounded down to a decade
+    threshold = 10.0 ** np.floor(np.log10(np.quantile(positive, 0.01)))
+    assert edges[0] == 0.0 and edges[1] == pytest.approx(threshold)
+    assert heights[0] == ((clv > 0) & (clv < threshold)).sum() and heights.sum() == len(clv) - 300
+    np.testing.assert_array_equal(heights, np.histogram(positive, bins=edges)[0])
     assert ax.get_xlim()[0] == 0.0
+    assert ax.get_title().endswith("\n300 of them (13%) at exactly 0, not in the bars")
     assert_readable(ax)
 
 
@@ -567,6 +691,11 @@ def test_lift_chart_bars_are_the_actual_shares(bgnbd, split, ax):
     np.testing.assert_allclose(predicted_line.get_ydata(), table["predicted_share"], rtol=1e-12)
     assert random_line.get_ydata()[0] == pytest.approx(0.1)
     assert "Share of actual value" in ax.get_ylabel()
+    # the shares read as percentages
+    ax.figure.canvas.draw()
+    shown = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert shown and all(text.endswith("%") for text in shown)
+    assert ax.yaxis.get_major_formatter().format_ticks([0.0, 0.1, 0.2]) == ["0%", "10%", "20%"]
     assert_readable(ax)
 
 
@@ -619,14 +748,14 @@ def test_cohort_retention_image_is_the_table(retention, ax):
     plotting.plot_cohort_retention(retention, annotate=False, ax=Figure().subplots())
 
 
-def _retention_of(n_cohorts: int, seed: int = 5) -> pd.DataFrame:
+def _retention_of(n_cohorts: int, seed: int = 5, start: str = "2019-01") -> pd.DataFrame:
     """A monthly retention triangle: period 0 is 100 %, later periods decay from about 30 % with noise."""
     rng = np.random.default_rng(seed)
     ages = np.arange(n_cohorts)
     rates = np.clip(0.3 * np.exp(-ages / 18.0)[None, :] + rng.normal(0, 0.02, (n_cohorts, n_cohorts)), 0, 1)
     rates[:, 0] = 1.0
     rates[ages[:, None] + ages[None, :] >= n_cohorts] = np.nan  # younger cohorts: fewer months observed
-    cohorts = pd.period_range("2019-01", periods=n_cohorts, freq="M", name="cohort")
+    cohorts = pd.period_range(start, periods=n_cohorts, freq="M", name="cohort")
     return pd.DataFrame(rates, index=cohorts, columns=pd.RangeIndex(n_cohorts, name="periods_since_acquisition"))
 
 
@@ -650,6 +779,30 @@ def test_cohort_retention_stays_readable(n_cohorts, ax):
     assert ax.get_xlabel() == "Months since acquisition" and ax.get_ylabel() == "Acquisition month (cohort)"
     # cell texts only when the cells have room: with 3 cohorts x 3 months, not with 12 x 12 and more
     assert bool(ax.texts) == (n_cohorts == 3)
+
+
+@pytest.mark.parametrize("start", ["2019-01", "2020-11"])
+@pytest.mark.parametrize("n_cohorts", [12, 36, 60])
+def test_cohort_retention_labels_months_at_steps_that_divide_a_year(n_cohorts, start, ax):
+    # 60 monthly cohorts were labelled every 10 months (2020-11, 2021-09, ...): now every 1, 2, 3, 6 or 12
+    # months, on the months a step of that size starts a year at (January; quarters; half-years)
+    table = _retention_of(n_cohorts, start=start)
+    plotting.plot_cohort_retention(table, ax=ax)
+    assert_readable(ax)
+    shown = _shown_labels(ax.yaxis)
+    rows = sorted(round(loc) for loc in shown)
+    steps = set(np.diff(rows))
+    assert len(steps) == 1 and steps <= {1, 2, 3, 6, 12} and len(rows) >= 4
+    (step,) = steps
+    months = [table.index[i] for i in rows]
+    assert [shown[i] for i in rows] == [str(month) for month in months]
+    assert all((month.month - 1) % step == 0 for month in months)
+    assert rows[0] < step  # the first such month of the table is labelled
+    # the months since acquisition likewise: 0, then every 1, 2, 3, 6 or 12 months
+    columns = sorted(round(loc) for loc in _shown_labels(ax.xaxis))
+    assert columns[0] == 0 and len(set(np.diff(columns))) == 1 and set(np.diff(columns)) <= {1, 2, 3, 6, 12}
+    if n_cohorts == 60:  # five years: labelled every year (or half-year), not every 10 months
+        assert step in (6, 12) and columns[1] in (6, 12)
 
 
 def test_cohort_retention_of_cdnow_cohorts(transactions, ax):

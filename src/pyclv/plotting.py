@@ -43,7 +43,7 @@ analysis. Journal of Marketing Research, 42(4), 415-430.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,6 +66,7 @@ from pyclv.exceptions import DataValidationError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.ticker import Locator
 
     from pyclv.models import TransactionModel
 
@@ -96,7 +97,7 @@ _PERIOD_WORDS = {
     "YearEnd": "year",
 }
 
-#: Cell texts of a heat map need this much room: the text's width (and height) times this factor.
+#: Cell texts of a heat map and neighbouring tick labels need this much room: their width (or height) times this.
 _CELL_ROOM = 1.3
 
 
@@ -153,15 +154,59 @@ def _text_size(text: str, fontsize: float, dpi: float) -> tuple[float, float]:
     return 0.6 * fontsize * len(text) * dpi / 72.0, 1.2 * fontsize * dpi / 72.0
 
 
+def _fitting_locator(
+    candidates: Sequence[np.ndarray], text: Callable[[float], str], *, most: int | None = None
+) -> Locator:
+    """A tick locator that places the densest of ``candidates`` whose labels keep apart.
+
+    ``candidates`` are sets of tick positions, densest first. When the figure is drawn (so at its final size,
+    after ``tight_layout``), the first set whose neighbouring labels (``text`` of each position, sized by
+    :func:`_text_size`) are ``_CELL_ROOM`` times their widths (x axis) or heights (y axis) apart, and that
+    has at most ``most`` ticks in the view, is used; the last set if none is. Positions outside the view
+    are left out.
+    """
+    import matplotlib
+    from matplotlib.axis import Axis, XAxis
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import Locator
+
+    class FittingLocator(Locator):
+        def __call__(self) -> Sequence[float]:
+            if self.axis is None:
+                return candidates[0].tolist()
+            return self.tick_values(*self.axis.get_view_interval())
+
+        def tick_values(self, vmin: float, vmax: float) -> Sequence[float]:
+            low, high = sorted((float(vmin), float(vmax)))
+            tolerance = 1e-9 * max(high - low, abs(high))
+            shown = [c[(c >= low - tolerance) & (c <= high + tolerance)] for c in candidates]
+            shown = [ticks for ticks in shown if ticks.size] or [np.array([])]
+            axis = self.axis
+            if not isinstance(axis, Axis):
+                return shown[0].tolist()
+            across = isinstance(axis, XAxis)  # labels side by side: their widths count, else their heights
+            size = FontProperties(
+                size=matplotlib.rcParams["xtick.labelsize" if across else "ytick.labelsize"]
+            ).get_size_in_points()
+            length = axis.axes.bbox.width if across else axis.axes.bbox.height
+            dpi = axis.axes.figure.dpi
+            scale = axis.get_transform()
+            ends = scale.transform(np.array([low, high]))
+            for ticks in shown:
+                if most is not None and ticks.size > most:
+                    continue
+                pixels = length * (scale.transform(ticks) - ends[0]) / (ends[1] - ends[0])
+                extents = np.array([_text_size(text(t), size, dpi)[0 if across else 1] for t in ticks])
+                if np.all(np.abs(np.diff(pixels)) >= _CELL_ROOM * (extents[:-1] + extents[1:]) / 2):
+                    return ticks.tolist()
+            return shown[-1].tolist()
+
+    return FittingLocator()
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Frequency x recency matrices
 # ---------------------------------------------------------------------------------------------------------
-
-
-
-
 
 
 def _time_unit(model: TransactionModel) -> str | None:
@@ -312,8 +357,6 @@ def plot_probability_alive_matrix(
 # ---------------------------------------------------------------------------------------------------------
 # Calibration fit and holdout
 # ---------------------------------------------------------------------------------------------------------
-
-
 
 
 def plot_period_transactions(
@@ -730,26 +773,57 @@ def plot_history_alive(
 # ---------------------------------------------------------------------------------------------------------
 
 
+#: The log part of a CLV histogram starts at most this many decades below the median positive value: a customer
+#: worth a thousandth of the typical one is worth nothing to the reader, and decades of such values are noise.
+_CLV_DECADES_BELOW_MEDIAN = 3
+
+#: A histogram whose tallest bar is more than this many times the next one is drawn on a log y axis: on a linear
+#: one the other bars would be under 2 % of its height, a few pixels.
+_DWARFING = 50.0
+
+
 def _log_bins(values: np.ndarray, bins: int) -> tuple[np.ndarray, float | None] | None:
     """Bin edges of equal width on a log axis, and the threshold of a symlog axis when some values are near 0.
 
-    The log part starts at the smallest value, or at the 1st percentile of the positive values when there
-    are zeros or the smallest values lie more than a decade below that percentile; the values below it then
-    share one first bin from 0, drawn on the linear part of a symmetric-log axis. None when the positive
-    values do not spread (none, or all equal): there is nothing to show on a log axis.
+    The log part starts at the smallest value, unless there are zeros or the smallest values lie more than a
+    decade below the *floor*: the 1st percentile of the positive values, or three decades below their median
+    if that is higher. Then it starts at the floor rounded down to a power of ten, the threshold, and the
+    values between 0 and the threshold share one first bin from 0, the linear part of a symmetric-log axis.
+    None when the positive values do not spread (none, or all equal): there is nothing to show on a log axis.
     """
     top = float(values.max())
     positive = values[values > 0]
     if positive.size == 0 or positive.min() == top:
         return None
     low = float(positive.min())
-    if values.min() <= 0 or low < np.quantile(positive, 0.01) / 10:
-        low = float(np.quantile(positive, 0.01))
-    if low >= top:
-        return None
-    if values.min() >= low:
+    floor = max(float(np.quantile(positive, 0.01)), float(np.median(positive)) / 10.0**_CLV_DECADES_BELOW_MEDIAN)
+    if values.min() > 0 and low >= floor / 10:
         return np.geomspace(low, top, bins + 1), None
-    return np.r_[0.0, np.geomspace(low, top, max(bins, 2))], low
+    threshold = 10.0 ** math.floor(math.log10(floor))
+    if threshold >= top:
+        threshold /= 10.0
+    return np.r_[0.0, np.geomspace(threshold, top, max(bins, 2))], threshold
+
+
+def _log_ticks(low: float, high: float, *, zero: bool) -> list[np.ndarray]:
+    """Tick positions of a log axis from ``low`` to ``high`` (and at 0 on a symlog one), densest first.
+
+    Every power of ten, then every 2nd, 3rd, ... one; on a symlog axis counted from 0, which sits one decade
+    below ``low``, so that 0 is as far from the first label as the labels are from each other. When fewer than
+    two powers of ten lie in the range, 1-2-5 and 1-9 multiples come first.
+    """
+    first, last = math.ceil(math.log10(low) - 1e-9), math.floor(math.log10(high) + 1e-9)
+    exponents = np.arange(first, last + 1)
+    head = [0.0] if zero else []
+    candidates = []
+    if exponents.size < 2:
+        for multiples in (np.arange(1.0, 10.0), np.array([1.0, 2.0, 5.0])):
+            ticks = np.outer(10.0 ** np.arange(first - 1, last + 1), multiples).ravel()
+            candidates.append(np.r_[head, np.sort(ticks[(ticks >= low) & (ticks <= high)])])
+    for stride in range(1, exponents.size + 1):
+        chosen = exponents[(exponents - (first - 1 if zero else 0)) % stride == 0]
+        candidates.append(np.r_[head, 10.0 ** chosen])
+    return candidates or [np.array(head)]
 
 
 def plot_clv_distribution(
@@ -757,6 +831,7 @@ def plot_clv_distribution(
     *,
     bins: int = 50,
     scale: str = "auto",
+    currency: str = "",
     ax: Axes | None = None,
 ) -> Axes:
     """Histogram of customer lifetime values, with their mean and median marked.
@@ -764,10 +839,20 @@ def plot_clv_distribution(
     CLV is skewed: most customers are worth little and a few a great deal, so on bins of equal width nearly
     everybody falls in the first bar. With ``scale="log"`` the bins are of equal width on a logarithmic x
     axis (each bar covers the same ratio of values, e.g. 5 to 6 and 500 to 600), which shows the shape of
-    the bulk and the tail at once; the bar heights stay customer counts. Zeros, and values far below the
-    others (more than a decade below the 1st percentile of the positive values), share a first bin from 0 to
-    that percentile, drawn on the linear part of a symmetric-log axis. Read the x axis by its decades: the
+    the bulk and the tail at once; the bar heights stay customer counts. Read the x axis by its decades: the
     distance from 10 to 100 is the distance from 100 to 1,000.
+
+    Values near 0 would stretch a log axis over decades of noise (a customer long gone is worth 1e-30), so
+    the log part starts at a power of ten, the threshold: the 1st percentile of the positive values, or three
+    decades below their median if that is higher, rounded down. The positive values below it share one first
+    bar from 0 to the threshold, on the linear part of a symmetric-log axis as wide as a decade; the axis is
+    labelled at 0 and at powers of ten from the threshold up, thinned (every 2nd, 3rd, ... decade) until no
+    two labels touch. Customers worth exactly 0 are not drawn: merged with the first values they would hide
+    them, and a bar of them would dwarf the others. The title says how many there are.
+
+    When one bar is still more than 50 times as tall as any other, the others would be a few pixels high;
+    the y axis is then logarithmic (its label says so). A distribution without spread (all values equal) is
+    one bar centred on the value.
 
     Parameters
     ----------
@@ -781,6 +866,8 @@ def plot_clv_distribution(
         (:func:`pyclv.evaluation.clv_distribution`'s table). ``"auto"`` chooses ``"log"`` when all values are
         >= 0 and the largest is more than 10 times the median (a long right tail), else ``"linear"``. Values
         that do not spread on a log axis (all equal, or no positive one) are drawn on the linear one.
+    currency : str, default ""
+        The currency of the values (``"EUR"``, ``"$"``), named in the x axis label.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; pyplot's current Axes by default.
 
@@ -788,7 +875,9 @@ def plot_clv_distribution(
     -------
     matplotlib.axes.Axes
         The histogram bars (``ax.patches``, heights are customer counts, in the order of the bins) and the
-        vertical lines ``"Mean (...)"`` and ``"Median (...)"``. The x label says which scale was used.
+        vertical lines ``"Mean (...)"`` and ``"Median (...)"``. On a log scale with zeros the title's second
+        line reads ``"<n> of them (<share>) at exactly 0, not in the bars"``. The axis labels say which
+        scales were used.
 
     Raises
     ------
@@ -806,9 +895,12 @@ def plot_clv_distribution(
     ...                            ax=Figure().subplots())
     >>> [int(p.get_height()) for p in ax.patches]
     [3, 0, 0, 0, 1]
-    >>> ax = plot_clv_distribution(np.array([1.0, 2.0, 5.0, 50.0, 100.0]), bins=2, ax=Figure().subplots())
+    >>> ax = plot_clv_distribution(np.array([1.0, 2.0, 5.0, 50.0, 100.0]), bins=2, currency="EUR",
+    ...                            ax=Figure().subplots())
     >>> [int(p.get_height()) for p in ax.patches], ax.get_xscale()  # 1 to 10 and 10 to 100
     ([3, 2], 'log')
+    >>> ax.get_xlabel()
+    'Customer lifetime value (EUR; log scale, bins of equal width on it)'
     """
     if scale not in ("auto", "log", "linear"):
         raise ValueError(f"scale must be 'auto', 'log' or 'linear'; got {scale!r}.")
@@ -827,34 +919,51 @@ def plot_clv_distribution(
         scale = "log" if values.min() >= 0 and values.max() > 10 * max(median, 0.0) else "linear"
     log_bins = _log_bins(values, bins) if scale == "log" else None
     scale = "linear" if log_bins is None else "log"
-    threshold = None
+    threshold, n_zero = None, 0
     if log_bins is not None:
         edges, threshold = log_bins
-        counts = np.histogram(values, bins=edges)[0]
+        n_zero = int((values == 0).sum())
+        counts = np.histogram(values[values != 0], bins=edges)[0]
         table = pd.DataFrame({"lower": edges[:-1], "upper": edges[1:], "n_customers": counts})
+    elif values.min() == values.max():  # numpy's bins would put the one bar right of the value
+        half = 0.05 * abs(values[0]) or 0.5
+        table = pd.DataFrame({"lower": [values[0] - half], "upper": [values[0] + half], "n_customers": [values.size]})
     ax = _get_ax(ax)
-    ax.bar(
-        table["lower"].to_numpy(),
-        table["n_customers"].to_numpy(),
-        width=(table["upper"] - table["lower"]).to_numpy(),
-        align="edge",
-    )
+    heights = table["n_customers"].to_numpy()
+    ax.bar(table["lower"].to_numpy(), heights, width=(table["upper"] - table["lower"]).to_numpy(), align="edge")
     ax.axvline(mean, color="black", linestyle="--", label=f"Mean ({format_number(mean, 'amount')})")
     ax.axvline(median, color="grey", linestyle=":", label=f"Median ({format_number(median, 'amount')})")
+    unit = [currency] if currency else []
     if scale == "log":
-        from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FuncFormatter, NullFormatter
 
         if threshold is None:
             ax.set_xscale("log")
         else:
-            ax.set_xscale("symlog", linthresh=threshold, linscale=0.5)
-        ax.set_xlim(table["lower"].iloc[0], table["upper"].iloc[-1])
+            ax.set_xscale("symlog", linthresh=threshold, linscale=1.0)
+        low, high = float(table["lower"].iloc[0]), float(table["upper"].iloc[-1])
+        ax.set_xlim(low, high)
+        ax.xaxis.set_major_locator(
+            _fitting_locator(
+                _log_ticks(threshold or low, high, zero=threshold is not None), lambda x: format_number(x, "table")
+            )
+        )
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: format_number(x, "table")))
-        ax.set_xlabel("Customer lifetime value (log scale: bins of equal width on it)")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        unit.append("log scale, bins of equal width on it")
+    ax.set_xlabel("Customer lifetime value" + (f" ({'; '.join(unit)})" if unit else ""))
+    tallest = np.sort(heights)[::-1]
+    if tallest.size > 1 and tallest[0] > _DWARFING * tallest[1]:
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=0.5)  # a bar of one customer shows
+        ax.set_ylabel("Customers (log scale)")
     else:
-        ax.set_xlabel("Customer lifetime value")
-    ax.set_title(f"Distribution of customer lifetime value ({len(values):,} customers)")
-    ax.set_ylabel("Customers")
+        ax.set_ylabel("Customers")
+    title = f"Distribution of customer lifetime value ({values.size:,} customers)"
+    if n_zero:
+        share = format_number(n_zero / values.size, "percent")
+        title += f"\n{n_zero:,} of them ({share}) at exactly 0, not in the bars"
+    ax.set_title(title)
     ax.legend()
     return ax
 
@@ -886,7 +995,8 @@ def plot_lift_chart(
     Returns
     -------
     matplotlib.axes.Axes
-        The bars (``ax.containers[0]``), the line ``"Predicted share"`` and the line ``"Random"``.
+        The bars (``ax.containers[0]``, heights are shares in [0, 1], labelled as percentages), the line
+        ``"Predicted share"`` and the line ``"Random"``.
 
     Raises
     ------
@@ -922,6 +1032,9 @@ def plot_lift_chart(
     ax.set_title("Share of actual value by predicted-value group")
     ax.set_xlabel("Group of customers by predicted value (1 = highest)")
     ax.set_ylabel("Share of actual value")
+    from matplotlib.ticker import PercentFormatter
+
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.legend()
     return ax
 
@@ -951,19 +1064,52 @@ def _numeric_table(table: Any, name: str) -> np.ndarray:
     return table.to_numpy(dtype=float, na_value=np.nan)
 
 
-def _label_cells(axis: Any, labels: Sequence[str]) -> None:
-    """Label a heat map's rows or columns with as many of ``labels`` as fit, evenly spaced.
+#: Steps between the labelled rows of monthly, quarterly and yearly cohorts: the steps that divide a year,
+#: then whole years (every 1, 2, 3, 6 or 12 months, ...). The labels fall where the step starts a year: on
+#: January for 12 months, on quarters for 3 or 6 months.
+_CALENDAR_STEPS = {
+    "M": (1, 2, 3, 6, 12, 24, 36, 60, 120),
+    "Q": (1, 2, 4, 8, 12, 20, 40),
+    "Y": (1, 2, 5, 10, 20, 50, 100),
+}
 
-    Matplotlib chooses the number of ticks when it draws, from the axis' length and the font, so the labels
-    stay apart at any figure size; every label shown is the one of its row or column.
+
+def _label_steps(labels: pd.Index, cohorts: pd.Index) -> tuple[np.ndarray, Sequence[int]]:
+    """Where a heat map's rows or columns may be labelled: a number for each, and the steps between labels.
+
+    A row or column is labelled at step k when its number is a multiple of k. For monthly, quarterly or
+    yearly cohorts (a :class:`pandas.PeriodIndex`) the numbers are the periods' ordinals and the steps
+    :data:`_CALENDAR_STEPS`, so that a label every 12 months falls on January; the periods since acquisition
+    of such cohorts (whole numbers) are counted the same way from 0. Other labels are numbered 0, 1, 2, ...
+    and labelled every 1, 2, 5, 10, 20, ... of them.
     """
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    steps = _CALENDAR_STEPS.get(cohorts.freqstr[:1].replace("A", "Y")) if isinstance(cohorts, pd.PeriodIndex) else None
+    if steps is not None and isinstance(labels, pd.PeriodIndex) and labels is cohorts:
+        return np.array([period.ordinal for period in labels], dtype=np.int64), steps
+    if steps is not None and pd.api.types.is_integer_dtype(labels.dtype):
+        return labels.to_numpy(dtype=np.int64), steps
+    return np.arange(len(labels)), [m * 10**k for k in range(len(str(len(labels)))) for m in (1, 2, 5)]
 
-    def label(x: float, _: object) -> str:
+
+#: A heat map labels at most this many of its rows (or columns): more would be a wall of text to read past.
+_MOST_CELL_LABELS = 10
+
+
+def _label_cells(axis: Any, labels: Sequence[str], numbers: np.ndarray, steps: Sequence[int]) -> None:
+    """Label a heat map's rows or columns with as many of ``labels`` as fit, at the steps of :func:`_label_steps`.
+
+    The smallest step whose labels keep apart, with at most ``_MOST_CELL_LABELS`` of them, is chosen when the
+    figure is drawn (:func:`_fitting_locator`), so the labels stay apart at any figure size; every label shown
+    is the one of its row or column.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    def label(x: float, _: object = None) -> str:
         i = round(x)
         return labels[i] if abs(x - i) < 1e-9 and 0 <= i < len(labels) else ""
 
-    axis.set_major_locator(MaxNLocator(nbins="auto", integer=True, steps=[1, 1.2, 2, 3, 6, 10]))  # 12: a year of months
+    candidates = [np.flatnonzero(numbers % step == 0).astype(float) for step in steps]
+    axis.set_major_locator(_fitting_locator(candidates, label, most=_MOST_CELL_LABELS))
     axis.set_major_formatter(FuncFormatter(label))
 
 
@@ -990,8 +1136,11 @@ def plot_cohort_retention(
     The colour scale runs from 0 to the largest retention after acquisition (rounded up): period 0 is 100 %
     by definition (every customer bought when acquired) and on a 0-100 % scale would squeeze every other
     cell into the dark end. Period 0 is drawn in light grey, the colour bar's "over" end. Row and column
-    labels are thinned to what fits (every 2nd, 3rd, 6th, ... cohort), and each rate is written in its cell
-    only when the cells are large enough for the text.
+    labels are thinned to what fits, at most 10 of them: monthly cohorts (a :class:`pandas.PeriodIndex`) every
+    1, 2, 3, 6 or 12 months, on the months such a step starts a year at (quarters, half-years, January), and
+    their months since acquisition every 1, 2, 3, 6 or 12 months from 0 (quarterly and yearly cohorts alike);
+    other labels every 1, 2, 5, 10, ... rows. Each rate is written in its cell only when the cells are large
+    enough for the text.
 
     Parameters
     ----------
@@ -1056,8 +1205,8 @@ def plot_cohort_retention(
     bar = ax.figure.colorbar(image, ax=ax, label=label, extend="max" if period_zero else "neither")
     bar.locator = MaxNLocator(nbins=6, steps=[1, 2, 5, 10])  # whole percents: 0 %, 2 %, 4 %, ... (not 12.5 %)
     bar.formatter = PercentFormatter(xmax=1.0, decimals=0)
-    _label_cells(ax.xaxis, [str(c) for c in retention_table.columns])
-    _label_cells(ax.yaxis, [str(i) for i in retention_table.index])
+    for axis, labels in ((ax.xaxis, retention_table.columns), (ax.yaxis, retention_table.index)):
+        _label_cells(axis, [str(label) for label in labels], *_label_steps(labels, retention_table.index))
     if annotate is None:
         box = ax.get_window_extent()
         width, height = _text_size("100%", matplotlib.rcParams["font.size"] * 0.833, ax.figure.dpi)
