@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -107,18 +108,49 @@ def test_forecast_windows_bracket_the_estimate_and_match_the_holdout(parts: tupl
     for window in facts.windows:
         for estimate, low, high in (window.purchases, window.revenue):
             assert low < estimate < high
-            assert high - low < 0.2 * estimate  # a range from the parameters' uncertainty only
+            assert high - low < 0.5 * estimate
     assert [w.purchases[0] for w in facts.windows] == sorted(w.purchases[0] for w in facts.windows)
-    # the bounds of the total, not the sum of the customers' bounds (which are not reached at one parameter draw)
-    bounds = pyclv.score(bgnbd, gg, data, horizon=39.0, interval=0.9, seed=1)
-    _, low, high = facts.holdout.purchases
-    assert bounds["expected_purchases_lower"].sum() < low and high < bounds["expected_purchases_upper"].sum()
     # the log's count over the whole holdout is the summary's (checked inside), and the short windows grow
     assert facts.holdout.actual_purchases == data["frequency_holdout"].sum()
     actual = [w.actual_purchases for w in facts.windows]
     assert actual == sorted(actual) and actual[0] > 0
     formula = pyclv.evaluation.baseline_forecasts(data, horizon=39.0)["historical_clv"]["revenue"].sum()
     assert facts.holdout.formula_revenue == pytest.approx(formula)
+
+
+def test_ranges_of_totals_count_the_chance_in_each_customers_purchases(parts: tuple, facts) -> None:  # noqa: ANN001
+    bgnbd, _, data, _ = parts
+    # the chance of the 30-day total alone, from P(X = n | history) summed directly (a customer of CDNOW makes
+    # far fewer than 80 purchases in 30 days): the range must be at least as wide as that chance's 90 % range
+    window = facts.windows[0]
+    n = np.arange(80)
+    p = np.stack([bgnbd.conditional_probability_of_purchases(data, k, window.length).to_numpy() for k in n])
+    assert p.sum(axis=0) == pytest.approx(1.0, abs=1e-9)
+    variance = (n[:, None] ** 2 * p).sum(axis=0) - ((n[:, None] * p).sum(axis=0)) ** 2
+    chance = 2 * 1.645 * np.sqrt(variance.sum())
+    _, low, high = window.purchases
+    assert high - low > 0.95 * chance
+    # revenue: at least the purchases' chance times each customer's mean amount
+    spend = pyclv.GammaGamma().fit(data).expected_spend(data).to_numpy()
+    _, low, high = window.revenue
+    assert high - low > 0.95 * 2 * 1.645 * np.sqrt((variance * spend**2).sum())
+
+
+def test_an_actual_outside_the_range_is_called_surprising_and_the_range_is_explained(document: str) -> None:
+    from pyclv.report._summary import _inside
+
+    text = _text(document)
+    assert "it counts both the uncertainty of the model's parameters and the chance in each customer's" in text
+    assert "the uncertainty of the parameters only" not in text and "covers only" not in text
+    window = pyclv.report._facts.Window(
+        days=7.0, length=1.0, holdout=True, purchases=(2663.0, 2574.0, 2761.0), revenue=(66000.0, 63000.0, 69000.0),
+        formula_purchases=2600.0, formula_revenue=65000.0, actual_purchases=2722.0, actual_revenue=70000.0,
+    )
+    sentence = _inside(window)
+    assert sentence.startswith("The actual revenue fell outside") and "purchases fell" not in sentence
+    assert "already counts the uncertainty of the parameters and the chance" in sentence
+    inside = dataclasses.replace(window, actual_revenue=66500.0)
+    assert _inside(inside) == ""
 
 
 def test_tiers_and_customers_at_risk(facts) -> None:  # noqa: ANN001

@@ -22,12 +22,13 @@ from pyclv.evaluation import baseline_forecasts
 from pyclv.exceptions import PyCLVError
 from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
+from pyclv.report._chance import purchase_variance, revenue_variance
 from pyclv.uncertainty import parameter_draws
 from pyclv.value import SHORT_WINDOWS_DAYS, score
 
 __all__ = ["AT_RISK_P_ALIVE", "HIGH_VALUE_SHARE", "INTERVAL", "TIERS", "Facts", "Window", "facts_of"]
 
-#: Probability of the ranges of the forecast totals (from the parameters' uncertainty).
+#: Probability of the ranges of the forecast totals (the parameters' uncertainty and the purchases' chance).
 INTERVAL = 0.9
 
 #: Parameter draws behind those ranges, and their seed (the report is reproducible).
@@ -62,8 +63,9 @@ class Window:
     holdout : bool
         Whether it is the whole holdout.
     purchases, revenue : tuple of float
-        The model's expected repeat purchases and revenue: estimate, lower and upper bound (NaN bounds when the
-        parameters' uncertainty is unknown).
+        The model's expected repeat purchases and revenue: estimate, and the lower and upper bound of the
+        prediction range of the total (the parameters' uncertainty and the customers' chance; NaN bounds when
+        the parameters' uncertainty is unknown).
     formula_purchases, formula_revenue : float
         The historical-CLV formula's.
     actual_purchases, actual_revenue : float
@@ -98,7 +100,8 @@ class Facts:
     windows : list of Window
         30, 60 and 90 days (those shorter than the holdout) and the whole holdout.
     value : tuple of float
-        The customers' total forecast value over the holdout (margin, discount): estimate and bounds.
+        The customers' total forecast value over the holdout (margin, discount): estimate and the bounds from
+        the parameters' uncertainty.
     scores : pandas.DataFrame
         Per customer: :func:`pyclv.score` over the holdout, with ``actual_revenue`` (holdout),
         ``past_revenue`` (repeat spend in the calibration), ``last_purchase`` and ``silence`` (time since the
@@ -157,11 +160,20 @@ def _totals(
     margin: float,
     delta: float,
 ) -> np.ndarray:
-    """Bounds of the total purchases and revenue of every window, and of the total value over the last one.
+    """Prediction ranges of the total purchases and revenue of every window, and the range of the total value.
 
-    The totals are computed at each of :data:`_N_DRAWS` parameter draws and the bounds are their quantiles (the
-    bounds of a sum are not the sum of the customers' bounds). Shape (2, len(lengths) * 2 + 1), lower and upper;
-    NaN when the models have no covariance (built with ``from_params``).
+    A total is uncertain for two reasons: the model's parameters are estimates, and each customer's purchases
+    are random even with the parameters known (the chance that dominates a short window). At each of
+    :data:`_N_DRAWS` parameter draws the totals' means are computed, and a normal draw with the variance of
+    the total's chance is added to them (the sum over customers of each customer's variance given its history,
+    :mod:`pyclv.report._chance`, computed once at the estimate; thousands of independent customers make the
+    sum normal). The ranges are the quantiles of these totals: they hold the actual total with probability
+    :data:`INTERVAL` if the customers keep buying as the model describes. The revenue's chance leaves out the
+    uncertainty of each customer's own mean amount, so its range is if anything narrow. The value (an
+    expectation, not a total that happens) has the range of the parameters' uncertainty alone.
+
+    Shape (2, len(lengths) * 2 + 1), lower and upper; NaN when the models have no covariance (built with
+    ``from_params``).
     """
     n_values = 2 * len(lengths) + 1
     rng = np.random.default_rng(_SEED)
@@ -183,6 +195,13 @@ def _totals(
             else:
                 discounted = transaction_model.discounted_purchases_at(theta_t, history, lengths[-1], delta)
             totals[d, -1] = margin * (discounted * spend).sum()
+    spend = spend_model.expected_spend(data).to_numpy(dtype=float)
+    shape = float(spend_model.params_["p"])
+    for w, length in enumerate(lengths):
+        purchases = transaction_model.expected_purchases(data, length).to_numpy(dtype=float)
+        variance = purchase_variance(transaction_model, data, length)
+        chance = (variance.sum(), revenue_variance(variance, purchases, spend, shape).sum())
+        totals[:, 2 * w : 2 * w + 2] += rng.standard_normal((_N_DRAWS, 2)) * np.sqrt(chance)
     totals[~np.isfinite(totals)] = np.nan
     return np.nanquantile(totals, [(1 - INTERVAL) / 2, (1 + INTERVAL) / 2], axis=0)
 

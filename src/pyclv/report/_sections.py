@@ -75,13 +75,15 @@ def forecast(facts: Facts, fmt: Formats, tracking: list[str]) -> list[str]:
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "After the calibration end"
         how = (
-            "“Model”: the sum of each customer's conditional forecast, given that customer's own history; "
-            f"the {level} range reflects the uncertainty of the model's parameters only, so the actual may fall "
-            "outside it by chance or because buying changed. “Formula”: the historical-CLV formula. A dash: not "
-            "known (the shorter windows' actuals need the transaction log)."
+            "“Model”: the sum of each customer's conditional forecast, given that customer's own history. "
+            f"The {level} range holds the actual with that probability if buying goes on as the model describes: "
+            "it counts the uncertainty of the model's parameters and the chance in each customer's purchases, not "
+            "a change in behaviour. “Formula”: the historical-CLV formula. A dash: not known (the shorter "
+            "windows' actuals need the transaction log)."
             if quantity == "purchases" else
-            "The same for revenue: each customer's expected purchases times the expected amount of a purchase. "
-            "Amounts are not discounted."
+            "The same for revenue: each customer's expected purchases times the expected amount of a purchase; "
+            "the range adds the chance in the amounts of the purchases (but not the uncertainty of each "
+            "customer's own average amount, so it is if anything narrow). Amounts are not discounted."
         )
         caption = "Repeat purchases" if quantity == "purchases" else "Revenue of repeat purchases"
         tables.append(table(Table(frame, {k: (v, _text) for k, v in headings.items()}, how, caption=caption)))
