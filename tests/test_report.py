@@ -153,6 +153,23 @@ def test_an_actual_outside_the_range_is_called_surprising_and_the_range_is_expla
     assert _inside(inside) == ""
 
 
+def test_forecast_revenue_by_tenth_is_undiscounted_and_adds_up_to_the_summary(parts: tuple) -> None:
+    bgnbd, gg, data, tx = parts
+    discounted = facts_of(bgnbd, gg, data, None, calibration_period_end=CAL_END, observation_period_end=OBS_END,
+                          customer_id_col="customer_id", datetime_col="date", monetary_value_col="amount",
+                          annual_discount_rate=0.2, margin=0.5)
+    deciles = discounted.deciles
+    # comparable with the actual revenue beside it: the summary's holdout revenue forecast, not the discounted value
+    assert deciles["predicted"].sum() == pytest.approx(discounted.holdout.revenue[0], rel=1e-9)
+    assert deciles["actual"].sum() == pytest.approx(data["revenue_holdout"].sum())
+    assert discounted.value[0] < 0.5 * deciles["predicted"].sum()
+    assert deciles["predicted"].is_monotonic_decreasing
+    text = _text(build_report(bgnbd, gg, data, annual_discount_rate=0.2, currency="$"))
+    assert "Holdout revenue by tenth of forecast revenue" in text and "by tenth of forecast value" not in text
+    total = f"${round(discounted.holdout.revenue[0]):,}"
+    assert f"worth {total} (range" in text  # the summary's forecast, which the table's column adds up to
+
+
 def test_tiers_and_customers_at_risk(facts) -> None:  # noqa: ANN001
     tiers = facts.tiers
     assert list(tiers.index) == ["Top 1%", "Next 9%", "Next 40%", "Bottom 50%"]

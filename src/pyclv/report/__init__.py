@@ -145,7 +145,7 @@ def build_report(
         *_sections.customers(facts, fmt),
         *_cohorts(logged, fmt, acquisition_cost, margin),
         *_sections.appendix(
-            report, fmt, _figures.diagnostic_figures(transaction_model, data, horizon, fmt.duration(
+            report, facts, fmt, _figures.diagnostic_figures(transaction_model, data, horizon, fmt.duration(
                 float(data["T"].median()))), transaction_model, spend_model,
         ),
     ]

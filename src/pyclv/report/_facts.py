@@ -18,7 +18,7 @@ import pandas as pd
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv._validation import DateLike, warn
 from pyclv.business import clv_segments
-from pyclv.evaluation import baseline_forecasts
+from pyclv.evaluation import baseline_forecasts, decile_table
 from pyclv.exceptions import PyCLVError
 from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
@@ -103,7 +103,8 @@ class Facts:
         The customers' total forecast value over the holdout (margin, discount): estimate and the bounds from
         the parameters' uncertainty.
     scores : pandas.DataFrame
-        Per customer: :func:`pyclv.score` over the holdout, with ``actual_revenue`` (holdout),
+        Per customer: :func:`pyclv.score` over the holdout, with ``forecast_revenue`` (expected purchases times
+        expected spend over the holdout, not discounted) and ``actual_revenue`` (holdout),
         ``past_revenue`` (repeat spend in the calibration), ``last_purchase`` and ``silence`` (time since the
         last purchase, in the time unit), ``tier`` and ``rank``.
     tiers : pandas.DataFrame
@@ -113,6 +114,9 @@ class Facts:
         The past repeat spend above which a customer is "high value".
     at_risk : pandas.DataFrame
         The high-value customers with P(alive) below :data:`AT_RISK_P_ALIVE`, by past spend.
+    deciles : pandas.DataFrame
+        :func:`pyclv.evaluation.decile_table` of the customers' forecast revenue over the holdout (not
+        discounted, without margin: comparable with the actual) against their actual revenue.
     margin, annual_discount_rate : float
         The valuation's settings.
     """
@@ -132,6 +136,7 @@ class Facts:
     tiers: pd.DataFrame
     high_value_floor: float
     at_risk: pd.DataFrame
+    deciles: pd.DataFrame
     margin: float
     annual_discount_rate: float
 
@@ -320,6 +325,7 @@ def facts_of(
         transaction_model, spend_model, data, horizon=holdout_length, annual_discount_rate=annual_discount_rate,
         margin=margin,
     )
+    scores["forecast_revenue"] = purchases[-1] * spend
     scores["actual_revenue"] = data["revenue_holdout"].astype(float)
     scores["past_revenue"] = scores["frequency"] * scores["monetary_value"]
     scores["silence"] = scores["T"] - scores["recency"]
@@ -336,6 +342,7 @@ def facts_of(
         calibration_repeat_revenue=float(scores["past_revenue"].sum()),
         windows=windows, value=(float(scores["clv"].sum()), bounds[0, -1], bounds[1, -1]),
         scores=scores, tiers=tiers, high_value_floor=floor, at_risk=at_risk,
+        deciles=decile_table(scores["forecast_revenue"], scores["actual_revenue"]),
         margin=margin, annual_discount_rate=annual_discount_rate,
     )
 

@@ -70,7 +70,7 @@ def value_figures(scores: pd.DataFrame, horizon: str) -> list[str]:
     Parameters
     ----------
     scores : pandas.DataFrame
-        The report's per-customer table (``clv``, ``actual_revenue``).
+        The report's per-customer table (``clv``, ``forecast_revenue``, ``actual_revenue``).
     horizon : str
         The horizon in words.
 
@@ -87,11 +87,12 @@ def value_figures(scores: pd.DataFrame, horizon: str) -> list[str]:
             "are the mean and the median. A long right tail is usual: a few customers carry much of the value.",
         ),
         render(
-            lambda ax: plotting.plot_lift_chart(scores["clv"], scores["actual_revenue"], ax=ax),
-            "Holdout revenue by tenth of customers, ranked by forecast value",
-            "Customers are ranked by the forecast made at the end of the calibration period and cut into ten equal "
-            "groups; each bar is the share of the holdout's actual revenue that group spent. A steep fall from "
-            "the first bar means the forecast finds the customers who will spend.",
+            lambda ax: plotting.plot_lift_chart(scores["forecast_revenue"], scores["actual_revenue"], ax=ax),
+            "Holdout revenue by tenth of customers, ranked by forecast revenue",
+            "Customers are ranked by their revenue over the holdout as forecast at the end of the calibration "
+            "period (not discounted) and cut into ten equal groups; each bar is the share of the holdout's actual "
+            "revenue that group spent, each dot the share the forecast gave it. A steep fall from the first bar "
+            "means the forecast finds the customers who will spend.",
         ),
     ]
 

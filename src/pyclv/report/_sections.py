@@ -268,6 +268,7 @@ def payback_table(result: Payback, fmt: Formats, acquisition_cost: float, margin
 
 def appendix(
     report: EvaluationReport,
+    facts: Facts,
     fmt: Formats,
     figures: list[str],
     transaction_model: TransactionModel,
@@ -279,6 +280,8 @@ def appendix(
     ----------
     report : EvaluationReport
         The holdout evaluation.
+    facts : Facts
+        The report's numbers.
     fmt : Formats
         The report's formats.
     figures : list of str
@@ -325,8 +328,8 @@ def appendix(
             )
         )
     )
-    deciles = report.deciles.copy()
-    deciles.index.name = "Tenth of customers by forecast value"
+    deciles = facts.deciles.copy()
+    deciles.index.name = "Tenth of customers by forecast revenue"
     parts.append(
         table(
             Table(
@@ -334,9 +337,11 @@ def appendix(
                 {"n_customers": ("Customers", fmt.count), "predicted": ("Forecast revenue", fmt.money),
                  "actual": ("Actual revenue", fmt.money), "share": ("Share of actual revenue", fmt.share),
                  "cumulative_share": ("Cumulative share", fmt.share), "lift": ("Lift", fmt.ratio)},
-                "Tenth 1 holds the customers with the highest forecast. “Lift” is the group's actual revenue "
-                "per customer against the average customer's: 5 means five times the average.",
-                caption="Holdout revenue by tenth of forecast value",
+                "Customers ranked by their forecast revenue over the holdout (not discounted, so comparable with "
+                "the actual; the columns' totals are the summary's forecast and actual revenue); tenth 1 holds "
+                "the customers with the highest forecast. “Lift” is the group's actual revenue per customer "
+                "against the average customer's: 5 means five times the average.",
+                caption="Holdout revenue by tenth of forecast revenue",
             )
         )
     )
