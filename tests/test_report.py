@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import pyclv
@@ -181,6 +182,32 @@ def test_tiers_and_customers_at_risk(facts) -> None:  # noqa: ANN001
     assert len(risk) > 0
     assert (risk["p_alive"] < AT_RISK_P_ALIVE).all() and (risk["past_revenue"] >= facts.high_value_floor).all()
     assert risk["past_revenue"].is_monotonic_decreasing
+
+
+def test_customers_at_risk_who_came_back_are_compared_like_with_like(parts: tuple, facts, document: str) -> None:  # noqa: ANN001
+    from pyclv.report._sections import _came_back
+
+    bgnbd, _, data, _ = parts
+    risk = facts.at_risk
+    none = bgnbd.conditional_probability_of_purchases(data.loc[risk.index], 0, 39.0)
+    assert risk["p_buys"].to_numpy() == pytest.approx(1.0 - none.to_numpy())
+    assert (risk["p_buys"] <= risk["p_alive"] + 1e-12).all()  # buying needs being alive
+    text = _text(document)
+    came = int((data.loc[risk.index, "frequency_holdout"] > 0).sum())
+    assert f"{came} of them ({came / len(risk):.1%}) bought again" in text
+    assert f"the model expected about {round(risk['p_buys'].sum())} of them" in text
+    assert "to be still active" not in text
+    # the conclusion follows the numbers: more buyers than expected, and most of them came back
+    fmt = Formats("$")
+    many = pd.DataFrame({"actual_purchases": [1.0] * 6 + [0.0] * 4, "p_buys": 0.2, "expected_purchases": 0.3})
+    sentence = _came_back(many, fmt)
+    assert "6 of them (60.0%) bought again, 6 purchases in all; the model expected about 2 of them (20.0%)" in sentence
+    assert "underrates this group" in sentence and "did not come back" not in sentence
+    assert "Most of them came back on their own" in sentence
+    few = many.assign(actual_purchases=[1.0] * 2 + [0.0] * 8)
+    sentence = _came_back(few, fmt)
+    assert "About as many came back as the model expected" in sentence and "most of them did not come back" in sentence
+    assert "overrates" in _came_back(many.assign(p_buys=0.9), fmt)
 
 
 def test_number_formats() -> None:

@@ -104,7 +104,7 @@ class Facts:
         the parameters' uncertainty.
     scores : pandas.DataFrame
         Per customer: :func:`pyclv.score` over the holdout, with ``forecast_revenue`` (expected purchases times
-        expected spend over the holdout, not discounted) and ``actual_revenue`` (holdout),
+        expected spend over the holdout, not discounted), ``actual_revenue`` and ``actual_purchases`` (holdout),
         ``past_revenue`` (repeat spend in the calibration), ``last_purchase`` and ``silence`` (time since the
         last purchase, in the time unit), ``tier`` and ``rank``.
     tiers : pandas.DataFrame
@@ -113,7 +113,8 @@ class Facts:
     high_value_floor : float
         The past repeat spend above which a customer is "high value".
     at_risk : pandas.DataFrame
-        The high-value customers with P(alive) below :data:`AT_RISK_P_ALIVE`, by past spend.
+        The high-value customers with P(alive) below :data:`AT_RISK_P_ALIVE`, by past spend, with ``p_buys``
+        (the probability that the customer buys at least once in the holdout, given its history).
     deciles : pandas.DataFrame
         :func:`pyclv.evaluation.decile_table` of the customers' forecast revenue over the holdout (not
         discounted, without margin: comparable with the actual) against their actual revenue.
@@ -327,6 +328,7 @@ def facts_of(
     )
     scores["forecast_revenue"] = purchases[-1] * spend
     scores["actual_revenue"] = data["revenue_holdout"].astype(float)
+    scores["actual_purchases"] = data["frequency_holdout"].astype(float)
     scores["past_revenue"] = scores["frequency"] * scores["monetary_value"]
     scores["silence"] = scores["T"] - scores["recency"]
     if calibration_end is not None:
@@ -334,6 +336,11 @@ def facts_of(
         scores["last_purchase"] = calibration_end.to_datetime64() - days_ago
     tiers, scores = _tiers(scores)
     floor, at_risk = _at_risk(scores)
+    if len(at_risk):
+        none = transaction_model.conditional_probability_of_purchases(data.loc[at_risk.index], 0, holdout_length)
+        at_risk = at_risk.assign(p_buys=1.0 - none.to_numpy(dtype=float))
+    else:
+        at_risk = at_risk.assign(p_buys=pd.Series(dtype=float))
     return Facts(
         calibration_start=start, calibration_end=calibration_end, holdout_end=holdout_end,
         calibration_length=float(T.max()), holdout_length=holdout_length, n_customers=len(data),

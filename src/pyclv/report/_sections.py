@@ -191,7 +191,6 @@ def customers(facts: Facts, fmt: Formats) -> list[str]:
     columns_risk = {"past_revenue": ("Past repeat revenue", lambda v: fmt.money(v, cents=True)), **columns}
     del columns_risk["expected_purchases"]
     share = f"{HIGH_VALUE_SHARE:.0%}"
-    came_back = int((risk["actual_revenue"] > 0).sum())
     lead = (
         f"High value: the {share} of repeat buyers who spent most in the calibration period (at least "
         f"{fmt.money(facts.high_value_floor, cents=True)} of repeat purchases). At risk: a probability of still "
@@ -200,11 +199,7 @@ def customers(facts: Facts, fmt: Formats) -> list[str]:
         f"{fmt.money(risk['past_revenue'].sum())} before going quiet."
     )
     if len(risk):
-        lead += (
-            f" In the holdout, {fmt.count(came_back)} of them bought again (the model expected about "
-            f"{fmt.count(risk['p_alive'].sum())} to be still active). These are the customers for a win-back "
-            "offer: they were worth a lot, and most of them will not come back on their own."
-        )
+        lead += " " + _came_back(risk, fmt)
     how_risk = (
         f"The {N_LISTED} at-risk customers with the highest past repeat revenue. A low P(active) is an estimate, "
         "not a certainty: some of these customers will buy again without any action."
@@ -222,6 +217,45 @@ def customers(facts: Facts, fmt: Formats) -> list[str]:
     if len(listed):
         parts.append(table(Table(listed, columns_risk, how_risk)))  # type: ignore[arg-type]
     return parts
+
+
+def _came_back(risk: pd.DataFrame, fmt: Formats) -> str:
+    """The at-risk customers who bought in the holdout against the model's expectation, and what it means.
+
+    The model's number of buyers is the sum of each customer's probability of at least one purchase in the
+    holdout given its history; it and the actual count differ by more than chance when they are more than two
+    standard deviations of that sum of independent yes/no outcomes apart.
+    """
+    n = len(risk)
+    came = int((risk["actual_purchases"] > 0).sum())
+    expected = float(risk["p_buys"].sum())
+    spread = 2.0 * float((risk["p_buys"] * (1.0 - risk["p_buys"])).sum()) ** 0.5
+    text = (
+        f"In the holdout, {fmt.count(came)} of them ({fmt.share(came / n)}) bought again, "
+        f"{fmt.count(risk['actual_purchases'].sum())} purchases in all; the model expected about "
+        f"{fmt.count(expected)} of them ({fmt.share(expected / n)}) to buy, "
+        f"{fmt.count(risk['expected_purchases'].sum())} purchases. "
+    )
+    if came > expected + max(spread, 1.0):
+        text += (
+            "More came back than the model expected, so it underrates this group: their low P(active) overstates "
+            "the risk. "
+        )
+    elif came < expected - max(spread, 1.0):
+        text += "Fewer came back than the model expected, so it overrates this group. "
+    else:
+        text += "About as many came back as the model expected. "
+    if came < n / 2:
+        text += (
+            "These are the customers for a win-back offer: they were worth a lot, and most of them did not come "
+            "back on their own."
+        )
+    else:
+        text += (
+            "Most of them came back on their own: test a win-back offer against a group left alone before paying "
+            "for it for all of them."
+        )
+    return text
 
 
 def payback_table(result: Payback, fmt: Formats, acquisition_cost: float, margin: float) -> str:
