@@ -210,6 +210,20 @@ def test_customers_at_risk_who_came_back_are_compared_like_with_like(parts: tupl
     assert "overrates" in _came_back(many.assign(p_buys=0.9), fmt)
 
 
+def test_the_bottom_tiers_p_active_is_explained_only_when_the_numbers_say_so(facts, document: str) -> None:  # noqa: ANN001
+    from pyclv.report._sections import _bottom_alive
+
+    # CDNOW: the bottom tier's mean P(active) is the highest, and most of its customers bought once
+    assert facts.tiers["mean_p_alive"].iloc[-1] == facts.tiers["mean_p_alive"].max()
+    assert "P(active) is highest in the bottom tier because most of its customers (" in _text(document)
+    # as on a log where the bottom tier's P(active) is the lowest (90/83/80/52 %): no such sentence
+    lowest = facts.tiers.assign(mean_p_alive=[0.90, 0.83, 0.80, 0.52])
+    assert _bottom_alive(dataclasses.replace(facts, tiers=lowest), Formats()) == ""
+    # nor when the bottom tier's customers mostly bought more than once
+    repeat = facts.scores.assign(frequency=facts.scores["frequency"] + 1)
+    assert _bottom_alive(dataclasses.replace(facts, scores=repeat), Formats()) == ""
+
+
 def test_number_formats() -> None:
     usd, eur, bare = Formats("$"), Formats("EUR"), Formats("")
     assert usd.money(642339.7) == "$642,340" and usd.money(36.789, cents=True) == "$36.79"

@@ -129,9 +129,8 @@ def tiers(facts: Facts, fmt: Formats, figures: list[str]) -> list[str]:
         f"Customers ranked by their forecast value over {fmt.duration(facts.holdout_length)} and cut into the top "
         "1%, the next 9%, the next 40% and the bottom half. “Mean P(active)” is the tier's average probability "
         "that a customer still buys; the last two columns are what each tier really spent in the holdout, the "
-        "test of the ranking. P(active) is high in the bottom tier because most of its customers bought only once: "
-        "with a single purchase there is no sign yet that they stopped, but they buy rarely. Customers with equal "
-        "values share a tier, so sizes can differ slightly from the nominal shares."
+        f"test of the ranking. {_bottom_alive(facts, fmt)}Customers with equal values share a tier, so sizes can "
+        "differ slightly from the nominal shares."
     )
     top = facts.tiers.iloc[0]
     lead = (
@@ -143,6 +142,19 @@ def tiers(facts: Facts, fmt: Formats, figures: list[str]) -> list[str]:
     return [
         _h2("Value tiers", "tiers"), f"<p>{html.escape(lead)}</p>", table(Table(frame, columns, how)), grid(figures)
     ]
+
+
+def _bottom_alive(facts: Facts, fmt: Formats) -> str:
+    """Why the bottom tier's P(active) is the highest, when it is and most of its customers bought only once."""
+    alive = facts.tiers["mean_p_alive"].to_numpy(dtype=float)
+    bottom = facts.scores[facts.scores["tier"] == facts.tiers.index[-1]]
+    once = float((bottom["frequency"] == 0).mean()) if len(bottom) else 0.0
+    if not (len(alive) > 1 and alive[-1] >= alive[:-1].max() and once > 0.5):
+        return ""
+    return (
+        f"P(active) is highest in the bottom tier because most of its customers ({fmt.share(once)}) bought only "
+        "once: with a single purchase there is no sign yet that they stopped, but they buy rarely. "
+    )
 
 
 def _customer_columns(fmt: Formats, facts: Facts) -> dict[str, tuple[str, object]]:
