@@ -224,6 +224,21 @@ def test_the_bottom_tiers_p_active_is_explained_only_when_the_numbers_say_so(fac
     assert _bottom_alive(dataclasses.replace(facts, scores=repeat), Formats()) == ""
 
 
+def test_the_matrices_captions_match_their_colours(document: str) -> None:
+    from matplotlib import colormaps
+
+    from pyclv.report._figures import MATRIX_CMAP
+
+    def lightness(value: float) -> float:
+        red, green, blue, _ = colormaps[MATRIX_CMAP](value)
+        return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+    assert lightness(1.0) > lightness(0.0) + 0.5  # high values are bright (viridis: yellow), low ones dark
+    text = _text(document)
+    assert "Brighter (yellow) cells expect more purchases" in text and "Darker cells expect more" not in text
+    assert "Yellow: probably still active; dark purple: probably stopped." in text
+
+
 def test_number_formats() -> None:
     usd, eur, bare = Formats("$"), Formats("EUR"), Formats("")
     assert usd.money(642339.7) == "$642,340" and usd.money(36.789, cents=True) == "$36.79"

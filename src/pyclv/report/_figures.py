@@ -21,12 +21,15 @@ from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.report._html import figure
 
-__all__ = ["LogFigures", "diagnostic_figures", "log_figures", "render", "value_figures"]
+__all__ = ["MATRIX_CMAP", "LogFigures", "diagnostic_figures", "log_figures", "render", "value_figures"]
 
 #: Size (inches) and resolution of the figures: 960 x 600 pixels, shown at the width of their column (sharp on
 #: a high-density screen and in print).
 _FIGURE_SIZE = (6.4, 4.0)
 _FIGURE_DPI = 150
+
+#: The colour map of the two matrices, which their captions describe: dark purple for low, bright yellow for high.
+MATRIX_CMAP = "viridis"
 
 #: What a figure may raise on data it cannot draw (invalid or degenerate input, a failed computation).
 _FIGURE_ERRORS = (PyCLVError, ValueError, TypeError, KeyError, ArithmeticError)
@@ -130,15 +133,19 @@ def diagnostic_figures(transaction_model: TransactionModel, data: pd.DataFrame, 
             "model forecast them (given each customer's own history) and as they happened.",
         ),
         render(
-            lambda ax: plotting.plot_frequency_recency_matrix(transaction_model, T=T_typical, t=duration, ax=ax),
+            lambda ax: plotting.plot_frequency_recency_matrix(
+                transaction_model, T=T_typical, t=duration, cmap=MATRIX_CMAP, ax=ax
+            ),
             f"Expected purchases in {horizon}, for customers with {age} of history",
-            "Darker cells expect more purchases: customers who bought often (up) and recently (right).",
+            "Brighter (yellow) cells expect more purchases, dark purple ones few (the colour bar gives the "
+            "numbers): the most are expected of customers who bought often (up) and recently (right).",
         ),
         render(
-            lambda ax: plotting.plot_probability_alive_matrix(transaction_model, T=T_typical, ax=ax),
+            lambda ax: plotting.plot_probability_alive_matrix(transaction_model, T=T_typical, cmap=MATRIX_CMAP, ax=ax),
             f"Probability of being still active, for customers with {age} of history",
-            "A customer who bought often but not recently (up, left) has probably stopped buying; one who bought "
-            "recently is probably still active whatever the number of purchases.",
+            "Yellow: probably still active; dark purple: probably stopped. A customer who bought often but not "
+            "recently (up, left) has probably stopped buying; one who bought recently is probably still active "
+            "whatever the number of purchases.",
         ),
     ]
 
