@@ -278,6 +278,30 @@ def test_payback_needs_a_cost_and_says_so(parts: tuple, document: str) -> None:
     assert without.count("data:image/png;base64,") == 9
 
 
+def test_the_payback_figure_draws_observed_and_forecast_apart(parts: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyclv import plotting
+    from pyclv.business.payback import Payback
+    from pyclv.report import _figures
+
+    bgnbd, gg, _, tx = parts
+    drawn = []
+    real = plotting.plot_payback
+
+    def spy(curves, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        ax = real(curves, **kwargs)
+        drawn.append((curves, ax))
+        return ax
+
+    monkeypatch.setattr(plotting, "plot_payback", spy)
+    logged = _figures.log_figures(bgnbd, gg, tx, **LOG_ARGS, customer_id_col="customer_id", datetime_col="date",
+                                  acquisition_cost=20.0, margin=0.3)
+    [(curves, ax)] = drawn
+    assert isinstance(curves, Payback) and curves is logged.payback and curves.forecast is not None
+    styles = {line.get_linestyle() for line in ax.get_lines()}
+    assert "-" in styles and "--" in styles  # observed solid, forecast dashed
+    assert "solid to date" in logged.cohorts[-1]
+
+
 def test_a_log_of_other_customers_is_not_used_for_the_short_windows(parts: tuple) -> None:
     bgnbd, gg, data, tx = parts
     other = tx.assign(customer_id=tx["customer_id"] + 100_000)  # none of the summary's customers

@@ -253,14 +253,13 @@ def log_figures(
                 datetime_col=datetime_col,
             )
             result = payback(cohorts, acquisition_cost, margin=margin, forecast=forecast)
-            curves = result.forecast if result.forecast is not None else result.observed
             figures.append(
                 render(
-                    lambda ax: plotting.plot_payback(curves, acquisition_cost=acquisition_cost, ax=ax),
+                    lambda ax: plotting.plot_payback(result, acquisition_cost=acquisition_cost, ax=ax),
                     "Margin per acquired customer, by months since acquisition",
-                    "One line per monthly cohort: the margin its customers brought in, per customer, to date and "
-                    "then as forecast for the next 12 months. A cohort has paid back its acquisition cost when "
-                    "its line crosses the horizontal line.",
+                    "One line per monthly cohort: the margin its customers brought in, per customer, solid to date "
+                    "(a hollow marker at the last month seen in the log) and dashed as forecast for the next 12 "
+                    "months. A cohort has paid back its acquisition cost when its line crosses the horizontal line.",
                 )
             )
     return LogFigures(tracking, figures, result)
