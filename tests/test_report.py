@@ -400,11 +400,24 @@ window.addEventListener("load", () => {
 """
 
 
-@pytest.mark.slow  # starts a headless browser five times (~15 s)
+def _layout(path: Path, width: int, flags: list) -> dict:
+    """The result of :data:`_LAYOUT_CHECK` on the page at ``path`` in a window ``width`` pixels wide."""
+    dom = subprocess.run(
+        [*flags, f"--window-size={width},2000", "--virtual-time-budget=10000", "--dump-dom", path.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<pre id="layout-check">(.*?)</pre>', dom.stdout)
+    assert found, "the layout check did not run"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.slow  # starts a headless browser six times (~15 s)
 @pytest.mark.skipif(
     _browser() is None, reason="no headless Chromium on this machine (.ci/run installs Debian's chromium)"
 )
-def test_report_renders_in_a_headless_browser(document: str, tmp_path: Path) -> None:
+def test_report_renders_in_a_headless_browser(parts: tuple, document: str, tmp_path: Path) -> None:
+    bgnbd, _, data, _ = parts
     path = tmp_path / "report.html"
     path.write_text(document, encoding="utf-8")
     checked = tmp_path / "checked.html"
@@ -417,15 +430,7 @@ def test_report_renders_in_a_headless_browser(document: str, tmp_path: Path) -> 
     from matplotlib.image import imread
 
     for width, scrolling in ((1280, 0), (800, None)):  # a laptop, and a narrow window (tables may scroll there)
-        dom = subprocess.run(
-            [*flags, f"--window-size={width},2000", "--virtual-time-budget=10000", "--dump-dom", checked.as_uri()],
-            capture_output=True, text=True, timeout=120,
-        )
-        assert dom.returncode == 0, dom.stderr[-2000:]
-        assert "<title>CDNOW &lt;sample&gt;</title>" in dom.stdout
-        found = re.search(r'<pre id="layout-check">(.*?)</pre>', dom.stdout)
-        assert found, "the layout check did not run"
-        layout = json.loads(html.unescape(found.group(1)))
+        layout = _layout(checked, width, flags)
         assert layout["images"] == 10 and layout["broken"] == [], layout
         assert layout["overflowing"] == [] and layout["overlapping"] == [], layout
         assert layout["pageOverflow"] <= 0, layout  # the page never scrolls sideways
@@ -438,6 +443,18 @@ def test_report_renders_in_a_headless_browser(document: str, tmp_path: Path) -> 
         pixels = imread(shot)
         assert pixels.shape[:2] == (2400, width)
         assert pixels.std() > 0.05  # a rendered page, not a blank canvas
+    # amounts of millions with a currency code: the forecast tables still fit a laptop's screen without scrolling
+    big = data.assign(monetary_value=data["monetary_value"] * 1000, revenue_holdout=data["revenue_holdout"] * 1000)
+    euros = tmp_path / "euros.html"
+    euros.write_text(
+        build_report(bgnbd, pyclv.GammaGamma().fit(big), big, currency="EUR").replace(
+            "</body>", f"<script>{_LAYOUT_CHECK}</script></body>"
+        ),
+        encoding="utf-8",
+    )
+    assert "\N{NO-BREAK SPACE}EUR–" in euros.read_text(encoding="utf-8")  # the wide range cells are there
+    layout = _layout(euros, 1280, flags)
+    assert layout["scrolling"] == 0 and layout["overflowing"] == [] and layout["pageOverflow"] <= 0, layout
     pdf = tmp_path / "report.pdf"
     done = subprocess.run([*flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", path.as_uri()],
                           capture_output=True, text=True, timeout=120)

@@ -479,8 +479,9 @@ p, li { max-width: 52rem; }
 .verdict ul { margin: .25rem 0; padding-left: 1.25rem; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 32rem), 1fr)); gap: 1.5rem;
            align-items: start; }
-.tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); gap: 0 1.5rem;
-          align-items: start; }
+.tables { display: flex; flex-wrap: wrap; gap: 0 1.5rem; align-items: flex-start; }
+.tables > * { flex: 1 1 auto; width: max-content; min-width: 0; max-width: 100%; }
+.tables figcaption, .tables .how { contain: inline-size; }
 figure { margin: 1rem 0; min-width: 0; }
 figure.plot img { display: block; width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { font-weight: 600; margin-bottom: .35rem; }
