@@ -77,6 +77,9 @@ def test_summary_states_the_periods_as_dates_and_the_totals(parts: tuple, docume
     text = _text(document)
     first = (np.datetime64(CAL_END) - np.timedelta64(round(data["T"].max() * 7), "D")).astype(object)
     assert f"from {first.day} {first:%B %Y} to 30 September 1997" in text
+    # both periods in calendar days with both ends counted, as the dates read (the oldest T is one day less)
+    days = (np.datetime64(CAL_END) - np.datetime64(first)).astype(int) + 1
+    assert f"to 30 September 1997, a calibration period of {days / 7:.0f} weeks ({days} days)" in text
     assert "from 1 October 1997 to 30 June 1998, a holdout of 39 weeks (273 days)" in text
     assert f"{len(data):,} customers" in text
     expected = bgnbd.expected_purchases(data, 39.0).sum()
@@ -97,6 +100,7 @@ def test_no_snake_case_names_reach_the_reader(parts: tuple, document: str) -> No
     for name in (n for n in names if "_" in n):
         assert name not in text
     assert "e-1" not in text and "nan" not in text.split()  # no scientific noise, no NaN
+    assert re.search(r"log-likelihood −\d{1,3}(,\d{3})*\.\d\d, AIC \d{1,3}(,\d{3})*\.\d\d, BIC", text)
     # the verdict speaks of the uses of a forecast, and of each family the model lost
     assert "Totals." in text and "did better" in text
     assert "Finding the best customers." in text
@@ -248,6 +252,7 @@ def test_number_formats() -> None:
     assert usd.share(0.2041) == "20.4%" and usd.probability(0.966) == "97%" and usd.rate(0.075) == "7.5%"
     assert usd.change(-0.14277) == "−14.3%" and usd.change(0.021) == "+2.1%" and usd.change(1e-12) == "0.0%"
     assert usd.correlation(-2.331468e-14) == "0.000" and usd.ratio(5.1563) == "5.16"
+    assert usd.statistic(1249870.354) == "1,249,870.35" and usd.statistic(-377389.814) == "−377,389.81"
     assert usd.duration(39.0) == "39 weeks (273 days)" and Formats(time_unit="D").duration(1.0) == "1 day"
     assert Formats.date(np.datetime64("1997-10-01")) == "1 October 1997"
     assert Formats.short_date(np.datetime64("1997-10-01")) == "1 Oct 1997"
@@ -274,7 +279,8 @@ def test_payback_needs_a_cost_and_says_so(parts: tuple, document: str) -> None:
     bgnbd, gg, data, tx = parts
     assert "Pays back in" in document and "month 6" in document  # CDNOW's cohorts repay $20 at 30 % in month 6
     without = build_report(bgnbd, gg, data, tx, **LOG_ARGS)
-    assert "Pays back in" not in without and "acquisition_cost=" in without
+    assert "Pays back in" not in without
+    assert "<code>--acquisition-cost</code> on the command line, <code>acquisition_cost=</code> in Python" in without
     assert without.count("data:image/png;base64,") == 9
 
 

@@ -162,8 +162,8 @@ def _cohorts(
         parts.append(_sections.payback_table(logged.payback, fmt, acquisition_cost, margin))
     else:
         parts.append(
-            "<p>Give the cost of acquiring a customer (<code>acquisition_cost=</code>) to see when each cohort "
-            "pays it back.</p>"
+            "<p>Give the cost of acquiring a customer (<code>--acquisition-cost</code> on the command line, "
+            "<code>acquisition_cost=</code> in Python) to see when each cohort pays it back.</p>"
         )
     parts.append(grid(logged.cohorts))
     return parts

@@ -92,7 +92,10 @@ class Facts:
     calibration_start, calibration_end, holdout_end : pandas.Timestamp or None
         The first purchase of the cohort and the ends of the two periods (None when not given).
     calibration_length, holdout_length : float
-        In the model's time unit.
+        In the model's time unit, both counting the calendar days of the period with both ends included: the
+        calibration from the first purchase day through its end (the oldest customer's T plus that first day:
+        T is measured from the first purchase day), the holdout from the day after the calibration end through
+        the observation end (its ``duration_holdout``).
     n_customers, n_repeaters : int
         Customers, and those with a repeat purchase in the calibration period.
     calibration_purchases, calibration_repeat_revenue : float
@@ -343,7 +346,8 @@ def facts_of(
         at_risk = at_risk.assign(p_buys=pd.Series(dtype=float))
     return Facts(
         calibration_start=start, calibration_end=calibration_end, holdout_end=holdout_end,
-        calibration_length=float(T.max()), holdout_length=holdout_length, n_customers=len(data),
+        calibration_length=float(T.max()) + 1.0 / DAYS_PER_UNIT[unit], holdout_length=holdout_length,
+        n_customers=len(data),
         n_repeaters=int((data["frequency"] > 0).sum()),
         calibration_purchases=float(len(data) + data["frequency"].sum()),
         calibration_repeat_revenue=float(scores["past_revenue"].sum()),

@@ -271,6 +271,25 @@ class Formats:
         number = _clean(value)
         return _MISSING if number is None else format_number(number, "estimate")
 
+    def statistic(self, value: object) -> str:
+        """A fit statistic (log-likelihood, AIC, BIC): fixed point, two decimals, thousands separators.
+
+        Parameters
+        ----------
+        value : object
+            The number.
+
+        Returns
+        -------
+        str
+            E.g. ``"−377,389.81"``.
+        """
+        number = _clean(value)
+        if number is None:
+            return _MISSING
+        text = f"{abs(number):,.2f}"
+        return ("−" if number < 0 and text.strip("0.,") else "") + text
+
     def duration(self, units: float) -> str:
         """A duration in the model's time unit, with the days it stands for when the unit is not days.
 

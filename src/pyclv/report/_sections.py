@@ -411,8 +411,8 @@ def _model_table(model: TransactionModel | GammaGamma, fmt: Formats) -> str:
     }
     how = (
         f"Fitted on {fmt.count(stats.get('n_customers'))} customers, time unit {stats.get('time_unit')}; "
-        f"log-likelihood {fmt.estimate(stats.get('log_likelihood'))}, AIC {fmt.estimate(stats.get('aic'))}, "
-        f"BIC {fmt.estimate(stats.get('bic'))}; the optimizer "
+        f"log-likelihood {fmt.statistic(stats.get('log_likelihood'))}, AIC {fmt.statistic(stats.get('aic'))}, "
+        f"BIC {fmt.statistic(stats.get('bic'))}; the optimizer "
         f"{'converged' if stats.get('converged') else 'did NOT converge: treat the numbers with care'}."
     )
     return table(Table(frame, columns, how, caption=summary.model_name))

@@ -168,7 +168,7 @@ def summary(facts: Facts, report: EvaluationReport, fmt: Formats) -> list[str]:
         f"{fmt.duration(facts.calibration_length)}; {fmt.count(facts.n_repeaters)} of them bought more than once, "
         f"for {fmt.money(facts.calibration_repeat_revenue)} of repeat purchases. The forecast was then checked "
         f"against what the same customers bought {after}, a holdout of {fmt.duration(facts.holdout_length)} that "
-        "the models did not see."
+        "the models did not see (both periods counted in calendar days, the first and last included)."
     )
     hold = facts.holdout
     short = [w for w in facts.windows if not w.holdout]
