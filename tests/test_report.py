@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import pyclv
@@ -75,6 +77,9 @@ def test_summary_states_the_periods_as_dates_and_the_totals(parts: tuple, docume
     text = _text(document)
     first = (np.datetime64(CAL_END) - np.timedelta64(round(data["T"].max() * 7), "D")).astype(object)
     assert f"from {first.day} {first:%B %Y} to 30 September 1997" in text
+    # both periods in calendar days with both ends counted, as the dates read (the oldest T is one day less)
+    days = (np.datetime64(CAL_END) - np.datetime64(first)).astype(int) + 1
+    assert f"to 30 September 1997, a calibration period of {days / 7:.0f} weeks ({days} days)" in text
     assert "from 1 October 1997 to 30 June 1998, a holdout of 39 weeks (273 days)" in text
     assert f"{len(data):,} customers" in text
     expected = bgnbd.expected_purchases(data, 39.0).sum()
@@ -95,6 +100,7 @@ def test_no_snake_case_names_reach_the_reader(parts: tuple, document: str) -> No
     for name in (n for n in names if "_" in n):
         assert name not in text
     assert "e-1" not in text and "nan" not in text.split()  # no scientific noise, no NaN
+    assert re.search(r"log-likelihood −\d{1,3}(,\d{3})*\.\d\d, AIC \d{1,3}(,\d{3})*\.\d\d, BIC", text)
     # the verdict speaks of the uses of a forecast, and of each family the model lost
     assert "Totals." in text and "did better" in text
     assert "Finding the best customers." in text
@@ -107,18 +113,66 @@ def test_forecast_windows_bracket_the_estimate_and_match_the_holdout(parts: tupl
     for window in facts.windows:
         for estimate, low, high in (window.purchases, window.revenue):
             assert low < estimate < high
-            assert high - low < 0.2 * estimate  # a range from the parameters' uncertainty only
+            assert high - low < 0.5 * estimate
     assert [w.purchases[0] for w in facts.windows] == sorted(w.purchases[0] for w in facts.windows)
-    # the bounds of the total, not the sum of the customers' bounds (which are not reached at one parameter draw)
-    bounds = pyclv.score(bgnbd, gg, data, horizon=39.0, interval=0.9, seed=1)
-    _, low, high = facts.holdout.purchases
-    assert bounds["expected_purchases_lower"].sum() < low and high < bounds["expected_purchases_upper"].sum()
     # the log's count over the whole holdout is the summary's (checked inside), and the short windows grow
     assert facts.holdout.actual_purchases == data["frequency_holdout"].sum()
     actual = [w.actual_purchases for w in facts.windows]
     assert actual == sorted(actual) and actual[0] > 0
     formula = pyclv.evaluation.baseline_forecasts(data, horizon=39.0)["historical_clv"]["revenue"].sum()
     assert facts.holdout.formula_revenue == pytest.approx(formula)
+
+
+def test_ranges_of_totals_count_the_chance_in_each_customers_purchases(parts: tuple, facts) -> None:  # noqa: ANN001
+    bgnbd, _, data, _ = parts
+    # the chance of the 30-day total alone, from P(X = n | history) summed directly (a customer of CDNOW makes
+    # far fewer than 80 purchases in 30 days): the range must be at least as wide as that chance's 90 % range
+    window = facts.windows[0]
+    n = np.arange(80)
+    p = np.stack([bgnbd.conditional_probability_of_purchases(data, k, window.length).to_numpy() for k in n])
+    assert p.sum(axis=0) == pytest.approx(1.0, abs=1e-9)
+    variance = (n[:, None] ** 2 * p).sum(axis=0) - ((n[:, None] * p).sum(axis=0)) ** 2
+    chance = 2 * 1.645 * np.sqrt(variance.sum())
+    _, low, high = window.purchases
+    assert high - low > 0.95 * chance
+    # revenue: at least the purchases' chance times each customer's mean amount
+    spend = pyclv.GammaGamma().fit(data).expected_spend(data).to_numpy()
+    _, low, high = window.revenue
+    assert high - low > 0.95 * 2 * 1.645 * np.sqrt((variance * spend**2).sum())
+
+
+def test_an_actual_outside_the_range_is_called_surprising_and_the_range_is_explained(document: str) -> None:
+    from pyclv.report._summary import _inside
+
+    text = _text(document)
+    assert "it counts both the uncertainty of the model's parameters and the chance in each customer's" in text
+    assert "the uncertainty of the parameters only" not in text and "covers only" not in text
+    window = pyclv.report._facts.Window(
+        days=7.0, length=1.0, holdout=True, purchases=(2663.0, 2574.0, 2761.0), revenue=(66000.0, 63000.0, 69000.0),
+        formula_purchases=2600.0, formula_revenue=65000.0, actual_purchases=2722.0, actual_revenue=70000.0,
+    )
+    sentence = _inside(window)
+    assert sentence.startswith("The actual revenue fell outside") and "purchases fell" not in sentence
+    assert "already counts the uncertainty of the parameters and the chance" in sentence
+    inside = dataclasses.replace(window, actual_revenue=66500.0)
+    assert _inside(inside) == ""
+
+
+def test_forecast_revenue_by_tenth_is_undiscounted_and_adds_up_to_the_summary(parts: tuple) -> None:
+    bgnbd, gg, data, tx = parts
+    discounted = facts_of(bgnbd, gg, data, None, calibration_period_end=CAL_END, observation_period_end=OBS_END,
+                          customer_id_col="customer_id", datetime_col="date", monetary_value_col="amount",
+                          annual_discount_rate=0.2, margin=0.5)
+    deciles = discounted.deciles
+    # comparable with the actual revenue beside it: the summary's holdout revenue forecast, not the discounted value
+    assert deciles["predicted"].sum() == pytest.approx(discounted.holdout.revenue[0], rel=1e-9)
+    assert deciles["actual"].sum() == pytest.approx(data["revenue_holdout"].sum())
+    assert discounted.value[0] < 0.5 * deciles["predicted"].sum()
+    assert deciles["predicted"].is_monotonic_decreasing
+    text = _text(build_report(bgnbd, gg, data, annual_discount_rate=0.2, currency="$"))
+    assert "Holdout revenue by tenth of forecast revenue" in text and "by tenth of forecast value" not in text
+    total = f"${round(discounted.holdout.revenue[0]):,}"
+    assert f"worth {total} (range" in text  # the summary's forecast, which the table's column adds up to
 
 
 def test_tiers_and_customers_at_risk(facts) -> None:  # noqa: ANN001
@@ -134,6 +188,61 @@ def test_tiers_and_customers_at_risk(facts) -> None:  # noqa: ANN001
     assert risk["past_revenue"].is_monotonic_decreasing
 
 
+def test_customers_at_risk_who_came_back_are_compared_like_with_like(parts: tuple, facts, document: str) -> None:  # noqa: ANN001
+    from pyclv.report._sections import _came_back
+
+    bgnbd, _, data, _ = parts
+    risk = facts.at_risk
+    none = bgnbd.conditional_probability_of_purchases(data.loc[risk.index], 0, 39.0)
+    assert risk["p_buys"].to_numpy() == pytest.approx(1.0 - none.to_numpy())
+    assert (risk["p_buys"] <= risk["p_alive"] + 1e-12).all()  # buying needs being alive
+    text = _text(document)
+    came = int((data.loc[risk.index, "frequency_holdout"] > 0).sum())
+    assert f"{came} of them ({came / len(risk):.1%}) bought again" in text
+    assert f"the model expected about {round(risk['p_buys'].sum())} of them" in text
+    assert "to be still active" not in text
+    # the conclusion follows the numbers: more buyers than expected, and most of them came back
+    fmt = Formats("$")
+    many = pd.DataFrame({"actual_purchases": [1.0] * 6 + [0.0] * 4, "p_buys": 0.2, "expected_purchases": 0.3})
+    sentence = _came_back(many, fmt)
+    assert "6 of them (60.0%) bought again, 6 purchases in all; the model expected about 2 of them (20.0%)" in sentence
+    assert "underrates this group" in sentence and "did not come back" not in sentence
+    assert "Most of them came back on their own" in sentence
+    few = many.assign(actual_purchases=[1.0] * 2 + [0.0] * 8)
+    sentence = _came_back(few, fmt)
+    assert "About as many came back as the model expected" in sentence and "most of them did not come back" in sentence
+    assert "overrates" in _came_back(many.assign(p_buys=0.9), fmt)
+
+
+def test_the_bottom_tiers_p_active_is_explained_only_when_the_numbers_say_so(facts, document: str) -> None:  # noqa: ANN001
+    from pyclv.report._sections import _bottom_alive
+
+    # CDNOW: the bottom tier's mean P(active) is the highest, and most of its customers bought once
+    assert facts.tiers["mean_p_alive"].iloc[-1] == facts.tiers["mean_p_alive"].max()
+    assert "P(active) is highest in the bottom tier because most of its customers (" in _text(document)
+    # as on a log where the bottom tier's P(active) is the lowest (90/83/80/52 %): no such sentence
+    lowest = facts.tiers.assign(mean_p_alive=[0.90, 0.83, 0.80, 0.52])
+    assert _bottom_alive(dataclasses.replace(facts, tiers=lowest), Formats()) == ""
+    # nor when the bottom tier's customers mostly bought more than once
+    repeat = facts.scores.assign(frequency=facts.scores["frequency"] + 1)
+    assert _bottom_alive(dataclasses.replace(facts, scores=repeat), Formats()) == ""
+
+
+def test_the_matrices_captions_match_their_colours(document: str) -> None:
+    from matplotlib import colormaps
+
+    from pyclv.report._figures import MATRIX_CMAP
+
+    def lightness(value: float) -> float:
+        red, green, blue, _ = colormaps[MATRIX_CMAP](value)
+        return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+    assert lightness(1.0) > lightness(0.0) + 0.5  # high values are bright (viridis: yellow), low ones dark
+    text = _text(document)
+    assert "Brighter (yellow) cells expect more purchases" in text and "Darker cells expect more" not in text
+    assert "Yellow: probably still active; dark purple: probably stopped." in text
+
+
 def test_number_formats() -> None:
     usd, eur, bare = Formats("$"), Formats("EUR"), Formats("")
     assert usd.money(642339.7) == "$642,340" and usd.money(36.789, cents=True) == "$36.79"
@@ -143,6 +252,7 @@ def test_number_formats() -> None:
     assert usd.share(0.2041) == "20.4%" and usd.probability(0.966) == "97%" and usd.rate(0.075) == "7.5%"
     assert usd.change(-0.14277) == "−14.3%" and usd.change(0.021) == "+2.1%" and usd.change(1e-12) == "0.0%"
     assert usd.correlation(-2.331468e-14) == "0.000" and usd.ratio(5.1563) == "5.16"
+    assert usd.statistic(1249870.354) == "1,249,870.35" and usd.statistic(-377389.814) == "−377,389.81"
     assert usd.duration(39.0) == "39 weeks (273 days)" and Formats(time_unit="D").duration(1.0) == "1 day"
     assert Formats.date(np.datetime64("1997-10-01")) == "1 October 1997"
     assert Formats.short_date(np.datetime64("1997-10-01")) == "1 Oct 1997"
@@ -169,8 +279,33 @@ def test_payback_needs_a_cost_and_says_so(parts: tuple, document: str) -> None:
     bgnbd, gg, data, tx = parts
     assert "Pays back in" in document and "month 6" in document  # CDNOW's cohorts repay $20 at 30 % in month 6
     without = build_report(bgnbd, gg, data, tx, **LOG_ARGS)
-    assert "Pays back in" not in without and "acquisition_cost=" in without
+    assert "Pays back in" not in without
+    assert "<code>--acquisition-cost</code> on the command line, <code>acquisition_cost=</code> in Python" in without
     assert without.count("data:image/png;base64,") == 9
+
+
+def test_the_payback_figure_draws_observed_and_forecast_apart(parts: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyclv import plotting
+    from pyclv.business.payback import Payback
+    from pyclv.report import _figures
+
+    bgnbd, gg, _, tx = parts
+    drawn = []
+    real = plotting.plot_payback
+
+    def spy(curves, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        ax = real(curves, **kwargs)
+        drawn.append((curves, ax))
+        return ax
+
+    monkeypatch.setattr(plotting, "plot_payback", spy)
+    logged = _figures.log_figures(bgnbd, gg, tx, **LOG_ARGS, customer_id_col="customer_id", datetime_col="date",
+                                  acquisition_cost=20.0, margin=0.3)
+    [(curves, ax)] = drawn
+    assert isinstance(curves, Payback) and curves is logged.payback and curves.forecast is not None
+    styles = {line.get_linestyle() for line in ax.get_lines()}
+    assert "-" in styles and "--" in styles  # observed solid, forecast dashed
+    assert "solid to date" in logged.cohorts[-1]
 
 
 def test_a_log_of_other_customers_is_not_used_for_the_short_windows(parts: tuple) -> None:
@@ -271,11 +406,24 @@ window.addEventListener("load", () => {
 """
 
 
-@pytest.mark.slow  # starts a headless browser five times (~15 s)
+def _layout(path: Path, width: int, flags: list) -> dict:
+    """The result of :data:`_LAYOUT_CHECK` on the page at ``path`` in a window ``width`` pixels wide."""
+    dom = subprocess.run(
+        [*flags, f"--window-size={width},2000", "--virtual-time-budget=10000", "--dump-dom", path.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<pre id="layout-check">(.*?)</pre>', dom.stdout)
+    assert found, "the layout check did not run"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.mark.slow  # starts a headless browser six times (~15 s)
 @pytest.mark.skipif(
     _browser() is None, reason="no headless Chromium on this machine (.ci/run installs Debian's chromium)"
 )
-def test_report_renders_in_a_headless_browser(document: str, tmp_path: Path) -> None:
+def test_report_renders_in_a_headless_browser(parts: tuple, document: str, tmp_path: Path) -> None:
+    bgnbd, _, data, _ = parts
     path = tmp_path / "report.html"
     path.write_text(document, encoding="utf-8")
     checked = tmp_path / "checked.html"
@@ -288,15 +436,7 @@ def test_report_renders_in_a_headless_browser(document: str, tmp_path: Path) -> 
     from matplotlib.image import imread
 
     for width, scrolling in ((1280, 0), (800, None)):  # a laptop, and a narrow window (tables may scroll there)
-        dom = subprocess.run(
-            [*flags, f"--window-size={width},2000", "--virtual-time-budget=10000", "--dump-dom", checked.as_uri()],
-            capture_output=True, text=True, timeout=120,
-        )
-        assert dom.returncode == 0, dom.stderr[-2000:]
-        assert "<title>CDNOW &lt;sample&gt;</title>" in dom.stdout
-        found = re.search(r'<pre id="layout-check">(.*?)</pre>', dom.stdout)
-        assert found, "the layout check did not run"
-        layout = json.loads(html.unescape(found.group(1)))
+        layout = _layout(checked, width, flags)
         assert layout["images"] == 10 and layout["broken"] == [], layout
         assert layout["overflowing"] == [] and layout["overlapping"] == [], layout
         assert layout["pageOverflow"] <= 0, layout  # the page never scrolls sideways
@@ -309,6 +449,18 @@ def test_report_renders_in_a_headless_browser(document: str, tmp_path: Path) -> 
         pixels = imread(shot)
         assert pixels.shape[:2] == (2400, width)
         assert pixels.std() > 0.05  # a rendered page, not a blank canvas
+    # amounts of millions with a currency code: the forecast tables still fit a laptop's screen without scrolling
+    big = data.assign(monetary_value=data["monetary_value"] * 1000, revenue_holdout=data["revenue_holdout"] * 1000)
+    euros = tmp_path / "euros.html"
+    euros.write_text(
+        build_report(bgnbd, pyclv.GammaGamma().fit(big), big, currency="EUR").replace(
+            "</body>", f"<script>{_LAYOUT_CHECK}</script></body>"
+        ),
+        encoding="utf-8",
+    )
+    assert "\N{NO-BREAK SPACE}EUR–" in euros.read_text(encoding="utf-8")  # the wide range cells are there
+    layout = _layout(euros, 1280, flags)
+    assert layout["scrolling"] == 0 and layout["overflowing"] == [] and layout["pageOverflow"] <= 0, layout
     pdf = tmp_path / "report.pdf"
     done = subprocess.run([*flags, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", path.as_uri()],
                           capture_output=True, text=True, timeout=120)

@@ -8,7 +8,8 @@ cohorts and their payback, and last an appendix of evaluation tables, model chec
 Everything is embedded (figures as base64 PNG, styles inline), so the file reads offline and can be mailed,
 archived or printed. Built on the public API: :func:`pyclv.evaluate`, :func:`pyclv.score`,
 :mod:`pyclv.business` and :mod:`pyclv.plotting`. Modules: ``_facts`` (the numbers), ``_summary`` (the
-prose), ``_sections`` (the sections), ``_figures`` (the figures) and ``_html`` (the page and the number formats).
+prose), ``_sections`` (the sections), ``_figures`` (the figures), ``_chance`` (the chance in the customers'
+purchases) and ``_html`` (the page and the number formats).
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ def build_report(
     -----
     PyCLVWarning
         If a figure cannot be drawn (it is left out), or the log and the summary disagree on the holdout.
+
+    Notes
+    -----
+    The 90 % ranges of the total purchases and revenue are prediction ranges: they count the uncertainty of
+    the parameters (200 draws from their estimated distribution) and the chance in each customer's purchases
+    given its history (each customer's variance from the model's P(X = n | history); for revenue also the
+    spread of a purchase's amount around the customer's mean). They leave out changes in behaviour and the
+    uncertainty of each customer's own mean amount. The range of the customers' value is that of the
+    parameters alone: a value is an expectation, not a total that happens.
     """
     fmt = Formats(check_currency(currency), str(transaction_model.time_unit_ or "W"))
     check_margin(margin)
@@ -135,7 +145,7 @@ def build_report(
         *_sections.customers(facts, fmt),
         *_cohorts(logged, fmt, acquisition_cost, margin),
         *_sections.appendix(
-            report, fmt, _figures.diagnostic_figures(transaction_model, data, horizon, fmt.duration(
+            report, facts, fmt, _figures.diagnostic_figures(transaction_model, data, horizon, fmt.duration(
                 float(data["T"].median()))), transaction_model, spend_model,
         ),
     ]
@@ -152,8 +162,8 @@ def _cohorts(
         parts.append(_sections.payback_table(logged.payback, fmt, acquisition_cost, margin))
     else:
         parts.append(
-            "<p>Give the cost of acquiring a customer (<code>acquisition_cost=</code>) to see when each cohort "
-            "pays it back.</p>"
+            "<p>Give the cost of acquiring a customer (<code>--acquisition-cost</code> on the command line, "
+            "<code>acquisition_cost=</code> in Python) to see when each cohort pays it back.</p>"
         )
     parts.append(grid(logged.cohorts))
     return parts

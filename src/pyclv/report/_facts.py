@@ -18,16 +18,17 @@ import pandas as pd
 from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv._validation import DateLike, warn
 from pyclv.business import clv_segments
-from pyclv.evaluation import baseline_forecasts
+from pyclv.evaluation import baseline_forecasts, decile_table
 from pyclv.exceptions import PyCLVError
 from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
+from pyclv.report._chance import purchase_variance, revenue_variance
 from pyclv.uncertainty import parameter_draws
 from pyclv.value import SHORT_WINDOWS_DAYS, score
 
 __all__ = ["AT_RISK_P_ALIVE", "HIGH_VALUE_SHARE", "INTERVAL", "TIERS", "Facts", "Window", "facts_of"]
 
-#: Probability of the ranges of the forecast totals (from the parameters' uncertainty).
+#: Probability of the ranges of the forecast totals (the parameters' uncertainty and the purchases' chance).
 INTERVAL = 0.9
 
 #: Parameter draws behind those ranges, and their seed (the report is reproducible).
@@ -62,8 +63,9 @@ class Window:
     holdout : bool
         Whether it is the whole holdout.
     purchases, revenue : tuple of float
-        The model's expected repeat purchases and revenue: estimate, lower and upper bound (NaN bounds when the
-        parameters' uncertainty is unknown).
+        The model's expected repeat purchases and revenue: estimate, and the lower and upper bound of the
+        prediction range of the total (the parameters' uncertainty and the customers' chance; NaN bounds when
+        the parameters' uncertainty is unknown).
     formula_purchases, formula_revenue : float
         The historical-CLV formula's.
     actual_purchases, actual_revenue : float
@@ -90,7 +92,10 @@ class Facts:
     calibration_start, calibration_end, holdout_end : pandas.Timestamp or None
         The first purchase of the cohort and the ends of the two periods (None when not given).
     calibration_length, holdout_length : float
-        In the model's time unit.
+        In the model's time unit, both counting the calendar days of the period with both ends included: the
+        calibration from the first purchase day through its end (the oldest customer's T plus that first day:
+        T is measured from the first purchase day), the holdout from the day after the calibration end through
+        the observation end (its ``duration_holdout``).
     n_customers, n_repeaters : int
         Customers, and those with a repeat purchase in the calibration period.
     calibration_purchases, calibration_repeat_revenue : float
@@ -98,9 +103,11 @@ class Facts:
     windows : list of Window
         30, 60 and 90 days (those shorter than the holdout) and the whole holdout.
     value : tuple of float
-        The customers' total forecast value over the holdout (margin, discount): estimate and bounds.
+        The customers' total forecast value over the holdout (margin, discount): estimate and the bounds from
+        the parameters' uncertainty.
     scores : pandas.DataFrame
-        Per customer: :func:`pyclv.score` over the holdout, with ``actual_revenue`` (holdout),
+        Per customer: :func:`pyclv.score` over the holdout, with ``forecast_revenue`` (expected purchases times
+        expected spend over the holdout, not discounted), ``actual_revenue`` and ``actual_purchases`` (holdout),
         ``past_revenue`` (repeat spend in the calibration), ``last_purchase`` and ``silence`` (time since the
         last purchase, in the time unit), ``tier`` and ``rank``.
     tiers : pandas.DataFrame
@@ -109,7 +116,11 @@ class Facts:
     high_value_floor : float
         The past repeat spend above which a customer is "high value".
     at_risk : pandas.DataFrame
-        The high-value customers with P(alive) below :data:`AT_RISK_P_ALIVE`, by past spend.
+        The high-value customers with P(alive) below :data:`AT_RISK_P_ALIVE`, by past spend, with ``p_buys``
+        (the probability that the customer buys at least once in the holdout, given its history).
+    deciles : pandas.DataFrame
+        :func:`pyclv.evaluation.decile_table` of the customers' forecast revenue over the holdout (not
+        discounted, without margin: comparable with the actual) against their actual revenue.
     margin, annual_discount_rate : float
         The valuation's settings.
     """
@@ -129,6 +140,7 @@ class Facts:
     tiers: pd.DataFrame
     high_value_floor: float
     at_risk: pd.DataFrame
+    deciles: pd.DataFrame
     margin: float
     annual_discount_rate: float
 
@@ -157,11 +169,20 @@ def _totals(
     margin: float,
     delta: float,
 ) -> np.ndarray:
-    """Bounds of the total purchases and revenue of every window, and of the total value over the last one.
+    """Prediction ranges of the total purchases and revenue of every window, and the range of the total value.
 
-    The totals are computed at each of :data:`_N_DRAWS` parameter draws and the bounds are their quantiles (the
-    bounds of a sum are not the sum of the customers' bounds). Shape (2, len(lengths) * 2 + 1), lower and upper;
-    NaN when the models have no covariance (built with ``from_params``).
+    A total is uncertain for two reasons: the model's parameters are estimates, and each customer's purchases
+    are random even with the parameters known (the chance that dominates a short window). At each of
+    :data:`_N_DRAWS` parameter draws the totals' means are computed, and a normal draw with the variance of
+    the total's chance is added to them (the sum over customers of each customer's variance given its history,
+    :mod:`pyclv.report._chance`, computed once at the estimate; thousands of independent customers make the
+    sum normal). The ranges are the quantiles of these totals: they hold the actual total with probability
+    :data:`INTERVAL` if the customers keep buying as the model describes. The revenue's chance leaves out the
+    uncertainty of each customer's own mean amount, so its range is if anything narrow. The value (an
+    expectation, not a total that happens) has the range of the parameters' uncertainty alone.
+
+    Shape (2, len(lengths) * 2 + 1), lower and upper; NaN when the models have no covariance (built with
+    ``from_params``).
     """
     n_values = 2 * len(lengths) + 1
     rng = np.random.default_rng(_SEED)
@@ -183,6 +204,13 @@ def _totals(
             else:
                 discounted = transaction_model.discounted_purchases_at(theta_t, history, lengths[-1], delta)
             totals[d, -1] = margin * (discounted * spend).sum()
+    spend = spend_model.expected_spend(data).to_numpy(dtype=float)
+    shape = float(spend_model.params_["p"])
+    for w, length in enumerate(lengths):
+        purchases = transaction_model.expected_purchases(data, length).to_numpy(dtype=float)
+        variance = purchase_variance(transaction_model, data, length)
+        chance = (variance.sum(), revenue_variance(variance, purchases, spend, shape).sum())
+        totals[:, 2 * w : 2 * w + 2] += rng.standard_normal((_N_DRAWS, 2)) * np.sqrt(chance)
     totals[~np.isfinite(totals)] = np.nan
     return np.nanquantile(totals, [(1 - INTERVAL) / 2, (1 + INTERVAL) / 2], axis=0)
 
@@ -301,7 +329,9 @@ def facts_of(
         transaction_model, spend_model, data, horizon=holdout_length, annual_discount_rate=annual_discount_rate,
         margin=margin,
     )
+    scores["forecast_revenue"] = purchases[-1] * spend
     scores["actual_revenue"] = data["revenue_holdout"].astype(float)
+    scores["actual_purchases"] = data["frequency_holdout"].astype(float)
     scores["past_revenue"] = scores["frequency"] * scores["monetary_value"]
     scores["silence"] = scores["T"] - scores["recency"]
     if calibration_end is not None:
@@ -309,14 +339,21 @@ def facts_of(
         scores["last_purchase"] = calibration_end.to_datetime64() - days_ago
     tiers, scores = _tiers(scores)
     floor, at_risk = _at_risk(scores)
+    if len(at_risk):
+        none = transaction_model.conditional_probability_of_purchases(data.loc[at_risk.index], 0, holdout_length)
+        at_risk = at_risk.assign(p_buys=1.0 - none.to_numpy(dtype=float))
+    else:
+        at_risk = at_risk.assign(p_buys=pd.Series(dtype=float))
     return Facts(
         calibration_start=start, calibration_end=calibration_end, holdout_end=holdout_end,
-        calibration_length=float(T.max()), holdout_length=holdout_length, n_customers=len(data),
+        calibration_length=float(T.max()) + 1.0 / DAYS_PER_UNIT[unit], holdout_length=holdout_length,
+        n_customers=len(data),
         n_repeaters=int((data["frequency"] > 0).sum()),
         calibration_purchases=float(len(data) + data["frequency"].sum()),
         calibration_repeat_revenue=float(scores["past_revenue"].sum()),
         windows=windows, value=(float(scores["clv"].sum()), bounds[0, -1], bounds[1, -1]),
         scores=scores, tiers=tiers, high_value_floor=floor, at_risk=at_risk,
+        deciles=decile_table(scores["forecast_revenue"], scores["actual_revenue"]),
         margin=margin, annual_discount_rate=annual_discount_rate,
     )
 

@@ -21,12 +21,15 @@ from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.report._html import figure
 
-__all__ = ["LogFigures", "diagnostic_figures", "log_figures", "render", "value_figures"]
+__all__ = ["MATRIX_CMAP", "LogFigures", "diagnostic_figures", "log_figures", "render", "value_figures"]
 
 #: Size (inches) and resolution of the figures: 960 x 600 pixels, shown at the width of their column (sharp on
 #: a high-density screen and in print).
 _FIGURE_SIZE = (6.4, 4.0)
 _FIGURE_DPI = 150
+
+#: The colour map of the two matrices, which their captions describe: dark purple for low, bright yellow for high.
+MATRIX_CMAP = "viridis"
 
 #: What a figure may raise on data it cannot draw (invalid or degenerate input, a failed computation).
 _FIGURE_ERRORS = (PyCLVError, ValueError, TypeError, KeyError, ArithmeticError)
@@ -70,7 +73,7 @@ def value_figures(scores: pd.DataFrame, horizon: str) -> list[str]:
     Parameters
     ----------
     scores : pandas.DataFrame
-        The report's per-customer table (``clv``, ``actual_revenue``).
+        The report's per-customer table (``clv``, ``forecast_revenue``, ``actual_revenue``).
     horizon : str
         The horizon in words.
 
@@ -87,11 +90,12 @@ def value_figures(scores: pd.DataFrame, horizon: str) -> list[str]:
             "are the mean and the median. A long right tail is usual: a few customers carry much of the value.",
         ),
         render(
-            lambda ax: plotting.plot_lift_chart(scores["clv"], scores["actual_revenue"], ax=ax),
-            "Holdout revenue by tenth of customers, ranked by forecast value",
-            "Customers are ranked by the forecast made at the end of the calibration period and cut into ten equal "
-            "groups; each bar is the share of the holdout's actual revenue that group spent. A steep fall from "
-            "the first bar means the forecast finds the customers who will spend.",
+            lambda ax: plotting.plot_lift_chart(scores["forecast_revenue"], scores["actual_revenue"], ax=ax),
+            "Holdout revenue by tenth of customers, ranked by forecast revenue",
+            "Customers are ranked by their revenue over the holdout as forecast at the end of the calibration "
+            "period (not discounted) and cut into ten equal groups; each bar is the share of the holdout's actual "
+            "revenue that group spent, each dot the share the forecast gave it. A steep fall from the first bar "
+            "means the forecast finds the customers who will spend.",
         ),
     ]
 
@@ -129,15 +133,19 @@ def diagnostic_figures(transaction_model: TransactionModel, data: pd.DataFrame, 
             "model forecast them (given each customer's own history) and as they happened.",
         ),
         render(
-            lambda ax: plotting.plot_frequency_recency_matrix(transaction_model, T=T_typical, t=duration, ax=ax),
+            lambda ax: plotting.plot_frequency_recency_matrix(
+                transaction_model, T=T_typical, t=duration, cmap=MATRIX_CMAP, ax=ax
+            ),
             f"Expected purchases in {horizon}, for customers with {age} of history",
-            "Darker cells expect more purchases: customers who bought often (up) and recently (right).",
+            "Brighter (yellow) cells expect more purchases, dark purple ones few (the colour bar gives the "
+            "numbers): the most are expected of customers who bought often (up) and recently (right).",
         ),
         render(
-            lambda ax: plotting.plot_probability_alive_matrix(transaction_model, T=T_typical, ax=ax),
+            lambda ax: plotting.plot_probability_alive_matrix(transaction_model, T=T_typical, cmap=MATRIX_CMAP, ax=ax),
             f"Probability of being still active, for customers with {age} of history",
-            "A customer who bought often but not recently (up, left) has probably stopped buying; one who bought "
-            "recently is probably still active whatever the number of purchases.",
+            "Yellow: probably still active; dark purple: probably stopped. A customer who bought often but not "
+            "recently (up, left) has probably stopped buying; one who bought recently is probably still active "
+            "whatever the number of purchases.",
         ),
     ]
 
@@ -245,14 +253,13 @@ def log_figures(
                 datetime_col=datetime_col,
             )
             result = payback(cohorts, acquisition_cost, margin=margin, forecast=forecast)
-            curves = result.forecast if result.forecast is not None else result.observed
             figures.append(
                 render(
-                    lambda ax: plotting.plot_payback(curves, acquisition_cost=acquisition_cost, ax=ax),
+                    lambda ax: plotting.plot_payback(result, acquisition_cost=acquisition_cost, ax=ax),
                     "Margin per acquired customer, by months since acquisition",
-                    "One line per monthly cohort: the margin its customers brought in, per customer, to date and "
-                    "then as forecast for the next 12 months. A cohort has paid back its acquisition cost when "
-                    "its line crosses the horizontal line.",
+                    "One line per monthly cohort: the margin its customers brought in, per customer, solid to date "
+                    "(a hollow marker at the last month seen in the log) and dashed as forecast for the next 12 "
+                    "months. A cohort has paid back its acquisition cost when its line crosses the horizontal line.",
                 )
             )
     return LogFigures(tracking, figures, result)

@@ -271,6 +271,25 @@ class Formats:
         number = _clean(value)
         return _MISSING if number is None else format_number(number, "estimate")
 
+    def statistic(self, value: object) -> str:
+        """A fit statistic (log-likelihood, AIC, BIC): fixed point, two decimals, thousands separators.
+
+        Parameters
+        ----------
+        value : object
+            The number.
+
+        Returns
+        -------
+        str
+            E.g. ``"−377,389.81"``.
+        """
+        number = _clean(value)
+        if number is None:
+            return _MISSING
+        text = f"{abs(number):,.2f}"
+        return ("−" if number < 0 and text.strip("0.,") else "") + text
+
     def duration(self, units: float) -> str:
         """A duration in the model's time unit, with the days it stands for when the unit is not days.
 
@@ -479,8 +498,9 @@ p, li { max-width: 52rem; }
 .verdict ul { margin: .25rem 0; padding-left: 1.25rem; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 32rem), 1fr)); gap: 1.5rem;
            align-items: start; }
-.tables { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 34rem), 1fr)); gap: 0 1.5rem;
-          align-items: start; }
+.tables { display: flex; flex-wrap: wrap; gap: 0 1.5rem; align-items: flex-start; }
+.tables > * { flex: 1 1 auto; width: max-content; min-width: 0; max-width: 100%; }
+.tables figcaption, .tables .how { contain: inline-size; }
 figure { margin: 1rem 0; min-width: 0; }
 figure.plot img { display: block; width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { font-weight: 600; margin-bottom: .35rem; }

@@ -75,13 +75,15 @@ def forecast(facts: Facts, fmt: Formats, tracking: list[str]) -> list[str]:
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "After the calibration end"
         how = (
-            "“Model”: the sum of each customer's conditional forecast, given that customer's own history; "
-            f"the {level} range reflects the uncertainty of the model's parameters only, so the actual may fall "
-            "outside it by chance or because buying changed. “Formula”: the historical-CLV formula. A dash: not "
-            "known (the shorter windows' actuals need the transaction log)."
+            "“Model”: the sum of each customer's conditional forecast, given that customer's own history. "
+            f"The {level} range holds the actual with that probability if buying goes on as the model describes: "
+            "it counts the uncertainty of the model's parameters and the chance in each customer's purchases, not "
+            "a change in behaviour. “Formula”: the historical-CLV formula. A dash: not known (the shorter "
+            "windows' actuals need the transaction log)."
             if quantity == "purchases" else
-            "The same for revenue: each customer's expected purchases times the expected amount of a purchase. "
-            "Amounts are not discounted."
+            "The same for revenue: each customer's expected purchases times the expected amount of a purchase; "
+            "the range adds the chance in the amounts of the purchases (but not the uncertainty of each "
+            "customer's own average amount, so it is if anything narrow). Amounts are not discounted."
         )
         caption = "Repeat purchases" if quantity == "purchases" else "Revenue of repeat purchases"
         tables.append(table(Table(frame, {k: (v, _text) for k, v in headings.items()}, how, caption=caption)))
@@ -127,9 +129,8 @@ def tiers(facts: Facts, fmt: Formats, figures: list[str]) -> list[str]:
         f"Customers ranked by their forecast value over {fmt.duration(facts.holdout_length)} and cut into the top "
         "1%, the next 9%, the next 40% and the bottom half. “Mean P(active)” is the tier's average probability "
         "that a customer still buys; the last two columns are what each tier really spent in the holdout, the "
-        "test of the ranking. P(active) is high in the bottom tier because most of its customers bought only once: "
-        "with a single purchase there is no sign yet that they stopped, but they buy rarely. Customers with equal "
-        "values share a tier, so sizes can differ slightly from the nominal shares."
+        f"test of the ranking. {_bottom_alive(facts, fmt)}Customers with equal values share a tier, so sizes can "
+        "differ slightly from the nominal shares."
     )
     top = facts.tiers.iloc[0]
     lead = (
@@ -141,6 +142,19 @@ def tiers(facts: Facts, fmt: Formats, figures: list[str]) -> list[str]:
     return [
         _h2("Value tiers", "tiers"), f"<p>{html.escape(lead)}</p>", table(Table(frame, columns, how)), grid(figures)
     ]
+
+
+def _bottom_alive(facts: Facts, fmt: Formats) -> str:
+    """Why the bottom tier's P(active) is the highest, when it is and most of its customers bought only once."""
+    alive = facts.tiers["mean_p_alive"].to_numpy(dtype=float)
+    bottom = facts.scores[facts.scores["tier"] == facts.tiers.index[-1]]
+    once = float((bottom["frequency"] == 0).mean()) if len(bottom) else 0.0
+    if not (len(alive) > 1 and alive[-1] >= alive[:-1].max() and once > 0.5):
+        return ""
+    return (
+        f"P(active) is highest in the bottom tier because most of its customers ({fmt.share(once)}) bought only "
+        "once: with a single purchase there is no sign yet that they stopped, but they buy rarely. "
+    )
 
 
 def _customer_columns(fmt: Formats, facts: Facts) -> dict[str, tuple[str, object]]:
@@ -189,7 +203,6 @@ def customers(facts: Facts, fmt: Formats) -> list[str]:
     columns_risk = {"past_revenue": ("Past repeat revenue", lambda v: fmt.money(v, cents=True)), **columns}
     del columns_risk["expected_purchases"]
     share = f"{HIGH_VALUE_SHARE:.0%}"
-    came_back = int((risk["actual_revenue"] > 0).sum())
     lead = (
         f"High value: the {share} of repeat buyers who spent most in the calibration period (at least "
         f"{fmt.money(facts.high_value_floor, cents=True)} of repeat purchases). At risk: a probability of still "
@@ -198,11 +211,7 @@ def customers(facts: Facts, fmt: Formats) -> list[str]:
         f"{fmt.money(risk['past_revenue'].sum())} before going quiet."
     )
     if len(risk):
-        lead += (
-            f" In the holdout, {fmt.count(came_back)} of them bought again (the model expected about "
-            f"{fmt.count(risk['p_alive'].sum())} to be still active). These are the customers for a win-back "
-            "offer: they were worth a lot, and most of them will not come back on their own."
-        )
+        lead += " " + _came_back(risk, fmt)
     how_risk = (
         f"The {N_LISTED} at-risk customers with the highest past repeat revenue. A low P(active) is an estimate, "
         "not a certainty: some of these customers will buy again without any action."
@@ -220,6 +229,45 @@ def customers(facts: Facts, fmt: Formats) -> list[str]:
     if len(listed):
         parts.append(table(Table(listed, columns_risk, how_risk)))  # type: ignore[arg-type]
     return parts
+
+
+def _came_back(risk: pd.DataFrame, fmt: Formats) -> str:
+    """The at-risk customers who bought in the holdout against the model's expectation, and what it means.
+
+    The model's number of buyers is the sum of each customer's probability of at least one purchase in the
+    holdout given its history; it and the actual count differ by more than chance when they are more than two
+    standard deviations of that sum of independent yes/no outcomes apart.
+    """
+    n = len(risk)
+    came = int((risk["actual_purchases"] > 0).sum())
+    expected = float(risk["p_buys"].sum())
+    spread = 2.0 * float((risk["p_buys"] * (1.0 - risk["p_buys"])).sum()) ** 0.5
+    text = (
+        f"In the holdout, {fmt.count(came)} of them ({fmt.share(came / n)}) bought again, "
+        f"{fmt.count(risk['actual_purchases'].sum())} purchases in all; the model expected about "
+        f"{fmt.count(expected)} of them ({fmt.share(expected / n)}) to buy, "
+        f"{fmt.count(risk['expected_purchases'].sum())} purchases. "
+    )
+    if came > expected + max(spread, 1.0):
+        text += (
+            "More came back than the model expected, so it underrates this group: their low P(active) overstates "
+            "the risk. "
+        )
+    elif came < expected - max(spread, 1.0):
+        text += "Fewer came back than the model expected, so it overrates this group. "
+    else:
+        text += "About as many came back as the model expected. "
+    if came < n / 2:
+        text += (
+            "These are the customers for a win-back offer: they were worth a lot, and most of them did not come "
+            "back on their own."
+        )
+    else:
+        text += (
+            "Most of them came back on their own: test a win-back offer against a group left alone before paying "
+            "for it for all of them."
+        )
+    return text
 
 
 def payback_table(result: Payback, fmt: Formats, acquisition_cost: float, margin: float) -> str:
@@ -266,6 +314,7 @@ def payback_table(result: Payback, fmt: Formats, acquisition_cost: float, margin
 
 def appendix(
     report: EvaluationReport,
+    facts: Facts,
     fmt: Formats,
     figures: list[str],
     transaction_model: TransactionModel,
@@ -277,6 +326,8 @@ def appendix(
     ----------
     report : EvaluationReport
         The holdout evaluation.
+    facts : Facts
+        The report's numbers.
     fmt : Formats
         The report's formats.
     figures : list of str
@@ -323,8 +374,8 @@ def appendix(
             )
         )
     )
-    deciles = report.deciles.copy()
-    deciles.index.name = "Tenth of customers by forecast value"
+    deciles = facts.deciles.copy()
+    deciles.index.name = "Tenth of customers by forecast revenue"
     parts.append(
         table(
             Table(
@@ -332,9 +383,11 @@ def appendix(
                 {"n_customers": ("Customers", fmt.count), "predicted": ("Forecast revenue", fmt.money),
                  "actual": ("Actual revenue", fmt.money), "share": ("Share of actual revenue", fmt.share),
                  "cumulative_share": ("Cumulative share", fmt.share), "lift": ("Lift", fmt.ratio)},
-                "Tenth 1 holds the customers with the highest forecast. “Lift” is the group's actual revenue "
-                "per customer against the average customer's: 5 means five times the average.",
-                caption="Holdout revenue by tenth of forecast value",
+                "Customers ranked by their forecast revenue over the holdout (not discounted, so comparable with "
+                "the actual; the columns' totals are the summary's forecast and actual revenue); tenth 1 holds "
+                "the customers with the highest forecast. “Lift” is the group's actual revenue per customer "
+                "against the average customer's: 5 means five times the average.",
+                caption="Holdout revenue by tenth of forecast revenue",
             )
         )
     )
@@ -358,8 +411,8 @@ def _model_table(model: TransactionModel | GammaGamma, fmt: Formats) -> str:
     }
     how = (
         f"Fitted on {fmt.count(stats.get('n_customers'))} customers, time unit {stats.get('time_unit')}; "
-        f"log-likelihood {fmt.estimate(stats.get('log_likelihood'))}, AIC {fmt.estimate(stats.get('aic'))}, "
-        f"BIC {fmt.estimate(stats.get('bic'))}; the optimizer "
+        f"log-likelihood {fmt.statistic(stats.get('log_likelihood'))}, AIC {fmt.statistic(stats.get('aic'))}, "
+        f"BIC {fmt.statistic(stats.get('bic'))}; the optimizer "
         f"{'converged' if stats.get('converged') else 'did NOT converge: treat the numbers with care'}."
     )
     return table(Table(frame, columns, how, caption=summary.model_name))

@@ -168,7 +168,7 @@ def summary(facts: Facts, report: EvaluationReport, fmt: Formats) -> list[str]:
         f"{fmt.duration(facts.calibration_length)}; {fmt.count(facts.n_repeaters)} of them bought more than once, "
         f"for {fmt.money(facts.calibration_repeat_revenue)} of repeat purchases. The forecast was then checked "
         f"against what the same customers bought {after}, a holdout of {fmt.duration(facts.holdout_length)} that "
-        "the models did not see."
+        "the models did not see (both periods counted in calendar days, the first and last included)."
     )
     hold = facts.holdout
     short = [w for w in facts.windows if not w.holdout]
@@ -176,8 +176,9 @@ def summary(facts: Facts, report: EvaluationReport, fmt: Formats) -> list[str]:
     forecast = (
         f"For the {fmt.duration(hold.length)} after the calibration period the model expected "
         f"{_range(hold.purchases, fmt.count)} repeat purchases worth {_range(hold.revenue, fmt.money)}. "
-        f"The {INTERVAL:.0%} ranges come from the uncertainty of the model's parameters; they leave out the chance "
-        "in each customer's purchases."
+        f"Each {INTERVAL:.0%} range holds the actual total with that probability if the customers keep buying as "
+        "the model describes: it counts both the uncertainty of the model's parameters and the chance in each "
+        "customer's purchases; it leaves out changes in behaviour (a trend, a season, a campaign)."
     )
     if soon:
         forecast += f" Sooner: {soon}."
@@ -187,7 +188,7 @@ def summary(facts: Facts, report: EvaluationReport, fmt: Formats) -> list[str]:
     if settings:
         forecast += (
             f" Valued at {' and '.join(settings)}, the customers are worth {_range(facts.value, fmt.money)} over "
-            "that period."
+            "that period (a range from the parameters' uncertainty alone: a value is an expectation)."
         )
     versus = (
         f"The historical-CLV formula (average order value × purchase rate × expected lifespan) expected "
@@ -226,9 +227,10 @@ def _inside(window: Window) -> str:
     if not outside:
         return ""
     return (
-        f"The actual {' and '.join(outside)} fell outside the model's range: the range covers only the "
-        "uncertainty of the parameters, so a gap this large points at a change in behaviour between the two "
-        "periods rather than at bad luck."
+        f"The actual {' and '.join(outside)} fell outside the model's {INTERVAL:.0%} range. That range already "
+        "counts the uncertainty of the parameters and the chance in each customer's purchases, so a gap this "
+        "large is unlikely to be bad luck: it points at a change in behaviour between the two periods, or at "
+        "customers the model describes poorly."
     )
 
 
