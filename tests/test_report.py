@@ -16,10 +16,11 @@ import pandas as pd
 import pytest
 
 import pyclv
+from pyclv._validation import check_currency
 from pyclv.exceptions import DataValidationError, PyCLVWarning
 from pyclv.report import build_report, write_report
 from pyclv.report._facts import AT_RISK_P_ALIVE, facts_of
-from pyclv.report._html import Formats, check_currency
+from pyclv.report._html import Formats
 
 CAL_END, OBS_END = "1997-09-30", "1998-06-30"
 

@@ -26,7 +26,7 @@ from scipy import special
 
 from pyclv import _kernels
 from pyclv._arrays import distinct_values
-from pyclv.models._special import log_beta_ratio, log_gamma_ratio
+from pyclv._log_gamma import log_beta_ratio, log_gamma_ratio
 
 __all__ = ["N_VALUES", "Rows", "prepare", "row", "table", "totals"]
 
@@ -40,7 +40,7 @@ def _beta_part(a: float, b: float, a_shift: float, n: np.ndarray) -> tuple[np.nd
     """``log B(a + a_shift, b + n) - log B(a, b)`` (a_shift 0 or 1) with its first and second derivatives in (a, b)."""
     s = a + a_shift + b + n
     psi, tri = special.digamma, special.polygamma
-    value = log_beta_ratio(a, b, n)  # without cancellation for large a or b (pyclv.models._special)
+    value = log_beta_ratio(a, b, n)  # without cancellation for large a or b (pyclv._log_gamma)
     if a_shift:  # B(a+1, b+n) = B(a, b+n) a / (a+b+n)
         value = value + np.log(a) - np.log(a + b + n)
     d_a = psi(a + a_shift) - psi(s) - psi(a) + psi(a + b)

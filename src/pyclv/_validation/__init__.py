@@ -44,7 +44,7 @@ from pyclv._validation.logs import (
     require_log_columns,
     unreadable_dates,
 )
-from pyclv._validation.options import check_acquisition_cost, check_margin
+from pyclv._validation.options import check_acquisition_cost, check_currency, check_margin
 from pyclv._validation.summaries import (
     RECENCY_RTOL,
     Summary,
@@ -78,6 +78,7 @@ __all__ = [
     "argument_names",
     "calibration_end",
     "check_acquisition_cost",
+    "check_currency",
     "check_log",
     "check_margin",
     "dates_with_mixed_offsets",

@@ -8,7 +8,11 @@ import numbers
 from pyclv._validation.wording import argument
 from pyclv.exceptions import DataValidationError
 
-__all__ = ["check_acquisition_cost", "check_margin"]
+__all__ = ["MAX_CURRENCY", "check_acquisition_cost", "check_currency", "check_margin"]
+
+#: The longest currency label accepted (a symbol such as "$" or a code such as "EUR").
+MAX_CURRENCY = 5
+
 
 
 def _is_number(value: object) -> bool:
@@ -69,3 +73,31 @@ def check_acquisition_cost(acquisition_cost: float | None) -> float | None:
             column="acquisition_cost",
         )
     return float(acquisition_cost)
+
+
+def check_currency(currency: str) -> str:
+    """The currency label, refused if it is not a short one-line text.
+
+    Parameters
+    ----------
+    currency : str
+        A symbol (``"$"``, ``"€"``) or a code (``"USD"``); ``""`` writes amounts without one.
+
+    Returns
+    -------
+    str
+        ``currency`` without surrounding spaces.
+
+    Raises
+    ------
+    DataValidationError
+        If ``currency`` is not a text of at most five characters without line breaks.
+    """
+    label = currency.strip() if isinstance(currency, str) else None
+    if label is None or len(label) > MAX_CURRENCY or any(ch.isspace() for ch in label):
+        raise DataValidationError(
+            f"{argument('currency')} must be a symbol or code of at most {MAX_CURRENCY} characters without "
+            f"spaces, such as '$', '€' or 'EUR' ('' for none); got {currency!r}.",
+            column="currency",
+        )
+    return label

@@ -27,7 +27,7 @@ from pyclv import _progress, _summaries
 from pyclv._format import format_number
 from pyclv._lineage import LogFacts, RecordedLog, file_fingerprints, lineage
 from pyclv._score_table import score_table
-from pyclv._validation import DateRule, LogColumns, check_acquisition_cost, check_margin
+from pyclv._validation import DateRule, LogColumns, check_acquisition_cost, check_currency, check_margin
 from pyclv.cli import _drift
 from pyclv.cli._backtest import backtest, write_figure
 from pyclv.cli._manifest import Run, model_record
@@ -43,7 +43,6 @@ from pyclv.io import ModelArtifact, load_artifact, read_table, save_models, writ
 from pyclv.models import GammaGamma, TransactionModel
 from pyclv.models.registry import TRANSACTION_MODELS
 from pyclv.report import write_report
-from pyclv.report._html import check_currency
 from pyclv.value import score
 
 log = logging.getLogger("pyclv")

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 import numpy as np
 from scipy import special
 
-from pyclv.models._special import lgamma_diff, log1p_ratio
+from pyclv._log_gamma import lgamma_diff
+from pyclv.models._special import log1p_ratio
 
 __all__ = [
     "EXACT_SUM_PERIODS",
@@ -114,7 +115,7 @@ def expected_alive_opportunities(gamma: float, d: ArrayLike, m: ArrayLike) -> np
     continuous through the removable singularity at :math:`\gamma = 1`. For whole m up to 4096, S is the
     finite sum of the product form (exact: all terms of one sign, so no cancellation even when d is large
     and m small). For longer horizons, :math:`\log R` is the difference of two log-gamma differences, each
-    from :func:`pyclv.models._special.lgamma_diff` (at :math:`\gamma = 1` exactly, S is the difference of two digammas).
+    from :func:`pyclv._log_gamma.lgamma_diff` (at :math:`\gamma = 1` exactly, S is the difference of two digammas).
     """
     d_arr, m_arr = np.broadcast_arrays(np.asarray(d, dtype=float), np.asarray(m, dtype=float))
     shape = d_arr.shape

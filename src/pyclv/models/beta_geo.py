@@ -25,6 +25,7 @@ import numpy as np
 from scipy import special
 
 from pyclv._arrays import per_whole_number
+from pyclv._log_gamma import log_beta_ratio, log_gamma_ratio
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
@@ -32,8 +33,6 @@ from pyclv.models._special import (
     alive_purchases_quadrature,
     alive_purchases_series,
     alive_purchases_series_converges,
-    log_beta_ratio,
-    log_gamma_ratio,
     log_hyp2f1_series,
     one_minus_power_times,
 )
@@ -62,7 +61,7 @@ def _log_terms(
 
     The common factor is :math:`\Gamma(r+x)\alpha^r / \{\Gamma(r)(\alpha+T)^{r+x}\}` (:func:`_log_common`), so
     the second term carries :math:`((\alpha+T)/(\alpha+t_x))^{r+x}`; the ratios of Beta functions are taken
-    without cancellation (:func:`~pyclv.models._special.log_beta_ratio`), so that a, b in the hundreds of
+    without cancellation (:func:`~pyclv._log_gamma.log_beta_ratio`), so that a, b in the hundreds of
     digits keep every digit of the likelihood.
     """
     x = np.asarray(x, dtype=float)

@@ -37,6 +37,7 @@ import numpy as np
 from scipy import special
 
 from pyclv._arrays import per_whole_number
+from pyclv._log_gamma import log_beta_ratio, log_gamma_ratio
 from pyclv.models import beta_geo
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._identification import Mixing
@@ -45,8 +46,6 @@ from pyclv.models._special import (
     alive_purchases_quadrature,
     alive_purchases_series,
     alive_purchases_series_converges,
-    log_beta_ratio,
-    log_gamma_ratio,
     one_minus_power_times,
 )
 from pyclv.models._transaction import TransactionModel

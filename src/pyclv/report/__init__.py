@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from pyclv._validation import DateLike, check_acquisition_cost, check_margin
+from pyclv._validation import DateLike, check_acquisition_cost, check_currency, check_margin
 from pyclv._version import __version__
 from pyclv.evaluation import evaluate
 from pyclv.io import atomic_write
@@ -29,7 +29,7 @@ from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.report import _figures, _sections, _summary
 from pyclv.report._facts import facts_of
-from pyclv.report._html import Formats, check_currency, grid, page
+from pyclv.report._html import Formats, grid, page
 
 __all__ = ["build_report", "write_report"]
 
@@ -141,7 +141,7 @@ def build_report(
         *_summary.summary(facts, report, fmt),
         _summary.verdict(report, fmt),
         *_sections.forecast(facts, fmt, logged.tracking if logged else []),
-        *_sections.tiers(facts, fmt, _figures.value_figures(facts.scores, horizon)),
+        *_sections.tiers(facts, fmt, _figures.value_figures(facts.scores, horizon, fmt.currency)),
         *_sections.customers(facts, fmt),
         *_cohorts(logged, fmt, acquisition_cost, margin),
         *_sections.appendix(

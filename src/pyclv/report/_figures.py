@@ -67,7 +67,7 @@ def render(draw: Callable[[Any], object], title: str, how_to_read: str) -> str:
     return figure(buffer.getvalue(), title, how_to_read)
 
 
-def value_figures(scores: pd.DataFrame, horizon: str) -> list[str]:
+def value_figures(scores: pd.DataFrame, horizon: str, currency: str = "") -> list[str]:
     """The distribution of forecast value and the lift chart of the holdout revenue by its deciles.
 
     Parameters
@@ -76,6 +76,8 @@ def value_figures(scores: pd.DataFrame, horizon: str) -> list[str]:
         The report's per-customer table (``clv``, ``forecast_revenue``, ``actual_revenue``).
     horizon : str
         The horizon in words.
+    currency : str, default ""
+        The amounts' currency, named on the value axis.
 
     Returns
     -------
@@ -84,10 +86,11 @@ def value_figures(scores: pd.DataFrame, horizon: str) -> list[str]:
     """
     return [
         render(
-            lambda ax: plotting.plot_clv_distribution(scores["clv"], ax=ax),
+            lambda ax: plotting.plot_clv_distribution(scores["clv"], ax=ax, currency=currency),
             f"Forecast value per customer over {horizon}",
             "Each bar counts the customers whose forecast value falls in its range; the dashed and dotted lines "
-            "are the mean and the median. A long right tail is usual: a few customers carry much of the value.",
+            "are the mean and the median. A long right tail is usual: a few customers carry much of the value. "
+            "Customers worth exactly 0 are counted in the title, not drawn.",
         ),
         render(
             lambda ax: plotting.plot_lift_chart(scores["forecast_revenue"], scores["actual_revenue"], ax=ax),

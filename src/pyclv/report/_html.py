@@ -17,10 +17,8 @@ import pandas as pd
 
 from pyclv._format import UNIT_WORDS, format_duration, format_number
 from pyclv._time import DAYS_PER_UNIT
-from pyclv._validation import argument
-from pyclv.exceptions import DataValidationError
 
-__all__ = ["Formats", "Table", "check_currency", "figure", "grid", "note", "page", "table"]
+__all__ = ["Formats", "Table", "figure", "grid", "note", "page", "table"]
 
 #: Values smaller than this in absolute value are rounding noise and written as 0.
 _NOISE = 1e-9
@@ -28,37 +26,6 @@ _NOISE = 1e-9
 #: What a missing or undefined value is written as.
 _MISSING = "–"
 
-#: The longest currency label accepted (a symbol such as "$" or a code such as "EUR").
-_MAX_CURRENCY = 5
-
-
-
-def check_currency(currency: str) -> str:
-    """The currency label, refused if it is not a short one-line text.
-
-    Parameters
-    ----------
-    currency : str
-        A symbol (``"$"``, ``"€"``) or a code (``"USD"``); ``""`` writes amounts without one.
-
-    Returns
-    -------
-    str
-        ``currency`` without surrounding spaces.
-
-    Raises
-    ------
-    DataValidationError
-        If ``currency`` is not a text of at most five characters without line breaks.
-    """
-    label = currency.strip() if isinstance(currency, str) else None
-    if label is None or len(label) > _MAX_CURRENCY or any(ch.isspace() for ch in label):
-        raise DataValidationError(
-            f"{argument('currency')} must be a symbol or code of at most {_MAX_CURRENCY} characters without "
-            f"spaces, such as '$', '€' or 'EUR' ('' for none); got {currency!r}.",
-            column="currency",
-        )
-    return label
 
 
 def _clean(value: object) -> float | None:
