@@ -19,7 +19,7 @@ from scipy import stats
 from pyclv.compat.lifetimes._inputs import as_columns, refuse_options
 from pyclv.exceptions import DataValidationError, ModelFormatError, NotFittedError
 from pyclv.io import load_model
-from pyclv.models._base import BaseModel
+from pyclv.models import BaseModel
 
 __all__ = ["LifetimesFitter"]
 
@@ -44,6 +44,8 @@ class LifetimesFitter:
     _durations: ClassVar[tuple[str, ...]] = ()
     #: Parameters that are rates per unit of time (they scale with the durations).
     _rates: ClassVar[tuple[str, ...]] = ()
+    #: Columns lifetimes keeps as integers in :attr:`data`.
+    _whole: ClassVar[tuple[str, ...]] = ()
     #: Whether lifetimes' ``initial_params`` are logarithms of the parameters (else the parameters themselves).
     _log_initial: ClassVar[bool] = True
     #: Whether lifetimes divides the weighted log-likelihood by the mean weight (Pareto/NBD), not their sum.
@@ -92,18 +94,21 @@ class LifetimesFitter:
             covariance=model.covariance_.to_numpy() * np.outer(factors, factors),
             settings={"penalizer": float(self.penalizer_coef), "max_iterations": max_iterations},
             # each of a customer's x purchase times has a density in 1 / time: rescaling time by s adds x log s
-            log_likelihood=model.log_likelihood_ + np.log(scale) * float(frame["weights"] @ frame["frequency"]),
+            log_likelihood=model.log_likelihood_ + np.log(scale) * float(np.dot(frame["weights"], frame["frequency"])),
             n_customers=model.n_customers_,
             converged=model.converged_,
             n_iterations=model.n_iterations_,
             fit_seconds=model.fit_seconds_,
             fitted_at=model.fitted_at_,
         )
-        self.data = pd.DataFrame({c: frame[c].to_numpy() for c in (*self._columns, "weights")}, index=index)
+        data = {c: frame[c].to_numpy() for c in (*self._columns, "weights")}
+        for column in self._whole:  # validated by the fit: whole numbers
+            data[column] = data[column].astype(np.int64)
+        self.data = pd.DataFrame(data, index=index)
         return self
 
     def _initial(self, initial_params: Any) -> dict[str, float] | None:
-        """lifetimes' ``initial_params`` (a vector in its own scale) as pyclv's starting values by name."""
+        """Starting values by name from lifetimes' ``initial_params`` (a vector in its own scale)."""
         if initial_params is None:
             return None
         values = np.asarray(initial_params, dtype=float).ravel()
@@ -147,14 +152,14 @@ class LifetimesFitter:
 
     @property
     def confidence_intervals_(self) -> pd.DataFrame:
-        """lifetimes' 95 % intervals: estimate plus or minus the normal quantile times the standard error."""
+        """The 95 % intervals of lifetimes: estimate plus or minus the normal quantile times the standard error."""
         z = float(stats.norm.ppf(0.975))
         params, errors = self.params_, self.standard_errors_
         return pd.DataFrame({"lower 95% bound": params - z * errors, "upper 95% bound": params + z * errors})
 
     @property
     def summary(self) -> pd.DataFrame:
-        """lifetimes' summary table: ``coef``, ``se(coef)``, ``lower 95% bound``, ``upper 95% bound``."""
+        """The summary table of lifetimes: ``coef``, ``se(coef)``, ``lower 95% bound``, ``upper 95% bound``."""
         table = pd.DataFrame({"coef": self.params_, "se(coef)": self.standard_errors_})
         return table.join(self.confidence_intervals_)
 

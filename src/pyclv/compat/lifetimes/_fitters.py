@@ -11,8 +11,7 @@ from scipy.special import betaln
 from pyclv.compat.lifetimes._base import LifetimesFitter
 from pyclv.compat.lifetimes._inputs import Columns, as_columns
 from pyclv.exceptions import DataValidationError
-from pyclv.models import BetaGeo, BetaGeoBetaBinom, ModifiedBetaGeo, ParetoNBD
-from pyclv.models._transaction import TransactionModel
+from pyclv.models import BetaGeo, BetaGeoBetaBinom, ModifiedBetaGeo, ParetoNBD, TransactionModel
 
 __all__ = ["BetaGeoBetaBinomFitter", "BetaGeoFitter", "ModifiedBetaGeoFitter", "ParetoNBDFitter"]
 
@@ -65,6 +64,7 @@ class _ContinuousFitter(_TransactionFitter):
 
     _columns = ("frequency", "recency", "T")
     _durations = ("recency", "T")
+    _whole = ("frequency",)
 
     def fit(
         self,
@@ -121,7 +121,7 @@ class _ContinuousFitter(_TransactionFitter):
         return self._expected(t, {"frequency": frequency, "recency": recency, "T": T}, "t")
 
     def predict(self, t: Any, frequency: Any, recency: Any, T: Any) -> Any:
-        """lifetimes' alias of :meth:`conditional_expected_number_of_purchases_up_to_time`.
+        """An alias of :meth:`conditional_expected_number_of_purchases_up_to_time`.
 
         Parameters
         ----------
@@ -257,14 +257,14 @@ class BetaGeoFitter(_ContinuousFitter):
     >>> data = load_cdnow_summary()
     >>> bgf = BetaGeoFitter().fit(data["frequency"], data["recency"], data["T"])
     >>> round(float(bgf.predict(39, 2, 30.43, 38.86)), 4)
-    1.2257
+    1.2259
 
     The same with pyclv's API:
 
     >>> import pyclv
     >>> model = pyclv.BetaGeo().fit(data)
     >>> round(float(model.expected_purchases(data.loc[[1]], 39).iloc[0]), 4)
-    1.2257
+    1.2259
     """
 
     _model_class = BetaGeo
@@ -452,6 +452,7 @@ class BetaGeoBetaBinomFitter(_TransactionFitter):
 
     _model_class = BetaGeoBetaBinom
     _columns = ("frequency", "recency", "n_periods")
+    _whole = ("frequency", "recency", "n_periods")
 
     def fit(
         self,

@@ -30,7 +30,7 @@ def lifetimes_clv(
     discount_rate: float = 0.01,
     freq: str = "D",
 ) -> Any:
-    r"""lifetimes' customer lifetime value: ``time`` months of expected purchases, each month discounted.
+    r"""The customer lifetime value of lifetimes: ``time`` months of expected purchases, each month discounted.
 
     With L the month length of ``freq`` (:data:`MONTH_LENGTHS`) and E(t) the model's conditional expected
     purchases, the value is :math:`\sum_{i=1}^{time} m\, (E(iL) - E((i-1)L)) / (1 + d)^i`.
@@ -61,7 +61,7 @@ def lifetimes_clv(
             f"{freq!r}.",
             column="freq",
         )
-    whole = isinstance(time, numbers.Integral) or (isinstance(time, float) and time.is_integer())
+    whole = isinstance(time, numbers.Integral) or (isinstance(time, float) and float(time).is_integer())
     if isinstance(time, bool) or not whole or time < 0:
         raise DataValidationError(f"time must be a whole number of months >= 0; got {time!r}.", column="time")
     rate_ok = isinstance(discount_rate, numbers.Real) and not isinstance(discount_rate, bool)
@@ -203,6 +203,7 @@ class GammaGammaFitter(LifetimesFitter):
         pandas.Series, numpy.ndarray or float
         """
         model = self.model
+        assert isinstance(model, GammaGamma)
         frequency = self.data["frequency"] if frequency is None else frequency
         monetary_value = self.data["monetary_value"] if monetary_value is None else monetary_value
         cols = as_columns(frequency=frequency, monetary_value=monetary_value)
@@ -219,7 +220,7 @@ class GammaGammaFitter(LifetimesFitter):
         discount_rate: float = 0.01,
         freq: str = "D",
     ) -> Any:
-        """lifetimes' CLV: ``time`` months of expected purchases times the expected average profit, discounted.
+        """The CLV of lifetimes: ``time`` months of expected purchases times the expected profit, discounted.
 
         Month i (of 30 days, 4.345 weeks, 1 month or 720 hours, by ``freq``) is discounted by
         ``(1 + discount_rate) ** i``; see :func:`lifetimes_clv`.

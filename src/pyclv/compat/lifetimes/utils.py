@@ -83,7 +83,7 @@ def _end(value: Any, datetime_format: str | None, freq: str, name: str) -> Any:
 def _lifetimes_columns(
     summary: pd.DataFrame, divisor: float, monetary_value_col: str | None, include_first_transaction: bool
 ) -> pd.DataFrame:
-    """pyclv's summary (durations in days) as lifetimes' columns (durations in periods / multiplier)."""
+    """The summary of pyclv (durations in days) as lifetimes' columns (durations in periods / multiplier)."""
     out = pd.DataFrame(index=summary.index)
     out["frequency"] = summary["frequency"] + (1.0 if include_first_transaction else 0.0)
     out["recency"] = summary["recency"] / divisor
@@ -107,7 +107,7 @@ def summary_data_from_transaction_data(
     freq_multiplier: float = 1,
     include_first_transaction: bool = False,
 ) -> pd.DataFrame:
-    """lifetimes' summary of a transaction log: ``frequency``, ``recency``, ``T`` [, ``monetary_value``].
+    """The summary of a transaction log as lifetimes makes it: ``frequency``, ``recency``, ``T`` [, amounts].
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ def calibration_and_holdout_data(
     monetary_value_col: str | None = None,
     include_first_transaction: bool = False,
 ) -> pd.DataFrame:
-    """lifetimes' calibration summary and holdout counts per customer.
+    """The calibration summary and holdout counts per customer, as lifetimes makes them.
 
     Parameters
     ----------
