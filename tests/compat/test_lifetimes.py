@@ -270,6 +270,8 @@ def test_errors_name_the_argument(cdnow: pd.DataFrame) -> None:
         bgf.predict(-1, f, r, T)
     with pytest.raises(DataValidationError, match="recency"):
         bgf.predict(1, f, T + 1, T)
+    with pytest.raises(DataValidationError, match="transpose"):
+        bgf.predict(1, f, r, cdnow.T)
     with pytest.raises(DataValidationError, match="same length"):
         bgf.predict(1, f[:3], r[:4], T[:3])
     with pytest.raises(DataValidationError, match="freq"):

@@ -80,6 +80,13 @@ def as_columns(**columns: Any) -> Columns:
     index: pd.Index | None = None
     arrays = {}
     for name, value in columns.items():
+        if isinstance(value, pd.DataFrame):
+            raise DataValidationError(
+                f"Argument {name!r} got a DataFrame of {value.shape[1]} columns; pass one column (e.g. data[{name!r}], "
+                "not data.T, which is the transpose).",
+                column=name,
+                n_rows=len(value),
+            )
         if isinstance(value, pd.Series) and index is None:
             index = value.index
         try:
