@@ -6,6 +6,7 @@ came out as tracebacks, and a duplicated header silently used the first of the t
 
 from __future__ import annotations
 
+import functools
 import gzip
 import os
 import sys
@@ -241,8 +242,9 @@ def spark() -> Iterator[Any]:
     [
         ("customer_id,date,amount,amount", "{url}: transactions has several columns named 'amount'; pyclv will not "
          "pick one. Rename or drop the duplicates."),
-        ("customer_id,Amount,date,amount", "{url}: the header names columns that differ only in case ('Amount', "
-         "'amount'), which Spark does not tell apart. Rename them, or read the files with the DuckDB engine."),
+        ("customer_id,Amount,date,amount", "{url}: transactions has columns whose names differ only in case "
+         "('Amount', 'amount'), which DuckDB and Spark do not tell apart; pyclv will not pick one. Rename or drop "
+         "one of them."),
     ],
     ids=["a-name-twice", "names-that-differ-in-case"],
 )
@@ -256,10 +258,15 @@ def test_spark_at_a_url_refuses_a_header_that_names_a_column_twice(
     with pytest.raises(DataValidationError) as error:
         spark_engine.rfm_summary(url, monetary_value_col="amount", spark=spark)
     assert str(error.value) == message.format(url=url)
-    if header.count("amount") == 2:  # the message of a local file, but for its name
+    # the message of a local file, but for its name, with DuckDB and with Spark
+    for read in (engine.rfm_summary, functools.partial(spark_engine.rfm_summary, spark=spark)):
         with pytest.raises(DataValidationError) as local:
-            engine.rfm_summary(tmp_path / "tx.csv", monetary_value_col="amount")
+            read(tmp_path / "tx.csv", monetary_value_col="amount")
         assert str(local.value) == str(error.value).replace(url, str(tmp_path / "tx.csv"))
+    if "Amount" in header:  # pandas tells them apart, and refuses them all the same
+        with pytest.raises(DataValidationError) as in_pandas:
+            data.rfm_summary(pd.read_csv(tmp_path / "tx.csv"), monetary_value_col="amount")
+        assert str(in_pandas.value) == message.format(url=url).removeprefix(f"{url}: ")
 
 
 def test_spark_at_a_url_reads_names_that_end_in_their_position(spark: Any, tmp_path: Path) -> None:

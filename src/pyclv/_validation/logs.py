@@ -132,7 +132,11 @@ def require_columns(present: Sequence[Any], required: Sequence[str], *, what: st
 
 
 def require_log_columns(present: Sequence[Any], columns: LogColumns) -> None:
-    """The log's columns are there, or an error that says which argument names them."""
+    """The log's columns are there, each once even ignoring case, or an error that says which argument names them.
+
+    SQL engines (DuckDB, Spark) do not tell ``Amount`` from ``amount``: a log whose used column has a namesake
+    that differs only in case is refused by every engine, pandas included, so that all read the same logs.
+    """
     require_columns(
         present,
         columns.required,
@@ -140,6 +144,17 @@ def require_log_columns(present: Sequence[Any], columns: LogColumns) -> None:
         todo=f"Rename your columns or pass {argument('customer_id_col')}, {argument('datetime_col')} (and "
         f"{argument('monetary_value_col')}) to say which columns to use.",
     )
+    by_folded: dict[str, list[str]] = {}
+    for name in present:
+        by_folded.setdefault(str(name).casefold(), []).append(str(name))
+    clashes = [by_folded[str(c).casefold()] for c in dict.fromkeys(columns.required)]
+    clash = next((names for names in clashes if len(names) > 1), None)
+    if clash is not None:
+        raise DataValidationError(
+            f"transactions has columns whose names differ only in case ({', '.join(map(repr, clash))}), which DuckDB "
+            f"and Spark do not tell apart; pyclv will not pick one. Rename or drop one of them.",
+            column=", ".join(clash),
+        )
 
 
 def no_transactions(columns: LogColumns) -> DataValidationError:
