@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -558,6 +558,7 @@ def plot_cumulative_transactions(
     datetime_col: str = "date",
     time_unit: str | None = None,
     period: str = "W",
+    evaluate_at: Literal["start", "end"] = "start",
     ax: Axes | None = None,
 ) -> Axes:
     """Tracking plot of cumulative repeat transactions: actual vs model, across calibration and holdout.
@@ -580,6 +581,8 @@ def plot_cumulative_transactions(
         A fitted transaction model (``transaction_model`` of :func:`pyclv.tracking`).
     transactions, calibration_period_end, observation_period_end, customer_id_col, datetime_col, time_unit, period
         As in :func:`pyclv.tracking`.
+    evaluate_at : {"start", "end"}, default "start"
+        As in :func:`pyclv.tracking`: ``"end"`` draws the model's line as BTYD and lifetimes do.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure's axes by default.
 
@@ -609,6 +612,7 @@ def plot_cumulative_transactions(
         datetime_col=datetime_col,
         time_unit=time_unit,
         period=period,
+        evaluate_at=evaluate_at,
     )
     return _plot_tracking(_get_ax(ax), table, cumulative=True)
 
@@ -623,6 +627,7 @@ def plot_incremental_transactions(
     datetime_col: str = "date",
     time_unit: str | None = None,
     period: str = "W",
+    evaluate_at: Literal["start", "end"] = "start",
     ax: Axes | None = None,
 ) -> Axes:
     """Tracking plot of repeat transactions per period: actual vs model, across calibration and holdout.
@@ -645,6 +650,8 @@ def plot_incremental_transactions(
         A fitted transaction model (``transaction_model`` of :func:`pyclv.tracking`).
     transactions, calibration_period_end, observation_period_end, customer_id_col, datetime_col, time_unit, period
         As in :func:`pyclv.tracking`.
+    evaluate_at : {"start", "end"}, default "start"
+        As in :func:`pyclv.tracking`: ``"end"`` draws the model's line as BTYD and lifetimes do.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure's axes by default.
 
@@ -675,6 +682,7 @@ def plot_incremental_transactions(
         datetime_col=datetime_col,
         time_unit=time_unit,
         period=period,
+        evaluate_at=evaluate_at,
     )
     return _plot_tracking(_get_ax(ax), table, cumulative=False)
 

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 
 import pyclv
+from pyclv import plotting
 from pyclv._time import DAYS_PER_UNIT
 from pyclv.evaluation import tracking
 from pyclv.evaluation.tracking import _periods, _tracking_period
@@ -222,3 +224,95 @@ def test_tracking_periods_tile_the_days(first: int, calibration: int, holdout: i
         calendar = pd.date_range("1968-01-01", "1976-12-31", freq=period)
         starts, stops = (pd.DatetimeIndex(d.astype("datetime64[D]")) for d in (ends - days + 1, ends))
         assert (starts.isin(calendar) | stops.isin(calendar))[~partial].all()
+
+
+# ---------------------------------------------------------------------------------------------- evaluate_at
+# BTYD's vignette "Buy 'Til You Die - A Walkthrough" (CRAN package BTYD, vignettes/BTYD-walkthrough.pdf), the
+# Pareto/NBD on the CDNOW sample with a 39-week calibration period: cum.tracking[, 20:25], the cumulative repeat
+# transactions at weeks 20 to 25, printed rounded to whole transactions.
+BTYD_CUMULATIVE_WEEKS_20_25 = {
+    "actual": [1359, 1414, 1484, 1517, 1573, 1672],
+    "expected": [1309, 1385, 1460, 1533, 1604, 1674],
+}
+
+
+@pytest.fixture(scope="module")
+def pareto(split: pd.DataFrame) -> pyclv.ParetoNBD:
+    return pyclv.ParetoNBD().fit(split)
+
+
+def _lifetimes_cumulative(model: pyclv.BetaGeo | pyclv.ParetoNBD, log: pd.DataFrame) -> np.ndarray:
+    """lifetimes' expected_cumulative_transactions, weekly over the 78 weeks, at ``model``'s parameters."""
+    with warnings.catch_warnings():  # lifetimes changes the global warning filters: keep them in here
+        warnings.simplefilter("ignore")
+        lifetimes = pytest.importorskip("lifetimes")
+        fitter = lifetimes.ParetoNBDFitter() if isinstance(model, pyclv.ParetoNBD) else lifetimes.BetaGeoFitter()
+        fitter.params_ = model.params_.copy()  # its expectation reads only params_
+        table = lifetimes.utils.expected_cumulative_transactions(
+            fitter, log, "date", "customer_id", 78 * 7, freq="D", freq_multiplier=7
+        )
+    return table["predicted"].to_numpy(dtype=float)
+
+
+def _at(model: object, log: pd.DataFrame, evaluate_at: str) -> pd.DataFrame:
+    return tracking(
+        model, log, calibration_period_end=CAL_END, observation_period_end=OBS_END, evaluate_at=evaluate_at
+    )
+
+
+@pytest.mark.parametrize("family", ["bg_nbd", "pareto_nbd"])
+def test_tracking_at_the_end_of_the_day_is_btyd_and_lifetimes(
+    family: str, models: tuple, pareto: pyclv.ParetoNBD, log: pd.DataFrame
+) -> None:
+    model = models[0] if family == "bg_nbd" else pareto
+    end = _at(model, log, "end")
+    assert end.attrs["evaluate_at"] == "end" and len(end) == 78
+    np.testing.assert_allclose(end["expected_cumulative"], _lifetimes_cumulative(model, log), rtol=1e-6)
+    weeks = end.iloc[19:25]
+    assert weeks["actual_cumulative"].tolist() == BTYD_CUMULATIVE_WEEKS_20_25["actual"]
+    if family == "pareto_nbd":  # BTYD's walkthrough tracks the Pareto/NBD
+        assert weeks["expected_cumulative"].round().tolist() == BTYD_CUMULATIVE_WEEKS_20_25["expected"]
+
+
+def test_tracking_at_the_start_of_the_day_is_pyclvs_default(
+    models: tuple, pareto: pyclv.ParetoNBD, log: pd.DataFrame, weekly: pd.DataFrame, split: pd.DataFrame
+) -> None:
+    bg = models[0]
+    start = _at(bg, log, "start")
+    assert start.equals(weekly) and weekly.attrs["evaluate_at"] == "start"
+    # at the calibration end, "start" is the sum of E[X(T)] at the summary's T; "end" is one day later
+    ages = split["T"].to_numpy()
+    assert start.loc[CAL_END, "expected_cumulative"] == pytest.approx(
+        bg.expected_purchases_new_customer(ages).sum(), rel=1e-12
+    )
+    end = _at(bg, log, "end")
+    assert end.loc[CAL_END, "expected_cumulative"] == pytest.approx(
+        bg.expected_purchases_new_customer(ages + 1 / 7).sum(), rel=1e-12
+    )
+    assert start[["actual", "actual_cumulative"]].equals(end[["actual", "actual_cumulative"]])
+    # measured: "start" is 0.83 % (BG/NBD) and 0.85 % (Pareto/NBD) lower at week 20, 0.58 % and 0.59 % at
+    # week 25 (the gap, one day of purchases, shrinks as the cohort ages)
+    for model in (bg, pareto):
+        gap = 1 - _at(model, log, "start")["expected_cumulative"] / _at(model, log, "end")["expected_cumulative"]
+        weeks = gap.iloc[19:25].to_numpy()
+        assert np.all((weeks > 0.0057) & (weeks < 0.0086)) and np.all(np.diff(weeks) < 0)
+        assert gap.iloc[0] == pytest.approx(0.272, abs=0.001) and 0.001 < gap.iloc[-1] < 0.0013
+
+
+def test_tracking_refuses_an_unknown_evaluate_at(models: tuple, log: pd.DataFrame) -> None:
+    with pytest.raises(pyclv.DataValidationError, match="evaluate_at must be 'start'.*got 'middle'") as caught:
+        _at(models[0], log, "middle")
+    assert caught.value.column == "evaluate_at"
+
+
+@pytest.mark.parametrize(
+    ("function", "column"),
+    [("plot_cumulative_transactions", "expected_cumulative"), ("plot_incremental_transactions", "expected")],
+)
+def test_tracking_plots_pass_evaluate_at_on(models: tuple, log: pd.DataFrame, function: str, column: str) -> None:
+    ax = getattr(plotting, function)(
+        models[0], log, calibration_period_end=CAL_END, observation_period_end=OBS_END, evaluate_at="end",
+        ax=Figure().subplots(),
+    )
+    model_line = ax.get_lines()[1]
+    np.testing.assert_array_equal(model_line.get_ydata(), _at(models[0], log, "end")[column].to_numpy())
