@@ -32,6 +32,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 import pyclv
 from pyclv.models import (
@@ -375,6 +376,29 @@ def test_summary_renders(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None
     assert list(frame.columns) == ["estimate", "std_error", "lower", "upper"]
     assert (frame["lower"] < frame["estimate"]).all() and (frame["estimate"] < frame["upper"]).all()
     assert summary.stats["aic"] == pytest.approx(2 * len(case.truth) - 2 * model.log_likelihood_)
+
+
+def test_conf_int_on_the_log_and_the_natural_scale(case_fit: tuple[Case, BaseModel, pd.DataFrame]) -> None:
+    case, model, _ = case_fit
+    estimate, errors = model.params_, model.standard_errors_
+    for alpha in (0.05, 0.2):
+        z = stats.norm.ppf(1 - alpha / 2)
+        # "natural": estimate +/- z se, symmetric about the estimate (CLVTools' confint)
+        natural = model.conf_int(alpha, scale="natural")
+        np.testing.assert_allclose(natural["lower"], estimate - z * errors, rtol=1e-12)
+        np.testing.assert_allclose(natural["upper"], estimate + z * errors, rtol=1e-12)
+        # "log" (the default): symmetric on the unconstrained scale, log or logit by the parameter's domain
+        default = model.conf_int(alpha)
+        assert default.equals(model.conf_int(alpha, scale="log"))
+        u_lower, u_upper, u_estimate = (
+            model.to_unconstrained(v.to_numpy()) for v in (default["lower"], default["upper"], estimate)
+        )
+        np.testing.assert_allclose((u_lower + u_upper) / 2, u_estimate, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(u_upper - u_lower, 2 * z * errors / model.jacobian(estimate.to_numpy()), rtol=1e-9)
+    summary = model.summary(scale="natural").to_frame()
+    assert summary[["lower", "upper"]].equals(model.conf_int(scale="natural"))
+    with pytest.raises(pyclv.DataValidationError, match="scale must be 'log'.*got 'logit'"):
+        model.conf_int(scale="logit")  # type: ignore[arg-type]
 
 
 def test_save_load_round_trip(case_fit: tuple[Case, BaseModel, pd.DataFrame], tmp_path: Path) -> None:

@@ -32,6 +32,18 @@ def test_fit_matches_fader_hardie(fitted: pyclv.GammaGamma) -> None:
     assert fitted.n_customers_ == ref.GAMMA_GAMMA_CDNOW_N  # customers with x = 0 carry no spend information
 
 
+def test_bic_counts_the_customers_in_the_spend_fit(fitted: pyclv.GammaGamma, summary: pd.DataFrame) -> None:
+    # n is the 946 customers with repeat purchases, not the 2,357 of the data that CLVTools' nobs() counts (its
+    # customer table keeps the customers without repeat purchases: R/class_clv_gg.R, gg_cbs)
+    repeaters = int((summary["frequency"] > 0).sum())
+    assert fitted.n_customers_ == repeaters == ref.GAMMA_GAMMA_CDNOW_N and len(summary) == 2357
+    assert fitted.bic == pytest.approx(3 * np.log(946) - 2 * fitted.log_likelihood_, rel=1e-12)
+    assert fitted.bic == pytest.approx(8132.40, abs=0.01) and fitted.summary().stats["bic"] == fitted.bic
+    clvtools = 3 * np.log(len(summary)) - 2 * fitted.log_likelihood_
+    assert clvtools == pytest.approx(8135.14, abs=0.01)
+    assert clvtools - fitted.bic == pytest.approx(3 * np.log(2357 / 946), rel=1e-9)
+
+
 def test_expected_spend_customers_1_to_10(fitted: pyclv.GammaGamma, summary: pd.DataFrame) -> None:
     spend = fitted.expected_spend(summary.loc[1:10])
     np.testing.assert_allclose(spend.to_numpy(), ref.GAMMA_GAMMA_CDNOW_SPEND_1_10, atol=0.011)

@@ -26,10 +26,11 @@ import numbers
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from pyclv import _artifact
 from pyclv._format import format_number
@@ -401,21 +402,49 @@ class BaseModel:
         if self.time_unit_ is not None:
             check_time_unit_of(data, self.time_unit_, column=column)
 
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Wald ``1 - alpha`` confidence intervals, computed on the unconstrained scale and mapped back.
+    def conf_int(self, alpha: float = 0.05, *, scale: Literal["log", "natural"] = "log") -> pd.DataFrame:
+        r"""Wald ``1 - alpha`` confidence intervals of the parameters, on the log or on the natural scale.
 
         Parameters
         ----------
         alpha : float, default 0.05
             One minus the coverage.
+        scale : {"log", "natural"}, default "log"
+            Where the interval is symmetric. ``"log"`` (pyclv's choice): on the unconstrained scale the fit
+            runs on (log for positive parameters, logit for probabilities), :math:`u \pm z\,se_u` with the
+            standard error carried there by the delta method, mapped back. Its bounds stay inside each
+            parameter's domain and lie further above the estimate than below it, like the skewed sampling
+            distribution of a positive parameter (a small shape r, say), which is closer to normal on the log
+            scale.
+            ``"natural"``: :math:`\hat\theta \pm z\,se` on the parameters' own scale, with the
+            ``standard_errors_``, as CLVTools' ``confint()`` and lifetimes' ``confidence_intervals_`` give it,
+            to compare with their numbers; its lower bound can fall below 0 (and a probability's bounds
+            outside [0, 1]) when the standard error is large next to the estimate.
 
         Returns
         -------
         pandas.DataFrame
             Columns ``lower`` and ``upper`` indexed by parameter (NaN where the covariance is unknown, e.g.
             for a model built with ``from_params``).
+
+        Raises
+        ------
+        DataValidationError
+            If ``scale`` is neither ``"log"`` nor ``"natural"``.
+        ValueError
+            If ``alpha`` is not in (0, 1).
         """
-        bounds = wald_intervals(self._params, self.theta, self.standard_errors_.to_numpy(), alpha)
+        if scale not in ("log", "natural"):
+            raise DataValidationError(
+                f"scale must be 'log' (intervals computed on the log/logit scale, inside each parameter's domain) "
+                f"or 'natural' (estimate +/- z * std_error, as CLVTools prints them); got {scale!r}.",
+                column="scale",
+            )
+        theta, errors = self.theta, self.standard_errors_.to_numpy()
+        bounds = wald_intervals(self._params, theta, errors, alpha)  # also checks alpha
+        if scale == "natural":
+            z = stats.norm.ppf(1.0 - alpha / 2.0)
+            bounds = np.column_stack([theta - z * errors, theta + z * errors])
         return pd.DataFrame(bounds, columns=["lower", "upper"], index=self.params_.index)
 
     @property
@@ -426,24 +455,30 @@ class BaseModel:
 
     @property
     def bic(self) -> float:
-        """Bayesian information criterion, ``k log(n) - 2 LL`` with n the number of customers."""
+        """Bayesian information criterion, ``k log(n) - 2 LL`` with n the customers in the fit (``n_customers_``).
+
+        For Gamma-Gamma these are the customers with repeat purchases, where CLVTools counts every customer
+        (see :class:`pyclv.GammaGamma`).
+        """
         self.check_fitted()
         n = float(self.n_customers_)
         return len(self._params) * np.log(n) - 2.0 * self.log_likelihood_ if n > 0 else np.nan
 
-    def summary(self, alpha: float = 0.05) -> ModelSummary:
+    def summary(self, alpha: float = 0.05, *, scale: Literal["log", "natural"] = "log") -> ModelSummary:
         """Parameter estimates, standard errors, ``1 - alpha`` intervals and LL, AIC, BIC, n.
 
         Parameters
         ----------
         alpha : float, default 0.05
             One minus the intervals' coverage.
+        scale : {"log", "natural"}, default "log"
+            The intervals' scale, as in :meth:`conf_int`: ``"natural"`` gives CLVTools' intervals.
 
         Returns
         -------
         ModelSummary
         """
-        ci = self.conf_int(alpha)
+        ci = self.conf_int(alpha, scale=scale)
         table = pd.DataFrame(
             {"estimate": self.params_, "std_error": self.standard_errors_, "lower": ci["lower"], "upper": ci["upper"]}
         )

@@ -429,6 +429,14 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
     left out of the fit with a :class:`~pyclv.exceptions.PyCLVWarning` giving their count. The
     log-likelihood is that of the average spend (the convention giving LL = -4055.92 on CDNOW).
 
+    The number of observations, ``n_customers_`` and the n of the BIC (``k log(n) - 2 LL``), counts the
+    customers in the spend fit, those with repeat purchases: 946 of the 2,357 CDNOW customers, BIC =
+    3 log(946) + 2 x 4055.92 = 8132.40. CLVTools counts every customer of the data (its ``nobs()`` is the
+    number of rows of its customer table, which keeps the customers without repeat purchases): BIC =
+    3 log(2357) + 2 x 4055.92 = 8135.14, 3 log(2357 / 946) = 2.74 higher. pyclv counts the customers whose
+    spend the likelihood is a product over: the others add nothing to it, and counting them would make the
+    penalty depend on how many non-repeaters were passed along. The AIC (8117.85) does not depend on n.
+
     Examples
     --------
     >>> import pyclv
