@@ -30,7 +30,6 @@ from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pyclv import _artifact
 from pyclv._format import format_number
@@ -441,10 +440,7 @@ class BaseModel:
                 column="scale",
             )
         theta, errors = self.theta, self.standard_errors_.to_numpy()
-        bounds = wald_intervals(self._params, theta, errors, alpha)  # also checks alpha
-        if scale == "natural":
-            z = stats.norm.ppf(1.0 - alpha / 2.0)
-            bounds = np.column_stack([theta - z * errors, theta + z * errors])
+        bounds = wald_intervals(self._params, theta, errors, alpha, natural=scale == "natural")
         return pd.DataFrame(bounds, columns=["lower", "upper"], index=self.params_.index)
 
     @property

@@ -14,8 +14,10 @@ from pyclv.models._params import Param, jacobian, to_natural, to_unconstrained
 __all__ = ["ModelSummary", "wald_intervals"]
 
 
-def wald_intervals(params: tuple[Param, ...], theta: np.ndarray, std_errors: np.ndarray, alpha: float) -> np.ndarray:
-    """Wald ``1 - alpha`` intervals computed on the unconstrained scale and mapped back.
+def wald_intervals(
+    params: tuple[Param, ...], theta: np.ndarray, std_errors: np.ndarray, alpha: float, *, natural: bool = False
+) -> np.ndarray:
+    """Wald ``1 - alpha`` intervals, computed on the unconstrained scale and mapped back (or on the natural one).
 
     Parameters
     ----------
@@ -27,16 +29,21 @@ def wald_intervals(params: tuple[Param, ...], theta: np.ndarray, std_errors: np.
         Their standard errors (natural scale; NaN where unknown).
     alpha : float
         One minus the coverage, in (0, 1).
+    natural : bool, default False
+        ``estimate +/- z * std_error`` on the parameters' own scale instead (as CLVTools prints them; it may
+        leave the parameter's domain).
 
     Returns
     -------
     numpy.ndarray
-        Shape (k, 2): lower and upper bounds, inside each parameter's domain.
+        Shape (k, 2): lower and upper bounds, inside each parameter's domain unless ``natural``.
     """
     if not 0.0 < alpha < 1.0:
         raise ValueError(f"alpha must be in (0, 1); got {alpha!r}.")
-    se_u = std_errors / jacobian(params, theta)
     z = stats.norm.ppf(1.0 - alpha / 2.0)
+    if natural:
+        return np.column_stack([theta - z * std_errors, theta + z * std_errors])
+    se_u = std_errors / jacobian(params, theta)
     u = to_unconstrained(params, theta)
     return np.column_stack([to_natural(params, u - z * se_u), to_natural(params, u + z * se_u)])
 
@@ -49,8 +56,9 @@ class ModelSummary:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per parameter: ``estimate``, ``std_error``, ``lower``, ``upper`` (a ``1 - alpha`` Wald interval
-        computed on the unconstrained scale and mapped back, so it respects the parameter's domain).
+        One row per parameter: ``estimate``, ``std_error``, ``lower``, ``upper`` (a ``1 - alpha`` Wald interval,
+        by default computed on the unconstrained scale and mapped back, so it respects the parameter's domain; on
+        the natural scale with ``summary(scale="natural")``).
     stats : dict
         ``log_likelihood``, ``aic``, ``bic``, ``n_customers``, ``time_unit``, ``converged``.
     """
