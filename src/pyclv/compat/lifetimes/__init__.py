@@ -19,7 +19,7 @@ Examples
 {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
 """
 
-from pyclv.compat.lifetimes import utils
+from pyclv.compat.lifetimes import plotting, utils
 from pyclv.compat.lifetimes._fitters import (
     BetaGeoBetaBinomFitter,
     BetaGeoFitter,
@@ -34,5 +34,6 @@ __all__ = [
     "GammaGammaFitter",
     "ModifiedBetaGeoFitter",
     "ParetoNBDFitter",
+    "plotting",
     "utils",
 ]
