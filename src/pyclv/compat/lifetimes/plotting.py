@@ -498,7 +498,10 @@ def plot_expected_repeat_purchases(
     name = "plot_expected_repeat_purchases"
     fitted = _fitted(model, name)
     longest = float(_fitted_data(model, name)["T"].max())
-    ax = plotting._get_ax(ax)
+    if ax is None:  # pyplot's current Axes, as lifetimes draws
+        import matplotlib.pyplot as plt
+
+        ax = plt.gca()
     style = dict(kwargs)
     colour = style.pop("c", None) or style.pop("color", None)
     for times, line, tag in (
