@@ -344,3 +344,33 @@ def test_the_compat_fit_on_the_compat_summary_reproduces_the_published_fit(trans
     bgf = compat.BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     assert bgf.params_["r"] == pytest.approx(0.2426, rel=2e-3)
     assert bgf.params_["alpha"] == pytest.approx(4.414, rel=2e-3)
+
+
+def test_holdout_amounts_count_purchases_by_day_as_the_split_does() -> None:
+    """A purchase at 15:00 on the calibration end's day is in the calibration period, for its amount too (the
+    holdout's mean amount was divided by one transaction too many: 1.5 where the only holdout purchase is 3)."""
+    from pyclv.compat.lifetimes import utils
+
+    tx = pd.DataFrame(
+        {
+            "id": ["a", "a", "a"],
+            "v": [1.0, 2.0, 3.0],
+            "ts": pd.to_datetime(["2020-01-01 09:00", "2020-03-01 15:00", "2020-06-01 12:00"]),
+        }
+    )
+    out = utils.calibration_and_holdout_data(
+        tx, "id", "ts", calibration_period_end="2020-03-01", monetary_value_col="v"
+    )
+    assert out.loc["a", ["frequency_cal", "frequency_holdout", "monetary_value_holdout"]].tolist() == [1.0, 1.0, 3.0]
+
+
+def test_pareto_probability_alive_is_shaped_like_its_arguments() -> None:
+    """lifetimes' Pareto/NBD returns a Series on the arguments' index (the BG/NBD fitters an array)."""
+    from pyclv.compat.lifetimes import ParetoNBDFitter
+    from pyclv.datasets import load_cdnow_summary
+
+    data = load_cdnow_summary()
+    model = ParetoNBDFitter().fit(data["frequency"], data["recency"], data["T"])
+    alive = model.conditional_probability_alive(data["frequency"], data["recency"], data["T"])
+    assert isinstance(alive, pd.Series) and alive.index.equals(data.index)
+    assert isinstance(model.conditional_probability_alive(2, 30.43, 38.86), float)

@@ -408,6 +408,24 @@ class ParetoNBDFitter(_ContinuousFitter):
         columns = {"frequency": frequency, "recency": recency, "T": T}
         return self._fit(columns, weights, initial_params, index, kwargs, max_iterations=int(maxiter))
 
+    def conditional_probability_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
+        """Probability that customers with the given histories are alive at ``T``.
+
+        Unlike the BG/NBD fitters' (an array), lifetimes' Pareto/NBD returns it shaped like its arguments.
+
+        Parameters
+        ----------
+        frequency, recency, T : array-like
+            The customers' histories.
+
+        Returns
+        -------
+        pandas.Series, numpy.ndarray or float
+            A Series on the arguments' index if one was a Series, a float if all were numbers, else an array.
+        """
+        values, cols = self._p_alive({"frequency": frequency, "recency": recency, "T": T})
+        return cols.like_inputs(values)
+
 
 class BetaGeoBetaBinomFitter(_TransactionFitter):
     """lifetimes' ``BetaGeoBetaBinomFitter`` (BG/BB), fitted and answered by :class:`pyclv.BetaGeoBetaBinom`.

@@ -217,8 +217,9 @@ def calibration_and_holdout_data(
     out["frequency_holdout"] = split["frequency_holdout"]
     if monetary_value_col:
         out["monetary_value_holdout"] = split["revenue_holdout"] / _holdout_rows(
-            transactions, customer_id_col, datetime_col, datetime_format, calibration_period_end,
-            observation_period_end, out.index,
+            log, customer_id_col, datetime_col, datetime_format,
+            _end(calibration_period_end, datetime_format, freq, "calibration_period_end"),
+            _end(observation_period_end, datetime_format, freq, "observation_period_end"), out.index,
         ).where(lambda n: n > 0)
         out["monetary_value_holdout"] = out["monetary_value_holdout"].fillna(0.0)
     out["duration_holdout"] = split["duration_holdout"] / divisor
@@ -229,10 +230,14 @@ def _holdout_rows(
     transactions: pd.DataFrame, customer_id_col: str, datetime_col: str, datetime_format: str | None,
     calibration_period_end: Any, observation_period_end: Any, customers: pd.Index,
 ) -> pd.Series:
-    """Transactions (rows, not periods) of each customer in the holdout: lifetimes averages their amounts."""
-    dates = pd.to_datetime(transactions[datetime_col], format=datetime_format)
-    start = pd.to_datetime(calibration_period_end, format=datetime_format)
-    end = pd.to_datetime(observation_period_end, format=datetime_format)
+    """Transactions (rows, not periods) of each customer in the holdout: lifetimes averages their amounts.
+
+    Counted by day, as the split counts the holdout's revenue (:func:`pyclv.calibration_holdout_split`): a
+    purchase at 15:00 on the calibration end's day belongs to the calibration period.
+    """
+    dates = pd.to_datetime(transactions[datetime_col], format=datetime_format).dt.normalize()
+    start = pd.Timestamp(pd.to_datetime(calibration_period_end, format=datetime_format)).normalize()
+    end = pd.Timestamp(pd.to_datetime(observation_period_end, format=datetime_format)).normalize()
     in_holdout = (dates > start) & (dates <= end)
     counts = transactions.loc[in_holdout, customer_id_col].value_counts()
     return counts.reindex(customers, fill_value=0).astype(float)
