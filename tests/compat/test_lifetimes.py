@@ -374,3 +374,4 @@ def test_pareto_probability_alive_is_shaped_like_its_arguments() -> None:
     alive = model.conditional_probability_alive(data["frequency"], data["recency"], data["T"])
     assert isinstance(alive, pd.Series) and alive.index.equals(data.index)
     assert isinstance(model.conditional_probability_alive(2, 30.43, 38.86), float)
+    assert model.expected_number_of_purchases_up_to_time(data["T"]).name == "T"  # lifetimes keeps the name

@@ -166,7 +166,8 @@ class _ContinuousFitter(_TransactionFitter):
         """
         cols = as_columns(t=t)
         horizons = _horizons(cols.frame["t"].to_numpy(), "t")
-        return cols.like_inputs(np.asarray(self.model.expected_purchases_new_customer(horizons)))
+        name = t.name if isinstance(t, pd.Series) else None  # lifetimes keeps the Series' name
+        return cols.like_inputs(np.asarray(self.model.expected_purchases_new_customer(horizons)), name=name)
 
     def probability_of_n_purchases_up_to_time(self, t: Any, n: Any) -> Any:
         """Probability that a new customer makes exactly ``n`` repeat purchases in its first ``t`` time units.
