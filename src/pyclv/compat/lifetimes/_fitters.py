@@ -166,7 +166,7 @@ class _ContinuousFitter(_TransactionFitter):
         """
         cols = as_columns(t=t)
         horizons = _horizons(cols.frame["t"].to_numpy(), "t")
-        name = t.name if isinstance(t, pd.Series) else None  # lifetimes keeps the Series' name
+        name = str(t.name) if isinstance(t, pd.Series) and t.name is not None else None  # lifetimes keeps it
         return cols.like_inputs(np.asarray(self.model.expected_purchases_new_customer(horizons)), name=name)
 
     def probability_of_n_purchases_up_to_time(self, t: Any, n: Any) -> Any:
