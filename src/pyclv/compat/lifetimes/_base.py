@@ -14,7 +14,6 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pyclv.compat.lifetimes._inputs import as_columns, refuse_options
 from pyclv.exceptions import DataValidationError, ModelFormatError, NotFittedError
@@ -152,10 +151,15 @@ class LifetimesFitter:
 
     @property
     def confidence_intervals_(self) -> pd.DataFrame:
-        """The 95 % intervals of lifetimes: estimate plus or minus the normal quantile times the standard error."""
-        z = float(stats.norm.ppf(0.975))
-        params, errors = self.params_, self.standard_errors_
-        return pd.DataFrame({"lower 95% bound": params - z * errors, "upper 95% bound": params + z * errors})
+        """The 95 % intervals of lifetimes: estimate plus or minus the normal quantile times the standard error.
+
+        The model's own ``conf_int(scale="natural")`` (with the exact quantile, where lifetimes writes 1.96).
+        """
+        bounds = self.model.conf_int(0.05, scale="natural")
+        return pd.DataFrame(
+            {"lower 95% bound": bounds["lower"].to_numpy(), "upper 95% bound": bounds["upper"].to_numpy()},
+            index=list(bounds.index),
+        )
 
     @property
     def summary(self) -> pd.DataFrame:
