@@ -16,6 +16,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,7 @@ from pyclv.engines import TransactionLog, is_url
 from pyclv.engines import duckdb as engine
 from pyclv.engines import pandas as pandas_engine
 from pyclv.evaluation import holdout_comparison
-from pyclv.exceptions import ModelFormatError
+from pyclv.exceptions import DataValidationError, ModelFormatError
 from pyclv.io import ModelArtifact, load_artifact, read_table, save_models, write_table
 from pyclv.models import GammaGamma, TransactionModel
 from pyclv.models.registry import TRANSACTION_MODELS
@@ -199,13 +200,20 @@ def _cmd_fit(args: argparse.Namespace) -> None:
     log.info("wrote %s (sha256 %s)", args.out, written.sha256[:12])
 
 
+def _options_checked_by(check: Callable[[Any], object], value: Any) -> None:
+    """An option checked by the library's own rule (pyclv._validation.options), refused as a usage error (exit 2)."""
+    try:
+        check(value)
+    except DataValidationError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _check_score_options(args: argparse.Namespace) -> None:
     if not args.horizon > 0:  # NaN fails too
         raise UsageError("--horizon must be > 0 (in the model's time unit), or inf for the whole residual lifetime")
     if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
         raise UsageError("--annual-discount-rate must be a finite number > -1")
-    if not (math.isfinite(args.margin) and 0 < args.margin <= 1):
-        raise UsageError("--margin must be in (0, 1]: the fraction of spend kept as profit (1 for revenue)")
+    _options_checked_by(check_margin, args.margin)
     if math.isinf(args.horizon) and not args.annual_discount_rate > 0:
         raise UsageError("--horizon inf needs a positive --annual-discount-rate (undiscounted CLV is infinite)")
     if args.interval is not None and not 0 < args.interval < 1:
@@ -322,9 +330,9 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 def _cmd_report(args: argparse.Namespace) -> None:
     if not (math.isfinite(args.annual_discount_rate) and args.annual_discount_rate > -1):
         raise UsageError("--annual-discount-rate must be a finite number > -1")
-    check_margin(args.margin)  # before any work, in the words of the flags
-    check_acquisition_cost(args.acquisition_cost)
-    check_currency(args.currency)
+    _options_checked_by(check_margin, args.margin)  # before any work, in the words of the flags
+    _options_checked_by(check_acquisition_cost, args.acquisition_cost)
+    _options_checked_by(check_currency, args.currency)
     path = Path(args.transactions)
     if any(ch in str(path) for ch in "*?["):
         raise UsageError("report takes one transaction file (its tracking curves read the whole log), not a glob")
