@@ -589,5 +589,9 @@ def test_unfitted_model_has_no_fitted_attributes(case: Case) -> None:
 @_cases()
 def test_get_params_are_the_constructor_settings(case: Case) -> None:
     model = case.cls(penalizer=0.1, max_iterations=50)
-    assert model.get_params() == {"penalizer": 0.1, "max_iterations": 50}
+    settings = model.get_params()
+    assert {k: settings.pop(k) for k in ("penalizer", "max_iterations")} == {"penalizer": 0.1, "max_iterations": 50}
+    # the rest are the covariate settings of the models that take them, all off by default
+    assert all(k.endswith("_covariates") or k == "covariate_penalty" for k in settings)
+    assert not any(v for k, v in settings.items() if k != "covariate_penalty")
     assert type(model)(**model.get_params()).get_params() == model.get_params()

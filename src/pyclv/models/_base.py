@@ -37,12 +37,14 @@ from pyclv._time import check_time_unit
 from pyclv._validation import resolve_weights, warn
 from pyclv._validation.summaries import check_time_unit_of
 from pyclv.exceptions import DataValidationError, NotFittedError
-from pyclv.models import _mle
+from pyclv.models import _covariates, _mle
+from pyclv.models._covariates import Layout, Link
+from pyclv.models._design import Encoding, encode
 from pyclv.models._functions import ModelFunctions
 from pyclv.models._history import History
 from pyclv.models._identification import Mixing, describe
 from pyclv.models._params import Param, jacobian, to_natural, to_unconstrained
-from pyclv.models._summary import ModelSummary, wald_intervals
+from pyclv.models._summary import ModelSummary, likelihood_ratio_test, wald_intervals
 
 __all__ = ["BaseModel"]
 
@@ -67,10 +69,38 @@ class BaseModel:
     _functions: ClassVar[ModelFunctions]
     #: The model's mixing distributions, for the words of the warning on an unidentified fit.
     _mixings: ClassVar[tuple[Mixing, ...]] = ()
+    #: The processes covariates can act on (e.g. ``("purchase", "dropout")``), and the parameters each scales.
+    _processes: ClassVar[tuple[str, ...]] = ()
+    _links: ClassVar[tuple[Link, ...]] = ()
+    #: A fitted model with covariates: its coefficients (None without covariates).
+    _layout: Layout | None = None
 
     def __init__(self, *, penalizer: float = 0.0, max_iterations: int = 2000) -> None:
         self.penalizer = penalizer
         self.max_iterations = max_iterations
+
+    def _set_covariate_settings(
+        self, covariates: Mapping[str, Any], constrained: Any = None, penalty: Any = 0.0
+    ) -> None:
+        """Store the covariate settings of a model that takes them (called by its ``__init__``)."""
+        for process in self._processes:
+            setattr(self, f"{process}_covariates", covariates.get(process))
+        if len(self._processes) > 1:
+            self.constrained_covariates = constrained
+        self.covariate_penalty = penalty
+
+    def _covariate_settings(self) -> dict[str, Any]:
+        settings = {f"{p}_covariates": getattr(self, f"{p}_covariates", None) for p in self._processes}
+        if len(self._processes) > 1:
+            settings["constrained_covariates"] = getattr(self, "constrained_covariates", None)
+        if self._processes:
+            settings["covariate_penalty"] = getattr(self, "covariate_penalty", 0.0)
+        return settings
+
+    @property
+    def has_covariates(self) -> bool:
+        """Whether the model has covariates (any ``*_covariates`` setting names a column)."""
+        return any(getattr(self, f"{p}_covariates", None) for p in self._processes)
 
     # ------------------------------------------------------------------ what subclasses provide
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -131,9 +161,9 @@ class BaseModel:
         Returns
         -------
         dict
-            ``penalizer`` and ``max_iterations``.
+            ``penalizer`` and ``max_iterations``, and the covariate settings of models that take them.
         """
-        return {"penalizer": self.penalizer, "max_iterations": self.max_iterations}
+        return {"penalizer": self.penalizer, "max_iterations": self.max_iterations, **self._covariate_settings()}
 
     @property
     def theta(self) -> np.ndarray:
@@ -251,6 +281,8 @@ class BaseModel:
         n_iterations: int = 0,
         fit_seconds: float = 0.0,
         fitted_at: str | None = None,
+        encodings: tuple[Encoding, ...] = (),
+        null_log_likelihood: float = np.nan,
     ) -> Self:
         """A fitted model from its estimates and fit record (what a saved artifact holds).
 
@@ -264,12 +296,21 @@ class BaseModel:
             Constructor settings (:meth:`get_params`).
         log_likelihood, n_customers, time_unit, converged, n_iterations, fit_seconds, fitted_at
             The fit's record (see the fitted attributes).
+        encodings : tuple of Encoding, optional
+            For a model with covariates: how its covariate columns were encoded (``covariate_encodings_``).
+        null_log_likelihood : float, optional
+            For a model with covariates: the log-likelihood of the same model without them on the same data.
 
         Returns
         -------
         BaseModel
         """
         model = cls(**dict(settings or {}))
+        if model.has_covariates:
+            model._set_layout(_covariates.layout(
+                cls._params, cls._links, *model._checked_covariate_settings(), encodings
+            ))
+            model.null_log_likelihood_ = float(null_log_likelihood)
         model._set_fitted(
             theta=np.asarray(theta, dtype=float), covariance=np.asarray(covariance, dtype=float),
             log_likelihood=log_likelihood, n_customers=n_customers,
@@ -278,11 +319,26 @@ class BaseModel:
         )
         return model
 
+    def _checked_covariate_settings(
+        self,
+    ) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...], dict[str, float]]:
+        return _covariates.check_settings(
+            type(self).__name__, self._processes,
+            {p: getattr(self, f"{p}_covariates", None) for p in self._processes},
+            getattr(self, "constrained_covariates", None), getattr(self, "covariate_penalty", 0.0),
+        )
+
+    def _set_layout(self, layout: Layout) -> None:
+        """The coefficients of a model with covariates: its parameters become the base ones and those."""
+        self._layout = layout
+        self._params = layout.params  # type: ignore[misc]  # this model's own parameters, coefficients included
+        self.covariate_encodings_ = layout.encodings
+
     def _set_fitted(
         self, *, theta: np.ndarray, covariance: np.ndarray, log_likelihood: float, n_customers: float,
         time_unit: str | None, converged: bool, n_iterations: int, fit_seconds: float, fitted_at: str | None,
     ) -> None:
-        names = pd.Index(self.param_names(), name="parameter")
+        names = pd.Index([p.name for p in self._params], name="parameter")
         self.params_ = pd.Series(theta, index=names, name="estimate", dtype=float)
         self.covariance_ = pd.DataFrame(covariance, index=names, columns=names, dtype=float)
         self.standard_errors_ = pd.Series(np.sqrt(np.diag(covariance)), index=names, name="std_error")
@@ -349,28 +405,31 @@ class BaseModel:
         if not (np.isfinite(self.penalizer) and self.penalizer >= 0):
             raise ValueError(f"penalizer must be a finite number >= 0; got {self.penalizer!r}.")
         start_clock = time.perf_counter()
+        if self.has_covariates:
+            settings = self._checked_covariate_settings()  # before the data: a wrong setting is said first
         arrays, mask = self._arrays(data)
-        arrays, w = _mle.compress(arrays, resolve_weights(data, weights)[mask], group=self._functions.compress_rows)
-        total_w = float(w.sum())
-        if total_w <= 0:
+        weights_used = resolve_weights(data, weights)[mask]
+        if not float(weights_used.sum()) > 0:
             raise DataValidationError(f"{type(self).__name__}.fit needs at least one row with a positive weight.")
-        theta0 = np.asarray(self._functions.initial_params(arrays, w), dtype=float)
-        if not initial_params and len(w) > _mle.WARM_START_ROWS:
-            theta0 = _mle.warm_start(self._params, self._prepare, self._totals, arrays, w, theta0,
-                                     self._functions.hessian_totals)
-        for i, name in enumerate(self.param_names()):
-            if initial_params and name in initial_params:
-                theta0[i] = float(initial_params[name])
-        prepared = self._prepare(arrays, w)
-        result = _mle.maximise(type(self).__name__, self._params, self._totals, prepared, theta0, total_w=total_w,
-                               penalizer=self.penalizer, max_iterations=self.max_iterations,
-                               hessian_totals=self._functions.hessian_totals)
+        if self.has_covariates:
+            base = self._fit_arrays(type(self)._params, arrays, weights_used, None, self.penalizer)
+            layout = _covariates.learn_layout(data.loc[mask], type(self)._params, self._links, *settings)
+            self._set_layout(layout)
+            start = np.concatenate([base.theta, np.zeros(len(layout.names))])
+            penalty = np.concatenate([np.full(len(layout.base), float(self.penalizer)), layout.penalties])
+            z = encode(data.loc[mask], layout.encodings)
+            result = self._fit_strata(layout, z, arrays, weights_used, start, initial_params, penalty)
+            self.null_log_likelihood_ = base.log_likelihood
+        else:
+            result = self._fit_arrays(self._params, arrays, weights_used, initial_params, self.penalizer)
+        total_w = float(weights_used.sum())
+        w_whole = weights is None or np.allclose(weights_used, np.round(weights_used))
         unit = data.attrs.get("time_unit")
         self._set_fitted(
             theta=result.theta,
             covariance=result.covariance,
             log_likelihood=result.log_likelihood,
-            n_customers=int(round(total_w)) if weights is None or np.allclose(w, np.round(w)) else total_w,
+            n_customers=int(round(total_w)) if w_whole else total_w,
             time_unit=None if unit is None else check_time_unit(unit),
             converged=result.converged,
             n_iterations=result.n_iterations,
@@ -378,9 +437,57 @@ class BaseModel:
             fitted_at=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         )
         if result.flagged:
-            values = dict(zip(self.param_names(), result.theta.tolist(), strict=True))
+            values = dict(zip(self.params_.index, result.theta.tolist(), strict=True))
             warn(describe(type(self).__name__, result.flagged, values, self._mixings))
         return self
+
+    def _fit_arrays(
+        self, params: tuple[Param, ...], arrays: tuple[np.ndarray, ...], weights: np.ndarray,
+        initial_params: Mapping[str, float] | None, penalizer: float,
+    ) -> _mle.FitResult:
+        """The maximum-likelihood fit of the model without covariates to validated arrays and weights."""
+        arrays, w = _mle.compress(arrays, weights, group=self._functions.compress_rows)
+        theta0 = np.asarray(self._functions.initial_params(arrays, w), dtype=float)
+        if not initial_params and len(w) > _mle.WARM_START_ROWS:
+            theta0 = _mle.warm_start(params, self._prepare, self._totals, arrays, w, theta0,
+                                     self._functions.hessian_totals)
+        for i, p in enumerate(params):
+            if initial_params and p.name in initial_params:
+                theta0[i] = float(initial_params[p.name])
+        return _mle.maximise(type(self).__name__, params, self._totals, self._prepare(arrays, w), theta0,
+                             total_w=float(w.sum()), penalizer=penalizer, max_iterations=self.max_iterations,
+                             hessian_totals=self._functions.hessian_totals)
+
+    def _fit_strata(
+        self, layout: Layout, z: np.ndarray, arrays: tuple[np.ndarray, ...], weights: np.ndarray,
+        start: np.ndarray, initial_params: Mapping[str, float] | None, penalty: np.ndarray,
+    ) -> _mle.FitResult:
+        """The fit with covariates: the likelihood summed over the strata of customers with equal covariates."""
+        if self._functions.hessian_totals is None:
+            raise TypeError(f"{type(self).__name__} takes no covariates (its likelihood has no closed-form Hessian).")
+        strata = _covariates.strata(z)
+        _covariates.check_identified(layout, strata)
+        prepared = []
+        for rows in strata.members():
+            sub, w = _mle.compress(tuple(a[rows] for a in arrays), weights[rows], group=self._functions.compress_rows)
+            prepared.append(self._prepare(sub, w))
+        totals = _covariates.hessian_totals(self._functions.hessian_totals, prepared, layout.loadings(strata.rows),
+                                            len(layout.base))
+        known = {p.name for p in layout.params}
+        unknown = sorted(set(initial_params or {}) - known)
+        if unknown:
+            raise DataValidationError(
+                f"initial_params names {unknown[0]!r}, which is not a parameter of this model (its parameters: "
+                f"{', '.join(sorted(known))}).", column="initial_params",
+            )
+        for i, p in enumerate(layout.params):
+            if initial_params and p.name in initial_params:
+                start[i] = float(initial_params[p.name])
+        return _mle.maximise(
+            type(self).__name__, layout.params, lambda theta, _: totals(theta, None)[:2], None, start,
+            total_w=float(weights.sum()), penalizer=penalty, max_iterations=self.max_iterations,
+            hessian_totals=totals,
+        )
 
     # ------------------------------------------------------------------ results
     def check_fitted(self) -> None:
@@ -486,7 +593,104 @@ class BaseModel:
             "time_unit": self.time_unit_,
             "converged": self.converged_,
         }
+        if self._layout is not None:
+            test = self.likelihood_ratio_test()
+            stats_.update({
+                "log_likelihood_without_covariates": self.null_log_likelihood_,
+                "lr_statistic": test["statistic"], "lr_df": test["df"], "lr_p_value": test["p_value"],
+            })
+            references = {enc.name: enc.reference for enc in self._layout.encodings if enc.reference is not None}
+            if references:
+                stats_["reference_levels"] = ", ".join(f"{k}={v}" for k, v in references.items())
         return ModelSummary(type(self).__name__, table, stats_)
+
+    def likelihood_ratio_test(self) -> dict[str, float]:
+        r"""The likelihood-ratio test of the covariates: does the model with them fit better than without?
+
+        :math:`2(\ell_1 - \ell_0)`, with :math:`\ell_0` the log-likelihood of the same model fitted without
+        covariates on the same data, is asymptotically :math:`\chi^2` with as many degrees of freedom as
+        coefficients under the hypothesis that every coefficient is 0. With a ``covariate_penalty`` the
+        coefficients are shrunk, the statistic is smaller and the test conservative.
+
+        Returns
+        -------
+        dict
+            ``statistic``, ``df`` and ``p_value``.
+
+        Raises
+        ------
+        NotFittedError
+            If the model is not fitted.
+        TypeError
+            If the model has no covariates.
+        """
+        self.check_fitted()
+        if self._layout is None:
+            raise TypeError(f"This {type(self).__name__} has no covariates to test.")
+        return likelihood_ratio_test(self.log_likelihood_, self.null_log_likelihood_, len(self._layout.names))
+
+    def for_covariates(self, **values: object) -> Self:
+        """The model of the customers with the given covariates: the same model without covariates at their
+        parameters.
+
+        For what-if questions about a profile (``model.for_covariates(channel="email")``), e.g. the expected
+        purchases of a new customer of that profile. Its covariance comes from the delta method, so its
+        ``conf_int`` and the intervals of its predictions carry the uncertainty of the coefficients.
+
+        Parameters
+        ----------
+        **values : object
+            A value for every covariate column, by name.
+
+        Returns
+        -------
+        BaseModel
+            A fitted model of this class without covariates.
+
+        Raises
+        ------
+        NotFittedError
+            If the model is not fitted.
+        DataValidationError
+            If a covariate is missing or unknown, or a level was not in the fit's data.
+        """
+        self.check_fitted()
+        if self._layout is None:
+            raise TypeError(f"This {type(self).__name__} has no covariates.")
+        names = [enc.name for enc in self._layout.encodings]
+        missing, unknown = [n for n in names if n not in values], [n for n in values if n not in names]
+        if missing or unknown:
+            raise DataValidationError(
+                f"for_covariates needs a value for each covariate of the model ({', '.join(names)}); missing: "
+                f"{missing or 'none'}, unknown: {unknown or 'none'}.",
+                column=(missing or unknown)[0],
+            )
+        row = pd.DataFrame({n: [values[n]] for n in names})
+        return self.for_covariate_row(encode(row, self._layout.encodings, what="profile")[0])
+
+    def for_covariate_row(self, z: np.ndarray) -> Self:
+        """The model without covariates at the parameters of customers whose encoded covariates are ``z``.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            One row of encoded covariates (see :mod:`pyclv.models._design`).
+
+        Returns
+        -------
+        BaseModel
+        """
+        assert self._layout is not None
+        k = len(self._layout.base)
+        loadings = self._layout.loadings(np.asarray(z, dtype=float)[None])
+        theta = _covariates.individual(self.theta, loadings, k)[0]
+        covariance = _covariates.stratum_covariance(self.theta, self.covariance_.to_numpy(), loadings[0], k)
+        plain = type(self).from_estimates(
+            theta=theta, covariance=covariance, settings={"penalizer": self.penalizer,
+                                                          "max_iterations": self.max_iterations},
+            time_unit=self.time_unit_, converged=self.converged_, fitted_at=self.fitted_at_,
+        )
+        return plain
 
     def __repr__(self) -> str:
         if not hasattr(self, "params_"):

@@ -60,6 +60,8 @@ ACCEPTED_GRADIENT = 1e-5
 # Relative step of the central differences of the gradient that give the observed information.
 HESSIAN_STEP = 1e-5
 
+#: An L2 penalty: one number for every parameter, or one per parameter.
+Penalty = float | np.ndarray
 Prepare = Callable[[tuple[np.ndarray, ...], np.ndarray], Any]
 Totals = Callable[[np.ndarray, Any], tuple[float, np.ndarray]]
 HessianTotals = Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]]
@@ -127,14 +129,14 @@ def compress(
 
 
 def _objective(
-    params: tuple[Param, ...], totals: Totals, prepared: Any, total_w: float, penalizer: float
+    params: tuple[Param, ...], totals: Totals, prepared: Any, total_w: float, penalizer: Penalty
 ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """The penalised mean negative log-likelihood and its gradient, both on the unconstrained scale."""
 
     def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
         theta = to_natural(params, u)
         ll_sum, grad_sum = totals(theta, prepared)
-        value = -ll_sum / total_w + penalizer * float(theta @ theta)
+        value = -ll_sum / total_w + float(theta @ (penalizer * theta))
         g_theta = -grad_sum / total_w + 2.0 * penalizer * theta
         return value, g_theta * jacobian(params, theta)
 
@@ -152,7 +154,7 @@ class _Point:
 
 
 def _newton_objective(
-    params: tuple[Param, ...], hessian_totals: HessianTotals, prepared: Any, total_w: float, penalizer: float
+    params: tuple[Param, ...], hessian_totals: HessianTotals, prepared: Any, total_w: float, penalizer: Penalty
 ) -> Callable[[np.ndarray], _Point]:
     r"""The penalised mean negative log-likelihood, its gradient and Hessian on the unconstrained scale.
 
@@ -176,9 +178,9 @@ def _newton_objective(
             theta = to_natural(params, u)
             with np.errstate(all="ignore"):
                 ll_sum, grad_sum, hess_sum = hessian_totals(theta, prepared)
-            value = -ll_sum / total_w + penalizer * float(theta @ theta)
+            value = -ll_sum / total_w + float(theta @ (penalizer * theta))
             g_theta = -grad_sum / total_w + 2.0 * penalizer * theta
-            h_theta = -hess_sum / total_w + 2.0 * penalizer * np.eye(k)
+            h_theta = -hess_sum / total_w + np.diag(np.broadcast_to(2.0 * penalizer, (k,)))
             jac = jacobian(params, theta)
             h_u = h_theta * np.outer(jac, jac) + np.diag(g_theta * curvature(params, theta))
             finite = np.isfinite(value) and np.all(np.isfinite(g_theta)) and np.all(np.isfinite(h_u))
@@ -294,7 +296,7 @@ def maximise(
     theta0: np.ndarray,
     *,
     total_w: float,
-    penalizer: float,
+    penalizer: Penalty,
     max_iterations: int,
     hessian_totals: HessianTotals | None = None,
 ) -> FitResult:
@@ -317,8 +319,8 @@ def maximise(
         Starting values (natural scale).
     total_w : float
         The total weight (number of customers).
-    penalizer : float
-        L2 penalty on the natural parameters.
+    penalizer : float or numpy.ndarray
+        L2 penalty on the natural parameters (one for all, or one per parameter).
     max_iterations : int
         Iteration limit of the optimiser.
     hessian_totals : callable, optional
@@ -398,7 +400,7 @@ def _lbfgsb(
 
 def observed_covariance(
     params: tuple[Param, ...], totals: Totals, prepared: Any, u: np.ndarray, *, total_w: float,
-    penalizer: float, hessian_totals: HessianTotals | None = None,
+    penalizer: Penalty, hessian_totals: HessianTotals | None = None,
 ) -> np.ndarray:
     """Inverse observed information on the natural scale (delta method from the unconstrained scale).
 
@@ -417,8 +419,8 @@ def observed_covariance(
         The optimum on the unconstrained scale.
     total_w : float
         The total weight.
-    penalizer : float
-        The L2 penalty of the fit.
+    penalizer : float or numpy.ndarray
+        The L2 penalty of the fit (one for all, or one per parameter).
     hessian_totals : callable, optional
         ``hessian_totals(theta, prepared)``: the total, its gradient and its Hessian.
 
@@ -454,7 +456,7 @@ def _inverse_information(params: tuple[Param, ...], hessian: np.ndarray, u: np.n
 
 
 def _differenced_hessian(
-    params: tuple[Param, ...], totals: Totals, prepared: Any, u: np.ndarray, *, total_w: float, penalizer: float
+    params: tuple[Param, ...], totals: Totals, prepared: Any, u: np.ndarray, *, total_w: float, penalizer: Penalty
 ) -> np.ndarray:
     """The Hessian of the penalised negative log-likelihood on the unconstrained scale, by central differences."""
     k = len(u)

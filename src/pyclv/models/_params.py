@@ -15,7 +15,7 @@ from scipy import special
 
 __all__ = ["U_BOUND", "Domain", "Param", "curvature", "jacobian", "to_natural", "to_unconstrained"]
 
-Domain = Literal["positive", "unit"]
+Domain = Literal["positive", "unit", "real"]
 
 #: Bounds of the unconstrained scale: exp(+-30) spans 1e-13..1e13, far beyond any sensible parameter.
 U_BOUND = 30.0
@@ -23,7 +23,11 @@ U_BOUND = 30.0
 
 @dataclass(frozen=True)
 class Param:
-    """A model parameter: its name and its domain (``"positive"``: log scale, ``"unit"``: logit scale)."""
+    """A model parameter: its name and its domain.
+
+    ``"positive"`` is fitted on the log scale, ``"unit"`` (a probability) on the logit scale and ``"real"`` (a
+    covariate's coefficient) as it is.
+    """
 
     name: str
     domain: Domain = "positive"
@@ -42,6 +46,8 @@ class Param:
         """
         if not np.isfinite(value):
             return False
+        if self.domain == "real":
+            return True
         return value > 0.0 if self.domain == "positive" else 0.0 < value < 1.0
 
     def describe_domain(self) -> str:
@@ -50,9 +56,9 @@ class Param:
         Returns
         -------
         str
-            ``"> 0"`` or ``"in (0, 1)"``.
+            ``"> 0"``, ``"in (0, 1)"`` or ``"(any real number)"``.
         """
-        return "> 0" if self.domain == "positive" else "in (0, 1)"
+        return {"positive": "> 0", "unit": "in (0, 1)", "real": "(any real number)"}[self.domain]
 
 
 def _columns(params: tuple[Param, ...], values: np.ndarray) -> np.ndarray:
@@ -63,8 +69,13 @@ def _columns(params: tuple[Param, ...], values: np.ndarray) -> np.ndarray:
 
 
 def _unit(params: tuple[Param, ...]) -> np.ndarray:
-    """Which parameters live on the unit interval (logit scale); the others are positive (log scale)."""
+    """Which parameters live on the unit interval (logit scale)."""
     return np.array([p.domain == "unit" for p in params])
+
+
+def _real(params: tuple[Param, ...]) -> np.ndarray:
+    """Which parameters are real numbers (fitted as they are)."""
+    return np.array([p.domain == "real" for p in params])
 
 
 def to_unconstrained(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
@@ -83,9 +94,9 @@ def to_unconstrained(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray
         Unconstrained values, same shape.
     """
     theta = _columns(params, theta)
-    unit = _unit(params)
+    unit, real = _unit(params), _real(params)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(unit, special.logit(theta), np.log(theta))
+        return np.where(real, theta, np.where(unit, special.logit(theta), np.log(theta)))
 
 
 def to_natural(params: tuple[Param, ...], u: np.ndarray) -> np.ndarray:
@@ -104,9 +115,9 @@ def to_natural(params: tuple[Param, ...], u: np.ndarray) -> np.ndarray:
         Natural values, same shape.
     """
     u = _columns(params, u)
-    unit = _unit(params)
+    unit, real = _unit(params), _real(params)
     with np.errstate(over="ignore"):
-        return np.where(unit, special.expit(u), np.exp(u))
+        return np.where(real, u, np.where(unit, special.expit(u), np.exp(u)))
 
 
 def jacobian(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
@@ -122,11 +133,11 @@ def jacobian(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``theta`` for positive parameters, ``theta (1 - theta)`` for probabilities.
+        ``theta`` for positive parameters, ``theta (1 - theta)`` for probabilities, 1 for real ones.
     """
     theta = _columns(params, theta)
-    unit = _unit(params)
-    return np.where(unit, theta * (1.0 - theta), theta)
+    unit, real = _unit(params), _real(params)
+    return np.where(real, 1.0, np.where(unit, theta * (1.0 - theta), theta))
 
 
 def curvature(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
@@ -142,8 +153,8 @@ def curvature(params: tuple[Param, ...], theta: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``theta`` for positive parameters, ``theta (1 - theta) (1 - 2 theta)`` for probabilities.
+        ``theta`` for positive parameters, ``theta (1 - theta) (1 - 2 theta)`` for probabilities, 0 for real ones.
     """
     theta = _columns(params, theta)
-    unit = _unit(params)
-    return np.where(unit, theta * (1.0 - theta) * (1.0 - 2.0 * theta), theta)
+    unit, real = _unit(params), _real(params)
+    return np.where(real, 0.0, np.where(unit, theta * (1.0 - theta) * (1.0 - 2.0 * theta), theta))

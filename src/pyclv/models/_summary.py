@@ -11,7 +11,28 @@ from scipy import stats
 from pyclv._format import format_number
 from pyclv.models._params import Param, jacobian, to_natural, to_unconstrained
 
-__all__ = ["ModelSummary", "wald_intervals"]
+__all__ = ["ModelSummary", "likelihood_ratio_test", "wald_intervals"]
+
+
+def likelihood_ratio_test(log_likelihood: float, null_log_likelihood: float, df: int) -> dict[str, float]:
+    """The likelihood-ratio test of a model against the model nested in it with ``df`` fewer parameters.
+
+    Parameters
+    ----------
+    log_likelihood : float
+        The larger model's maximised log-likelihood.
+    null_log_likelihood : float
+        The nested model's.
+    df : int
+        The difference in the number of parameters.
+
+    Returns
+    -------
+    dict
+        ``statistic`` (twice the difference, at least 0), ``df`` and ``p_value`` (chi-squared upper tail).
+    """
+    statistic = max(0.0, 2.0 * (log_likelihood - null_log_likelihood))
+    return {"statistic": statistic, "df": float(df), "p_value": float(stats.chi2.sf(statistic, df))}
 
 
 def wald_intervals(

@@ -19,6 +19,7 @@ Fader, P. S., Hardie, B. G. S. (2013). Overcoming the BG/NBD model's #NUM! error
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from scipy import special
 
 from pyclv._arrays import per_whole_number
 from pyclv._log_gamma import log_beta_ratio, log_gamma_ratio
+from pyclv.models._covariates import Link
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
@@ -553,8 +555,21 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
 
     Parameters
     ----------
+    purchase_covariates : list of str, optional
+        Columns of the data (one value per customer) that shift the purchase process: each customer's purchase-rate scale is :math:`\alpha_i = \alpha e^{-\gamma_P^\top z_i}`, so a positive
+        coefficient means more purchases.
+    dropout_covariates : list of str, optional
+        Columns that shift the dropout process: the Beta parameters are
+        :math:`a_i = a e^{\gamma_D^\top z_i}` and :math:`b_i = b e^{\gamma_D^\top z_i}` (CLVTools' BG/NBD with
+        static covariates).
+    constrained_covariates : list of str, optional
+        Columns of both lists that get one coefficient for both processes (``both.<column>``), as CLVTools'
+        ``names.cov.constr``.
+    covariate_penalty : float or dict, default 0.0
+        L2 penalty on the coefficients, ``{"purchase": l1, "dropout": l2}`` or one number for both, added to the
+        mean negative log-likelihood as CLVTools' ``reg.lambdas`` (constrained coefficients are not penalised).
     penalizer : float, default 0.0
-        L2 penalty on the parameters (see :class:`pyclv.models._base.BaseModel`).
+        L2 penalty on the model's own parameters (see :class:`pyclv.models._base.BaseModel`).
     max_iterations : int, default 2000
         Iteration limit of the optimizer.
 
@@ -591,6 +606,8 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
                "nobody drops out, P(alive) is about 1 and the model is in effect an NBD"),
     )
     alive_kernel = "bg_nbd"
+    _processes = ("purchase", "dropout")
+    _links = (Link("alpha", "purchase", -1.0), Link("a", "dropout", 1.0), Link("b", "dropout", 1.0))
     _functions = TransactionFunctions(
         initial_params=_initial_params,
         loglik=loglik,
@@ -606,3 +623,18 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
         simulate=simulate,
         expected_purchases_if_alive=_one_minus_scaled_hyp2f1,
     )
+
+    def __init__(
+        self,
+        *,
+        purchase_covariates: Sequence[str] | None = None,
+        dropout_covariates: Sequence[str] | None = None,
+        constrained_covariates: Sequence[str] | None = None,
+        covariate_penalty: float | Mapping[str, float] = 0.0,
+        penalizer: float = 0.0,
+        max_iterations: int = 2000,
+    ) -> None:
+        super().__init__(penalizer=penalizer, max_iterations=max_iterations)
+        self._set_covariate_settings(
+            {"purchase": purchase_covariates, "dropout": dropout_covariates}, constrained_covariates, covariate_penalty
+        )

@@ -18,6 +18,7 @@ Fader, P. S. and Hardie, B. G. S. (2013). The Gamma-Gamma model of monetary valu
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal, overload
 
@@ -29,6 +30,7 @@ from pyclv._arrays import distinct_values
 from pyclv._validation import reject, validate_summary
 from pyclv.exceptions import DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models._base import BaseModel
+from pyclv.models._covariates import Link
 from pyclv.models._functions import SpendFunctions
 from pyclv.models._history import History
 from pyclv.models._identification import Mixing
@@ -409,8 +411,16 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
 
     Parameters
     ----------
+    spend_covariates : list of str, optional
+        Columns of the data (one value per customer) that shift spend: each customer's scale is
+        :math:`v_i = v e^{-\gamma_S^	op z_i}`, so the mean spend :math:`p v_i / (q - 1)` is multiplied by
+        :math:`e^{\gamma_S^	op z_i}` and a coefficient is the log of the factor by which it changes the mean
+        spend. (CLVTools has no covariates in its Gamma-Gamma model; this follows its parameterisation of the
+        transaction models' scales.)
+    covariate_penalty : float, default 0.0
+        L2 penalty on the coefficients, added to the mean negative log-likelihood as CLVTools' ``reg.lambdas``.
     penalizer : float, default 0.0
-        L2 penalty on the parameters (see :class:`pyclv.models._base.BaseModel`).
+        L2 penalty on the model's own parameters (see :class:`pyclv.models._base.BaseModel`).
     max_iterations : int, default 2000
         Iteration limit of the optimizer.
 
@@ -447,6 +457,8 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
     """
 
     _params = (Param("p"), Param("q"), Param("v"))
+    _processes = ("spend",)
+    _links = (Link("v", "spend", -1.0),)
     _mixings = (Mixing("gamma", ("q", "v"), "rate of a customer's spend distribution (p / rate is its mean)"),)
     _functions = SpendFunctions(
         loglik=loglik,
@@ -459,6 +471,17 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
         simulate=simulate,
     )
     columns: ClassVar[tuple[str, str]] = ("frequency", "monetary_value")
+
+    def __init__(
+        self,
+        *,
+        spend_covariates: Sequence[str] | None = None,
+        covariate_penalty: float = 0.0,
+        penalizer: float = 0.0,
+        max_iterations: int = 2000,
+    ) -> None:
+        super().__init__(penalizer=penalizer, max_iterations=max_iterations)
+        self._set_covariate_settings({"spend": spend_covariates}, penalty=covariate_penalty)
 
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         x, m, _ = _spend_columns(data)

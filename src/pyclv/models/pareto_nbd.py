@@ -33,11 +33,13 @@ Pareto/NBD model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from scipy import special
 
+from pyclv.models._covariates import Link
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
@@ -572,8 +574,20 @@ class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
 
     Parameters
     ----------
+    purchase_covariates : list of str, optional
+        Columns of the data (one value per customer) that shift the purchase process: each customer's purchase-rate scale is :math:`\alpha_i = \alpha e^{-\gamma_P^\top z_i}`, so a positive
+        coefficient means more purchases.
+    dropout_covariates : list of str, optional
+        Columns that shift the dropout process: each customer's dropout-rate scale is
+        :math:`\beta_i = \beta e^{-\gamma_D^\top z_i}`, so a positive coefficient means a shorter lifetime.
+    constrained_covariates : list of str, optional
+        Columns of both lists that get one coefficient for both processes (``both.<column>``), as CLVTools'
+        ``names.cov.constr``.
+    covariate_penalty : float or dict, default 0.0
+        L2 penalty on the coefficients, ``{"purchase": l1, "dropout": l2}`` or one number for both, added to the
+        mean negative log-likelihood as CLVTools' ``reg.lambdas`` (constrained coefficients are not penalised).
     penalizer : float, default 0.0
-        L2 penalty on the parameters (see :class:`pyclv.models._base.BaseModel`).
+        L2 penalty on the model's own parameters (see :class:`pyclv.models._base.BaseModel`).
     max_iterations : int, default 2000
         Iteration limit of the optimizer.
 
@@ -619,6 +633,8 @@ class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
         Mixing("gamma", ("s", "beta"), "dropout rate",
                "nobody drops out, P(alive) is about 1 and the model is in effect an NBD"),
     )
+    _processes = ("purchase", "dropout")
+    _links = (Link("alpha", "purchase", -1.0), Link("beta", "dropout", -1.0))
     _functions = TransactionFunctions(
         initial_params=_initial_params,
         loglik=loglik,
@@ -634,3 +650,18 @@ class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
         expected_purchases_if_alive=_expected_purchases_if_alive,
         dert=dert,
     )
+
+    def __init__(
+        self,
+        *,
+        purchase_covariates: Sequence[str] | None = None,
+        dropout_covariates: Sequence[str] | None = None,
+        constrained_covariates: Sequence[str] | None = None,
+        covariate_penalty: float | Mapping[str, float] = 0.0,
+        penalizer: float = 0.0,
+        max_iterations: int = 2000,
+    ) -> None:
+        super().__init__(penalizer=penalizer, max_iterations=max_iterations)
+        self._set_covariate_settings(
+            {"purchase": purchase_covariates, "dropout": dropout_covariates}, constrained_covariates, covariate_penalty
+        )

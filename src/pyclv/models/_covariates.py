@@ -1,0 +1,490 @@
+r"""Time-invariant covariates: each customer's parameters from the population's and the customer's attributes.
+
+A model with covariates scales some of its parameters per customer, as CLVTools' static covariates do (Bachmann,
+Meierer & Näf 2021; Fader & Hardie 2007 for the Pareto/NBD and BG/NBD):
+
+.. math:: \theta_{ij} = \theta_j \exp(s_j\, \gamma_{P(j)}^\top z_i),
+
+where :math:`z_i` are customer i's encoded covariates (:mod:`pyclv.models._design`), :math:`P(j)` is the process
+that parameter j belongs to (purchase, dropout or spend), :math:`\gamma_P` that process's coefficients and
+:math:`s_j = \pm 1` the direction (a :class:`Link`). A coefficient can be *constrained*: one value shared by the
+purchase and the dropout process. With :math:`\psi = (\log\theta, \gamma)` the log of every customer's parameters is
+linear in :math:`\psi`: :math:`\log\theta_i = A_i \psi` with :math:`A_i = [I \mid B_i]`.
+
+Customers with the same covariates (a *stratum*) share their parameters, so the likelihood is the sum over strata
+of the model's own likelihood at the stratum's parameters, computed by the model's compiled kernel; its gradient
+and Hessian in :math:`\psi` follow by the chain rule,
+
+.. math:: g_\psi = \sum_s A_s^\top (\theta_s \circ g_s), \qquad
+          H_\psi = \sum_s A_s^\top \big(\theta_s\theta_s^\top \circ H_s + \mathrm{diag}(\theta_s \circ g_s)\big) A_s,
+
+and are mapped to the natural parameters for the shared optimiser (:mod:`pyclv.models._mle`). Predictions split
+the customers by stratum and ask a model without covariates at each stratum's parameters, so every prediction,
+interval and score of the models without covariates serves the models with them unchanged.
+
+References
+----------
+Bachmann, P., Meierer, M. and Näf, J. (2021). The role of time-varying contextual factors in latent attrition
+models for customer base analysis. *Marketing Science*, 40(4), 783-809.
+Fader, P. S. and Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the Pareto/NBD and BG/NBD
+models. http://brucehardie.com/notes/019/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pyclv.exceptions import DataValidationError
+from pyclv.models._design import Encoding, encode, learn
+from pyclv.models._params import Param
+
+if TYPE_CHECKING:
+    from pyclv.models._base import BaseModel
+
+__all__ = [
+    "SHARED",
+    "Layout",
+    "Link",
+    "Strata",
+    "check_settings",
+    "hessian_totals",
+    "individual",
+    "layout",
+    "per_stratum",
+    "stratum_covariance",
+    "strata",
+]
+
+#: The prefix of a constrained coefficient's name: one value for the purchase and the dropout process.
+SHARED = "both"
+
+
+@dataclass(frozen=True)
+class Link:
+    """Parameter ``param`` of each customer is ``param * exp(sign * gamma_process' z)``."""
+
+    param: str
+    process: str
+    sign: float
+
+
+def _names(value: object, setting: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise DataValidationError(
+            f"{setting} must be a list of column names (e.g. ['channel', 'region']); got {value!r}.", column=setting
+        )
+    names = tuple(value)
+    bad = [v for v in names if not isinstance(v, str) or not v]
+    if bad:
+        raise DataValidationError(f"{setting} must hold column names (text); got {bad[0]!r}.", column=setting)
+    twice = sorted({v for v in names if names.count(v) > 1})
+    if twice:
+        raise DataValidationError(f"{setting} names {twice[0]!r} twice: name each column once.", column=setting)
+    return names
+
+
+def check_settings(
+    model: str,
+    processes: Sequence[str],
+    covariates: Mapping[str, object],
+    constrained: object,
+    penalty: object,
+) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...], dict[str, float]]:
+    """The covariate settings of a model, checked: column names per process, the constrained ones, the penalties.
+
+    Parameters
+    ----------
+    model : str
+        The model's name, for messages.
+    processes : sequence of str
+        The model's processes (e.g. ``("purchase", "dropout")``).
+    covariates : mapping
+        Process to the constructor's list of columns (or None).
+    constrained : object
+        The ``constrained_covariates`` setting: columns with one coefficient for both processes.
+    penalty : object
+        The ``covariate_penalty`` setting: a number >= 0 for every process, or a mapping process to number.
+
+    Returns
+    -------
+    tuple
+        Columns per process, the constrained columns and the penalty per process.
+
+    Raises
+    ------
+    DataValidationError
+        For a setting that is not a list of names, a constrained column not in both processes, or a penalty that
+        is not a finite number >= 0.
+    """
+    per_process = {p: _names(covariates.get(p), f"{p}_covariates") for p in processes}
+    shared = _names(constrained, "constrained_covariates")
+    for name in shared:
+        missing = [p for p in processes if name not in per_process[p]]
+        if len(processes) < 2 or missing:
+            raise DataValidationError(
+                f"{model}: constrained_covariates names {name!r}, which must also be in "
+                f"{' and '.join(f'{p}_covariates' for p in processes)} (a constrained covariate has one coefficient "
+                f"for both processes){'' if len(processes) > 1 else f'; {model} has one process only'}.",
+                column="constrained_covariates",
+            )
+    if isinstance(penalty, Mapping):
+        unknown = [k for k in penalty if k not in processes]
+        if unknown:
+            raise DataValidationError(
+                f"covariate_penalty has an unknown process {unknown[0]!r}; {model}'s are {', '.join(processes)}.",
+                column="covariate_penalty",
+            )
+        lambdas = {p: penalty.get(p, 0.0) for p in processes}
+    else:
+        lambdas = dict.fromkeys(processes, penalty)
+    for p, value in lambdas.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (np.isfinite(value) and value >= 0):
+            raise DataValidationError(
+                f"covariate_penalty for the {p} process must be a finite number >= 0; got {value!r}.",
+                column="covariate_penalty",
+            )
+    return per_process, shared, {p: float(v) for p, v in lambdas.items()}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The coefficients of a model with covariates: their names, encoded columns, processes and penalties.
+
+    Attributes
+    ----------
+    base : tuple of Param
+        The model's own parameters.
+    links : tuple of Link
+        Which parameters each process scales.
+    encodings : tuple of Encoding
+        Every covariate column's encoding (the union over the processes), in order.
+    names : tuple of str
+        The coefficients' names, ``process.column`` (``both.column`` when constrained).
+    columns : tuple of int
+        Each coefficient's column in the encoded matrix.
+    processes : tuple of tuple of str
+        The processes each coefficient acts on.
+    penalties : tuple of float
+        Each coefficient's L2 penalty.
+    """
+
+    base: tuple[Param, ...]
+    links: tuple[Link, ...]
+    encodings: tuple[Encoding, ...]
+    names: tuple[str, ...]
+    columns: tuple[int, ...]
+    processes: tuple[tuple[str, ...], ...]
+    penalties: tuple[float, ...]
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        """The base parameters followed by the coefficients (real numbers)."""
+        return self.base + tuple(Param(name, "real") for name in self.names)
+
+    def loadings(self, z: np.ndarray) -> np.ndarray:
+        """:math:`B` for rows of encoded covariates: ``log theta_i = log theta + B_i gamma``.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            Shape (rows, encoded columns).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (rows, base parameters, coefficients).
+        """
+        base_names = [p.name for p in self.base]
+        out = np.zeros((len(z), len(self.base), len(self.names)))
+        for link in self.links:
+            j = base_names.index(link.param)
+            for c, (column, processes) in enumerate(zip(self.columns, self.processes, strict=True)):
+                if link.process in processes:
+                    out[:, j, c] = link.sign * z[:, column]
+        return out
+
+
+def layout(
+    base: tuple[Param, ...],
+    links: tuple[Link, ...],
+    per_process: Mapping[str, tuple[str, ...]],
+    shared: tuple[str, ...],
+    lambdas: Mapping[str, float],
+    encodings: tuple[Encoding, ...],
+) -> Layout:
+    """The coefficients for the settings and the learnt encodings.
+
+    Parameters
+    ----------
+    base : tuple of Param
+        The model's own parameters.
+    links : tuple of Link
+        Which parameters each process scales.
+    per_process, shared, lambdas
+        From :func:`check_settings`.
+    encodings : tuple of Encoding
+        One per covariate column (the union over the processes, in order of first use).
+
+    Returns
+    -------
+    Layout
+    """
+    offsets, at = {}, 0
+    for enc in encodings:
+        offsets[enc.name] = at
+        at += len(enc.columns)
+    by_name = {enc.name: enc for enc in encodings}
+    names, columns, processes, penalties = [], [], [], []
+
+    def add(prefix: str, column: str, acts_on: tuple[str, ...], penalty: float) -> None:
+        enc = by_name[column]
+        for k, encoded in enumerate(enc.columns):
+            names.append(f"{prefix}.{encoded}")
+            columns.append(offsets[column] + k)
+            processes.append(acts_on)
+            penalties.append(penalty)
+
+    for process, cols in per_process.items():
+        for column in cols:
+            if column not in shared:
+                add(process, column, (process,), lambdas[process])
+    for column in shared:  # CLVTools penalises only the free coefficients of each process
+        add(SHARED, column, tuple(per_process), 0.0)
+    return Layout(base, links, encodings, tuple(names), tuple(columns), tuple(processes), tuple(penalties))
+
+
+def learn_layout(
+    data: pd.DataFrame,
+    base: tuple[Param, ...],
+    links: tuple[Link, ...],
+    per_process: Mapping[str, tuple[str, ...]],
+    shared: tuple[str, ...],
+    lambdas: Mapping[str, float],
+) -> Layout:
+    """The layout of a fit on ``data``: the covariate columns' encodings learnt there.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The rows of the fit.
+    base, links, per_process, shared, lambdas
+        As in :func:`layout`.
+
+    Returns
+    -------
+    Layout
+    """
+    union = list(dict.fromkeys(name for cols in per_process.values() for name in cols))
+    return layout(base, links, per_process, shared, lambdas, learn(data, union))
+
+
+@dataclass(frozen=True)
+class Strata:
+    """Customers grouped by their covariates: the distinct rows and which one each customer has."""
+
+    rows: np.ndarray
+    inverse: np.ndarray
+
+    def members(self) -> list[np.ndarray]:
+        """The positions of each stratum's customers, in their order in the data.
+
+        Returns
+        -------
+        list of numpy.ndarray
+        """
+        order = np.argsort(self.inverse, kind="stable")
+        cuts = np.cumsum(np.bincount(self.inverse, minlength=len(self.rows)))[:-1]
+        return np.split(order, cuts)
+
+
+def strata(z: np.ndarray) -> Strata:
+    """The distinct rows of the encoded covariates ``z`` (sorted, so the order does not depend on the data's).
+
+    Parameters
+    ----------
+    z : numpy.ndarray
+        Shape (customers, encoded columns).
+
+    Returns
+    -------
+    Strata
+    """
+    if z.shape[1] == 0:
+        return Strata(np.zeros((1, 0)), np.zeros(len(z), dtype=np.intp))
+    rows, inverse = np.unique(z, axis=0, return_inverse=True)
+    return Strata(rows, inverse.reshape(-1))
+
+
+def check_identified(lay: Layout, st: Strata) -> None:
+    """Refuse encoded columns that the other columns (and the base parameters) determine.
+
+    Parameters
+    ----------
+    lay : Layout
+        The coefficients.
+    st : Strata
+        The fit's strata.
+
+    Raises
+    ------
+    DataValidationError
+        If the columns are collinear (e.g. one is a copy of another, or dummies that always go together).
+    """
+    design = np.column_stack([np.ones(len(st.rows)), st.rows])
+    if np.linalg.matrix_rank(design) == design.shape[1]:
+        return
+    names = [c for enc in lay.encodings for c in enc.columns]
+    for k in range(1, design.shape[1]):
+        if np.linalg.matrix_rank(design[:, : k + 1]) <= k:
+            raise DataValidationError(
+                f"The covariate {names[k - 1]!r} is determined by the covariates before it (and a constant): their "
+                "effects cannot be told apart. Leave one of them out.",
+                column=names[k - 1].split("[")[0],
+            )
+
+
+def individual(theta: np.ndarray, loadings: np.ndarray, k: int) -> np.ndarray:
+    """Each stratum's parameters: ``theta[:k] * exp(B gamma)`` for every parameter vector of ``theta``.
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        Full parameter vectors (base then coefficients), shape (..., K).
+    loadings : numpy.ndarray
+        :meth:`Layout.loadings` of the strata, shape (S, k, K - k).
+    k : int
+        The number of base parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., S, k).
+    """
+    theta = np.asarray(theta, dtype=float)
+    shift = np.einsum("sjc,...c->...sj", loadings, theta[..., k:])
+    return theta[..., None, :k] * np.exp(shift)
+
+
+def hessian_totals(
+    plain: Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]],
+    prepared: Sequence[Any],
+    loadings: np.ndarray,
+    k: int,
+) -> Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]]:
+    """The likelihood over strata with its gradient and Hessian in the natural full parameters.
+
+    Parameters
+    ----------
+    plain : callable
+        The model's own ``hessian_totals(theta, prepared)``.
+    prepared : sequence
+        Each stratum's data, prepared for ``plain``.
+    loadings : numpy.ndarray
+        :meth:`Layout.loadings` of the strata.
+    k : int
+        The number of base parameters.
+
+    Returns
+    -------
+    callable
+        ``totals(theta, _)`` as :mod:`pyclv.models._mle` reads it.
+    """
+    n_coef = loadings.shape[2]
+    eye = np.eye(k)
+
+    def totals(theta: np.ndarray, _: Any) -> tuple[float, np.ndarray, np.ndarray]:
+        per = individual(theta, loadings, k)
+        total = 0.0
+        g_psi = np.zeros(k + n_coef)
+        h_psi = np.zeros((k + n_coef, k + n_coef))
+        for s, data in enumerate(prepared):
+            value, g, h = plain(per[s], data)
+            th = per[s]
+            a = np.hstack([eye, loadings[s]])
+            tg = th * g
+            total += value
+            g_psi += a.T @ tg
+            h_psi += a.T @ (np.outer(th, th) * h + np.diag(tg)) @ a
+        # natural scale: d/d theta_j = (1 / theta_j) d/d psi_j for the base parameters, the coefficients as they are
+        d = np.ones(k + n_coef)
+        d[:k] = 1.0 / theta[:k]
+        gradient = d * g_psi
+        hessian = np.outer(d, d) * h_psi
+        hessian[np.arange(k), np.arange(k)] -= d[:k] ** 2 * g_psi[:k]
+        return total, gradient, hessian
+
+    return totals
+
+
+def stratum_covariance(theta: np.ndarray, covariance: np.ndarray, loadings: np.ndarray, k: int) -> np.ndarray:
+    """The covariance of one stratum's parameters (delta method through the log scale).
+
+    Parameters
+    ----------
+    theta : numpy.ndarray
+        The full parameter vector.
+    covariance : numpy.ndarray
+        Its covariance.
+    loadings : numpy.ndarray
+        The stratum's :meth:`Layout.loadings`, shape (k, K - k).
+    k : int
+        The number of base parameters.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (k, k), on the natural scale.
+    """
+    d = np.ones(len(theta))
+    d[:k] = 1.0 / theta[:k]
+    a = np.hstack([np.eye(k), loadings])
+    cov_log = a @ (np.outer(d, d) * covariance) @ a.T
+    th = individual(theta, loadings[None], k)[0]
+    return cov_log * np.outer(th, th)
+
+
+def per_stratum(
+    model: BaseModel,
+    data: pd.DataFrame,
+    call: Callable[[BaseModel, pd.DataFrame], pd.Series | pd.DataFrame],
+) -> pd.Series | pd.DataFrame:
+    """``call(plain, rows)`` for each stratum of ``data``, with ``plain`` the model at the stratum's parameters.
+
+    Parameters
+    ----------
+    model : BaseModel
+        A fitted model with covariates.
+    data : pandas.DataFrame
+        Customers with the model's columns and covariates.
+    call : callable
+        What to compute for a model without covariates and its customers.
+
+    Returns
+    -------
+    pandas.Series or pandas.DataFrame
+        The pieces put back in the order of ``data``.
+    """
+    if not data.index.is_unique:
+        twice = data.index[data.index.duplicated()].unique()
+        raise DataValidationError(
+            f"The data repeat {len(twice)} customer id(s) (e.g. {twice[0]!r}): one row per customer, please.",
+            column=str(data.index.name or "index"),
+            n_rows=len(twice),
+        )
+    st = strata(encode(data, model.covariate_encodings_))
+    pieces = [(rows, call(model.for_covariate_row(st.rows[s]), data.iloc[rows])) for s, rows in
+              enumerate(st.members()) if len(rows)]
+    first = pieces[0][1]
+    values = np.empty((len(data), *first.shape[1:]), dtype=float)
+    for rows, piece in pieces:
+        values[rows] = piece.to_numpy(dtype=float)
+    if isinstance(first, pd.Series):
+        return pd.Series(values, index=data.index, name=first.name)
+    return pd.DataFrame(values, index=data.index, columns=first.columns)
