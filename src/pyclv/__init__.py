@@ -29,6 +29,7 @@ from pyclv.evaluation import (
 from pyclv.exceptions import (
     ConvergenceError,
     DataValidationError,
+    CovariatesNotSupportedError,
     ModelFormatError,
     NotFittedError,
     PyCLVError,
@@ -53,6 +54,7 @@ __all__ = [
     "DataValidationError",
     "EvaluationReport",
     "GammaGamma",
+    "CovariatesNotSupportedError",
     "ModelFormatError",
     "ModifiedBetaGeo",
     "NotFittedError",

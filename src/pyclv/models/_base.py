@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
@@ -36,7 +36,7 @@ from pyclv._format import format_number
 from pyclv._time import check_time_unit
 from pyclv._validation import resolve_weights, warn
 from pyclv._validation.summaries import check_time_unit_of
-from pyclv.exceptions import DataValidationError, NotFittedError
+from pyclv.exceptions import CovariatesNotSupportedError, DataValidationError, NotFittedError
 from pyclv.models import _covariates, _mle
 from pyclv.models._covariates import Layout, Link
 from pyclv.models._design import Encoding, encode
@@ -149,6 +149,27 @@ class BaseModel:
         tuple of Param
         """
         return cls._params
+
+    @classmethod
+    def parameters_for(cls, settings: Mapping[str, Any], encodings: tuple[Encoding, ...] = ()) -> tuple[Param, ...]:
+        """The parameters of a model of this class with the given settings and covariate encodings.
+
+        Parameters
+        ----------
+        settings : mapping
+            Constructor settings (:meth:`get_params`).
+        encodings : tuple of Encoding, optional
+            For a model with covariates, how its covariate columns are encoded.
+
+        Returns
+        -------
+        tuple of Param
+            The model's own parameters, then the coefficients of its covariates.
+        """
+        model = cls(**dict(settings))
+        if not model.has_covariates:
+            return cls._params
+        return _covariates.layout(cls._params, cls._links, *model._checked_covariate_settings(), encodings).params
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor settings (scikit-learn's meaning), e.g. to build an unfitted copy.
@@ -501,6 +522,23 @@ class BaseModel:
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet: call fit(data) or build it with "
                 f"{type(self).__name__}.from_params(...)."
+            )
+
+    def _per_stratum(
+        self, data: pd.DataFrame, call: Callable[[Self, pd.DataFrame], pd.Series | pd.DataFrame]
+    ) -> pd.Series | pd.DataFrame:
+        """``call`` on the model without covariates of each group of customers with equal covariates."""
+        self.check_fitted()
+        return _covariates.per_stratum(self, data, call)  # type: ignore[arg-type]
+
+    def _refuse_covariates(self, what: str) -> None:
+        """Raise for a model with covariates where ``what`` needs one parameter vector for every customer."""
+        if self._layout is not None:
+            columns = ", ".join(enc.name for enc in self._layout.encodings)
+            raise CovariatesNotSupportedError(
+                f"This {type(self).__name__} has covariates ({columns}), so each customer has its own parameters "
+                f"and {what} is not defined for the model as a whole: ask it of the model of one profile, "
+                f"model.for_covariates({self._layout.encodings[0].name}=...)."
             )
 
     def _check_time_unit_of(self, data: pd.DataFrame, column: str) -> None:

@@ -255,8 +255,8 @@ def layout(
         for column in cols:
             if column not in shared:
                 add(process, column, (process,), lambdas[process])
-    for column in shared:  # CLVTools penalises only the free coefficients of each process
-        add(SHARED, column, tuple(per_process), 0.0)
+    for column in shared:  # stands for a coefficient of each process, so penalised by both (as in CLVTools)
+        add(SHARED, column, tuple(per_process), sum(lambdas[p] for p in per_process))
     return Layout(base, links, encodings, tuple(names), tuple(columns), tuple(processes), tuple(penalties))
 
 

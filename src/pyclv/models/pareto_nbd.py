@@ -585,7 +585,9 @@ class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
         ``names.cov.constr``.
     covariate_penalty : float or dict, default 0.0
         L2 penalty on the coefficients, ``{"purchase": l1, "dropout": l2}`` or one number for both, added to the
-        mean negative log-likelihood as CLVTools' ``reg.lambdas`` (constrained coefficients are not penalised).
+        mean negative log-likelihood as CLVTools' ``reg.lambdas`` (a constrained coefficient, standing for one of
+        each process, by the sum of both). ``log_likelihood_`` is the likelihood without the penalty (CLVTools'
+        ``logLik`` reports the penalised mean).
     penalizer : float, default 0.0
         L2 penalty on the model's own parameters (see :class:`pyclv.models._base.BaseModel`).
     max_iterations : int, default 2000
