@@ -143,7 +143,7 @@ def _discounted_series(
     if delta == 0.0:
         return transaction_model.expected_purchases(data, horizon)
     if transaction_model.has_covariates:
-        return transaction_model._per_stratum(  # type: ignore[return-value]
+        return transaction_model._per_stratum(
             data, lambda model, rows: _discounted_series(model, rows, horizon, annual_discount_rate, delta)
         )
     history = transaction_model.history(data)

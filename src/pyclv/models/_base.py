@@ -524,9 +524,7 @@ class BaseModel:
                 f"{type(self).__name__}.from_params(...)."
             )
 
-    def _per_stratum(
-        self, data: pd.DataFrame, call: Callable[[Self, pd.DataFrame], pd.Series | pd.DataFrame]
-    ) -> pd.Series | pd.DataFrame:
+    def _per_stratum(self, data: pd.DataFrame, call: Callable[[Self, pd.DataFrame], pd.Series]) -> pd.Series:
         """``call`` on the model without covariates of each group of customers with equal covariates."""
         self.check_fitted()
         return _covariates.per_stratum(self, data, call)  # type: ignore[arg-type]
@@ -643,7 +641,7 @@ class BaseModel:
         return ModelSummary(type(self).__name__, table, stats_)
 
     def likelihood_ratio_test(self) -> dict[str, float]:
-        r"""The likelihood-ratio test of the covariates: does the model with them fit better than without?
+        r"""The likelihood-ratio test of the covariates: does the model fit better with them than without.
 
         :math:`2(\ell_1 - \ell_0)`, with :math:`\ell_0` the log-likelihood of the same model fitted without
         covariates on the same data, is asymptotically :math:`\chi^2` with as many degrees of freedom as
@@ -668,8 +666,7 @@ class BaseModel:
         return likelihood_ratio_test(self.log_likelihood_, self.null_log_likelihood_, len(self._layout.names))
 
     def for_covariates(self, **values: object) -> Self:
-        """The model of the customers with the given covariates: the same model without covariates at their
-        parameters.
+        """The model of the customers with the given covariates (this model without covariates, at their parameters).
 
         For what-if questions about a profile (``model.for_covariates(channel="email")``), e.g. the expected
         purchases of a new customer of that profile. Its covariance comes from the delta method, so its
