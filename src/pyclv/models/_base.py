@@ -703,6 +703,48 @@ class BaseModel:
         row = pd.DataFrame({n: [values[n]] for n in names})
         return self.for_covariate_row(encode(row, self._layout.encodings, what="profile")[0])
 
+    def covariate_matrix(self, data: pd.DataFrame) -> np.ndarray:
+        """The covariates of ``data`` encoded as at the fit, one row per customer (no columns without covariates).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Customers with the model's covariate columns.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (customers, encoded columns).
+
+        Raises
+        ------
+        DataValidationError
+            If a covariate column is missing, has missing values or a level the fit did not see.
+        """
+        if self._layout is None:
+            return np.zeros((len(data), 0))
+        return encode(data, self._layout.encodings)
+
+    def draws_for_row(self, draws: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Parameter draws of the whole model mapped to the customers with encoded covariates ``z``.
+
+        Parameters
+        ----------
+        draws : numpy.ndarray
+            Shape (draws, parameters): draws of ``theta`` (base parameters and coefficients).
+        z : numpy.ndarray
+            One row of encoded covariates.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (draws, base parameters): the draws of :meth:`for_covariate_row`'s parameters.
+        """
+        if self._layout is None:
+            return draws
+        loadings = self._layout.loadings(np.asarray(z, dtype=float)[None])
+        return _covariates.individual(draws, loadings, len(self._layout.base))[:, 0, :]
+
     def for_covariate_row(self, z: np.ndarray) -> Self:
         """The model without covariates at the parameters of customers whose encoded covariates are ``z``.
 
@@ -715,7 +757,8 @@ class BaseModel:
         -------
         BaseModel
         """
-        assert self._layout is not None
+        if self._layout is None:
+            return self
         k = len(self._layout.base)
         loadings = self._layout.loadings(np.asarray(z, dtype=float)[None])
         theta = _covariates.individual(self.theta, loadings, k)[0]
