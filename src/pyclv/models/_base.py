@@ -488,12 +488,21 @@ class BaseModel:
             raise TypeError(f"{type(self).__name__} takes no covariates (its likelihood has no closed-form Hessian).")
         strata = _covariates.strata(z)
         _covariates.check_identified(layout, strata)
-        prepared = []
-        for rows in strata.members():
-            sub, w = _mle.compress(tuple(a[rows] for a in arrays), weights[rows], group=self._functions.compress_rows)
-            prepared.append(self._prepare(sub, w))
-        totals = _covariates.hessian_totals(self._functions.hessian_totals, prepared, layout.loadings(strata.rows),
-                                            len(layout.base))
+        functions = self._functions
+        assert functions.hessian_totals is not None  # checked above
+        if functions.prepare_strata is not None and functions.strata_totals is not None:
+            codes = strata.inverse.astype(float)
+            (codes, *rows), w = _mle.compress((codes, *arrays), weights, group=functions.compress_rows)
+            strata_totals = functions.strata_totals
+            prepared: Any = functions.prepare_strata(tuple(rows), w, codes.astype(np.int64), len(strata.rows))
+        else:
+            prepared = []
+            for members in strata.members():
+                sub, w = _mle.compress(tuple(a[members] for a in arrays), weights[members],
+                                       group=functions.compress_rows)
+                prepared.append(self._prepare(sub, w))
+            strata_totals = _covariates.per_stratum_totals(functions.hessian_totals, prepared)
+        totals = _covariates.hessian_totals(strata_totals, prepared, layout.loadings(strata.rows), len(layout.base))
         known = {p.name for p in layout.params}
         unknown = sorted(set(initial_params or {}) - known)
         if unknown:
