@@ -402,6 +402,12 @@ class BaseModel:
         information is mapped back with the delta method. Identical rows are collapsed into weights first for
         small data, and for large data where the model has no compiled kernel.
 
+        A model with covariates (see :mod:`pyclv.models._covariates`) is first fitted without them (its
+        ``null_log_likelihood_``, the start of the full fit and the reference of :meth:`likelihood_ratio_test`);
+        the covariate columns' encodings are learnt from ``data`` and kept for predictions
+        (``covariate_encodings_``), and the likelihood is summed over the groups of customers with equal
+        covariates, each through the model's compiled kernel at the group's parameters.
+
         Parameters
         ----------
         data : pandas.DataFrame
@@ -419,7 +425,7 @@ class BaseModel:
         Raises
         ------
         DataValidationError
-            If the data or weights are invalid.
+            If the data or weights are invalid, or a covariate setting or column is (the message names it).
         ConvergenceError
             If the optimizer fails; the message says what to try.
         """
