@@ -16,9 +16,9 @@ import pandas as pd
 
 from pyclv import _validation as v
 from pyclv._time import DAYS_PER_UNIT
-from pyclv.exceptions import DataValidationError
 from pyclv.engines import CustomerTotals, TransactionLog
 from pyclv.engines import pandas as pandas_engine
+from pyclv.exceptions import DataValidationError
 
 __all__ = [
     "calibration_holdout_split",

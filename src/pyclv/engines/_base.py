@@ -19,8 +19,8 @@ order of its categories), missing values (NULL, NaN) last, so that a value is mi
 of that day misses it. Each column is reduced on its own. The values keep their type: numbers stay numbers, text
 stays text. In CSV files, where every column is text, an attribute column is numeric when every value in the
 file is a number by the grammar of :mod:`pyclv._numbers` (integers when every one is a whole number written
-without a point or exponent, ``-12``, ``007``) and text otherwise (:func:`typed_text`, :data:`INTEGER_TEXT`),
-as pandas' ``read_csv`` types a column.
+without a point or exponent, ``-12``, ``007``) and text otherwise (:func:`typed_text`, :func:`text_kinds`), as
+pandas' ``read_csv`` types a column.
 
 The engine only computes. :mod:`pyclv._validation` checks the profile and words every error and warning,
 and :mod:`pyclv._summaries` turns the totals into model time; so every engine accepts and refuses the same
@@ -39,7 +39,7 @@ import pandas as pd
 from pyclv import _fixed_point as fp
 from pyclv import _validation as v
 from pyclv._dates import BLANKS
-from pyclv._numbers import NUMBER
+from pyclv._numbers import NUMBER, text_amounts
 from pyclv._validation import DateRule, LogColumns, LogProfile
 
 __all__ = [
@@ -49,9 +49,12 @@ __all__ = [
     "TransactionLog",
     "attribute_name",
     "customer_totals_of",
+    "first_values_of",
     "limb_total",
     "period_totals_of",
     "require_attributes",
+    "text_integers",
+    "text_kinds",
     "typed_text",
 ]
 
@@ -186,6 +189,55 @@ def require_attributes(present: Sequence[Any], attributes: Sequence[str]) -> Non
     )
 
 
+#: What :func:`text_kinds` finds a value of a CSV attribute column to be, in the order of the types they allow.
+MISSING, INTEGER, NUMBER_KIND, TEXT = 0, 1, 2, 3
+
+
+def text_kinds(values: pd.Series) -> np.ndarray:
+    """What each value of an attribute column read from CSV text is: missing, a whole number, a number or text.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text, with missing values.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8, one per value: :data:`MISSING`, :data:`INTEGER` (:data:`INTEGER_TEXT`, within 64 bits),
+        :data:`NUMBER_KIND` (:data:`pyclv._numbers.NUMBER`) or :data:`TEXT`. A column's type is that of its
+        largest kind (:func:`typed_text`).
+    """
+    present = values.notna().to_numpy()
+    text = values.astype(object).where(present, "").astype(str).str.strip(BLANKS)
+    number = text.str.fullmatch(NUMBER).to_numpy(dtype=bool)
+    whole = text.str.fullmatch(INTEGER_TEXT).to_numpy(dtype=bool).copy()
+    long = whole & (text.str.lstrip("+-0").str.len().to_numpy() > 18)  # may not fit 64 bits: ask Python
+    whole[long] = [-(2**63) <= int(t) < 2**63 for t in text[long]]
+    kinds = np.where(whole, INTEGER, np.where(number, NUMBER_KIND, TEXT)).astype(np.int8)
+    kinds[~present] = MISSING
+    return kinds
+
+
+def text_integers(values: pd.Series) -> pd.Series:
+    """Whole numbers written as text (:data:`INTEGER_TEXT`) as nullable 64-bit integers, missing where missing.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Text whose present values are all whole numbers within 64 bits.
+
+    Returns
+    -------
+    pandas.Series
+        ``Int64``.
+    """
+    present = values.notna().to_numpy()
+    integers = pd.Series(pd.NA, index=values.index, name=values.name, dtype="Int64")
+    integers[present] = [int(t) for t in values[present].astype(str).str.strip(BLANKS)]
+    return integers
+
+
 def typed_text(values: pd.Series) -> pd.Series:
     """An attribute column read from CSV text, typed by the rule every engine shares (see the module's docstring).
 
@@ -208,19 +260,38 @@ def typed_text(values: pd.Series) -> pd.Series:
     >>> typed_text(pd.Series(["web", "12"])).tolist()
     ['web', '12']
     """
-    present = values.notna().to_numpy()
-    text = values[present].astype(str).str.strip(BLANKS)
-    if not text.str.fullmatch(NUMBER).all():
+    kind = int(text_kinds(values).max(initial=MISSING))
+    if kind == TEXT:
         return values
-    if text.str.fullmatch(INTEGER_TEXT).all():
-        whole = pd.to_numeric(text)
-        if whole.dtype.kind == "i":  # beyond 64 bits pandas gives unsigned integers, floats or objects
-            integers = pd.Series(pd.NA, index=values.index, name=values.name, dtype="Int64")
-            integers[present] = whole.to_numpy(dtype=np.int64)
-            return integers if not present.all() else integers.astype(np.int64)
-    numbers = np.full(len(values), np.nan)
-    numbers[present] = pd.to_numeric(text).to_numpy(dtype=np.float64)
-    return pd.Series(numbers, index=values.index, name=values.name)
+    if kind == NUMBER_KIND:
+        return pd.Series(text_amounts(values)[0], index=values.index, name=values.name)
+    integers = text_integers(values)
+    return integers if integers.isna().any() else integers.astype(np.int64)
+
+
+def first_values_of(table: Table, attributes: Sequence[str]) -> pd.DataFrame:
+    """The first values a SQL engine returned, indexed by customer and named as in the log; text as ``str``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``customer`` and :func:`attribute_name` of each attribute, sorted by customer.
+    attributes : sequence of str
+        The attribute columns, in order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer.
+    """
+    columns = {}
+    for position, name in enumerate(attributes):
+        values = pd.Series(np.asarray(table[attribute_name(position)]) if not isinstance(table, pd.DataFrame)
+                           else table[attribute_name(position)].array)
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            values = values.astype("str")
+        columns[name] = values.array
+    return pd.DataFrame(columns, index=pd.Index(np.asarray(table["customer"])))
 
 
 def customer_totals_of(table: Table, *, amounts: bool, split: bool) -> CustomerTotals:

@@ -60,6 +60,7 @@ from pyclv.engines._base import (
     PeriodTotals,
     attribute_name,
     customer_totals_of,
+    first_values_of,
     period_totals_of,
 )
 from pyclv.engines._duckdb_source import (
@@ -305,8 +306,7 @@ class DuckDBLog:
                 """,
                 {"end_day": end_day},
             ).df()
-        values = result[names].set_axis(list(self.attributes), axis=1)
-        return values.set_axis(pd.Index(result["customer"].to_numpy()), axis=0)
+        return first_values_of(result, self.attributes)
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
         """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.
