@@ -393,7 +393,8 @@ def _smallest(values: pd.Series, groups: np.ndarray, column: str) -> np.ndarray 
         missing = codes < 0
         smallest = pd.Series(np.where(missing, len(values.cat.categories), codes)).groupby(groups, sort=True).min()
         smallest = smallest.where(smallest < len(values.cat.categories), -1)
-        return pd.Categorical.from_codes(smallest.to_numpy(dtype=np.int64), dtype=values.dtype)
+        smallest_codes: np.ndarray = smallest.to_numpy(dtype=np.int64)
+        return pd.Categorical.from_codes(smallest_codes, dtype=values.dtype)
     try:
         return values.reset_index(drop=True).groupby(groups, sort=True).min().array
     except TypeError as exc:  # values that cannot be ordered together, as 1 and "1" (only in a DataFrame)
