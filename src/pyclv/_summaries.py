@@ -101,7 +101,9 @@ def summary_frame(
     return with_first_values(summary, totals.first_values)
 
 
-def with_first_values(summary: pd.DataFrame, first_values: pd.DataFrame | None) -> pd.DataFrame:
+def with_first_values(
+    summary: pd.DataFrame, first_values: pd.DataFrame | None, *, table: str | None = None
+) -> pd.DataFrame:
     """The summary with each customer's first values of the log's attribute columns, none of them missing.
 
     Parameters
@@ -110,6 +112,8 @@ def with_first_values(summary: pd.DataFrame, first_values: pd.DataFrame | None) 
         One row per customer.
     first_values : pandas.DataFrame or None
         The first values (:attr:`~pyclv.engines.CustomerTotals.first_values`), in the summary's order.
+    table : str, optional
+        The customer table the values come from instead (for messages).
 
     Returns
     -------
@@ -133,15 +137,16 @@ def with_first_values(summary: pd.DataFrame, first_values: pd.DataFrame | None) 
     for name in first_values.columns:
         missing = first_values[name].isna().to_numpy()
         if missing.any():
-            n = int(missing.sum())
-            raise DataValidationError(
+            n, shown = int(missing.sum()), v.examples(summary.index, missing)
+            message = (
                 f"The covariate column {name!r} has no value in the first transaction of {n:,} customer(s) (e.g. "
-                f"{v.examples(summary.index, missing)}). A customer's covariate is the value of its first purchase "
-                "day: fill those values in the log (e.g. an 'unknown' level), or take the covariates from a "
-                "customer table.",
-                column=str(name),
-                n_rows=n,
+                f"{shown}). A customer's covariate is the value of its first purchase day: fill those values in "
+                "the log (e.g. an 'unknown' level), or take the covariates from a customer table."
+                if table is None else
+                f"The covariate column {name!r} of the customer table {table} has no value for {n:,} customer(s) "
+                f"(e.g. {shown}): fill them in (e.g. an 'unknown' level)."
             )
+            raise DataValidationError(message, column=str(name), n_rows=n)
         summary[name] = first_values[name].array
     return summary
 
