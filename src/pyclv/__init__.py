@@ -28,8 +28,8 @@ from pyclv.evaluation import (
 )
 from pyclv.exceptions import (
     ConvergenceError,
-    DataValidationError,
     CovariatesNotSupportedError,
+    DataValidationError,
     ModelFormatError,
     NotFittedError,
     PyCLVError,

@@ -40,8 +40,7 @@ from pyclv._artifact import (
 from pyclv._files import atomic_write
 from pyclv._validation import examples, rows, show, warn
 from pyclv.exceptions import DataValidationError, ModelFormatError
-from pyclv.models import BaseModel
-from pyclv.models._design import Encoding
+from pyclv.models import BaseModel, Encoding
 from pyclv.models.registry import SHIPPED_MODELS, model_class
 
 __all__ = [

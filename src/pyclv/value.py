@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import numbers
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,8 +38,7 @@ from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv._validation import check_margin
 from pyclv._validation.summaries import check_finite_output
 from pyclv.exceptions import DataValidationError
-from pyclv.models import TransactionModel, _covariates, check_models
-from pyclv.models._design import encode
+from pyclv.models import TransactionModel, check_models, covariate_strata
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.uncertainty import Method, check_interval_settings, draws_for
 
@@ -143,7 +141,7 @@ def _discounted_series(
     if delta == 0.0:
         return transaction_model.expected_purchases(data, horizon)
     if transaction_model.has_covariates:
-        return transaction_model._per_stratum(  # type: ignore[return-value]
+        return transaction_model._per_stratum(
             data, lambda model, rows: _discounted_series(model, rows, horizon, annual_discount_rate, delta)
         )
     history = transaction_model.history(data)
@@ -259,43 +257,27 @@ def _evaluate_strata(
             column=str(data.index.name or "index"), n_rows=len(twice),
         )
     models = (transaction_model, spend_model)
-    z = [_covariate_matrix(m, data) for m in models]
-    strata = _covariates.strata(np.hstack(z))
-    all_draws: list[np.ndarray | None] = [None, None]
+    z = [m.covariate_matrix(data) for m in models]
+    strata = covariate_strata(np.hstack(z))
+    draws: list[np.ndarray] | None = None
     if settings.interval is not None:
         rng = np.random.default_rng(seed)
-        all_draws = [draws_for(m, data, method=method, n_draws=n_draws, rng=rng, weights=weights) for m in models]
+        draws = [draws_for(m, data, method=method, n_draws=n_draws, rng=rng, weights=weights) for m in models]
     width = z[0].shape[1]
     out: dict[str, np.ndarray] = {}
     for s, rows in enumerate(strata.members()):
         if not len(rows):
             continue
-        row = strata.rows[s]
-        plain = [_at_row(m, part, d) for m, part, d in zip(models, (row[:width], row[width:]), all_draws, strict=True)]
-        (plain_t, draws_t), (plain_s, draws_s) = plain
-        pair_draws = None if draws_t is None or draws_s is None else (lambda a=draws_t, b=draws_s: (a, b))
-        values, _ = _evaluate_customers(plain_t, plain_s, data.iloc[rows], settings, pair_draws)
+        z_t, z_s = strata.rows[s][:width], strata.rows[s][width:]
+        pair = None
+        if draws is not None:
+            pair_draws = (transaction_model.draws_for_row(draws[0], z_t), spend_model.draws_for_row(draws[1], z_s))
+            pair = (lambda d=pair_draws: d)  # noqa: E731 - the draws of this group, handed over when asked
+        values, _ = _evaluate_customers(transaction_model.for_covariate_row(z_t), spend_model.for_covariate_row(z_s),
+                                        data.iloc[rows], settings, pair)
         for name, v in values.items():
             out.setdefault(name, np.empty(len(data)))[rows] = v
     return out, data.index
-
-
-def _covariate_matrix(model: TransactionModel | GammaGamma, data: pd.DataFrame) -> np.ndarray:
-    if not model.has_covariates:
-        return np.zeros((len(data), 0))
-    return encode(data, model.covariate_encodings_)
-
-
-def _at_row(model: Any, z: np.ndarray, draws: np.ndarray | None) -> tuple[Any, np.ndarray | None]:
-    """The model of the customers with encoded covariates ``z``, and the parameter draws mapped to them."""
-    if not model.has_covariates:
-        return model, draws
-    plain = model.for_covariate_row(z)
-    if draws is None:
-        return plain, None
-    k = len(plain.theta)
-    loadings = model._layout.loadings(z[None])
-    return plain, _covariates.individual(draws, loadings, k)[:, 0, :]
 
 
 def customer_lifetime_value(

@@ -524,9 +524,7 @@ class BaseModel:
                 f"{type(self).__name__}.from_params(...)."
             )
 
-    def _per_stratum(
-        self, data: pd.DataFrame, call: Callable[[Self, pd.DataFrame], pd.Series | pd.DataFrame]
-    ) -> pd.Series | pd.DataFrame:
+    def _per_stratum(self, data: pd.DataFrame, call: Callable[[Self, pd.DataFrame], pd.Series]) -> pd.Series:
         """``call`` on the model without covariates of each group of customers with equal covariates."""
         self.check_fitted()
         return _covariates.per_stratum(self, data, call)  # type: ignore[arg-type]
@@ -643,7 +641,7 @@ class BaseModel:
         return ModelSummary(type(self).__name__, table, stats_)
 
     def likelihood_ratio_test(self) -> dict[str, float]:
-        r"""The likelihood-ratio test of the covariates: does the model with them fit better than without?
+        r"""The likelihood-ratio test of the covariates: does the model fit better with them than without.
 
         :math:`2(\ell_1 - \ell_0)`, with :math:`\ell_0` the log-likelihood of the same model fitted without
         covariates on the same data, is asymptotically :math:`\chi^2` with as many degrees of freedom as
@@ -668,8 +666,7 @@ class BaseModel:
         return likelihood_ratio_test(self.log_likelihood_, self.null_log_likelihood_, len(self._layout.names))
 
     def for_covariates(self, **values: object) -> Self:
-        """The model of the customers with the given covariates: the same model without covariates at their
-        parameters.
+        """The model of the customers with the given covariates (this model without covariates, at their parameters).
 
         For what-if questions about a profile (``model.for_covariates(channel="email")``), e.g. the expected
         purchases of a new customer of that profile. Its covariance comes from the delta method, so its
@@ -706,6 +703,48 @@ class BaseModel:
         row = pd.DataFrame({n: [values[n]] for n in names})
         return self.for_covariate_row(encode(row, self._layout.encodings, what="profile")[0])
 
+    def covariate_matrix(self, data: pd.DataFrame) -> np.ndarray:
+        """The covariates of ``data`` encoded as at the fit, one row per customer (no columns without covariates).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Customers with the model's covariate columns.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (customers, encoded columns).
+
+        Raises
+        ------
+        DataValidationError
+            If a covariate column is missing, has missing values or a level the fit did not see.
+        """
+        if self._layout is None:
+            return np.zeros((len(data), 0))
+        return encode(data, self._layout.encodings)
+
+    def draws_for_row(self, draws: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Parameter draws of the whole model mapped to the customers with encoded covariates ``z``.
+
+        Parameters
+        ----------
+        draws : numpy.ndarray
+            Shape (draws, parameters): draws of ``theta`` (base parameters and coefficients).
+        z : numpy.ndarray
+            One row of encoded covariates.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (draws, base parameters): the draws of :meth:`for_covariate_row`'s parameters.
+        """
+        if self._layout is None:
+            return draws
+        loadings = self._layout.loadings(np.asarray(z, dtype=float)[None])
+        return _covariates.individual(draws, loadings, len(self._layout.base))[:, 0, :]
+
     def for_covariate_row(self, z: np.ndarray) -> Self:
         """The model without covariates at the parameters of customers whose encoded covariates are ``z``.
 
@@ -718,7 +757,8 @@ class BaseModel:
         -------
         BaseModel
         """
-        assert self._layout is not None
+        if self._layout is None:
+            return self
         k = len(self._layout.base)
         loadings = self._layout.loadings(np.asarray(z, dtype=float)[None])
         theta = _covariates.individual(self.theta, loadings, k)[0]

@@ -453,8 +453,8 @@ def stratum_covariance(theta: np.ndarray, covariance: np.ndarray, loadings: np.n
 def per_stratum(
     model: BaseModel,
     data: pd.DataFrame,
-    call: Callable[[BaseModel, pd.DataFrame], pd.Series | pd.DataFrame],
-) -> pd.Series | pd.DataFrame:
+    call: Callable[[BaseModel, pd.DataFrame], pd.Series],
+) -> pd.Series:
     """``call(plain, rows)`` for each stratum of ``data``, with ``plain`` the model at the stratum's parameters.
 
     Parameters
@@ -468,7 +468,7 @@ def per_stratum(
 
     Returns
     -------
-    pandas.Series or pandas.DataFrame
+    pandas.Series
         The pieces put back in the order of ``data``.
     """
     if not data.index.is_unique:
@@ -481,10 +481,7 @@ def per_stratum(
     st = strata(encode(data, model.covariate_encodings_))
     pieces = [(rows, call(model.for_covariate_row(st.rows[s]), data.iloc[rows])) for s, rows in
               enumerate(st.members()) if len(rows)]
-    first = pieces[0][1]
-    values = np.empty((len(data), *first.shape[1:]), dtype=float)
+    values = np.empty(len(data), dtype=float)
     for rows, piece in pieces:
         values[rows] = piece.to_numpy(dtype=float)
-    if isinstance(first, pd.Series):
-        return pd.Series(values, index=data.index, name=first.name)
-    return pd.DataFrame(values, index=data.index, columns=first.columns)
+    return pd.Series(values, index=data.index, name=pieces[0][1].name)

@@ -556,8 +556,9 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
     Parameters
     ----------
     purchase_covariates : list of str, optional
-        Columns of the data (one value per customer) that shift the purchase process: each customer's purchase-rate scale is :math:`\alpha_i = \alpha e^{-\gamma_P^\top z_i}`, so a positive
-        coefficient means more purchases.
+        Columns of the data (one value per customer) that shift the purchase process: each customer's
+        purchase-rate scale is :math:`\alpha_i = \alpha e^{-\gamma_P^\top z_i}`, so a positive coefficient means
+        more purchases.
     dropout_covariates : list of str, optional
         Columns that shift the dropout process: the Beta parameters are
         :math:`a_i = a e^{\gamma_D^\top z_i}` and :math:`b_i = b e^{\gamma_D^\top z_i}` (CLVTools' BG/NBD with
