@@ -30,8 +30,7 @@ import pandas as pd
 from pyclv import _validation as v
 from pyclv._summaries import with_first_values
 from pyclv.cli._safety import UsageError
-from pyclv.engines import is_url
-from pyclv.engines._base import typed_text
+from pyclv.engines import is_url, typed_text
 from pyclv.exceptions import DataValidationError
 from pyclv.models import BaseModel
 from pyclv.models.registry import TRANSACTION_MODELS
