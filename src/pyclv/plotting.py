@@ -559,6 +559,7 @@ def plot_cumulative_transactions(
     time_unit: str | None = None,
     period: str = "W",
     evaluate_at: Literal["start", "end"] = "start",
+    covariates: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Tracking plot of cumulative repeat transactions: actual vs model, across calibration and holdout.
@@ -581,6 +582,8 @@ def plot_cumulative_transactions(
         A fitted transaction model (``transaction_model`` of :func:`pyclv.tracking`).
     transactions, calibration_period_end, observation_period_end, customer_id_col, datetime_col, time_unit, period
         As in :func:`pyclv.tracking`.
+    covariates : pandas.DataFrame, optional
+        For a model with covariates, the customers' covariates, as in :func:`pyclv.tracking`.
     evaluate_at : {"start", "end"}, default "start"
         As in :func:`pyclv.tracking`: ``"end"`` draws the model's line as BTYD and lifetimes do.
     ax : matplotlib.axes.Axes, optional
@@ -613,6 +616,7 @@ def plot_cumulative_transactions(
         time_unit=time_unit,
         period=period,
         evaluate_at=evaluate_at,
+        covariates=covariates,
     )
     return _plot_tracking(_get_ax(ax), table, cumulative=True)
 
@@ -628,6 +632,7 @@ def plot_incremental_transactions(
     time_unit: str | None = None,
     period: str = "W",
     evaluate_at: Literal["start", "end"] = "start",
+    covariates: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Tracking plot of repeat transactions per period: actual vs model, across calibration and holdout.
@@ -650,6 +655,8 @@ def plot_incremental_transactions(
         A fitted transaction model (``transaction_model`` of :func:`pyclv.tracking`).
     transactions, calibration_period_end, observation_period_end, customer_id_col, datetime_col, time_unit, period
         As in :func:`pyclv.tracking`.
+    covariates : pandas.DataFrame, optional
+        For a model with covariates, the customers' covariates, as in :func:`pyclv.tracking`.
     evaluate_at : {"start", "end"}, default "start"
         As in :func:`pyclv.tracking`: ``"end"`` draws the model's line as BTYD and lifetimes do.
     ax : matplotlib.axes.Axes, optional
@@ -683,6 +690,7 @@ def plot_incremental_transactions(
         time_unit=time_unit,
         period=period,
         evaluate_at=evaluate_at,
+        covariates=covariates,
     )
     return _plot_tracking(_get_ax(ax), table, cumulative=False)
 
@@ -701,6 +709,7 @@ def plot_history_alive(
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
     time_unit: str | None = None,
+    covariates: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     r"""One customer's P(alive), day by day from its first purchase, with its purchases marked.
@@ -724,6 +733,9 @@ def plot_history_alive(
         Columns of the customer ids and transaction dates.
     time_unit : str, optional
         The model's time unit; by default the one the model records.
+    covariates : pandas.DataFrame, optional
+        For a model with covariates, the customers' covariates, as in
+        :func:`pyclv.evaluation.alive_history`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; pyplot's current Axes by default.
 
@@ -756,6 +768,7 @@ def plot_history_alive(
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
         time_unit=time_unit,
+        covariates=covariates,
     )
     purchases = history[history["purchase"]]
     ax = _get_ax(ax)

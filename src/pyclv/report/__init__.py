@@ -127,7 +127,7 @@ def build_report(
             transaction_model, spend_model, transactions, calibration_period_end=calibration_period_end,
             observation_period_end=observation_period_end, customer_id_col=customer_id_col,
             datetime_col=datetime_col, monetary_value_col=monetary_value_col, acquisition_cost=acquisition_cost,
-            margin=margin,
+            margin=margin, covariates=data,
         )
     generated = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     models = f"{type(transaction_model).__name__} and {type(spend_model).__name__}"
@@ -160,6 +160,11 @@ def _cohorts(
     parts = ['<h2 id="cohorts">Cohorts and payback</h2>']
     if logged.payback is not None and acquisition_cost is not None:
         parts.append(_sections.payback_table(logged.payback, fmt, acquisition_cost, margin))
+    elif logged.payback_left_out:
+        parts.append(
+            "<p>The payback is left out: the models have covariates, and the log has customers (first seen after "
+            "the calibration period) whose covariates the calibration summary does not hold.</p>"
+        )
     else:
         parts.append(
             "<p>Give the cost of acquiring a customer (<code>--acquisition-cost</code> on the command line, "
