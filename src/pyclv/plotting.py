@@ -1532,5 +1532,5 @@ def plot_value_by_group(
     money = column in ("mean_clv", "mean_expected_spend", "total_clv")
     ax.set_xlabel(f"Average {label}" + (f" ({currency})" if money and currency else ""))
     ax.set_ylabel(str(table.index.name or "group"))
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="best", fontsize="small")
     return ax

@@ -296,7 +296,9 @@ def _group_labels(values: pd.Series, n_bins: int) -> pd.Series:
     return cut.cat.rename_categories([f"{c.left:g} to {c.right:g}" for c in cut.cat.categories])
 
 
-def value_by_group(scores: pd.DataFrame, by: str | pd.Series, *, n_bins: int = 4) -> pd.DataFrame:
+def value_by_group(
+    scores: pd.DataFrame, by: str | pd.Series, *, n_bins: int = 4, means: Sequence[str] = ()
+) -> pd.DataFrame:
     """The customers' value and predictions by group: e.g. the average CLV of each acquisition channel.
 
     Parameters
@@ -310,6 +312,8 @@ def value_by_group(scores: pd.DataFrame, by: str | pd.Series, *, n_bins: int = 4
         ``n_bins`` groups of about equal size.
     n_bins : int, default 4
         How many groups a numeric ``by`` with many values is cut into.
+    means : sequence of str, optional
+        Other columns of ``scores`` whose mean per group to add as ``mean_<column>`` (e.g. an actual revenue).
 
     Returns
     -------
@@ -365,8 +369,9 @@ def value_by_group(scores: pd.DataFrame, by: str | pd.Series, *, n_bins: int = 4
         }
     )
     table["share_of_value"] = table["total_clv"] / total if total else np.nan
-    for column in _MEANS:
-        if column in scores.columns:
-            table[f"mean_{column}"] = grouped[column].mean()
+    for column in dict.fromkeys([*(c for c in _MEANS if c in scores.columns), *means]):
+        if column not in scores.columns:
+            raise DataValidationError(f"value_by_group: the scores have no column {column!r}.", column=column)
+        table[f"mean_{column}"] = grouped[column].mean()
     table.index.name = name
     return table
