@@ -8,7 +8,8 @@ Every figure draws a table that a public function of :mod:`pyclv.evaluation` or 
 computes (:func:`~pyclv.evaluation.frequency_recency_matrix`, :func:`~pyclv.evaluation.period_transactions`,
 :func:`~pyclv.evaluation.calibration_vs_holdout`, :func:`pyclv.tracking`,
 :func:`~pyclv.evaluation.alive_history`, :func:`~pyclv.evaluation.clv_distribution`,
-:func:`pyclv.decile_table`, :attr:`pyclv.business.CohortTables.retention`, :class:`pyclv.business.Payback`):
+:func:`pyclv.decile_table`, :attr:`pyclv.business.CohortTables.retention`, :class:`pyclv.business.Payback`,
+:func:`pyclv.business.value_by_group`):
 the numbers are read and tested there, and this module only draws them (the one exception: the CLV histogram's
 log-spaced bins, which :func:`~pyclv.evaluation.clv_distribution` does not offer, are counted here). The
 figures use the models' public predictions only, so they work for every continuous-time transaction model of
@@ -26,7 +27,7 @@ Model checks (Fader, Hardie & Lee 2005, section 4):
   :func:`plot_history_alive`: what the model says about a customer given its history.
 
 Business views: :func:`plot_clv_distribution`, :func:`plot_lift_chart`, :func:`plot_cohort_retention`,
-:func:`plot_payback`.
+:func:`plot_payback`, :func:`plot_value_by_group` (e.g. the average CLV of each acquisition channel).
 
 Operations: :func:`plot_backtest`, the table of ``pyclv backtest`` (the forecast at past cut-offs against
 what happened and against the historical-CLV formula).
@@ -83,6 +84,7 @@ __all__ = [
     "plot_payback",
     "plot_period_transactions",
     "plot_probability_alive_matrix",
+    "plot_value_by_group",
 ]
 
 #: How titles name a period of pandas' calendar frequencies (by the offset's class) and pyclv's time units.
@@ -559,6 +561,7 @@ def plot_cumulative_transactions(
     time_unit: str | None = None,
     period: str = "W",
     evaluate_at: Literal["start", "end"] = "start",
+    covariates: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Tracking plot of cumulative repeat transactions: actual vs model, across calibration and holdout.
@@ -581,6 +584,8 @@ def plot_cumulative_transactions(
         A fitted transaction model (``transaction_model`` of :func:`pyclv.tracking`).
     transactions, calibration_period_end, observation_period_end, customer_id_col, datetime_col, time_unit, period
         As in :func:`pyclv.tracking`.
+    covariates : pandas.DataFrame, optional
+        For a model with covariates, the customers' covariates, as in :func:`pyclv.tracking`.
     evaluate_at : {"start", "end"}, default "start"
         As in :func:`pyclv.tracking`: ``"end"`` draws the model's line as BTYD and lifetimes do.
     ax : matplotlib.axes.Axes, optional
@@ -613,6 +618,7 @@ def plot_cumulative_transactions(
         time_unit=time_unit,
         period=period,
         evaluate_at=evaluate_at,
+        covariates=covariates,
     )
     return _plot_tracking(_get_ax(ax), table, cumulative=True)
 
@@ -628,6 +634,7 @@ def plot_incremental_transactions(
     time_unit: str | None = None,
     period: str = "W",
     evaluate_at: Literal["start", "end"] = "start",
+    covariates: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Tracking plot of repeat transactions per period: actual vs model, across calibration and holdout.
@@ -650,6 +657,8 @@ def plot_incremental_transactions(
         A fitted transaction model (``transaction_model`` of :func:`pyclv.tracking`).
     transactions, calibration_period_end, observation_period_end, customer_id_col, datetime_col, time_unit, period
         As in :func:`pyclv.tracking`.
+    covariates : pandas.DataFrame, optional
+        For a model with covariates, the customers' covariates, as in :func:`pyclv.tracking`.
     evaluate_at : {"start", "end"}, default "start"
         As in :func:`pyclv.tracking`: ``"end"`` draws the model's line as BTYD and lifetimes do.
     ax : matplotlib.axes.Axes, optional
@@ -683,6 +692,7 @@ def plot_incremental_transactions(
         time_unit=time_unit,
         period=period,
         evaluate_at=evaluate_at,
+        covariates=covariates,
     )
     return _plot_tracking(_get_ax(ax), table, cumulative=False)
 
@@ -701,6 +711,7 @@ def plot_history_alive(
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
     time_unit: str | None = None,
+    covariates: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     r"""One customer's P(alive), day by day from its first purchase, with its purchases marked.
@@ -724,6 +735,9 @@ def plot_history_alive(
         Columns of the customer ids and transaction dates.
     time_unit : str, optional
         The model's time unit; by default the one the model records.
+    covariates : pandas.DataFrame, optional
+        For a model with covariates, the customers' covariates, as in
+        :func:`pyclv.evaluation.alive_history`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; pyplot's current Axes by default.
 
@@ -756,6 +770,7 @@ def plot_history_alive(
         customer_id_col=customer_id_col,
         datetime_col=datetime_col,
         time_unit=time_unit,
+        covariates=covariates,
     )
     purchases = history[history["purchase"]]
     ax = _get_ax(ax)
@@ -1442,4 +1457,80 @@ def plot_backtest(table: pd.DataFrame, *, quantity: str = "revenue", ax: Axes | 
     ax.set_ylabel(f"{name} of the cohort (total)")
     ax.set_ylim(bottom=0)
     ax.legend()
+    return ax
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Groups of customers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def plot_value_by_group(
+    table: pd.DataFrame, *, column: str = "mean_clv", currency: str = "", ax: Axes | None = None
+) -> Axes:
+    """Horizontal bars of the customers' average value per group (e.g. per acquisition channel), with their counts.
+
+    Draws the table of :func:`pyclv.business.value_by_group`: one bar per group, in the table's order from the
+    top, labelled with the value and the number of customers; a dashed line marks the average over everybody.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`pyclv.business.value_by_group`'s table (``n_customers`` and ``column``).
+    column : str, default "mean_clv"
+        The column drawn, e.g. ``"mean_p_alive"`` or ``"mean_expected_purchases"``.
+    currency : str, default ""
+        The currency of the values (``"EUR"``, ``"$"``), named in the axis label of a value column.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; pyplot's current Axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One bar per group (``ax.patches``, top to bottom in the table's order) and the dashed average line.
+
+    Raises
+    ------
+    DataValidationError
+        If the table lacks ``n_customers`` or ``column``, or is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from matplotlib.figure import Figure
+    >>> from pyclv.business import value_by_group
+    >>> from pyclv.plotting import plot_value_by_group
+    >>> scores = pd.DataFrame({"clv": [10.0, 30.0, 20.0, 40.0]})
+    >>> table = value_by_group(scores, pd.Series(["web", "store", "web", "store"], name="channel"))
+    >>> ax = plot_value_by_group(table, ax=Figure().subplots())
+    >>> [float(bar.get_width()) for bar in ax.patches]  # store, then web
+    [35.0, 15.0]
+    """
+    for name in ("n_customers", column):
+        if name not in table.columns:
+            raise DataValidationError(
+                f"plot_value_by_group draws pyclv.business.value_by_group's table; it has no column {name!r}.",
+                column=name,
+            )
+    if table.empty:
+        raise DataValidationError("plot_value_by_group: the table has no groups.", column=column, n_rows=0)
+    ax = _get_ax(ax)
+    values = table[column].to_numpy(dtype=float)
+    counts = table["n_customers"].to_numpy(dtype=float)
+    positions = np.arange(len(table))[::-1]
+    ax.barh(positions, values, color="C0")
+    average = float(np.average(values, weights=counts))
+    ax.axvline(average, color="0.3", linestyle="--", linewidth=1, label=f"All customers ({format_number(average)})")
+    for y, value, count in zip(positions, values, counts, strict=True):
+        ax.annotate(
+            f" {format_number(value)}  ({int(count):,} customers)", (value, y), va="center", fontsize="small"
+        )
+    ax.set_yticks(positions, [str(label) for label in table.index])
+    ax.set_xlim(0, max(values.max(), average) * 1.45)
+    words = column.removeprefix("mean_").replace("_", " ")
+    label = {"clv": "CLV", "p alive": "P(alive)"}.get(words, words)
+    money = column in ("mean_clv", "mean_expected_spend", "total_clv")
+    ax.set_xlabel(f"Average {label}" + (f" ({currency})" if money and currency else ""))
+    ax.set_ylabel(str(table.index.name or "group"))
+    ax.legend(loc="best", fontsize="small")
     return ax

@@ -10,10 +10,12 @@ groups and money. This package sets the models' forecast beside what the log sho
 - :func:`payback`: how long each cohort takes to repay its acquisition cost, observed and forecast, and its
   CLV / CAC ratio;
 - :func:`clv_segments`: customers ranked into CLV tiers, with each tier's share of the value;
-- :func:`rfm_scores`: the familiar descriptive R, F and M quantile scores.
+- :func:`rfm_scores`: the familiar descriptive R, F and M quantile scores;
+- :func:`value_by_group`: the value and predictions of groups of customers (e.g. CLV by acquisition channel,
+  for models with covariates).
 
 Modules: :mod:`~pyclv.business.cohorts` (cohort tables and forecast), :mod:`~pyclv.business.payback`
-(payback, CLV / CAC) and :mod:`~pyclv.business.segments` (CLV tiers, RFM scores).
+(payback, CLV / CAC) and :mod:`~pyclv.business.segments` (CLV tiers, RFM scores, value by group).
 
 **Calendar periods.** Cohorts and their columns are *calendar* periods (pandas periods): ``"W"`` weeks from
 Monday to Sunday, ``"M"`` months, ``"Q"`` quarters and ``"Y"`` years. Period 0 is the acquisition period
@@ -38,7 +40,7 @@ Gupta, S., Lehmann, D. R. and Stuart, J. A. (2004). Valuing customers. Journal o
 from pyclv.business._periods import PERIODS
 from pyclv.business.cohorts import CohortForecast, CohortTables, cohort_forecast, cohort_table
 from pyclv.business.payback import Payback, payback
-from pyclv.business.segments import Segments, clv_segments, rfm_scores
+from pyclv.business.segments import Segments, clv_segments, rfm_scores, value_by_group
 
 __all__ = [
     "PERIODS",
@@ -51,4 +53,5 @@ __all__ = [
     "cohort_table",
     "payback",
     "rfm_scores",
+    "value_by_group",
 ]

@@ -22,6 +22,7 @@ from pyclv._time import DAYS_PER_UNIT
 from pyclv._validation import DateLike, LogColumns, day_str
 from pyclv.business._periods import _check_period, _Cohorts, _cohorts, _last_days, _periods
 from pyclv.engines.pandas import DailyLog, daily_totals, run_starts
+from pyclv.evaluation.profiles import attach_covariates, covariate_columns
 from pyclv.exceptions import DataValidationError, PyCLVWarning
 from pyclv.models import GammaGamma, TransactionModel, check_models
 
@@ -362,6 +363,7 @@ def cohort_forecast(
     datetime_col: str = "date",
     monetary_value_col: str | None = None,
     observation_period_end: DateLike | None = None,
+    covariates: pd.DataFrame | None = None,
 ) -> CohortForecast:
     r"""Carry each acquisition cohort forward: expected repeat purchases (and revenue) per future period.
 
@@ -394,6 +396,9 @@ def cohort_forecast(
         Calendar period, as in :func:`cohort_table`.
     customer_id_col, datetime_col, monetary_value_col, observation_period_end
         As in :func:`pyclv.rfm_summary`.
+    covariates : pandas.DataFrame, optional
+        For models with covariates: a table indexed by customer id with their covariate columns and a row for
+        every customer of the log (each customer is forecast at its own parameters).
 
     Returns
     -------
@@ -408,7 +413,8 @@ def cohort_forecast(
         If the model has no time unit or counts whole periods (BG/BB), if ``n_periods`` < 1, if a spend model
         is given without ``monetary_value_col``, or if ``period`` is not supported.
     DataValidationError
-        As :func:`pyclv.rfm_summary`.
+        As :func:`pyclv.rfm_summary`; for models with covariates, if ``covariates`` is missing or lacks a
+        customer of the log.
 
     Examples
     --------
@@ -443,6 +449,8 @@ def cohort_forecast(
     )
     co = _cohorts(daily, freq)
     summary = _summaries.summary_frame(daily_totals(daily), daily.end_day, unit)
+    models = [transaction_model] if spend_model is None else [transaction_model, spend_model]
+    summary = attach_covariates(summary, covariates, covariate_columns(*models), what="cohort_forecast")
 
     future = np.arange(co.last + 1, co.last + 1 + int(n_periods), dtype=np.int64)
     horizons = (_last_days(future, freq) - daily.end_day) / DAYS_PER_UNIT[unit]

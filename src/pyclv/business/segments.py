@@ -1,4 +1,7 @@
-r"""Customer segments: CLV tiers (:func:`clv_segments`) and the descriptive RFM scores (:func:`rfm_scores`).
+r"""Customer segments: CLV tiers, RFM scores and the value of groups such as acquisition channels.
+
+:func:`clv_segments` ranks customers into CLV tiers, :func:`rfm_scores` gives the descriptive RFM scores and
+:func:`value_by_group` the value and predictions of each group (e.g. CLV by channel).
 
 References
 ----------
@@ -19,7 +22,7 @@ from scipy.stats import rankdata
 from pyclv._validation import validate_summary
 from pyclv.exceptions import DataValidationError
 
-__all__ = ["Segments", "clv_segments", "rfm_scores"]
+__all__ = ["Segments", "clv_segments", "rfm_scores", "value_by_group"]
 
 def _as_series(values: pd.Series, name: str) -> pd.Series:
     """A float Series with one finite value per distinct customer."""
@@ -275,3 +278,100 @@ def rfm_scores(summary: pd.DataFrame, *, n_bins: int = 5) -> pd.DataFrame:
     out = pd.DataFrame(scores, index=s.index)
     out["RFM"] = ["".join(map(str, row)) for row in zip(*scores.values(), strict=True)]
     return out
+
+
+#: A numeric grouping column with more distinct values than this is cut into quantile groups.
+_MAX_LEVELS = 8
+
+#: The score table's columns whose mean :func:`value_by_group` reports, when present.
+_MEANS = ("p_alive", "expected_purchases", "dert", "expected_spend")
+
+
+def _group_labels(values: pd.Series, n_bins: int) -> pd.Series:
+    """Each customer's group: its level, or for a numeric column with many values its quantile range."""
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if not numeric or values.nunique() <= _MAX_LEVELS:
+        return values
+    cut = pd.qcut(values, n_bins, duplicates="drop")
+    return cut.cat.rename_categories([f"{c.left:g} to {c.right:g}" for c in cut.cat.categories])
+
+
+def value_by_group(
+    scores: pd.DataFrame, by: str | pd.Series, *, n_bins: int = 4, means: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The customers' value and predictions by group: e.g. the average CLV of each acquisition channel.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        The score table of :func:`pyclv.score` (``clv``, and ``p_alive``, ``expected_purchases`` or ``dert``
+        and ``expected_spend`` when present), one row per customer.
+    by : str or pandas.Series
+        The group of each customer: a column of ``scores`` or a Series on its index (e.g. a covariate column of
+        the summary the models were fitted on). A numeric one with more than 8 distinct values is cut into
+        ``n_bins`` groups of about equal size.
+    n_bins : int, default 4
+        How many groups a numeric ``by`` with many values is cut into.
+    means : sequence of str, optional
+        Other columns of ``scores`` whose mean per group to add as ``mean_<column>`` (e.g. an actual revenue).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (its levels in order; a ``Categorical``'s own order), indexed by the group's name:
+        ``n_customers``, ``share_of_customers``, ``mean_clv``, ``total_clv``, ``share_of_value`` (of the total
+        CLV) and the means ``mean_p_alive``, ``mean_expected_purchases`` (or ``mean_dert``) and
+        ``mean_expected_spend`` of the columns ``scores`` has.
+
+    Raises
+    ------
+    DataValidationError
+        If ``scores`` has no ``clv``, ``by`` names no column of it, or ``by`` misses customers or has missing
+        values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"clv": [10.0, 30.0, 20.0, 40.0], "p_alive": [0.5, 1.0, 0.25, 0.75]})
+    >>> table = value_by_group(scores, pd.Series(["web", "store", "web", "store"], name="channel"))
+    >>> table.loc["store", ["n_customers", "mean_clv", "share_of_value", "mean_p_alive"]].tolist()
+    [2.0, 35.0, 0.7, 0.875]
+    """
+    if "clv" not in scores.columns:
+        raise DataValidationError("value_by_group needs the score table's column 'clv' (pyclv.score).", column="clv")
+    if isinstance(by, str):
+        if by not in scores.columns:
+            raise DataValidationError(
+                f"value_by_group: the scores have no column {by!r}; pass the groups as a Series on the scores' index "
+                "(e.g. summary['channel']).",
+                column=by,
+            )
+        by = scores[by]
+    groups = by.reindex(scores.index) if isinstance(by, pd.Series) else pd.Series(by, index=scores.index)
+    name = str(groups.name or "group")
+    missing = groups.isna().to_numpy()
+    if missing.any():
+        raise DataValidationError(
+            f"value_by_group: {int(missing.sum()):,} customer(s) have no group in {name!r} (e.g. "
+            f"{list(scores.index[missing][:3])}); give every scored customer a group.",
+            column=name,
+            n_rows=int(missing.sum()),
+        )
+    labels = _group_labels(groups, int(n_bins)).rename(name)
+    grouped = scores.groupby(labels, observed=True, sort=True)
+    total = float(scores["clv"].sum())
+    table = pd.DataFrame(
+        {
+            "n_customers": grouped.size(),
+            "share_of_customers": grouped.size() / len(scores),
+            "mean_clv": grouped["clv"].mean(),
+            "total_clv": grouped["clv"].sum(),
+        }
+    )
+    table["share_of_value"] = table["total_clv"] / total if total else np.nan
+    for column in dict.fromkeys([*(c for c in _MEANS if c in scores.columns), *means]):
+        if column not in scores.columns:
+            raise DataValidationError(f"value_by_group: the scores have no column {column!r}.", column=column)
+        table[f"mean_{column}"] = grouped[column].mean()
+    table.index.name = name
+    return table

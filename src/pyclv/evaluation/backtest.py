@@ -38,6 +38,7 @@ from pyclv.engines import TransactionLog
 from pyclv.engines import duckdb as duckdb_engine
 from pyclv.engines import pandas as pandas_engine
 from pyclv.evaluation.holdout import holdout_comparison
+from pyclv.evaluation.profiles import attach_covariates, covariate_columns
 from pyclv.exceptions import DataValidationError
 from pyclv.models import BetaGeo, GammaGamma, TransactionModel
 
@@ -130,6 +131,7 @@ def backtest_log(
     horizon_days: int,
     time_unit: str,
     fit_pair: FitPair,
+    covariates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The backtest table of a log an engine opened, the models fitted by ``fit_pair`` (see :func:`backtest`).
 
@@ -146,6 +148,9 @@ def backtest_log(
         The models' time unit.
     fit_pair : callable
         Fits the transaction and the spend model on a calibration summary (``fit_pair(summary)``).
+    covariates : pandas.DataFrame, optional
+        The customers' covariates for models with covariates: every column is joined, by customer id, to each
+        cut-off's summary (a row for every customer of each cohort).
 
     Returns
     -------
@@ -167,6 +172,8 @@ def backtest_log(
         end = day + horizon_days
         with _progress.step("summary"):
             split = _summaries.calibration_holdout_split(recorded, day_str(day), day_str(end), time_unit)
+        if covariates is not None:
+            split = attach_covariates(split, covariates, list(covariates.columns), what="backtest")
         transaction, spend = fit_pair(split)
         comparison = holdout_comparison(transaction, spend, split)
         row: dict[str, object] = {"cutoff": day, "horizon_days": horizon_days, "customers": len(split)}
@@ -215,6 +222,7 @@ def backtest(
     time_unit: str = "W",
     date_format: str | None = None,
     dayfirst: bool | None = None,
+    covariates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Refit at several past cut-offs and set each forecast beside what happened (a rolling-origin backtest).
 
@@ -248,6 +256,10 @@ def backtest(
         Column of transaction amounts (the revenue).
     time_unit : {"W", "D"}, default "W"
         The models' time unit.
+    covariates : pandas.DataFrame, optional
+        For models with covariates (``BetaGeo(purchase_covariates=["channel"])``): a table indexed by customer
+        id with their covariate columns and a row for every customer of the log; each cut-off's summary gets
+        them before the models are refitted on it.
 
     Returns
     -------
@@ -264,7 +276,8 @@ def backtest(
     DataValidationError
         For an invalid log (as :func:`pyclv.rfm_summary`); for ``cutoffs`` that are not a non-empty list of
         distinct dates, that are before the first transaction or whose holdout ends after the last one; for a
-        ``horizon_days`` that is not a whole number > 0. The message names the argument.
+        ``horizon_days`` that is not a whole number > 0; for models with covariates, if ``covariates`` is
+        missing or lacks a column or a customer. The message names the argument.
     TypeError
         If a model is not of the expected kind.
     ConvergenceError
@@ -317,6 +330,12 @@ def backtest(
     transaction_template = BetaGeo() if transaction_model is None else transaction_model
     spend_template = GammaGamma() if spend_model is None else spend_model
     _unfitted_transaction(transaction_template), _unfitted_spend(spend_template)  # refused before the log is read
+    columns = covariate_columns(transaction_template, spend_template)
+    if columns:  # the customers' covariates checked, and kept to the models' columns, before the log is read
+        index = covariates.index if isinstance(covariates, pd.DataFrame) else pd.Index([])
+        covariates = attach_covariates(pd.DataFrame(index=index), covariates, columns, what="backtest")
+    else:
+        covariates = None
 
     def _fit_pair(summary: pd.DataFrame) -> tuple[TransactionModel, GammaGamma]:
         """Fit unfitted copies of the templates on one cut-off's calibration summary."""
@@ -324,11 +343,11 @@ def backtest(
             transaction = _unfitted_transaction(transaction_template).fit(summary)
             return transaction, _unfitted_spend(spend_template).fit(summary)
 
-    columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
+    log_columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
     opened: AbstractContextManager[TransactionLog]
     if isinstance(transactions, str | os.PathLike):  # files, out of core, as pyclv.rfm_summary reads them
-        opened = duckdb_engine.open_log(transactions, columns, date_format=date_format, dayfirst=dayfirst)
+        opened = duckdb_engine.open_log(transactions, log_columns, date_format=date_format, dayfirst=dayfirst)
     else:
-        opened = nullcontext(pandas_engine.open_log(transactions, columns, DateRule(date_format, dayfirst)))
+        opened = nullcontext(pandas_engine.open_log(transactions, log_columns, DateRule(date_format, dayfirst)))
     with opened as transaction_log:
-        return backtest_log(transaction_log, cutoffs, horizon_days, time_unit, _fit_pair)
+        return backtest_log(transaction_log, cutoffs, horizon_days, time_unit, _fit_pair, covariates)

@@ -26,7 +26,7 @@ analysis. Journal of Marketing Research, 42(4), 415-430.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,8 @@ from pyclv._validation import DateLike, LogColumns, day_str, to_day, validate_su
 from pyclv.engines import pandas as pandas_engine
 from pyclv.evaluation._checks import _finite_values, _model_time_unit, _whole_number
 from pyclv.evaluation.metrics import _conditional_expectations
-from pyclv.exceptions import DataValidationError
+from pyclv.evaluation.profiles import attach_covariates, covariate_columns, profile_groups
+from pyclv.exceptions import CovariatesNotSupportedError, DataValidationError
 from pyclv.models import TransactionModel
 
 __all__ = [
@@ -87,6 +88,12 @@ def _grid(
     max_recency: float | None,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, np.ndarray]:
     """Frequencies, recencies, the summary of the possible grid cells, and their positions in the grid."""
+    if model.has_covariates:
+        columns = covariate_columns(model)
+        raise CovariatesNotSupportedError(
+            f"This {type(model).__name__} has covariates ({', '.join(columns)}): each profile has its own matrix. "
+            f"Draw it for one profile: pass model.for_covariates({columns[0]}=...) (a value for each covariate)."
+        )
     T = float(T)
     if not (math.isfinite(T) and T > 0):
         raise ValueError(f"T must be a finite number > 0 (the customers' age, in the model's time unit); got {T!r}.")
@@ -172,6 +179,8 @@ def frequency_recency_matrix(
     ------
     ValueError
         If ``T``, ``max_frequency`` or ``max_recency`` is out of range.
+    CovariatesNotSupportedError
+        If the model has covariates: pass the model of one profile, ``model.for_covariates(...)``.
 
     Examples
     --------
@@ -216,6 +225,8 @@ def probability_alive_matrix(
     ------
     ValueError
         If ``T``, ``max_frequency`` or ``max_recency`` is out of range.
+    CovariatesNotSupportedError
+        If the model has covariates: pass the model of one profile, ``model.for_covariates(...)``.
 
     Examples
     --------
@@ -284,7 +295,10 @@ def period_transactions(model: TransactionModel, data: pd.DataFrame, *, max_freq
     checked = validate_summary(data, columns=("frequency", "recency", _age_column(data)))
     actual = np.bincount(np.minimum(checked.frequency, max_frequency).astype(np.int64), minlength=max_frequency + 1)
     assert checked.T is not None  # validated with history
-    expected = _expected_frequency_counts(model, checked.T, max_frequency)
+    expected = np.zeros(max_frequency + 1)
+    for group in profile_groups(data, model):  # a model with covariates: each profile at its own parameters
+        plain = cast(TransactionModel, group.models[0])
+        expected += _expected_frequency_counts(plain, checked.T[group.rows], max_frequency)
     return pd.DataFrame(
         {"actual": actual.astype(np.int64), "expected": expected},
         index=pd.Index(_frequency_labels(max_frequency), name="frequency"),
@@ -389,6 +403,7 @@ def alive_history(
     customer_id_col: str = "customer_id",
     datetime_col: str = "date",
     time_unit: str | None = None,
+    covariates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""One customer's history and P(alive), day by day from its first purchase.
 
@@ -410,6 +425,9 @@ def alive_history(
         Columns of the customer ids and transaction dates.
     time_unit : str, optional
         The model's time unit; by default the one the model records.
+    covariates : pandas.DataFrame, optional
+        For a model with covariates: a table indexed by customer id with its covariate columns (e.g. the
+        summary the model was fitted on); the customer's row gives its parameters.
 
     Returns
     -------
@@ -421,7 +439,8 @@ def alive_history(
     Raises
     ------
     DataValidationError
-        If the customer has no transaction on or before the end, or the log is invalid.
+        If the customer has no transaction on or before the end, or the log is invalid; for a model with
+        covariates, if ``covariates`` is missing or has no row for the customer.
     ValueError
         If the model does not record its time unit and none is given.
 
@@ -450,7 +469,14 @@ def alive_history(
         index=pd.DatetimeIndex(days.astype("datetime64[D]"), name="date"),
     )
     history.attrs["time_unit"] = unit
+    if model.has_covariates:  # the customer's covariates on every day of its history
+        one = attach_covariates(
+            pd.DataFrame(index=pd.Index([customer_id])), covariates, covariate_columns(model), what="alive_history"
+        )
+        for column in one.columns:
+            history[column] = one[column].iloc[0]
     history["p_alive"] = model.p_alive(history).to_numpy()
+    history = history.drop(columns=covariate_columns(model))
     history["purchase"] = np.isin(days, purchase_days)
     history.attrs["customer_id"] = customer_id
     return history

@@ -13,7 +13,7 @@ to the Pareto/NBD model. Marketing Science, 24(2), 275-284.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from pyclv._time import DAYS_PER_UNIT
 from pyclv._validation import DateLike, LogColumns, day_str
 from pyclv.engines.pandas import run_starts
 from pyclv.evaluation._checks import _model_time_unit
+from pyclv.evaluation.profiles import attach_covariates, covariate_columns, profile_groups
 from pyclv.exceptions import DataValidationError
 from pyclv.models import TransactionModel, check_models
 
@@ -98,6 +99,7 @@ def tracking(
     time_unit: str | None = None,
     period: str = "W",
     evaluate_at: Literal["start", "end"] = "start",
+    covariates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     r"""Expected and actual repeat transactions of the calibration cohort per calendar period.
 
@@ -157,6 +159,10 @@ def tracking(
         are the same either way. The curves differ by one day of expected purchases per customer: on CDNOW
         (weekly periods, BG/NBD or Pareto/NBD) the ``"start"`` curve is 27 % lower at week 1, when the
         cohort is days old, 0.6 to 0.85 % lower at weeks 20-25, 0.3 % at week 39 and 0.12 % at week 78.
+    covariates : pandas.DataFrame, optional
+        For a model with covariates: a table indexed by customer id with its covariate columns, a row for every
+        customer of the cohort (e.g. the calibration summary the model was fitted on). Each customer's
+        :math:`E[X(t)]` is then that of its own profile (``model.for_covariates(...)``).
 
     Returns
     -------
@@ -174,8 +180,9 @@ def tracking(
     ------
     DataValidationError
         As :func:`pyclv.rfm_summary`; also if ``calibration_period_end`` is before the first transaction or
-        not before the observation end, if ``time_unit`` differs from the model's, or if ``evaluate_at`` is
-        neither ``"start"`` nor ``"end"``.
+        not before the observation end, if ``time_unit`` differs from the model's, if ``evaluate_at`` is
+        neither ``"start"`` nor ``"end"``, or, for a model with covariates, if ``covariates`` is missing or lacks
+        a customer of the cohort.
     TypeError
         If ``transaction_model`` is not a pyclv transaction model.
     ValueError
@@ -192,7 +199,8 @@ def tracking(
     -----
     With :math:`n_b` customers born on day b, the expected cumulative repeat transactions are the
     convolution :math:`\sum_{b \le e} n_b \, E[X(e - b)]`, computed on the daily grid (memory proportional
-    to the number of days, not customers); a discrete-time model counts only completed periods. At the
+    to the number of days, not customers); a discrete-time model counts only completed periods. With
+    covariates it is the sum of one such convolution per covariate profile. At the
     calibration end the cumulative values equal the total calibration frequency of
     :func:`pyclv.rfm_summary` (actual) and, with ``evaluate_at="start"``, :math:`\sum_i E[X(T_i)]`
     (expected); with ``"end"`` each :math:`T_i` is one day longer.
@@ -241,13 +249,20 @@ def tracking(
 
     ends, days, partial = _periods(first_day, daily.end_day, calibration_end, length)
     n_days = daily.end_day - first_day + 1
-    born = np.bincount(births[in_cohort] - first_day, minlength=n_days).astype(float)
     age_days = np.arange(n_days) + (1 if evaluate_at == "end" else 0)  # at day e, born on day b: e - b (+ 1)
     ages = age_days / DAYS_PER_UNIT[unit]
     if transaction_model.discrete:
         ages = np.floor(ages)  # a discrete opportunity counts once it is complete
-    per_new_customer = np.asarray(transaction_model.expected_purchases_new_customer(ages), dtype=float)
-    expected_cum = np.convolve(born, per_new_customer)[:n_days][ends - first_day]
+    columns = covariate_columns(transaction_model)
+    cohort = attach_covariates(pd.DataFrame(index=daily.customers[in_cohort]), covariates, columns, what="tracking")
+    cohort_births = births[in_cohort] - first_day
+    expected_daily = np.zeros(n_days)
+    for group in profile_groups(cohort, transaction_model):  # one group of everybody without covariates
+        born = np.bincount(cohort_births[group.rows], minlength=n_days).astype(float)
+        plain = cast(TransactionModel, group.models[0])
+        per_new_customer = np.asarray(plain.expected_purchases_new_customer(ages), dtype=float)
+        expected_daily += np.convolve(born, per_new_customer)[:n_days]
+    expected_cum = expected_daily[ends - first_day]
     actual_cum = np.searchsorted(repeat_days, ends, side="right").astype(float)
 
     table = pd.DataFrame(

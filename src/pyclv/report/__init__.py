@@ -2,14 +2,16 @@
 
 It opens with a summary in plain words (the data and their dates, the forecast for the next 30, 60 and 90
 days and for the holdout with its range, the comparison with the historical-CLV formula and with what
-happened, and a verdict on what the baselines' wins mean), then the value tiers, the customers to act on, the
-cohorts and their payback, and last an appendix of evaluation tables, model checks and model details.
+happened, and a verdict on what the baselines' wins mean), then the value tiers, for models with covariates
+what the customers' attributes change (each effect as a factor, and the value of each level), the customers to
+act on, the cohorts and their payback, and last an appendix of evaluation tables, model checks and model
+details.
 
 Everything is embedded (figures as base64 PNG, styles inline), so the file reads offline and can be mailed,
 archived or printed. Built on the public API: :func:`pyclv.evaluate`, :func:`pyclv.score`,
 :mod:`pyclv.business` and :mod:`pyclv.plotting`. Modules: ``_facts`` (the numbers), ``_summary`` (the
-prose), ``_sections`` (the sections), ``_figures`` (the figures), ``_chance`` (the chance in the customers'
-purchases) and ``_html`` (the page and the number formats).
+prose), ``_sections`` (the sections), ``_covariates`` (what the covariates change), ``_figures`` (the
+figures), ``_chance`` (the chance in the customers' purchases) and ``_html`` (the page and the number formats).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pyclv.io import atomic_write
 from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.report import _figures, _sections, _summary
+from pyclv.report._covariates import covariates_section
 from pyclv.report._facts import facts_of
 from pyclv.report._html import Formats, grid, page
 
@@ -58,7 +61,8 @@ def build_report(
     transaction_model, spend_model
         Fitted on the calibration part of ``calibration_holdout_data``.
     calibration_holdout_data : pandas.DataFrame
-        From :func:`pyclv.calibration_holdout_split` (with a value column).
+        From :func:`pyclv.calibration_holdout_split` (with a value column), with the models' covariate columns
+        for models with covariates.
     transactions : pandas.DataFrame, optional
         The transaction log: adds the actual purchases of the first 30, 60 and 90 days of the holdout, the
         tracking charts, the cohort retention and, with ``acquisition_cost``, the payback (needs
@@ -127,7 +131,7 @@ def build_report(
             transaction_model, spend_model, transactions, calibration_period_end=calibration_period_end,
             observation_period_end=observation_period_end, customer_id_col=customer_id_col,
             datetime_col=datetime_col, monetary_value_col=monetary_value_col, acquisition_cost=acquisition_cost,
-            margin=margin,
+            margin=margin, covariates=data,
         )
     generated = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     models = f"{type(transaction_model).__name__} and {type(spend_model).__name__}"
@@ -142,6 +146,7 @@ def build_report(
         _summary.verdict(report, fmt),
         *_sections.forecast(facts, fmt, logged.tracking if logged else []),
         *_sections.tiers(facts, fmt, _figures.value_figures(facts.scores, horizon, fmt.currency)),
+        *covariates_section(transaction_model, spend_model, facts.scores, data, fmt, horizon),
         *_sections.customers(facts, fmt),
         *_cohorts(logged, fmt, acquisition_cost, margin),
         *_sections.appendix(
@@ -160,6 +165,11 @@ def _cohorts(
     parts = ['<h2 id="cohorts">Cohorts and payback</h2>']
     if logged.payback is not None and acquisition_cost is not None:
         parts.append(_sections.payback_table(logged.payback, fmt, acquisition_cost, margin))
+    elif logged.payback_left_out:
+        parts.append(
+            "<p>The payback is left out: the models have covariates, and the log has customers (first seen after "
+            "the calibration period) whose covariates the calibration summary does not hold.</p>"
+        )
     else:
         parts.append(
             "<p>Give the cost of acquiring a customer (<code>--acquisition-cost</code> on the command line, "

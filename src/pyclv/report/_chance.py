@@ -8,10 +8,13 @@ P(X(t) = n | history), which every transaction model has.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
 from pyclv._time import with_time_unit
+from pyclv.evaluation.profiles import profile_groups
 from pyclv.models import TransactionModel
 
 __all__ = ["purchase_variance", "revenue_variance"]
@@ -44,6 +47,11 @@ def purchase_variance(model: TransactionModel, data: pd.DataFrame, t: float) -> 
     numpy.ndarray
         One variance per row of ``data``, in its order.
     """
+    if model.has_covariates:  # each group of customers with equal covariates at its own parameters
+        variance = np.empty(len(data))
+        for group in profile_groups(data, model):
+            variance[group.rows] = purchase_variance(cast(TransactionModel, group.models[0]), data.iloc[group.rows], t)
+        return variance
     history = model.history(data)
     distinct, position = history.distinct()
     unique = pd.DataFrame(dict(zip(distinct.names, distinct.values, strict=True)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv._validation import DateLike, warn
 from pyclv.business import clv_segments
 from pyclv.evaluation import baseline_forecasts, decile_table
+from pyclv.evaluation.profiles import profile_groups
 from pyclv.exceptions import PyCLVError
 from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
@@ -181,6 +183,9 @@ def _totals(
     uncertainty of each customer's own mean amount, so its range is if anything narrow. The value (an
     expectation, not a total that happens) has the range of the parameters' uncertainty alone.
 
+    With covariates, the draws of each model are made once for the model as a whole and mapped to each group of
+    customers with equal covariates (:func:`pyclv.evaluation.profiles.profile_groups`), whose sums add up.
+
     Shape (2, len(lengths) * 2 + 1), lower and upper; NaN when the models have no covariance (built with
     ``from_params``).
     """
@@ -191,19 +196,24 @@ def _totals(
         draws_s = parameter_draws(spend_model, _N_DRAWS, rng)
     except PyCLVError:
         return np.full((2, n_values), np.nan)
-    history, spend_history = transaction_model.history(data), spend_model.history(data)
-    totals = np.empty((_N_DRAWS, n_values))
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for d, (theta_t, theta_s) in enumerate(zip(draws_t, draws_s, strict=True)):
-            spend = spend_model.expected_spend_at(theta_s, spend_history)
-            for w, length in enumerate(lengths):
-                purchases = transaction_model.expected_purchases_at(theta_t, history, length)
-                totals[d, 2 * w : 2 * w + 2] = purchases.sum(), (purchases * spend).sum()
-            if delta == 0.0:
-                discounted = purchases
-            else:
-                discounted = transaction_model.discounted_purchases_at(theta_t, history, lengths[-1], delta)
-            totals[d, -1] = margin * (discounted * spend).sum()
+    totals = np.zeros((_N_DRAWS, n_values))
+    for group in profile_groups(data, transaction_model, spend_model):  # one group of everybody without covariates
+        plain_t, plain_s = cast(TransactionModel, group.models[0]), cast(GammaGamma, group.models[1])
+        rows = data.iloc[group.rows]
+        history, spend_history = plain_t.history(rows), plain_s.history(rows)
+        group_t = transaction_model.draws_for_row(draws_t, group.covariates[0])
+        group_s = spend_model.draws_for_row(draws_s, group.covariates[1])
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for d, (theta_t, theta_s) in enumerate(zip(group_t, group_s, strict=True)):
+                spend = plain_s.expected_spend_at(theta_s, spend_history)
+                for w, length in enumerate(lengths):
+                    purchases = plain_t.expected_purchases_at(theta_t, history, length)
+                    totals[d, 2 * w : 2 * w + 2] += purchases.sum(), (purchases * spend).sum()
+                if delta == 0.0:
+                    discounted = purchases
+                else:
+                    discounted = plain_t.discounted_purchases_at(theta_t, history, lengths[-1], delta)
+                totals[d, -1] += margin * (discounted * spend).sum()
     spend = spend_model.expected_spend(data).to_numpy(dtype=float)
     shape = float(spend_model.params_["p"])
     for w, length in enumerate(lengths):

@@ -16,7 +16,8 @@ from pyclv import plotting
 from pyclv._validation import DateLike, warn
 from pyclv.business import cohort_forecast, cohort_table, payback
 from pyclv.business.payback import Payback
-from pyclv.exceptions import PyCLVError, PyCLVWarning
+from pyclv.evaluation.profiles import covariate_columns
+from pyclv.exceptions import DataValidationError, PyCLVError, PyCLVWarning
 from pyclv.models import TransactionModel
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.report._html import figure
@@ -122,6 +123,7 @@ def diagnostic_figures(transaction_model: TransactionModel, data: pd.DataFrame, 
     """
     duration = float(data["duration_holdout"].iloc[0])
     T_typical = float(data["T"].median())
+    profile_model, profile = _common_profile(transaction_model, data)
     return [
         render(
             lambda ax: plotting.plot_period_transactions(transaction_model, data, ax=ax),
@@ -137,20 +139,30 @@ def diagnostic_figures(transaction_model: TransactionModel, data: pd.DataFrame, 
         ),
         render(
             lambda ax: plotting.plot_frequency_recency_matrix(
-                transaction_model, T=T_typical, t=duration, cmap=MATRIX_CMAP, ax=ax
+                profile_model, T=T_typical, t=duration, cmap=MATRIX_CMAP, ax=ax
             ),
-            f"Expected purchases in {horizon}, for customers with {age} of history",
+            f"Expected purchases in {horizon}, for customers with {age} of history{profile}",
             "Brighter (yellow) cells expect more purchases, dark purple ones few (the colour bar gives the "
             "numbers): the most are expected of customers who bought often (up) and recently (right).",
         ),
         render(
-            lambda ax: plotting.plot_probability_alive_matrix(transaction_model, T=T_typical, cmap=MATRIX_CMAP, ax=ax),
-            f"Probability of being still active, for customers with {age} of history",
+            lambda ax: plotting.plot_probability_alive_matrix(profile_model, T=T_typical, cmap=MATRIX_CMAP, ax=ax),
+            f"Probability of being still active, for customers with {age} of history{profile}",
             "Yellow: probably still active; dark purple: probably stopped. A customer who bought often but not "
             "recently (up, left) has probably stopped buying; one who bought recently is probably still active "
             "whatever the number of purchases.",
         ),
     ]
+
+
+def _common_profile(model: TransactionModel, data: pd.DataFrame) -> tuple[TransactionModel, str]:
+    """The model of the most common covariate profile of ``data`` and its words (the model itself without)."""
+    columns = covariate_columns(model)
+    if not columns:
+        return model, ""
+    values = dict(zip(columns, data[columns].value_counts().index[0], strict=True))
+    words = ", ".join(f"{name} = {value}" for name, value in values.items())
+    return model.for_covariates(**values), f" and {words} (the most common profile)"
 
 
 class LogFigures:
@@ -164,12 +176,17 @@ class LogFigures:
         The retention map, and the payback curves with a CAC.
     payback : Payback or None
         The payback of each monthly cohort, with a CAC.
+    payback_left_out : str, default ""
+        Why the payback was left out despite a CAC (empty otherwise).
     """
 
-    def __init__(self, tracking: list[str], cohorts: list[str], payback: Payback | None) -> None:
+    def __init__(
+        self, tracking: list[str], cohorts: list[str], payback: Payback | None, payback_left_out: str = ""
+    ) -> None:
         self.tracking = tracking
         self.cohorts = cohorts
         self.payback = payback
+        self.payback_left_out = payback_left_out
 
 
 def log_figures(
@@ -184,6 +201,7 @@ def log_figures(
     monetary_value_col: str | None,
     acquisition_cost: float | None,
     margin: float,
+    covariates: pd.DataFrame | None = None,
 ) -> LogFigures:
     """The figures of the transaction log, and the payback with an acquisition cost.
 
@@ -201,6 +219,8 @@ def log_figures(
         The cost of acquiring a customer.
     margin : float
         The share of revenue kept as margin, for the payback.
+    covariates : pandas.DataFrame, optional
+        For models with covariates, the customers' covariates (the calibration summary).
 
     Returns
     -------
@@ -212,7 +232,7 @@ def log_figures(
         return draw(
             transaction_model, transactions, calibration_period_end=calibration_period_end,
             observation_period_end=observation_period_end, customer_id_col=customer_id_col,
-            datetime_col=datetime_col, ax=ax,
+            datetime_col=datetime_col, covariates=covariates, ax=ax,
         )
 
     unconditional = (
@@ -249,12 +269,19 @@ def log_figures(
             )
         ]
         result = None
+        forecast, left_out = None, ""
         if acquisition_cost is not None and monetary_value_col is not None:
-            forecast = cohort_forecast(
-                transaction_model, transactions, spend_model=spend_model, monetary_value_col=monetary_value_col,
-                observation_period_end=observation_period_end, customer_id_col=customer_id_col,
-                datetime_col=datetime_col,
-            )
+            try:
+                forecast = cohort_forecast(
+                    transaction_model, transactions, spend_model=spend_model, monetary_value_col=monetary_value_col,
+                    observation_period_end=observation_period_end, customer_id_col=customer_id_col,
+                    datetime_col=datetime_col, covariates=covariates,
+                )
+            except DataValidationError as exc:  # models with covariates need them for every customer of the log
+                if not (transaction_model.has_covariates or spend_model.has_covariates):
+                    raise
+                left_out = str(exc)
+        if forecast is not None and acquisition_cost is not None:
             result = payback(cohorts, acquisition_cost, margin=margin, forecast=forecast)
             figures.append(
                 render(
@@ -265,4 +292,6 @@ def log_figures(
                     "months. A cohort has paid back its acquisition cost when its line crosses the horizontal line.",
                 )
             )
-    return LogFigures(tracking, figures, result)
+    if left_out:  # said after the warnings the log's figures expect are silenced
+        warn(f"report: the cohorts' payback is left out: {left_out}")
+    return LogFigures(tracking, figures, result, left_out)
