@@ -412,11 +412,12 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
     Parameters
     ----------
     spend_covariates : list of str, optional
-        Columns of the data (one value per customer) that shift spend: each customer's scale is
-        :math:`v_i = v e^{-\gamma_S^	op z_i}`, so the mean spend :math:`p v_i / (q - 1)` is multiplied by
-        :math:`e^{\gamma_S^	op z_i}` and a coefficient is the log of the factor by which it changes the mean
-        spend. (CLVTools has no covariates in its Gamma-Gamma model; this follows its parameterisation of the
-        transaction models' scales.)
+        Columns of the data (one value per customer) that shift spend: each customer's
+        :math:`v_i = v e^{\gamma_S^\top z_i}`, so the mean spend :math:`p v_i / (q - 1)` is multiplied by
+        :math:`e^{\gamma_S^\top z_i}` and a coefficient is the log of the factor by which it changes the mean
+        spend (:math:`v` is the scale of spend: the rate of the Gamma distribution of the spend rates). CLVTools
+        has no covariates in its Gamma-Gamma model; this is its exp(gamma' z) form, with the sign that makes a
+        positive coefficient mean more spend, as in its transaction models.
     covariate_penalty : float, default 0.0
         L2 penalty on the coefficients, added to the mean negative log-likelihood as CLVTools' ``reg.lambdas``.
     penalizer : float, default 0.0
@@ -458,7 +459,7 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
 
     _params = (Param("p"), Param("q"), Param("v"))
     _processes = ("spend",)
-    _links = (Link("v", "spend", -1.0),)
+    _links = (Link("v", "spend", 1.0),)
     _mixings = (Mixing("gamma", ("q", "v"), "rate of a customer's spend distribution (p / rate is its mean)"),)
     _functions = SpendFunctions(
         loglik=loglik,
