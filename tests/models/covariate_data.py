@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 import pyclv
+from pyclv.models._base import BaseModel
 
 #: The channel's levels; ``app`` (first in sorted order) is the reference of the encoding.
 CHANNELS = ("web", "store", "app")
@@ -31,7 +32,7 @@ VIP_SHARE = 0.3
 TENURES = (0.0, 1.0, 2.5)
 
 #: Which base parameter each process scales, and in which direction (written independently of the models').
-LINKS: dict[type, dict[str, tuple[str, float]]] = {
+LINKS: dict[type[BaseModel], dict[str, tuple[str, float]]] = {
     pyclv.BetaGeo: {"alpha": ("purchase", -1.0), "a": ("dropout", 1.0), "b": ("dropout", 1.0)},
     pyclv.ParetoNBD: {"alpha": ("purchase", -1.0), "beta": ("dropout", -1.0)},
     pyclv.GammaGamma: {"v": ("spend", -1.0)},
@@ -98,7 +99,7 @@ def encoded(covariates: pd.DataFrame) -> pd.DataFrame:
 
 
 def individual_params(
-    model: type, base: Mapping[str, float], effects: Mapping[str, Mapping[str, float]], z: pd.DataFrame
+    model: type[BaseModel], base: Mapping[str, float], effects: Mapping[str, Mapping[str, float]], z: pd.DataFrame
 ) -> pd.DataFrame:
     """Each customer's parameters: the base ones scaled by ``exp(sign * gamma_process' z)``.
 
@@ -139,7 +140,7 @@ def _horizons(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def simulate_transactions(
-    model: type,
+    model: type[BaseModel],
     n: int,
     *,
     base: Mapping[str, float] | None = None,

@@ -483,7 +483,7 @@ def test_bad_settings_are_refused_before_the_data() -> None:
                                constrained_covariates=["vip"]), "constrained_covariates", "'vip'"),
         (lambda: pyclv.ParetoNBD(purchase_covariates=["vip"], constrained_covariates=["vip"]),
          "constrained_covariates", "dropout_covariates"),
-        (lambda: pyclv.BetaGeo(purchase_covariates="channel"), "purchase_covariates", "list of column names"),  # type: ignore[arg-type]
+        (lambda: pyclv.BetaGeo(purchase_covariates="channel"), "purchase_covariates", "list of column names"),
         (lambda: pyclv.BetaGeo(purchase_covariates=["vip", "vip"]), "purchase_covariates", "twice"),
     ]
     for bad in [-0.1, float("nan"), float("inf"), "0.1", True, None]:
