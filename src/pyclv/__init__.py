@@ -28,6 +28,7 @@ from pyclv.evaluation import (
 )
 from pyclv.exceptions import (
     ConvergenceError,
+    CovariatesNotSupportedError,
     DataValidationError,
     ModelFormatError,
     NotFittedError,
@@ -53,6 +54,7 @@ __all__ = [
     "DataValidationError",
     "EvaluationReport",
     "GammaGamma",
+    "CovariatesNotSupportedError",
     "ModelFormatError",
     "ModifiedBetaGeo",
     "NotFittedError",

@@ -96,6 +96,19 @@ def model_to_dict(model: FittedModel) -> dict[str, Any]:
         "fit_seconds": model.fit_seconds_,
         "fitted_at": model.fitted_at_,
         "pyclv_version": __version__,
+        **_covariates_of(model),
+    }
+
+
+def _covariates_of(model: FittedModel) -> dict[str, Any]:
+    """A model with covariates also records how it encodes them and its log-likelihood without them."""
+    encodings = getattr(model, "covariate_encodings_", None)
+    if not encodings:
+        return {}
+    null = float(getattr(model, "null_log_likelihood_", np.nan))
+    return {
+        "covariates": [enc.to_dict() for enc in encodings],
+        "null_log_likelihood": None if not np.isfinite(null) else null,
     }
 
 

@@ -5,7 +5,8 @@ This is the one place where calendar days become model time.
 Each function takes a :class:`~pyclv.engines._base.TransactionLog` opened by any engine, has the shared
 layer check it (:mod:`pyclv._validation`), asks the engine for totals and builds the summary with the same
 numpy expressions whatever the engine: weeks are days / 7 exactly, ``monetary_value`` is the repeat spend
-divided by the number of repeat transactions.
+divided by the number of repeat transactions. A log opened with attribute columns (covariates) adds each
+customer's first values of them after the summary's own columns, and refuses customers without one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pyclv import _validation as v
 from pyclv._time import DAYS_PER_UNIT
 from pyclv.engines import CustomerTotals, TransactionLog
 from pyclv.engines import pandas as pandas_engine
+from pyclv.exceptions import DataValidationError
 
 __all__ = [
     "calibration_holdout_split",
@@ -25,6 +27,7 @@ __all__ = [
     "discrete_summary",
     "rfm_summary",
     "summary_frame",
+    "with_first_values",
 ]
 
 
@@ -77,8 +80,8 @@ def summary_frame(
     Returns
     -------
     pandas.DataFrame
-        float64 ``frequency``, ``recency``, ``T`` (and ``monetary_value``, ``spend_to_date``),
-        ``attrs["time_unit"]``.
+        float64 ``frequency``, ``recency``, ``T`` (and ``monetary_value``, ``spend_to_date``), then the first
+        values of the log's attribute columns (:func:`with_first_values`), ``attrs["time_unit"]``.
     """
     days_per_unit = DAYS_PER_UNIT[time_unit]
     frequency = (totals.n_days - 1).astype(np.float64)
@@ -95,6 +98,56 @@ def summary_frame(
         columns["spend_to_date"] = np.asarray(totals.spend_to_date, dtype=np.float64)
     summary = pd.DataFrame(columns, index=totals.ids)
     summary.attrs["time_unit"] = time_unit
+    return with_first_values(summary, totals.first_values)
+
+
+def with_first_values(
+    summary: pd.DataFrame, first_values: pd.DataFrame | None, *, table: str | None = None
+) -> pd.DataFrame:
+    """The summary with each customer's first values of the log's attribute columns, none of them missing.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        One row per customer.
+    first_values : pandas.DataFrame or None
+        The first values (:attr:`~pyclv.engines.CustomerTotals.first_values`), in the summary's order.
+    table : str, optional
+        The customer table the values come from instead (for messages).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``summary`` with the attribute columns after its own (as they are without any).
+
+    Raises
+    ------
+    DataValidationError
+        If a column has a missing first value (NULL, NaN) for some customers: it names the column, counts the
+        customers and shows some.
+    """
+    if first_values is None:
+        return summary
+    clash = [name for name in first_values.columns if name in summary.columns]
+    if clash:
+        raise DataValidationError(
+            f"The covariate column {clash[0]!r} has the name of a column of the summary; rename it in the log.",
+            column=str(clash[0]),
+        )
+    for name in first_values.columns:
+        missing = first_values[name].isna().to_numpy()
+        if missing.any():
+            n, shown = int(missing.sum()), v.examples(summary.index, missing)
+            message = (
+                f"The covariate column {name!r} has no value in the first transaction of {n:,} customer(s) (e.g. "
+                f"{shown}). A customer's covariate is the value of its first purchase day: fill those values in "
+                "the log (e.g. an 'unknown' level), or take the covariates from a customer table."
+                if table is None else
+                f"The covariate column {name!r} of the customer table {table} has no value for {n:,} customer(s) "
+                f"(e.g. {shown}): fill them in (e.g. an 'unknown' level)."
+            )
+            raise DataValidationError(message, column=str(name), n_rows=n)
+        summary[name] = first_values[name].array
     return summary
 
 
@@ -138,6 +191,7 @@ def calibration_holdout_split(
         last_day=totals.last_day[cohort],
         repeat_total=None if totals.repeat_total is None else totals.repeat_total[cohort],
         spend_to_date=None if totals.spend_to_date is None else totals.spend_to_date[cohort],
+        first_values=None if totals.first_values is None else totals.first_values[cohort],
     )
     split = summary_frame(kept, calibration_day, time_unit, spend_to_date=spend_to_date)
     split.index.name = log.columns.customer_id

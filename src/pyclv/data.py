@@ -32,6 +32,7 @@ analysis. Journal of Marketing Research, 42(4), 415-430.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeAlias
 
@@ -43,6 +44,7 @@ from pyclv._validation import DateLike, DateRule, LogColumns, Summary, validate_
 from pyclv.engines import TransactionLog
 from pyclv.engines import duckdb as duckdb_engine
 from pyclv.engines import pandas as pandas_engine
+from pyclv.exceptions import DataValidationError
 
 __all__ = [
     "DateLike",
@@ -59,11 +61,28 @@ __all__ = [
 Transactions: TypeAlias = pd.DataFrame | str | os.PathLike[str]
 
 
-def _open(transactions: Any, columns: LogColumns, rule: DateRule) -> AbstractContextManager[TransactionLog]:
+def _open(
+    transactions: Any, columns: LogColumns, rule: DateRule, attributes: Sequence[str] | None = None
+) -> AbstractContextManager[TransactionLog]:
     """The engine for ``transactions``: DuckDB for a path or glob of files, pandas for anything else."""
+    names = _covariate_names(attributes)
     if isinstance(transactions, (str, os.PathLike)):
-        return duckdb_engine.open_log(transactions, columns, date_format=rule.date_format, dayfirst=rule.dayfirst)
-    return nullcontext(pandas_engine.open_log(transactions, columns, rule))
+        return duckdb_engine.open_log(
+            transactions, columns, attributes=names, date_format=rule.date_format, dayfirst=rule.dayfirst
+        )
+    return nullcontext(pandas_engine.open_log(transactions, columns, rule, names))
+
+
+def _covariate_names(names: Sequence[str] | None) -> tuple[str, ...]:
+    """``covariate_cols`` as a tuple of column names (each once), or the error that says what it must be."""
+    if names is None:
+        return ()
+    if isinstance(names, str) or not all(isinstance(name, str) and name for name in names):
+        raise DataValidationError(
+            f"covariate_cols must be a list of column names (e.g. ['channel']); got {names!r}.",
+            column="covariate_cols",
+        )
+    return tuple(dict.fromkeys(names))
 
 
 def rfm_summary(
@@ -77,6 +96,7 @@ def rfm_summary(
     date_format: str | None = None,
     dayfirst: bool | None = None,
     spend_to_date: bool = False,
+    covariate_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Summarise a transaction log into frequency, recency, T (and monetary value) per customer.
 
@@ -113,21 +133,29 @@ def rfm_summary(
     spend_to_date : bool, default False
         Also return ``spend_to_date``: every purchase's amount up to the end, the first purchase included (what
         the customer has really spent, for the historical side of a score table). Needs ``monetary_value_col``.
+    covariate_cols : sequence of str, optional
+        Columns of the log to attach to the summary as covariates (time-invariant, one value per customer, for
+        a model's ``purchase_covariates`` and so on): each customer's value in its *first* transaction, on its
+        earliest purchase day up to the end. When that day has several transactions, the smallest of their
+        values is taken (numbers by value, text by code point, False before True, a ``Categorical`` by the
+        order of its categories), missing values last; each column on its own. Values keep their type.
 
     Returns
     -------
     pandas.DataFrame
         One row per customer with a transaction on or before the end, indexed by customer id (index named
         ``customer_id_col``) and sorted by it, with float64 columns ``frequency``, ``recency``, ``T`` and,
-        with a value column, ``monetary_value``. ``attrs["time_unit"]`` records the time unit.
+        with a value column, ``monetary_value``, then the ``covariate_cols``. ``attrs["time_unit"]`` records
+        the time unit.
 
     Raises
     ------
     DataValidationError
         If ``transactions`` is not a DataFrame or is empty; if columns are missing; if customer ids are
         missing; if dates are missing or unparseable; if amounts are non-numeric, missing, infinite or
-        negative; if ``observation_period_end`` is not a date or is before the first transaction. The error
-        names the column (``.column``), counts the bad rows (``.n_rows``) and shows examples.
+        negative; if ``observation_period_end`` is not a date or is before the first transaction; if a column
+        of ``covariate_cols`` is missing, or has no value in the first transaction of some customers. The error
+        names the column (``.column``), counts the bad rows or customers (``.n_rows``) and shows examples.
     ValueError
         If ``time_unit`` is not supported.
 
@@ -165,10 +193,19 @@ def rfm_summary(
     (2357, 'W')
     >>> summary.loc[1].round(4).tolist()  # weeks are exact: recency = 213 / 7, T = 272 / 7
     [2.0, 30.4286, 38.8571, 22.345]
+
+    A covariate from the log, each customer's value in its first transaction:
+
+    >>> log["channel"] = log["customer_id"].map(lambda c: "web" if c % 3 else "store")
+    >>> rfm_summary(log, covariate_cols=["channel"])["channel"].value_counts().to_dict()
+    {'web': 1572, 'store': 785}
     """
     check_time_unit(time_unit)
     with _open(
-        transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), DateRule(date_format, dayfirst)
+        transactions,
+        LogColumns(customer_id_col, datetime_col, monetary_value_col),
+        DateRule(date_format, dayfirst),
+        covariate_cols,
     ) as log:
         return _summaries.rfm_summary(log, observation_period_end, time_unit, spend_to_date=spend_to_date)
 
@@ -239,6 +276,7 @@ def calibration_holdout_split(
     date_format: str | None = None,
     dayfirst: bool | None = None,
     spend_to_date: bool = False,
+    covariate_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Summarise a calibration period and count what each customer did in the holdout period after it.
 
@@ -254,6 +292,8 @@ def calibration_holdout_split(
         Transactions after it are excluded with a warning.
     customer_id_col, datetime_col, monetary_value_col, time_unit, date_format, dayfirst, spend_to_date
         As in :func:`rfm_summary` (``spend_to_date`` up to the calibration end).
+    covariate_cols : sequence of str, optional
+        As in :func:`rfm_summary`: each calibration customer's values in its first transaction.
 
     Returns
     -------
@@ -294,7 +334,10 @@ def calibration_holdout_split(
     """
     check_time_unit(time_unit)
     with _open(
-        transactions, LogColumns(customer_id_col, datetime_col, monetary_value_col), DateRule(date_format, dayfirst)
+        transactions,
+        LogColumns(customer_id_col, datetime_col, monetary_value_col),
+        DateRule(date_format, dayfirst),
+        covariate_cols,
     ) as log:
         return _summaries.calibration_holdout_split(
             log, calibration_period_end, observation_period_end, time_unit, spend_to_date=spend_to_date

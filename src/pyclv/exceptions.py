@@ -10,6 +10,7 @@ from typing import Any
 
 __all__ = [
     "ConvergenceError",
+    "CovariatesNotSupportedError",
     "DataValidationError",
     "ModelFormatError",
     "NotFittedError",
@@ -75,6 +76,10 @@ class ConvergenceError(PyCLVError, RuntimeError):
 
 class ModelFormatError(PyCLVError, ValueError):
     """A saved model file cannot be read: unknown format version, model type or missing fields."""
+
+
+class CovariatesNotSupportedError(PyCLVError, TypeError):
+    """A function that works with one parameter vector for every customer was given a model with covariates."""
 
 
 class PyCLVWarning(UserWarning):

@@ -40,7 +40,7 @@ from pyclv._artifact import (
 from pyclv._files import atomic_write
 from pyclv._validation import examples, rows, show, warn
 from pyclv.exceptions import DataValidationError, ModelFormatError
-from pyclv.models import BaseModel
+from pyclv.models import BaseModel, Encoding
 from pyclv.models.registry import SHIPPED_MODELS, model_class
 
 __all__ = [
@@ -157,12 +157,14 @@ def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
         known = ", ".join(sorted(cls.__name__ for cls in SHIPPED_MODELS.values()))
         raise ModelFormatError(f"Unknown model type {model_type!r}; this pyclv knows: {known}.")
     try:
-        names = klass.param_names()
         params, settings = spec["params"], spec.get("settings", {})
         if not isinstance(params, Mapping) or not isinstance(settings, Mapping):
             raise ValueError("params and settings must be JSON objects")
+        encodings = tuple(Encoding.from_dict(e) for e in spec.get("covariates") or [])
+        parameters = klass.parameters_for(dict(settings), encodings)
+        names = tuple(p.name for p in parameters)
         theta = np.array([_number(params[n], f"parameter {n}") for n in names])
-        bad = [p.name for p, v in zip(klass.parameters(), theta, strict=True) if not p.contains(float(v))]
+        bad = [p.name for p, v in zip(parameters, theta, strict=True) if not p.contains(float(v))]
         if bad:
             raise ValueError(f"parameter(s) {', '.join(bad)} outside their domain")
         ll = spec.get("log_likelihood")
@@ -179,6 +181,8 @@ def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
             n_iterations=int(_number(spec.get("n_iterations", 0), "n_iterations", minimum=0, integer=True)),
             fit_seconds=_number(spec.get("fit_seconds", 0.0), "fit_seconds", minimum=0),
             fitted_at=_text(spec.get("fitted_at"), "fitted_at"),
+            encodings=encodings,
+            null_log_likelihood=_number(spec.get("null_log_likelihood") or np.nan, "null_log_likelihood"),
         )
     except KeyError as exc:
         raise ModelFormatError(f"The {model_type} entry of the model file is malformed: no field {exc}.") from exc

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv._validation import check_margin
 from pyclv._validation.summaries import check_finite_output
 from pyclv.exceptions import DataValidationError
-from pyclv.models import TransactionModel, check_models
+from pyclv.models import TransactionModel, check_models, covariate_strata
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.uncertainty import Method, check_interval_settings, draws_for
 
@@ -139,6 +140,10 @@ def _discounted_series(
         return transaction_model.dert(data, annual_discount_rate=annual_discount_rate)
     if delta == 0.0:
         return transaction_model.expected_purchases(data, horizon)
+    if transaction_model.has_covariates:
+        return transaction_model._per_stratum(
+            data, lambda model, rows: _discounted_series(model, rows, horizon, annual_discount_rate, delta)
+        )
     history = transaction_model.history(data)
     values = transaction_model.discounted_purchases_at(transaction_model.theta, history, horizon, delta)
     return pd.Series(values, index=history.index)
@@ -165,14 +170,50 @@ def _evaluate(
     horizon, delta, margin, n_draws = _checked_settings(
         transaction_model, horizon, annual_discount_rate, margin, interval, method, n_draws
     )
+    settings = _Settings(horizon, delta, margin, windows, full, interval)
+    if transaction_model.has_covariates or spend_model.has_covariates:
+        return _evaluate_strata(transaction_model, spend_model, data, settings, method, n_draws, seed, weights)
+    draws = None
+    if interval is not None:
+
+        def draw() -> tuple[np.ndarray, np.ndarray]:
+            rng = np.random.default_rng(seed)
+            return (draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights),
+                    draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights))
+
+        draws = draw
+    return _evaluate_customers(transaction_model, spend_model, data, settings, draws)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Settings:
+    """What to compute for each customer (checked)."""
+
+    horizon: float
+    delta: float
+    margin: float
+    windows: dict[str, float]
+    full: bool
+    interval: float | None
+
+
+def _evaluate_customers(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    data: pd.DataFrame,
+    settings: _Settings,
+    draws: Callable[[], tuple[np.ndarray, np.ndarray]] | None,
+) -> tuple[dict[str, np.ndarray], pd.Index]:
+    """The predictions of models without covariates, and their bounds from the parameter draws ``draws()``."""
     customers = transaction_model.history(data)
     spend_history = spend_model.history(data)
     if not np.array_equal(customers.values[0], spend_history["frequency"]):
         raise DataValidationError("The transaction and spend columns disagree on 'frequency'.", column="frequency")
+    horizon, delta = settings.horizon, settings.delta
     scoring = Scoring(history=customers, pairs=None, inverse=None, spend_history=spend_history, horizon=horizon,
-                      delta=delta, margin=margin, windows=windows, full=full)
+                      delta=delta, margin=settings.margin, windows=settings.windows, full=settings.full)
     if interpolates(transaction_model, horizon, delta):  # every customer, the factors interpolated (pyclv._factors)
-        names = factor_names(horizon, delta, windows, full)
+        names = factor_names(horizon, delta, settings.windows, settings.full)
         evaluate = factor_function(transaction_model, transaction_model.theta, names, scoring, nodes_per_panel=12)
         x, _, T = customers.values
         panels, coefficients = build_factors(x, T, evaluate, scale=scale_of(transaction_model.time_unit_))
@@ -186,13 +227,57 @@ def _evaluate(
     # names the customers, instead of numpy's RuntimeWarning.
     with np.errstate(over="ignore", invalid="ignore"):
         result = predictions(transaction_model, spend_model, transaction_model.theta, spend_model.theta, scoring)
-    if interval is not None:
-        rng = np.random.default_rng(seed)
-        draws_t = draws_for(transaction_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
-        draws_s = draws_for(spend_model, data, method=method, n_draws=n_draws, rng=rng, weights=weights)
+    if settings.interval is not None and draws is not None:
+        draws_t, draws_s = draws()
         with np.errstate(over="ignore", invalid="ignore"):
-            result.update(bounds(transaction_model, spend_model, draws_t, draws_s, interval, scoring))
+            result.update(bounds(transaction_model, spend_model, draws_t, draws_s, settings.interval, scoring))
     return _checked_outputs(result, customers.index), customers.index
+
+
+def _evaluate_strata(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma,
+    data: pd.DataFrame,
+    settings: _Settings,
+    method: Method,
+    n_draws: int,
+    seed: int | np.random.Generator | None,
+    weights: np.ndarray | pd.Series | str | None,
+) -> tuple[dict[str, np.ndarray], pd.Index]:
+    """The predictions of models with covariates: each group of customers with equal covariates at its parameters.
+
+    Parameter draws are made once for each model as a whole (every coefficient with its covariance, or refits
+    with covariates on resampled customers) and mapped to each group's parameters, so a customer's interval does
+    not depend on which other customers are scored with it.
+    """
+    if not data.index.is_unique:
+        twice = data.index[data.index.duplicated()].unique()
+        raise DataValidationError(
+            f"The data repeat {len(twice)} customer id(s) (e.g. {twice[0]!r}): one row per customer, please.",
+            column=str(data.index.name or "index"), n_rows=len(twice),
+        )
+    models = (transaction_model, spend_model)
+    z = [m.covariate_matrix(data) for m in models]
+    strata = covariate_strata(np.hstack(z))
+    draws: list[np.ndarray] | None = None
+    if settings.interval is not None:
+        rng = np.random.default_rng(seed)
+        draws = [draws_for(m, data, method=method, n_draws=n_draws, rng=rng, weights=weights) for m in models]
+    width = z[0].shape[1]
+    out: dict[str, np.ndarray] = {}
+    for s, rows in enumerate(strata.members()):
+        if not len(rows):
+            continue
+        z_t, z_s = strata.rows[s][:width], strata.rows[s][width:]
+        pair = None
+        if draws is not None:
+            pair_draws = (transaction_model.draws_for_row(draws[0], z_t), spend_model.draws_for_row(draws[1], z_s))
+            pair = (lambda d=pair_draws: d)  # noqa: E731 - the draws of this group, handed over when asked
+        values, _ = _evaluate_customers(transaction_model.for_covariate_row(z_t), spend_model.for_covariate_row(z_s),
+                                        data.iloc[rows], settings, pair)
+        for name, v in values.items():
+            out.setdefault(name, np.empty(len(data)))[rows] = v
+    return out, data.index
 
 
 def customer_lifetime_value(

@@ -687,3 +687,36 @@ def test_the_command_line_runs_the_same_job_on_spark(
     pd.testing.assert_frame_equal(
         spark_scores.drop(columns="model_id"), duck_scores.drop(columns="model_id"), check_exact=True
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Covariates: each customer's first values, as the other engines take them
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["dataframe", "csv"])
+def test_first_values_as_pandas_and_duckdb(spark: SparkSession, source: str, tmp_path: Path) -> None:
+    from tests.engines.test_customer_attributes import COVARIATES, END, EXPECTED, attribute_log
+
+    frame = attribute_log().drop(columns="member")
+    if source == "csv":
+        frame.to_csv(tmp_path / "tx.csv", index=False)
+        log: Any = str(tmp_path / "tx.csv")
+    else:
+        log = spark.createDataFrame(frame.astype({"channel": object}))
+    summary, messages = _run(engine.rfm_summary, log, monetary_value_col="amount", observation_period_end=END,
+                             covariate_cols=COVARIATES)
+    assert len(messages) == 1 and "after observation_period_end" in messages[0]
+    pd.testing.assert_frame_equal(summary[COVARIATES], EXPECTED, check_exact=True)
+    expected, _ = _run(data.rfm_summary, frame, monetary_value_col="amount", observation_period_end=END,
+                       covariate_cols=COVARIATES)
+    _assert_same(expected, summary)
+
+
+def test_a_missing_first_value_is_refused_as_by_pandas(spark: SparkSession) -> None:
+    from tests.engines.test_customer_attributes import END, attribute_log
+
+    frame = attribute_log().astype({"channel": object})
+    frame.loc[frame["customer_id"] == 2, "channel"] = None
+    with pytest.raises(DataValidationError, match=r"'channel' has no value in the first transaction of 1 customer"):
+        _run(engine.rfm_summary, spark.createDataFrame(frame), observation_period_end=END, covariate_cols=["channel"])

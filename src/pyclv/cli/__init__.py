@@ -1,9 +1,11 @@
 """The command line: a thin layer over the public API for nightly jobs.
 
 ``pyclv fit``      transactions -> BG/NBD + Gamma-Gamma, saved in one JSON artifact with its lineage;
-                   ``--previous OLD.json`` guards against drift (:mod:`pyclv.cli._drift`)
+                   ``--previous OLD.json`` guards against drift (:mod:`pyclv.cli._drift`); ``--purchase-covariates``,
+                   ``--dropout-covariates``, ``--spend-covariates`` take covariates from the log or from
+                   ``--customers`` (:mod:`pyclv.cli._covariates`)
 ``pyclv score``    transactions + artifact -> the per-customer score table (Parquet or CSV), written atomically
-                   (its columns: :mod:`pyclv._score_table`)
+                   (its columns: :mod:`pyclv._score_table`, then the models' covariates, read as the fit read them)
 ``pyclv backtest`` transactions -> refit at past cut-offs, forecast vs actual vs the historical-CLV formula
                    (:mod:`pyclv.cli._backtest`)
 ``pyclv report``   transactions -> fit on a calibration period, one self-contained HTML report on the holdout

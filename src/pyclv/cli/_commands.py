@@ -16,7 +16,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +26,10 @@ import pandas as pd
 
 from pyclv import _progress, _summaries
 from pyclv._format import format_number
-from pyclv._lineage import LogFacts, RecordedLog, file_fingerprints, lineage
+from pyclv._lineage import LogFacts, RecordedLog, file_fingerprints, file_record, lineage
 from pyclv._score_table import score_table
 from pyclv._validation import DateRule, LogColumns, check_acquisition_cost, check_currency, check_margin
-from pyclv.cli import _drift
+from pyclv.cli import _covariates, _drift
 from pyclv.cli._backtest import backtest, write_figure
 from pyclv.cli._manifest import Run, model_record
 from pyclv.cli._safety import DriftRefused, UsageError
@@ -80,8 +80,10 @@ def _fingerprints(args: argparse.Namespace) -> list[dict[str, Any]]:
     return file_fingerprints(path)
 
 
-def _open_log(args: argparse.Namespace) -> AbstractContextManager[TransactionLog]:
+def _open_log(args: argparse.Namespace, attributes: Sequence[str] = ()) -> AbstractContextManager[TransactionLog]:
     """The transaction files opened by ``--engine``: DuckDB in this process, or Spark (local or a cluster).
+
+    ``attributes`` are the covariate columns whose first values per customer the summary carries.
 
     With Spark the summary is computed where the log lives and only the per-customer table comes to this process,
     where the fit and the score table are computed as with DuckDB (the same numbers); to score on the executors
@@ -89,7 +91,7 @@ def _open_log(args: argparse.Namespace) -> AbstractContextManager[TransactionLog
     """
     options = {"date_format": args.date_format, "dayfirst": args.dayfirst}
     if args.engine != "spark":
-        return engine.open_log(str(args.transactions), _columns(args), **options)
+        return engine.open_log(str(args.transactions), _columns(args), attributes=attributes, **options)
     try:
         from pyspark.sql import SparkSession
 
@@ -103,17 +105,33 @@ def _open_log(args: argparse.Namespace) -> AbstractContextManager[TransactionLog
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         session = SparkSession.builder.appName("pyclv").config("spark.ui.showConsoleProgress", "false").getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
-    return spark_engine.open_log(str(args.transactions), _columns(args), spark=session, **options)
+    return spark_engine.open_log(
+        str(args.transactions), _columns(args), attributes=attributes, spark=session, **options
+    )
 
 
-def _read(args: argparse.Namespace, time_unit: str, *, discrete: bool = False, spend: bool = False) -> _Read:
+def _read(
+    args: argparse.Namespace,
+    time_unit: str,
+    *,
+    discrete: bool = False,
+    spend: bool = False,
+    covariates: Sequence[str] = (),
+    customers: str | None = None,
+) -> _Read:
     """Fingerprint the transaction files and summarise them out of core with the embedded engine (DuckDB).
 
     With ``spend``, the summary also holds each customer's ``spend_to_date``; for a summary of whole periods,
     whose frequency counts periods, the purchase days and the spend to date come apart, from the engine's totals.
+    The ``covariates`` columns are each customer's first values in the log, or its row of the ``customers`` table
+    (:mod:`pyclv.cli._covariates`).
     """
     inputs = _fingerprints(args)
-    opened = _open_log(args)
+    table = None
+    if covariates and customers is not None:  # before the summary: a wrong table is said at once
+        table = _covariates.read_table(customers, args.customer_col, covariates)
+        inputs = inputs + [file_record(customers)]
+    opened = _open_log(args, covariates if table is None else ())
     with _progress.step("summary"), opened as source:
         recorded = RecordedLog(source)
         history = None
@@ -127,6 +145,9 @@ def _read(args: argparse.Namespace, time_unit: str, *, discrete: bool = False, s
         else:
             summary = _summaries.rfm_summary(recorded, args.observation_end, time_unit, spend_to_date=spend)
         summary.index.name = args.customer_col
+        if table is not None:
+            assert customers is not None
+            summary = _covariates.attach_table(summary, table, customers)
         facts = recorded.facts()
     log.info("read %s: %d customers (time unit %s)", args.transactions, len(summary), time_unit)
     return _Read(summary, facts, inputs, history)
@@ -137,11 +158,13 @@ def _data_record(read: _Read) -> dict[str, Any]:
 
 
 def _fit_pair(
-    summary: pd.DataFrame, penalizer: float, model: str = "bgnbd"
+    summary: pd.DataFrame, penalizer: float, model: str = "bgnbd", covariates: _covariates.Covariates | None = None
 ) -> tuple[TransactionModel, GammaGamma]:
+    transaction_settings = covariates.transaction if covariates is not None else {}
+    spend_settings = covariates.spend if covariates is not None else {}
     with _progress.step("fit"):
-        bgnbd = TRANSACTION_MODELS[model](penalizer=penalizer).fit(summary)
-        gg = GammaGamma(penalizer=penalizer).fit(summary)
+        bgnbd = TRANSACTION_MODELS[model](penalizer=penalizer, **transaction_settings).fit(summary)
+        gg = GammaGamma(penalizer=penalizer, **spend_settings).fit(summary)
     for fitted in (bgnbd, gg):
         params = ", ".join(f"{k}={format_number(v, 'compact')}" for k, v in fitted.params_.items())
         name = type(fitted).__name__
@@ -179,23 +202,30 @@ def _cmd_fit(args: argparse.Namespace) -> None:
         raise UsageError("--max-drift must be a finite number >= 0 (0.25: 25%)")
     run: Run = args.run
     previous = load_artifact(args.previous) if args.previous is not None else None  # refused before any work
+    covariates = _covariates.settings(args)
     discrete = TRANSACTION_MODELS[args.model].discrete
     unit = args.time_unit or ("Y" if discrete else "W")
-    read = _read(args, unit, discrete=discrete)
-    transaction, spend = _fit_pair(read.summary, args.penalizer, args.model)
+    read = _read(args, unit, discrete=discrete, covariates=covariates.columns, customers=covariates.customers)
+    transaction, spend = _fit_pair(read.summary, args.penalizer, args.model, covariates)
     if previous is not None:
         _guard_drift(args, previous, transaction, spend, read.summary)
     record = lineage(
         read.inputs, read.facts, columns=_columns(args), date_rule=_rule(args), time_unit=unit,
         n_customers=len(read.summary), n_repeat_customers=int((read.summary["frequency"] > 0).sum()),
     )
+    if covariates.columns:
+        record[_covariates.KEY] = _covariates.lineage_record(covariates.columns, covariates.customers)
     with _progress.step("write"):
         save_models(args.out, lineage=record, transaction=transaction, spend=spend)
     written = load_artifact(args.out)  # its identity, as score will read it
     run.record("inputs", read.inputs)
     run.record("data", _data_record(read))
     run.record("model", {"path": str(args.out), "sha256": written.sha256, "models": model_record(written.models)})
-    run.record("settings", {"model": args.model, "time_unit": unit, "penalizer": args.penalizer})
+    settings: dict[str, Any] = {"model": args.model, "time_unit": unit, "penalizer": args.penalizer}
+    if covariates.columns:
+        settings[_covariates.KEY] = {**covariates.transaction, **covariates.spend,
+                                     **_covariates.lineage_record(covariates.columns, covariates.customers)}
+    run.record("settings", settings)
     run.write(args.out)
     log.info("wrote %s (sha256 %s)", args.out, written.sha256[:12])
 
@@ -236,7 +266,9 @@ def _cmd_score(args: argparse.Namespace) -> None:
     unit = transaction.time_unit_
     if unit is None:
         raise ModelFormatError(f"{args.model}: the transaction model has no time unit; refit it with 'pyclv fit'.")
-    read = _read(args, unit, discrete=transaction.discrete, spend=True)
+    columns = _covariates.needed(artifact.models)
+    customers = _covariates.source_for_score(artifact.lineage, columns, args.model, args.customers)
+    read = _read(args, unit, discrete=transaction.discrete, spend=True, covariates=columns, customers=customers)
     with _progress.step("score with intervals" if args.interval is not None else "score"):
         scores = score(
             transaction,
@@ -251,6 +283,8 @@ def _cmd_score(args: argparse.Namespace) -> None:
         ).sort_index()
     table = score_table(scores, read.summary, as_of=read.facts.end_day, model_id=artifact.sha256,
                         horizon=args.horizon, margin=args.margin, history=read.history)
+    for name in columns:  # last, so that analysts can group the scores by them
+        table[name] = read.summary[name].reindex(table[read.summary.index.name]).array
     with _progress.step("write"):
         write_table(table, args.out, index=False)
     run.record("inputs", read.inputs)
@@ -260,6 +294,8 @@ def _cmd_score(args: argparse.Namespace) -> None:
                 "margin": args.margin, "interval": args.interval}
     if args.interval is not None:
         settings.update(draws=args.draws, seed=args.seed)
+    if columns:
+        settings[_covariates.KEY] = _covariates.lineage_record(columns, customers)
     run.record("settings", settings)
     run.write(args.out, table)
     log.info("wrote %s: %d customers, total CLV %.2f", args.out, len(table), table["clv"].sum())

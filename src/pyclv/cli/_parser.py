@@ -53,6 +53,38 @@ def _add_columns(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_covariates(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "covariates",
+        "time-invariant customer attributes (bgnbd, pareto-nbd and the spend model): each customer's value in its "
+        "first transaction (on its first purchase day; of several that day, the smallest), or from --customers. "
+        "Columns are listed after the flag, space-separated as --cutoffs are: put the transaction file first. A "
+        "column of numbers is numeric (in CSV: when every value is a number); any other column is categorical, "
+        "against its first level in sorted order",
+    )
+    for process, what in (("purchase", "the purchase rate"), ("dropout", "the dropout"),
+                          ("spend", "the spend model's scale")):
+        group.add_argument(
+            f"--{process}-covariates", nargs="+", default=None, metavar="COL", help=f"columns that act on {what}"
+        )
+    group.add_argument(
+        "--constrained-covariates", nargs="+", default=None, metavar="COL",
+        help="columns of both --purchase- and --dropout-covariates with one coefficient for both processes",
+    )
+    group.add_argument(
+        "--covariate-penalty", type=float, default=0.0, help="L2 penalty of the covariates' coefficients (default: 0)"
+    )
+    _add_customers(group)
+
+
+def _add_customers(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--customers", default=None, metavar="PATH",
+        help="customer table (.csv or .parquet) with the customer id column and the covariate columns, one row per "
+        "customer, read instead of the log's first values; every customer of the log must be in it",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="pyclv",
@@ -102,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
         "expected purchases, P(alive) and CLV (default: 0.25, i.e. 25%%)",
     )
     fit.add_argument("--force", action="store_true", help="with --previous: write --out whatever the drift")
+    _add_covariates(fit)
 
     sc = sub.add_parser("score", help="score every customer with a saved model")
     sc.add_argument("transactions", help="transaction log (.csv or .parquet)")
@@ -129,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--draws", type=int, default=200, help="parameter draws for --interval (default: 200)")
     sc.add_argument("--seed", type=int, default=0, help="seed of the draws for --interval (default: 0)")
     sc.add_argument("--out", required=True, help="score table to write (.parquet or .csv; never an input)")
+    _add_customers(sc)
 
     bt = sub.add_parser(
         "backtest", help="refit at past cut-offs and compare the forecast with what happened (rolling origin)"
@@ -197,4 +231,5 @@ FLAGS = {
     "horizon_days": "--horizon-days",
     "currency": "--currency",
     "acquisition_cost": "--acquisition-cost",
+    "covariate_cols": "--purchase-covariates, --dropout-covariates or --spend-covariates",
 }

@@ -130,6 +130,8 @@ def _inputs(args: argparse.Namespace) -> list[tuple[str, str]]:
             inputs.append(("the transaction file", transactions))
     if args.command == "score":
         inputs.append(("the model file given to --model", args.model))
+    if getattr(args, "customers", None) is not None:
+        inputs.append(("the customer table given to --customers", args.customers))
     return inputs
 
 

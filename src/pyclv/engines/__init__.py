@@ -9,12 +9,13 @@ summaries (:mod:`pyclv._summaries`), so every engine gives the same answers and 
 - :mod:`pyclv.engines.duckdb`: Parquet or CSV files, out of core in an embedded DuckDB (for a path or glob);
 - :mod:`pyclv.engines.spark`: a Spark DataFrame or files read by Spark (the ``spark`` extra).
 
-:func:`is_url` tells a path that only an engine can read (``s3a://...``, ``dbfs:/...``) from a local one.
+:func:`is_url` tells a path that only an engine can read (``s3a://...``, ``dbfs:/...``) from a local one;
+:func:`typed_text` types a covariate column read from CSV text as every engine types a CSV log's.
 """
 
 from __future__ import annotations
 
-from pyclv.engines._base import CustomerTotals, PeriodTotals, TransactionLog
+from pyclv.engines._base import CustomerTotals, PeriodTotals, TransactionLog, typed_text
 from pyclv.engines._read_errors import is_url
 
-__all__ = ["CustomerTotals", "PeriodTotals", "TransactionLog", "is_url"]
+__all__ = ["CustomerTotals", "PeriodTotals", "TransactionLog", "is_url", "typed_text"]

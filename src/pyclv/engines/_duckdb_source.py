@@ -10,7 +10,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
@@ -22,6 +22,7 @@ from pyclv import _dates
 from pyclv import _validation as v
 from pyclv._numbers import NUMBER
 from pyclv._validation import DateRule, LogColumns
+from pyclv.engines._base import INTEGER_TEXT, attribute_name, require_attributes
 from pyclv.engines._read_errors import (
     check_csv_headers,
     check_exists,
@@ -139,8 +140,17 @@ def _file_format(path: str, file_format: str | None) -> Literal["parquet", "csv"
     )
 
 
-def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: LogColumns, options: Options) -> None:
-    """Define the views ``raw`` (the files as read) and ``tx(customer, raw_date, day, raw_amount, amount)``."""
+def open_source(
+    con: duckdb.DuckDBPyConnection,
+    source: FileSource,
+    columns: LogColumns,
+    options: Options,
+    attributes: Sequence[str] = (),
+) -> None:
+    """Define the views ``raw`` (the files as read) and ``tx(customer, raw_date, day, raw_amount, amount, ...)``.
+
+    ``tx`` ends with the attribute columns, named by :func:`~pyclv.engines._base.attribute_name`.
+    """
     path = os.fspath(source)
     fmt = _file_format(path, options.file_format)
     files = check_exists(path)
@@ -156,7 +166,8 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
     schema = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
     if fmt != "csv" or not files:
         v.require_log_columns(list(schema), columns)
-    zone = check_parquet_files(files, columns) if fmt == "parquet" else None
+    require_attributes(list(schema), attributes)
+    zone = check_parquet_files(files, columns, attributes) if fmt == "parquet" else None
     customer = _customer_expression(con, columns.customer_id, schema[columns.customer_id], fmt)
     if options.rule.date_format is not None:
         # a view cannot hold prepared parameters: the format travels in a session variable
@@ -182,6 +193,10 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
         raw_amount = identifier(columns.amount)
     else:
         amount = raw_amount = "CAST(0.0 AS DOUBLE)"
+    typed = _attribute_expressions(con, attributes, schema) if fmt == "csv" else [
+        f"raw.{identifier(name)}" for name in attributes
+    ]
+    carried = "".join(f",\n{sql} AS {attribute_name(i)}" for i, sql in enumerate(typed))
     con.execute(
         f"""
         CREATE TEMP VIEW tx AS
@@ -189,10 +204,39 @@ def open_source(con: duckdb.DuckDBPyConnection, source: FileSource, columns: Log
                raw.{identifier(columns.date)} AS raw_date,
                {day} AS day,
                {raw_amount} AS raw_amount,
-               {amount} AS amount
+               {amount} AS amount{carried}
         FROM {raw}
         """
     )
+
+
+def _attribute_expressions(
+    con: duckdb.DuckDBPyConnection, attributes: Sequence[str], schema: Mapping[str, str]
+) -> list[str]:
+    """SQL for attribute columns read from CSV text: BIGINT, DOUBLE or the text, by the values of the whole file.
+
+    The rule of :func:`pyclv.engines._base.typed_text`, counted in one pass for every column.
+    """
+    if not attributes:
+        return []
+    counts = []
+    for name in attributes:
+        text = f"trim({identifier(name)}, {literal(_dates.BLANKS)})"
+        counts += [
+            f"count(*) FILTER (WHERE {text} IS NOT NULL AND NOT regexp_full_match({text}, {literal(NUMBER)}))",
+            f"count(*) FILTER (WHERE {text} IS NOT NULL AND NOT (regexp_full_match({text}, {literal(INTEGER_TEXT)}) "
+            f"AND TRY_CAST({text} AS BIGINT) IS NOT NULL))",
+        ]
+    found = one_row(con, f"SELECT {', '.join(counts)} FROM raw")
+    expressions = []
+    for k, name in enumerate(attributes):
+        n_not_numbers, n_not_integers = found[2 * k], found[2 * k + 1]
+        text = f"trim(raw.{identifier(name)}, {literal(_dates.BLANKS)})"
+        if schema[name] != "VARCHAR" or n_not_numbers:
+            expressions.append(f"raw.{identifier(name)}")
+        else:
+            expressions.append(f"CAST({text} AS {'DOUBLE' if n_not_integers else 'BIGINT'})")
+    return expressions
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -349,7 +393,7 @@ def _non_null_examples(con: duckdb.DuckDBPyConnection, name: str) -> tuple[int, 
     return int(n), distinct_examples(con, "raw", name, f"{name} IS NOT NULL")
 
 
-def check_parquet_files(files: list[str], columns: LogColumns) -> str | None:
+def check_parquet_files(files: list[str], columns: LogColumns, attributes: Sequence[str] = ()) -> str | None:
     """Refuse Parquet files that disagree on the kind or time zone of a used column; return the date's zone.
 
     A reader takes the first file's types for every file of a glob: a customer id stored as 7 in one file and
@@ -362,6 +406,8 @@ def check_parquet_files(files: list[str], columns: LogColumns) -> str | None:
         The local Parquet files of a path or glob (none for a remote URL).
     columns : LogColumns
         The columns the log uses.
+    attributes : sequence of str, default ()
+        Its attribute columns, which must be of one kind too.
 
     Returns
     -------
@@ -379,7 +425,8 @@ def check_parquet_files(files: list[str], columns: LogColumns) -> str | None:
     zone = None
     for path in files:
         schema = pq.read_schema(path)
-        kinds = {name: _kind(schema.field(name).type) for name in columns.required if name in schema.names}
+        used = [*columns.required, *attributes]
+        kinds = {name: _kind(schema.field(name).type) for name in used if name in schema.names}
         if not first:
             first, reference = kinds, path
             zone = getattr(schema.field(columns.date).type, "tz", None) if columns.date in schema.names else None

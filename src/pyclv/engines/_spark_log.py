@@ -18,6 +18,7 @@ tracker, so that the command line shows how far a summary of a large log is.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterator
@@ -32,7 +33,14 @@ from pyclv import _fixed_point as fp
 from pyclv import _progress
 from pyclv import _validation as v
 from pyclv._validation import DateRule, LogColumns
-from pyclv.engines._base import CustomerTotals, PeriodTotals, customer_totals_of, period_totals_of
+from pyclv.engines._base import (
+    CustomerTotals,
+    PeriodTotals,
+    attribute_name,
+    customer_totals_of,
+    first_values_of,
+    period_totals_of,
+)
 from pyclv.engines._spark_source import TextFiles, distinct_examples, to_pandas
 
 __all__ = ["SparkLog", "polled"]
@@ -115,13 +123,23 @@ class SparkLog:
         How its dates written as text were read.
     text : TextFiles, optional
         The CSV files it was read from, whose text must be UTF-8.
+    attributes : tuple of str, default ()
+        The attribute columns ``tx`` carries (:func:`~pyclv.engines._base.attribute_name`).
     """
 
-    def __init__(self, tx: DataFrame, columns: LogColumns, date_rule: DateRule, text: TextFiles | None = None) -> None:
+    def __init__(
+        self,
+        tx: DataFrame,
+        columns: LogColumns,
+        date_rule: DateRule,
+        text: TextFiles | None = None,
+        attributes: tuple[str, ...] = (),
+    ) -> None:
         self.tx = tx
         self.columns = columns
         self.date_rule = date_rule
         self.text = text
+        self.attributes = attributes
 
     def profile(self) -> v.LogProfile:
         """Count every kind of bad row in one aggregation, with example values for those a message shows.
@@ -206,7 +224,8 @@ class SparkLog:
         Returns
         -------
         CustomerTotals
-            One row per customer with a purchase on or before ``end_day``, sorted by id.
+            One row per customer with a purchase on or before ``end_day``, sorted by id, with the first values
+            of the attribute columns.
         """
         cut = end_day if calibration_day is None else calibration_day
         day, first = F.col("day"), F.col("first_day")
@@ -220,7 +239,36 @@ class SparkLog:
             *_limb_sums("spend_to_date", day <= cut),
         )
         result = _collect_sorted(totals)
-        return customer_totals_of(result, amounts=self.columns.amount is not None, split=calibration_day is not None)
+        totals_ = customer_totals_of(result, amounts=self.columns.amount is not None, split=calibration_day is not None)
+        if not self.attributes:
+            return totals_
+        return dataclasses.replace(totals_, first_values=self.first_values(end_day))
+
+    def first_values(self, end_day: int) -> pd.DataFrame:
+        """Each customer's values of the attribute columns in its first transaction up to ``end_day``.
+
+        The smallest value of each column (NULL last) among the rows of the customer's first purchase day (see
+        :mod:`pyclv.engines._base` for the rule): the rows are shuffled by customer once, and the first day is
+        a window within the customer's partition.
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per customer with a purchase on or before ``end_day``, indexed by the sorted ids; the
+            attribute columns (text as ``str``, numbers as numbers).
+        """
+        names = [attribute_name(i) for i in range(len(self.attributes))]
+        rows = self.tx.where(F.col("day") <= end_day).select("customer", "day", *names).repartition("customer")
+        dated = rows.withColumn("first_day", F.min("day").over(Window.partitionBy("customer")))
+        firsts = dated.where(F.col("day") == F.col("first_day")).groupBy("customer").agg(
+            *(F.min(name).alias(name) for name in names)
+        )
+        return first_values_of(_collect_sorted(firsts), self.attributes)
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
         """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, cast
@@ -39,6 +39,15 @@ from pyclv import _validation as v
 from pyclv._dates import FIRST_DAY, LAST_DAY, string_days
 from pyclv._numbers import text_amounts
 from pyclv._validation import DateRule, LogColumns
+from pyclv.engines._base import (
+    MISSING,
+    NUMBER_KIND,
+    TEXT,
+    attribute_name,
+    require_attributes,
+    text_integers,
+    text_kinds,
+)
 from pyclv.engines._duckdb_source import (
     RFC_4180,
     CsvDialect,
@@ -148,9 +157,16 @@ def to_spark(spark: SparkSession, frame: pd.DataFrame) -> DataFrame:
 
 
 def open_source(
-    source: SparkSource, columns: LogColumns, options: Options, spark: SparkSession | None
+    source: SparkSource,
+    columns: LogColumns,
+    options: Options,
+    spark: SparkSession | None,
+    attributes: Sequence[str] = (),
 ) -> tuple[DataFrame, TextFiles | None]:
-    """The DataFrame ``tx(customer, raw_date, day, raw_amount, amount, undecodable)`` of a source.
+    """The DataFrame ``tx(customer, raw_date, day, raw_amount, amount, undecodable, ...)`` of a source.
+
+    ``tx`` ends with the attribute columns, named by :func:`~pyclv.engines._base.attribute_name` (from CSV text,
+    typed by the rule of :func:`~pyclv.engines._base.typed_text`).
 
     Parameters
     ----------
@@ -162,6 +178,8 @@ def open_source(
         How to read dates and files.
     spark : pyspark.sql.SparkSession, optional
         The session that reads files.
+    attributes : sequence of str, default ()
+        Columns to carry, whose first values per customer the totals hold.
 
     Returns
     -------
@@ -176,10 +194,13 @@ def open_source(
     if isinstance(source, DataFrame):
         raw, text, time_zone = source, None, None
     elif isinstance(source, (str, os.PathLike)):
-        raw, text, time_zone = _read_files(session_of(source, spark), os.fspath(source), columns, options)
+        raw, text, time_zone = _read_files(
+            session_of(source, spark), os.fspath(source), columns, options, attributes
+        )
     else:
         raise v.not_a_dataframe(source)
     v.require_log_columns(raw.columns, columns)
+    require_attributes(raw.columns, attributes)
     fields = {field.name: field.dataType for field in raw.schema.fields}
     customer = _customer_expression(raw, columns.customer_id, fields[columns.customer_id], text is not None)
     day = _day_expression(raw, columns.date, fields[columns.date], options, time_zone)
@@ -189,9 +210,11 @@ def open_source(
     else:
         raw_amount = amount = F.lit(0.0).cast("double")
     if text is not None:
-        undecodable = F.concat_ws("", *(column(name) for name in columns.required)).contains(_REPLACEMENT)
+        used = dict.fromkeys([*columns.required, *attributes])
+        undecodable = F.concat_ws("", *(column(name) for name in used)).contains(_REPLACEMENT)
     else:
         undecodable = F.lit(False)
+    carried = _attribute_expressions(raw, attributes) if text is not None else [column(name) for name in attributes]
     tx = raw.select(
         customer.alias("customer"),
         column(columns.date).alias("raw_date"),
@@ -199,8 +222,38 @@ def open_source(
         raw_amount.alias("raw_amount"),
         amount.alias("amount"),
         undecodable.alias("undecodable"),
+        *(value.alias(attribute_name(i)) for i, value in enumerate(carried)),
     )
     return tx, text
+
+
+def _attribute_expressions(raw: DataFrame, attributes: Sequence[str]) -> list[Column]:
+    """Attribute columns read from CSV text: BIGINT, DOUBLE or the text, by the values of the whole file.
+
+    The kinds of the values are found by the pandas code of :func:`pyclv.engines._base.text_kinds` on the
+    executors, in one aggregation for every column.
+    """
+    if not attributes:
+        return []
+    kinds_udf = cast(Callable[[Column], Column], F.pandas_udf(_read_kinds, "tinyint"))  # type: ignore[call-overload]
+    found = raw.agg(*(F.max(kinds_udf(column(name))).alias(f"k{i}") for i, name in enumerate(attributes))).first()
+    assert found is not None  # an aggregation without grouping has one row
+    expressions = []
+    for i, name in enumerate(attributes):
+        kind = found[f"k{i}"] or MISSING
+        if kind == TEXT:
+            expressions.append(column(name))
+        elif kind == NUMBER_KIND:
+            expressions.append(_numeric_udf()(column(name)))
+        else:
+            integers = cast(Callable[[Column], Column], F.pandas_udf(text_integers, "bigint"))  # type: ignore[call-overload]
+            expressions.append(integers(column(name)))
+    return expressions
+
+
+def _read_kinds(values: pd.Series) -> pd.Series:
+    """One batch of CSV text as the kinds of :func:`pyclv.engines._base.text_kinds`."""
+    return pd.Series(text_kinds(values), index=values.index)
 
 
 @contextmanager
@@ -276,19 +329,22 @@ class TextFiles:
 
 
 def _read_files(
-    spark: SparkSession, path: str, columns: LogColumns, options: Options
+    spark: SparkSession, path: str, columns: LogColumns, options: Options, attributes: Sequence[str] = ()
 ) -> tuple[DataFrame, TextFiles | None, str | None]:
     """The files as Spark reads them, the CSV files whose text must be UTF-8, and a tz-aware date column's zone."""
     fmt = _file_format(path, options.file_format)
     files = check_exists(path)
     if fmt == "csv":  # every column as text, converted explicitly below, as the DuckDB engine does
-        raw = _read_local_csv(spark, path, files, columns) if files else _read_remote_csv(spark, path, columns)
+        if files:
+            raw = _read_local_csv(spark, path, files, columns, attributes)
+        else:
+            raw = _read_remote_csv(spark, path, columns)
         return raw, TextFiles(path, files), None
     raw = spark.read.parquet(path)
-    return raw, None, _parquet_time_zone(path, files, columns)
+    return raw, None, _parquet_time_zone(path, files, columns, attributes)
 
 
-def _parquet_time_zone(path: str, files: list[str], columns: LogColumns) -> str:
+def _parquet_time_zone(path: str, files: list[str], columns: LogColumns, attributes: Sequence[str] = ()) -> str:
     """The zone whose local days a tz-aware date column counts on: the one every local file stores; else UTC.
 
     Spark reads a tz-aware Parquet timestamp as an instant and forgets its zone; pandas and DuckDB count it on
@@ -298,7 +354,7 @@ def _parquet_time_zone(path: str, files: list[str], columns: LogColumns) -> str:
     import pyarrow as pa
 
     try:
-        zone = check_parquet_files(files, columns)
+        zone = check_parquet_files(files, columns, attributes)
     except (OSError, pa.ArrowException) as exc:
         raise unreadable(path, first_line(str(exc))) from exc
     return zone or "UTC"
@@ -325,7 +381,9 @@ def _read_remote_csv(spark: SparkSession, path: str, columns: LogColumns) -> Dat
     return raw
 
 
-def _read_local_csv(spark: SparkSession, path: str, files: list[str], columns: LogColumns) -> DataFrame:
+def _read_local_csv(
+    spark: SparkSession, path: str, files: list[str], columns: LogColumns, attributes: Sequence[str] = ()
+) -> DataFrame:
     """Local CSV files in the dialect of the first, each file's columns matched by name.
 
     Every file's header is read as written (one line, on the driver), so that duplicated names get the same
@@ -339,7 +397,8 @@ def _read_local_csv(spark: SparkSession, path: str, files: list[str], columns: L
     groups: dict[tuple[str, ...], list[str]] = {}
     for file, header in headers.items():
         groups.setdefault(tuple(header), []).append(file)
-    used = [column(name) for name in dict.fromkeys(columns.required)]
+    require_attributes(headers[files[0]], attributes)
+    used = [column(name) for name in dict.fromkeys([*columns.required, *attributes])]
     parts = [
         _csv_reader(spark, dialect)
         .schema(T.StructType([T.StructField(name, T.StringType()) for name in header]))

@@ -18,7 +18,9 @@ directory and all cores, as a :class:`DuckDBLog`, which answers the engine inter
 2. :meth:`DuckDBLog.customer_totals` merges each customer's purchases by calendar day (amounts summed exactly,
    as fixed-point integers) and reduces the days to per-customer totals (number of purchase days, first and
    last day, repeat spend, spend to date);
-3. pandas receives one row per customer, and :mod:`pyclv._summaries` computes the float columns from those
+3. with attribute columns (covariates), :meth:`DuckDBLog.first_values` takes each customer's smallest value of
+   each on its first purchase day (a join of the rows with the customers' first days, then ``min``);
+4. pandas receives one row per customer, and :mod:`pyclv._summaries` computes the float columns from those
    integers with the same numpy expressions as for the pandas engine (weeks are days / 7 exactly).
 
 Each pass is a part of the caller's step whose progress is read from DuckDB (:func:`pyclv._progress.polling` of
@@ -39,8 +41,9 @@ times; with a ``date_format``, integers such as 19970930 are read as their digit
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -52,7 +55,14 @@ from pyclv import _progress, _summaries
 from pyclv import _validation as v
 from pyclv._time import check_time_unit
 from pyclv._validation import DateLike, LogColumns
-from pyclv.engines._base import CustomerTotals, PeriodTotals, customer_totals_of, period_totals_of
+from pyclv.engines._base import (
+    CustomerTotals,
+    PeriodTotals,
+    attribute_name,
+    customer_totals_of,
+    first_values_of,
+    period_totals_of,
+)
 from pyclv.engines._duckdb_source import (
     FileSource,
     Options,
@@ -144,12 +154,21 @@ class DuckDBLog:
         The user's names of the columns behind the view.
     date_rule : DateRule
         How the view read dates written as text.
+    attributes : tuple of str, default ()
+        The attribute columns the view carries (:func:`~pyclv.engines._base.attribute_name`).
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, columns: LogColumns, date_rule: v.DateRule) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        columns: LogColumns,
+        date_rule: v.DateRule,
+        attributes: tuple[str, ...] = (),
+    ) -> None:
         self.con = con
         self.columns = columns
         self.date_rule = date_rule
+        self.attributes = attributes
 
     def profile(self) -> v.LogProfile:
         """Count every kind of bad row in one pass, with example values for those a message shows.
@@ -222,7 +241,8 @@ class DuckDBLog:
         Returns
         -------
         CustomerTotals
-            One row per customer with a purchase on or before ``end_day``, sorted by id.
+            One row per customer with a purchase on or before ``end_day``, sorted by id, with the first values
+            of the attribute columns.
         """
         cut = end_day if calibration_day is None else calibration_day
         with _polled(self.con, "totals"):
@@ -249,7 +269,44 @@ class DuckDBLog:
                 """,
                 {"end_day": end_day, "cut": cut},
             ).fetchnumpy()
-        return customer_totals_of(result, amounts=self.columns.amount is not None, split=calibration_day is not None)
+        totals = customer_totals_of(result, amounts=self.columns.amount is not None, split=calibration_day is not None)
+        if not self.attributes:
+            return totals
+        return dataclasses.replace(totals, first_values=self.first_values(end_day))
+
+    def first_values(self, end_day: int) -> pd.DataFrame:
+        """Each customer's values of the attribute columns in its first transaction up to ``end_day``.
+
+        The smallest value of each column (NULL last) among the rows of the customer's first purchase day (see
+        :mod:`pyclv.engines._base` for the rule).
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per customer with a purchase on or before ``end_day``, indexed by the sorted ids; the
+            attribute columns (text as ``str``, numbers as numbers).
+        """
+        names = [attribute_name(i) for i in range(len(self.attributes))]
+        with _polled(self.con, "covariates"):
+            result = fetch(
+                self.con,
+                f"""
+                WITH firsts AS (
+                    SELECT customer, min(day) AS first_day FROM tx WHERE day <= $end_day GROUP BY customer
+                )
+                SELECT tx.customer, {", ".join(f"min(tx.{name}) AS {name}" for name in names)}
+                FROM tx JOIN firsts ON tx.customer = firsts.customer AND tx.day = firsts.first_day
+                GROUP BY tx.customer
+                ORDER BY tx.customer
+                """,
+                {"end_day": end_day},
+            ).df()
+        return first_values_of(result, self.attributes)
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
         """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.
@@ -320,6 +377,7 @@ def open_log(
     source: FileSource,
     columns: LogColumns,
     *,
+    attributes: Sequence[str] = (),
     date_format: str | None = None,
     dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
@@ -335,6 +393,8 @@ def open_log(
         A Parquet or CSV file, or a glob of them, one row per transaction.
     columns : LogColumns
         Which columns hold the customer id, the date and the amount.
+    attributes : sequence of str, default ()
+        Columns whose first values per customer the totals carry (:mod:`pyclv.engines._base`).
     date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
 
@@ -348,8 +408,9 @@ def open_log(
         # query_progress answers -1 unless DuckDB tracks progress, which its progress bar does: on, never printed
         con.execute("SET enable_progress_bar = true")
         con.execute("SET enable_progress_bar_print = false")
-        open_source(con, source, columns, Options(rule, file_format))
-        yield DuckDBLog(con, columns, rule)
+        attributes = tuple(dict.fromkeys(attributes))
+        open_source(con, source, columns, Options(rule, file_format), attributes)
+        yield DuckDBLog(con, columns, rule, attributes)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -379,6 +440,7 @@ def rfm_summary(
     temp_directory: str | os.PathLike[str] | None = None,
     threads: int | None = None,
     spend_to_date: bool = False,
+    covariate_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Summarise Parquet or CSV transaction files into frequency, recency, T (and monetary value), out of core.
 
@@ -392,6 +454,9 @@ def rfm_summary(
         A Parquet or CSV file, or a glob of them (``"tx/*.parquet"``), one row per transaction.
     customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit, spend_to_date
         As in :func:`pyclv.data.rfm_summary`.
+    covariate_cols : sequence of str, optional
+        As in :func:`pyclv.data.rfm_summary`: each customer's values in its first transaction. In CSV files a
+        column whose every value is a number is numeric (integers if all are whole), else text.
     date_format, dayfirst
         How dates stored as text are read, as in :func:`pyclv.data.rfm_summary` (integer columns such as
         19970930 are read as text with a ``date_format``).
@@ -445,7 +510,7 @@ def rfm_summary(
     """
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
-    with open_log(source, columns, **_engine_options(locals())) as log:
+    with open_log(source, columns, attributes=covariate_cols or (), **_engine_options(locals())) as log:
         return _summaries.rfm_summary(log, observation_period_end, time_unit, spend_to_date=spend_to_date)
 
 
@@ -465,6 +530,7 @@ def calibration_holdout_split(
     temp_directory: str | os.PathLike[str] | None = None,
     threads: int | None = None,
     spend_to_date: bool = False,
+    covariate_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Summarise a calibration period of transaction files and count what each customer did in the holdout.
 
@@ -476,7 +542,7 @@ def calibration_holdout_split(
         A Parquet or CSV file, or a glob of them, one row per transaction.
     calibration_period_end, observation_period_end, customer_id_col, datetime_col, monetary_value_col, time_unit
         As in :func:`pyclv.data.calibration_holdout_split`.
-    spend_to_date : bool, default False
+    spend_to_date, covariate_cols
         As in :func:`pyclv.data.calibration_holdout_split`.
     date_format, dayfirst, file_format, memory_limit, temp_directory, threads
         As in :func:`rfm_summary`.
@@ -514,7 +580,7 @@ def calibration_holdout_split(
     """
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
-    with open_log(source, columns, **_engine_options(locals())) as log:
+    with open_log(source, columns, attributes=covariate_cols or (), **_engine_options(locals())) as log:
         return _summaries.calibration_holdout_split(
             log, calibration_period_end, observation_period_end, time_unit, spend_to_date=spend_to_date
         )

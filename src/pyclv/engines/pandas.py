@@ -6,6 +6,10 @@ totals are then bincounts over those rows, and amounts are summed exactly as fix
 (:mod:`pyclv._fixed_point`), so that no total depends on the order of the rows. Ten million transactions take
 a few seconds.
 
+Attribute columns (a log's covariates, :mod:`pyclv.engines._base`) keep their dtype; each customer's first values
+are the smallest value of each column among the rows of its first purchase day (one sort of the rows on that day
+by customer, then a grouped minimum).
+
 Column types are read the way pandas users expect: datetimes of any resolution (tz-aware ones on the local
 day of their own time zone) or date strings by the grammar every engine shares (:mod:`pyclv._dates`); amounts as
 numbers or numeric strings. Numbers in a date column are refused, not read as epoch times. Every message comes
@@ -14,8 +18,10 @@ from :mod:`pyclv._validation`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +32,8 @@ from pyclv import _fixed_point as fp
 from pyclv import _validation as v
 from pyclv._dates import in_range, string_days
 from pyclv._numbers import text_amounts
-from pyclv.engines._base import CustomerTotals, PeriodTotals
+from pyclv.engines._base import CustomerTotals, PeriodTotals, require_attributes
+from pyclv.exceptions import DataValidationError
 
 __all__ = ["DailyLog", "PandasLog", "daily_totals", "open_log", "run_starts", "to_days"]
 
@@ -143,7 +150,9 @@ def to_days(dates: pd.Series, column: str, rule: v.DateRule | None = None) -> np
     return days
 
 
-def open_log(transactions: Any, columns: v.LogColumns, rule: v.DateRule | None = None) -> PandasLog:
+def open_log(
+    transactions: Any, columns: v.LogColumns, rule: v.DateRule | None = None, attributes: Sequence[str] = ()
+) -> PandasLog:
     """Open a DataFrame as a transaction log (a non-DataFrame or missing columns are refused at once).
 
     Parameters
@@ -154,6 +163,8 @@ def open_log(transactions: Any, columns: v.LogColumns, rule: v.DateRule | None =
         Which columns hold the customer id, the date and the amount.
     rule : DateRule, optional
         How dates written as text are read: ISO 8601 by default.
+    attributes : sequence of str, default ()
+        Columns whose first values per customer the totals carry (:mod:`pyclv.engines._base`).
 
     Returns
     -------
@@ -163,7 +174,8 @@ def open_log(transactions: Any, columns: v.LogColumns, rule: v.DateRule | None =
     if not isinstance(transactions, pd.DataFrame):
         raise v.not_a_dataframe(transactions)
     v.require_log_columns(list(transactions.columns), columns)
-    return PandasLog(transactions, columns, rule or v.DateRule())
+    require_attributes(list(transactions.columns), attributes)
+    return PandasLog(transactions, columns, rule or v.DateRule(), tuple(dict.fromkeys(attributes)))
 
 
 class PandasLog:
@@ -177,12 +189,17 @@ class PandasLog:
         Which columns hold the customer id, the date and the amount.
     date_rule : DateRule
         How dates written as text are read.
+    attributes : tuple of str, default ()
+        Columns whose first values per customer the totals carry.
     """
 
-    def __init__(self, frame: pd.DataFrame, columns: v.LogColumns, date_rule: v.DateRule) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, columns: v.LogColumns, date_rule: v.DateRule, attributes: tuple[str, ...] = ()
+    ) -> None:
         self.frame = frame
         self.columns = columns
         self.date_rule = date_rule
+        self.attributes = attributes
         self._codes: np.ndarray | None = None
         self._customers: pd.Index | None = None
         self._day: np.ndarray | None = None
@@ -288,9 +305,41 @@ class PandasLog:
         Returns
         -------
         CustomerTotals
-            One row per customer with a purchase on or before ``end_day``, sorted by id.
+            One row per customer with a purchase on or before ``end_day``, sorted by id, with the first values
+            of the attribute columns.
         """
-        return daily_totals(self.daily(end_day), calibration_day)
+        totals = daily_totals(self.daily(end_day), calibration_day)
+        if not self.attributes:
+            return totals
+        return dataclasses.replace(totals, first_values=self.first_values(end_day))
+
+    def first_values(self, end_day: int) -> pd.DataFrame:
+        """Each customer's values of the attribute columns in its first transaction up to ``end_day``.
+
+        The rows of each customer's first purchase day, sorted by customer, reduced by a grouped minimum that
+        skips missing values (see :mod:`pyclv.engines._base` for the rule).
+
+        Parameters
+        ----------
+        end_day : int
+            The last day of the observation period; later rows are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per customer with a purchase on or before ``end_day``, indexed by the sorted ids; the
+            attribute columns with their dtypes.
+        """
+        codes, customers, day, _ = self._arrays()
+        kept = np.flatnonzero(day <= end_day)
+        first = pd.Series(day[kept]).groupby(codes[kept], sort=True).min()
+        first_day = np.full(len(customers), end_day + 1, dtype=np.int64)
+        first_day[first.index.to_numpy()] = first.to_numpy()
+        rows = kept[day[kept] == first_day[codes[kept]]]
+        order = rows[np.argsort(codes[rows], kind="stable")]
+        groups = codes[order]
+        values = {name: _smallest(self.frame[name].iloc[order], groups, name) for name in self.attributes}
+        return pd.DataFrame(values, index=customers[first.index.to_numpy()])
 
     def period_totals(self, end_day: int, length: float) -> PeriodTotals:
         """Per-customer opportunities of ``length`` days, counted from each customer's first purchase.
@@ -335,6 +384,26 @@ class PandasLog:
 # ---------------------------------------------------------------------------------------------------------
 # Reading the columns
 # ---------------------------------------------------------------------------------------------------------
+
+
+def _smallest(values: pd.Series, groups: np.ndarray, column: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """The smallest present value of each group (missing where all are), a ``Categorical`` by its categories."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy(dtype=np.int64)
+        missing = codes < 0
+        smallest = pd.Series(np.where(missing, len(values.cat.categories), codes)).groupby(groups, sort=True).min()
+        smallest = smallest.where(smallest < len(values.cat.categories), -1)
+        smallest_codes: np.ndarray = smallest.to_numpy(dtype=np.int64)
+        return pd.Categorical.from_codes(smallest_codes, dtype=values.dtype)
+    try:
+        return values.reset_index(drop=True).groupby(groups, sort=True).min().array
+    except TypeError as exc:  # values that cannot be ordered together, as 1 and "1" (only in a DataFrame)
+        kinds = sorted({type(value).__name__ for value in values.dropna()})
+        raise DataValidationError(
+            f"The column {column!r} of transactions holds values of several types ({', '.join(kinds)}), which "
+            "cannot be ordered to pick a customer's first value. Give it one type (e.g. astype(str)).",
+            column=column,
+        ) from exc
 
 
 def _customer_sums(limbs: fp.Limbs, rows: np.ndarray, starts: np.ndarray) -> np.ndarray:

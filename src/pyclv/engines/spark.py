@@ -99,6 +99,7 @@ def open_log(
     source: SparkSource,
     columns: LogColumns,
     *,
+    attributes: Sequence[str] = (),
     date_format: str | None = None,
     dayfirst: bool | None = None,
     file_format: Literal["parquet", "csv"] | None = None,
@@ -112,6 +113,8 @@ def open_log(
         One row per transaction.
     columns : LogColumns
         Which columns hold the customer id, the date and the amount.
+    attributes : sequence of str, default ()
+        Columns whose first values per customer the totals carry (:mod:`pyclv.engines._base`).
     date_format, dayfirst, file_format, spark
         As in :func:`rfm_summary`.
 
@@ -121,9 +124,10 @@ def open_log(
         The opened log.
     """
     rule = v.DateRule(date_format, dayfirst)
+    attributes = tuple(dict.fromkeys(attributes))
     with reading(source):
-        tx, text = open_source(source, columns, Options(rule, file_format), spark)
-        yield SparkLog(tx, columns, rule, text)
+        tx, text = open_source(source, columns, Options(rule, file_format), spark, attributes)
+        yield SparkLog(tx, columns, rule, text, attributes)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -151,6 +155,7 @@ def rfm_summary(
     file_format: Literal["parquet", "csv"] | None = None,
     spark: SparkSession | None = None,
     spend_to_date: bool = False,
+    covariate_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Summarise a Spark DataFrame of transactions into frequency, recency, T (and monetary value), on Spark.
 
@@ -165,6 +170,8 @@ def rfm_summary(
         reads (local, ``hdfs://``, ``s3a://``, ``dbfs:/``...).
     customer_id_col, datetime_col, monetary_value_col, observation_period_end, time_unit, spend_to_date
         As in :func:`pyclv.data.rfm_summary`.
+    covariate_cols : sequence of str, optional
+        As in :func:`pyclv.engines.duckdb.rfm_summary` (the same first values, the same types from CSV text).
     date_format : str, optional
         A ``strptime`` format for dates stored as text or integers, e.g. ``"%Y%m%d"``; by default dates are
         DATE or TIMESTAMP columns or ISO 8601 strings (the grammar of :mod:`pyclv._dates`).
@@ -215,7 +222,7 @@ def rfm_summary(
     """
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
-    with open_log(source, columns, **_engine_options(locals())) as log:
+    with open_log(source, columns, attributes=covariate_cols or (), **_engine_options(locals())) as log:
         return _summaries.rfm_summary(log, observation_period_end, time_unit, spend_to_date=spend_to_date)
 
 
@@ -233,6 +240,7 @@ def calibration_holdout_split(
     file_format: Literal["parquet", "csv"] | None = None,
     spark: SparkSession | None = None,
     spend_to_date: bool = False,
+    covariate_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Summarise a calibration period of a Spark DataFrame and count what each customer did in the holdout.
 
@@ -244,7 +252,7 @@ def calibration_holdout_split(
         One row per transaction (see :func:`rfm_summary`).
     calibration_period_end, observation_period_end, customer_id_col, datetime_col, monetary_value_col, time_unit
         As in :func:`pyclv.data.calibration_holdout_split`.
-    spend_to_date : bool, default False
+    spend_to_date, covariate_cols
         As in :func:`pyclv.data.calibration_holdout_split`.
     date_format, dayfirst, file_format, spark
         As in :func:`rfm_summary`.
@@ -270,7 +278,7 @@ def calibration_holdout_split(
     """
     check_time_unit(time_unit)
     columns = LogColumns(customer_id_col, datetime_col, monetary_value_col)
-    with open_log(source, columns, **_engine_options(locals())) as log:
+    with open_log(source, columns, attributes=covariate_cols or (), **_engine_options(locals())) as log:
         return _summaries.calibration_holdout_split(
             log, calibration_period_end, observation_period_end, time_unit, spend_to_date=spend_to_date
         )

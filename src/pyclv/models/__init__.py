@@ -2,6 +2,9 @@
 
 from pyclv.models._base import BaseModel
 from pyclv.models._checks import check_models
+from pyclv.models._covariates import Strata
+from pyclv.models._covariates import strata as covariate_strata
+from pyclv.models._design import Encoding
 from pyclv.models._history import History
 from pyclv.models._params import Param
 from pyclv.models._summary import ModelSummary
@@ -17,6 +20,7 @@ __all__ = [
     "BaseModel",
     "BetaGeo",
     "BetaGeoBetaBinom",
+    "Encoding",
     "GammaGamma",
     "History",
     "ModelSummary",
@@ -24,7 +28,9 @@ __all__ = [
     "Param",
     "ParetoNBD",
     "ShiftedBetaGeo",
+    "Strata",
     "TransactionModel",
     "check_models",
+    "covariate_strata",
     "survivors_to_data",
 ]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
@@ -36,7 +36,7 @@ from pyclv._format import format_number
 from pyclv._time import check_time_unit
 from pyclv._validation import resolve_weights, warn
 from pyclv._validation.summaries import check_time_unit_of
-from pyclv.exceptions import DataValidationError, NotFittedError
+from pyclv.exceptions import CovariatesNotSupportedError, DataValidationError, NotFittedError
 from pyclv.models import _covariates, _mle
 from pyclv.models._covariates import Layout, Link
 from pyclv.models._design import Encoding, encode
@@ -149,6 +149,27 @@ class BaseModel:
         tuple of Param
         """
         return cls._params
+
+    @classmethod
+    def parameters_for(cls, settings: Mapping[str, Any], encodings: tuple[Encoding, ...] = ()) -> tuple[Param, ...]:
+        """The parameters of a model of this class with the given settings and covariate encodings.
+
+        Parameters
+        ----------
+        settings : mapping
+            Constructor settings (:meth:`get_params`).
+        encodings : tuple of Encoding, optional
+            For a model with covariates, how its covariate columns are encoded.
+
+        Returns
+        -------
+        tuple of Param
+            The model's own parameters, then the coefficients of its covariates.
+        """
+        model = cls(**dict(settings))
+        if not model.has_covariates:
+            return cls._params
+        return _covariates.layout(cls._params, cls._links, *model._checked_covariate_settings(), encodings).params
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor settings (scikit-learn's meaning), e.g. to build an unfitted copy.
@@ -381,6 +402,12 @@ class BaseModel:
         information is mapped back with the delta method. Identical rows are collapsed into weights first for
         small data, and for large data where the model has no compiled kernel.
 
+        A model with covariates (see :mod:`pyclv.models._covariates`) is first fitted without them (its
+        ``null_log_likelihood_``, the start of the full fit and the reference of :meth:`likelihood_ratio_test`);
+        the covariate columns' encodings are learnt from ``data`` and kept for predictions
+        (``covariate_encodings_``), and the likelihood is summed over the groups of customers with equal
+        covariates, each through the model's compiled kernel at the group's parameters.
+
         Parameters
         ----------
         data : pandas.DataFrame
@@ -398,7 +425,7 @@ class BaseModel:
         Raises
         ------
         DataValidationError
-            If the data or weights are invalid.
+            If the data or weights are invalid, or a covariate setting or column is (the message names it).
         ConvergenceError
             If the optimizer fails; the message says what to try.
         """
@@ -467,12 +494,21 @@ class BaseModel:
             raise TypeError(f"{type(self).__name__} takes no covariates (its likelihood has no closed-form Hessian).")
         strata = _covariates.strata(z)
         _covariates.check_identified(layout, strata)
-        prepared = []
-        for rows in strata.members():
-            sub, w = _mle.compress(tuple(a[rows] for a in arrays), weights[rows], group=self._functions.compress_rows)
-            prepared.append(self._prepare(sub, w))
-        totals = _covariates.hessian_totals(self._functions.hessian_totals, prepared, layout.loadings(strata.rows),
-                                            len(layout.base))
+        functions = self._functions
+        assert functions.hessian_totals is not None  # checked above
+        if functions.prepare_strata is not None and functions.strata_totals is not None:
+            codes = strata.inverse.astype(float)
+            (codes, *rows), w = _mle.compress((codes, *arrays), weights, group=functions.compress_rows)
+            strata_totals = functions.strata_totals
+            prepared: Any = functions.prepare_strata(tuple(rows), w, codes.astype(np.int64), len(strata.rows))
+        else:
+            prepared = []
+            for members in strata.members():
+                sub, w = _mle.compress(tuple(a[members] for a in arrays), weights[members],
+                                       group=functions.compress_rows)
+                prepared.append(self._prepare(sub, w))
+            strata_totals = _covariates.per_stratum_totals(functions.hessian_totals, prepared)
+        totals = _covariates.hessian_totals(strata_totals, prepared, layout.loadings(strata.rows), len(layout.base))
         known = {p.name for p in layout.params}
         unknown = sorted(set(initial_params or {}) - known)
         if unknown:
@@ -501,6 +537,21 @@ class BaseModel:
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet: call fit(data) or build it with "
                 f"{type(self).__name__}.from_params(...)."
+            )
+
+    def _per_stratum(self, data: pd.DataFrame, call: Callable[[Self, pd.DataFrame], pd.Series]) -> pd.Series:
+        """``call`` on the model without covariates of each group of customers with equal covariates."""
+        self.check_fitted()
+        return _covariates.per_stratum(self, data, call)  # type: ignore[arg-type]
+
+    def _refuse_covariates(self, what: str) -> None:
+        """Raise for a model with covariates where ``what`` needs one parameter vector for every customer."""
+        if self._layout is not None:
+            columns = ", ".join(enc.name for enc in self._layout.encodings)
+            raise CovariatesNotSupportedError(
+                f"This {type(self).__name__} has covariates ({columns}), so each customer has its own parameters "
+                f"and {what} is not defined for the model as a whole: ask it of the model of one profile, "
+                f"model.for_covariates({self._layout.encodings[0].name}=...)."
             )
 
     def _check_time_unit_of(self, data: pd.DataFrame, column: str) -> None:
@@ -605,7 +656,7 @@ class BaseModel:
         return ModelSummary(type(self).__name__, table, stats_)
 
     def likelihood_ratio_test(self) -> dict[str, float]:
-        r"""The likelihood-ratio test of the covariates: does the model with them fit better than without?
+        r"""The likelihood-ratio test of the covariates: does the model fit better with them than without.
 
         :math:`2(\ell_1 - \ell_0)`, with :math:`\ell_0` the log-likelihood of the same model fitted without
         covariates on the same data, is asymptotically :math:`\chi^2` with as many degrees of freedom as
@@ -630,8 +681,7 @@ class BaseModel:
         return likelihood_ratio_test(self.log_likelihood_, self.null_log_likelihood_, len(self._layout.names))
 
     def for_covariates(self, **values: object) -> Self:
-        """The model of the customers with the given covariates: the same model without covariates at their
-        parameters.
+        """The model of the customers with the given covariates (this model without covariates, at their parameters).
 
         For what-if questions about a profile (``model.for_covariates(channel="email")``), e.g. the expected
         purchases of a new customer of that profile. Its covariance comes from the delta method, so its
@@ -668,6 +718,48 @@ class BaseModel:
         row = pd.DataFrame({n: [values[n]] for n in names})
         return self.for_covariate_row(encode(row, self._layout.encodings, what="profile")[0])
 
+    def covariate_matrix(self, data: pd.DataFrame) -> np.ndarray:
+        """The covariates of ``data`` encoded as at the fit, one row per customer (no columns without covariates).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Customers with the model's covariate columns.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (customers, encoded columns).
+
+        Raises
+        ------
+        DataValidationError
+            If a covariate column is missing, has missing values or a level the fit did not see.
+        """
+        if self._layout is None:
+            return np.zeros((len(data), 0))
+        return encode(data, self._layout.encodings)
+
+    def draws_for_row(self, draws: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """Parameter draws of the whole model mapped to the customers with encoded covariates ``z``.
+
+        Parameters
+        ----------
+        draws : numpy.ndarray
+            Shape (draws, parameters): draws of ``theta`` (base parameters and coefficients).
+        z : numpy.ndarray
+            One row of encoded covariates.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (draws, base parameters): the draws of :meth:`for_covariate_row`'s parameters.
+        """
+        if self._layout is None:
+            return draws
+        loadings = self._layout.loadings(np.asarray(z, dtype=float)[None])
+        return _covariates.individual(draws, loadings, len(self._layout.base))[:, 0, :]
+
     def for_covariate_row(self, z: np.ndarray) -> Self:
         """The model without covariates at the parameters of customers whose encoded covariates are ``z``.
 
@@ -680,7 +772,8 @@ class BaseModel:
         -------
         BaseModel
         """
-        assert self._layout is not None
+        if self._layout is None:
+            return self
         k = len(self._layout.base)
         loadings = self._layout.loadings(np.asarray(z, dtype=float)[None])
         theta = _covariates.individual(self.theta, loadings, k)[0]

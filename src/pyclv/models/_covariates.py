@@ -54,6 +54,7 @@ __all__ = [
     "check_settings",
     "hessian_totals",
     "individual",
+    "per_stratum_totals",
     "layout",
     "per_stratum",
     "stratum_covariance",
@@ -255,8 +256,8 @@ def layout(
         for column in cols:
             if column not in shared:
                 add(process, column, (process,), lambdas[process])
-    for column in shared:  # CLVTools penalises only the free coefficients of each process
-        add(SHARED, column, tuple(per_process), 0.0)
+    for column in shared:  # stands for a coefficient of each process, so penalised by both (as in CLVTools)
+        add(SHARED, column, tuple(per_process), sum(lambdas[p] for p in per_process))
     return Layout(base, links, encodings, tuple(names), tuple(columns), tuple(processes), tuple(penalties))
 
 
@@ -372,22 +373,50 @@ def individual(theta: np.ndarray, loadings: np.ndarray, k: int) -> np.ndarray:
     return theta[..., None, :k] * np.exp(shift)
 
 
+StrataTotals = Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def per_stratum_totals(
+    plain: Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]], prepared: Sequence[Any]
+) -> StrataTotals:
+    """Each stratum's likelihood total, gradient and Hessian, from the model's own ``hessian_totals`` one by one.
+
+    For models without a pass over all strata at once.
+
+    Parameters
+    ----------
+    plain : callable
+        The model's ``hessian_totals(theta, prepared)``.
+    prepared : sequence
+        Each stratum's data, prepared for ``plain``.
+
+    Returns
+    -------
+    callable
+        ``totals(thetas, _)``: for parameter vectors of shape (S, k), arrays of shape (S,), (S, k) and (S, k, k).
+    """
+
+    def totals(thetas: np.ndarray, _: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out = [plain(theta, data) for theta, data in zip(thetas, prepared, strict=True)]
+        return (np.array([o[0] for o in out]), np.array([o[1] for o in out]), np.array([o[2] for o in out]))
+
+    return totals
+
+
 def hessian_totals(
-    plain: Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]],
-    prepared: Sequence[Any],
-    loadings: np.ndarray,
-    k: int,
+    strata_totals: StrataTotals, prepared: Any, loadings: np.ndarray, k: int
 ) -> Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]]:
     """The likelihood over strata with its gradient and Hessian in the natural full parameters.
 
     Parameters
     ----------
-    plain : callable
-        The model's own ``hessian_totals(theta, prepared)``.
-    prepared : sequence
-        Each stratum's data, prepared for ``plain``.
+    strata_totals : callable
+        Each stratum's total, gradient and Hessian at its parameters (:func:`per_stratum_totals`, or a model's
+        pass over all strata at once).
+    prepared : object
+        The strata's data, as ``strata_totals`` reads them.
     loadings : numpy.ndarray
-        :meth:`Layout.loadings` of the strata.
+        :meth:`Layout.loadings` of the strata, shape (S, k, K - k).
     k : int
         The number of base parameters.
 
@@ -397,28 +426,27 @@ def hessian_totals(
         ``totals(theta, _)`` as :mod:`pyclv.models._mle` reads it.
     """
     n_coef = loadings.shape[2]
-    eye = np.eye(k)
+    diagonal = np.arange(k)
 
     def totals(theta: np.ndarray, _: Any) -> tuple[float, np.ndarray, np.ndarray]:
-        per = individual(theta, loadings, k)
-        total = 0.0
-        g_psi = np.zeros(k + n_coef)
-        h_psi = np.zeros((k + n_coef, k + n_coef))
-        for s, data in enumerate(prepared):
-            value, g, h = plain(per[s], data)
-            th = per[s]
-            a = np.hstack([eye, loadings[s]])
-            tg = th * g
-            total += value
-            g_psi += a.T @ tg
-            h_psi += a.T @ (np.outer(th, th) * h + np.diag(tg)) @ a
+        per = individual(theta, loadings, k)  # (S, k)
+        values, g, h = strata_totals(per, prepared)
+        tg = per * g  # the gradient in log theta_s
+        m = per[:, :, None] * per[:, None, :] * h  # the Hessian in log theta_s ...
+        m[:, diagonal, diagonal] += tg  # ... with the curvature of exp
+        g_psi = np.concatenate([tg.sum(axis=0), np.einsum("sjc,sj->c", loadings, tg)])
+        h_psi = np.empty((k + n_coef, k + n_coef))
+        h_psi[:k, :k] = m.sum(axis=0)
+        h_psi[:k, k:] = np.einsum("sjl,slc->jc", m, loadings)
+        h_psi[k:, :k] = h_psi[:k, k:].T
+        h_psi[k:, k:] = np.einsum("sjc,sjl,sld->cd", loadings, m, loadings)
         # natural scale: d/d theta_j = (1 / theta_j) d/d psi_j for the base parameters, the coefficients as they are
         d = np.ones(k + n_coef)
         d[:k] = 1.0 / theta[:k]
         gradient = d * g_psi
         hessian = np.outer(d, d) * h_psi
-        hessian[np.arange(k), np.arange(k)] -= d[:k] ** 2 * g_psi[:k]
-        return total, gradient, hessian
+        hessian[diagonal, diagonal] -= d[:k] ** 2 * g_psi[:k]
+        return float(values.sum()), gradient, hessian
 
     return totals
 
@@ -453,8 +481,8 @@ def stratum_covariance(theta: np.ndarray, covariance: np.ndarray, loadings: np.n
 def per_stratum(
     model: BaseModel,
     data: pd.DataFrame,
-    call: Callable[[BaseModel, pd.DataFrame], pd.Series | pd.DataFrame],
-) -> pd.Series | pd.DataFrame:
+    call: Callable[[BaseModel, pd.DataFrame], pd.Series],
+) -> pd.Series:
     """``call(plain, rows)`` for each stratum of ``data``, with ``plain`` the model at the stratum's parameters.
 
     Parameters
@@ -468,7 +496,7 @@ def per_stratum(
 
     Returns
     -------
-    pandas.Series or pandas.DataFrame
+    pandas.Series
         The pieces put back in the order of ``data``.
     """
     if not data.index.is_unique:
@@ -481,10 +509,7 @@ def per_stratum(
     st = strata(encode(data, model.covariate_encodings_))
     pieces = [(rows, call(model.for_covariate_row(st.rows[s]), data.iloc[rows])) for s, rows in
               enumerate(st.members()) if len(rows)]
-    first = pieces[0][1]
-    values = np.empty((len(data), *first.shape[1:]), dtype=float)
+    values = np.empty(len(data), dtype=float)
     for rows, piece in pieces:
         values[rows] = piece.to_numpy(dtype=float)
-    if isinstance(first, pd.Series):
-        return pd.Series(values, index=data.index, name=first.name)
-    return pd.DataFrame(values, index=data.index, columns=first.columns)
+    return pd.Series(values, index=data.index, name=pieces[0][1].name)

@@ -204,7 +204,7 @@ def encode(data: pd.DataFrame, encodings: Sequence[Encoding], *, what: str = "da
             blocks.append(values[:, None])
             continue
         text = series.astype(str).to_numpy()
-        position = pd.Index(enc.levels).get_indexer(text)
+        position = pd.Index(enc.levels).get_indexer(pd.Index(text))
         unknown = position < 0
         if unknown.any():
             examples = ", ".join(repr(v) for v in pd.unique(text[unknown])[:_EXAMPLES])

@@ -29,6 +29,12 @@ class ModelFunctions:
     pass; it then serves as ``totals`` too) and is fitted by Newton's method. ``compress_rows`` says whether
     identical rows of large data are collapsed into weights before the fit (worth it unless one pass of a compiled
     kernel costs less than the grouping).
+
+    For covariates (:mod:`pyclv.models._covariates`), a model may also give ``prepare_strata(data, weights, codes,
+    n_strata)`` (the fit's data with each row's stratum, ``codes`` in ``0..n_strata-1``) and ``strata_totals(thetas,
+    prepared)``: for one parameter vector per stratum (shape (S, k)), every stratum's total, gradient and Hessian
+    (shapes (S,), (S, k), (S, k, k)) from one pass over all rows. Without them the strata are passed to
+    ``hessian_totals`` one by one, which costs a little per stratum and so suits few strata.
     """
 
     loglik: Callable[..., np.ndarray]
@@ -38,6 +44,8 @@ class ModelFunctions:
     totals: Callable[[np.ndarray, Any], tuple[float, np.ndarray]] | None = None
     hessian_totals: Callable[[np.ndarray, Any], tuple[float, np.ndarray, np.ndarray]] | None = None
     compress_rows: bool = True
+    prepare_strata: Callable[[tuple[np.ndarray, ...], np.ndarray, np.ndarray, int], Any] | None = None
+    strata_totals: Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

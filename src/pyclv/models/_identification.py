@@ -100,8 +100,8 @@ def flagged(params: tuple[Param, ...], theta: np.ndarray, covariance: np.ndarray
         if abs(ui) > EDGE:
             out[p.name] = "at the edge of its domain"
         elif not singular and se > MAX_RELATIVE_SE:
-            scale = "times the estimate" if p.domain == "positive" else "on the log-odds scale"
-            out[p.name] = f"not identified (standard error {se:.3g} {scale})"
+            scale = {"positive": "times the estimate", "unit": "on the log-odds scale", "real": ""}[p.domain]
+            out[p.name] = f"not identified (standard error {se:.3g}{' ' + scale if scale else ''})"
     return out
 
 

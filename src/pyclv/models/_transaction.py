@@ -291,6 +291,7 @@ class TransactionModel(BaseModel):
             Named by :attr:`columns`.
         """
         self.check_fitted()
+        self._refuse_covariates("one history table for every customer")
         s = validate_summary(data, columns=self.columns, time_unit=self.time_unit_, unique_ids=True)
         return History(s.index, self.columns, _history_columns(s))
 
@@ -328,6 +329,8 @@ class TransactionModel(BaseModel):
             Named ``expected_purchases``, aligned to ``data.index``.
         """
         t = self._check_horizon(t)
+        if self._layout is not None:
+            return self._per_stratum(data, lambda model, rows: model.expected_purchases(rows, t))
         history = self.history(data)
         with np.errstate(divide="ignore"):
             values = self._functions.conditional_expected_purchases(*self.theta, *history.values, np.asarray(t))
@@ -347,6 +350,8 @@ class TransactionModel(BaseModel):
         pandas.Series
             Named ``p_alive``, aligned to ``data.index``, in [0, 1].
         """
+        if self._layout is not None:
+            return self._per_stratum(data, lambda model, rows: model.p_alive(rows))
         history = self.history(data)
         return pd.Series(self.p_alive_at(self.theta, history), index=history.index, name="p_alive")
 
@@ -364,6 +369,7 @@ class TransactionModel(BaseModel):
             E[X(t)]: a float for a number ``t``, else an array of the same shape.
         """
         t_arr = self._check_horizons(t)
+        self._refuse_covariates("a new customer's expectation")
         return _as_float_or_array(self._functions.expected_purchases(*self.theta, t_arr), t)
 
     def probability_of_purchases(self, n: int | np.ndarray, t: float | np.ndarray) -> float | np.ndarray:
@@ -385,6 +391,7 @@ class TransactionModel(BaseModel):
         t_arr = self._check_horizons(t)
         if not np.all((n_arr >= 0) & (n_arr == np.round(n_arr))):
             raise ValueError("n must be a whole number >= 0.")
+        self._refuse_covariates("a new customer's probability of purchases")
         values = self._functions.probability_of_purchases(*self.theta, n_arr, t_arr)
         return _as_float_or_array(values, np.broadcast_arrays(n_arr, t_arr)[0])
 
@@ -408,6 +415,8 @@ class TransactionModel(BaseModel):
         t = self._check_horizon(t)
         if not (float(n) >= 0 and float(n) == np.floor(float(n))):
             raise ValueError(f"n must be a whole number >= 0; got {n!r}.")
+        if self._layout is not None:
+            return self._per_stratum(data, lambda model, rows: model.conditional_probability_of_purchases(rows, n, t))
         history = self.history(data)
         with np.errstate(divide="ignore"):
             values = self._functions.conditional_probability_of_purchases(
@@ -437,6 +446,10 @@ class TransactionModel(BaseModel):
         """
         if not annual_discount_rate > 0:
             raise ValueError(f"DERT needs a positive annual_discount_rate; got {annual_discount_rate!r}.")
+        if self._layout is not None:
+            return self._per_stratum(
+                data, lambda model, rows: model.dert(rows, annual_discount_rate=annual_discount_rate)
+            )
         delta = rate_per_unit(annual_discount_rate, self.time_unit_)
         history = self.history(data)
         return pd.Series(self.dert_at(self.theta, history, delta), index=history.index, name="dert")
@@ -462,6 +475,7 @@ class TransactionModel(BaseModel):
             The model's summary columns (``frequency``, ``recency``, ``T``; ``n_periods`` for BG/BB) indexed by
             ``customer_id`` 0..n-1, with the model's time unit in ``attrs``.
         """
+        self._refuse_covariates("simulating customers without their covariates")
         rng = np.random.default_rng(seed)
         T_arr = np.broadcast_to(self._check_horizons(T, "T"), (int(n_customers),)).copy()
         x, t_x, T_out = self._functions.simulate(*self.theta, T_arr, rng)

@@ -556,8 +556,9 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
     Parameters
     ----------
     purchase_covariates : list of str, optional
-        Columns of the data (one value per customer) that shift the purchase process: each customer's purchase-rate scale is :math:`\alpha_i = \alpha e^{-\gamma_P^\top z_i}`, so a positive
-        coefficient means more purchases.
+        Columns of the data (one value per customer) that shift the purchase process: each customer's
+        purchase-rate scale is :math:`\alpha_i = \alpha e^{-\gamma_P^\top z_i}`, so a positive coefficient means
+        more purchases.
     dropout_covariates : list of str, optional
         Columns that shift the dropout process: the Beta parameters are
         :math:`a_i = a e^{\gamma_D^\top z_i}` and :math:`b_i = b e^{\gamma_D^\top z_i}` (CLVTools' BG/NBD with
@@ -567,7 +568,9 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
         ``names.cov.constr``.
     covariate_penalty : float or dict, default 0.0
         L2 penalty on the coefficients, ``{"purchase": l1, "dropout": l2}`` or one number for both, added to the
-        mean negative log-likelihood as CLVTools' ``reg.lambdas`` (constrained coefficients are not penalised).
+        mean negative log-likelihood as CLVTools' ``reg.lambdas`` (a constrained coefficient, standing for one of
+        each process, by the sum of both). ``log_likelihood_`` is the likelihood without the penalty (CLVTools'
+        ``logLik`` reports the penalised mean).
     penalizer : float, default 0.0
         L2 penalty on the model's own parameters (see :class:`pyclv.models._base.BaseModel`).
     max_iterations : int, default 2000

@@ -527,6 +527,7 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
         History
         """
         self.check_fitted()
+        self._refuse_covariates("one spend table for every customer")
         x, m, index = _spend_columns(data, unique_ids=True)
         return History(index, self.columns, (x, m))
 
@@ -571,6 +572,8 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
         PyCLVError
             If q <= 1 and some customer has no repeat purchase: the population mean spend is then infinite.
         """
+        if self._layout is not None:
+            return self._per_stratum(data, lambda model, rows: model.expected_spend(rows))
         history = self.history(data)
         return pd.Series(self.expected_spend_at(self.theta, history), index=history.index, name="expected_spend")
 
@@ -592,6 +595,7 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
             Named ``monetary_value``: the average spends, on the index of ``frequency`` (else ``customer_id``
             0..n-1).
         """
+        self._refuse_covariates("simulating spend without the customers' covariates")
         rng = np.random.default_rng(seed)
         if isinstance(frequency, pd.Series):
             index = frequency.index
