@@ -91,14 +91,21 @@ def effects_of(params: pd.Series, processes: tuple[str, ...]) -> dict[str, dict[
 
 def strata_totals(model: BaseModel, data: pd.DataFrame) -> tuple[_covariates.Layout, Callable[..., Any]]:
     """The model's layout on ``data`` and :func:`_covariates.hessian_totals` over the strata of ``data``
-    (every customer of weight 1), built as the fit builds them."""
-    cls = type(model)
+    (every customer of weight 1), built as the fit builds them: in one pass over all strata where the model has
+    one, else stratum by stratum."""
+    cls, functions = type(model), type(model)._functions
+    assert functions.hessian_totals is not None
     arrays, mask = model._arrays(data)
     layout = _covariates.learn_layout(data.loc[mask], cls._params, cls._links, *model._checked_covariate_settings())
     st = _covariates.strata(encode(data.loc[mask], layout.encodings))
-    prepared = [model._prepare(tuple(a[rows] for a in arrays), np.ones(len(rows))) for rows in st.members()]
-    totals = _covariates.hessian_totals(cls._functions.hessian_totals, prepared, layout.loadings(st.rows),
-                                        len(layout.base))
+    prepared: Any
+    if functions.prepare_strata is not None and functions.strata_totals is not None:
+        prepared = functions.prepare_strata(arrays, np.ones(len(arrays[0])), st.inverse.astype(np.int64), len(st.rows))
+        per_stratum = functions.strata_totals
+    else:
+        prepared = [model._prepare(tuple(a[rows] for a in arrays), np.ones(len(rows))) for rows in st.members()]
+        per_stratum = _covariates.per_stratum_totals(functions.hessian_totals, prepared)
+    totals = _covariates.hessian_totals(per_stratum, prepared, layout.loadings(st.rows), len(layout.base))
     return layout, totals
 
 
@@ -307,12 +314,19 @@ def coefficients(model: BaseModel) -> pd.Series:
 
 
 def assert_penalised_optimum(model: BaseModel, data: pd.DataFrame, lambdas: Mapping[str, float]) -> None:
-    """At the fit, the gradient of CLVTools' objective -LL/n + sum(lambda * gamma**2) is about 0."""
+    """At the fit, the gradient of CLVTools' objective -LL/n + sum(lambda * gamma**2) is about 0 (a constrained
+    coefficient stands for one of each process, so both processes' penalties apply to it)."""
     _, totals = strata_totals(model, data)
     theta = model.params_.to_numpy()
     _, gradient, _ = totals(theta, None)
-    penalty = np.array([0.0 if "." not in n else lambdas.get(n.split(".")[0], 0.0) for n in model.params_.index])
-    objective_gradient = -gradient / len(data) + 2.0 * penalty * theta
+
+    def penalty(name: str) -> float:
+        if "." not in name:
+            return 0.0
+        process = name.split(".")[0]
+        return sum(lambdas.values()) if process == "both" else lambdas.get(process, 0.0)
+
+    objective_gradient = -gradient / len(data) + 2.0 * np.array([penalty(n) for n in model.params_.index]) * theta
     np.testing.assert_allclose(objective_gradient, 0.0, atol=1e-6)
 
 
@@ -331,10 +345,10 @@ def test_penalty_shrinks_coefficients_monotonically(penalty_data: pd.DataFrame) 
     assert norms[-1] < 0.1 * norms[0]
 
 
-def test_penalty_per_process_and_constrained_coefficients_unpenalised(penalty_data: pd.DataFrame) -> None:
+def test_penalty_per_process(penalty_data: pd.DataFrame) -> None:
     free = CASES["BetaGeo"].build().fit(penalty_data)
     lambdas = {"purchase": 0.5}
-    model = CASES["BetaGeo"].build(covariate_penalty=lambdas, constrained_covariates=["vip"]).fit(penalty_data)
+    model = CASES["BetaGeo"].build(covariate_penalty=lambdas).fit(penalty_data)
     assert_penalised_optimum(model, penalty_data, lambdas)
     gamma, g_free = coefficients(model), coefficients(free)
     purchase = [n for n in gamma.index if n.startswith("purchase.")]
@@ -342,6 +356,15 @@ def test_penalty_per_process_and_constrained_coefficients_unpenalised(penalty_da
     # the dropout coefficients are not penalised: they stay near their unpenalised values
     dropout = [n for n in gamma.index if n.startswith("dropout.")]
     np.testing.assert_allclose(gamma[dropout], g_free[dropout], atol=5 * free.standard_errors_[dropout].max())
+
+
+def test_penalty_of_a_constrained_coefficient_is_both_processes(penalty_data: pd.DataFrame) -> None:
+    lambdas = {"purchase": 0.03, "dropout": 0.02}
+    model = CASES["BetaGeo"].build(covariate_penalty=lambdas, constrained_covariates=["vip"]).fit(penalty_data)
+    assert model.converged_
+    assert_penalised_optimum(model, penalty_data, lambdas)
+    unpenalised = CASES["BetaGeo"].build(constrained_covariates=["vip"]).fit(penalty_data)
+    assert abs(model.params_["both.vip"]) < abs(unpenalised.params_["both.vip"])
 
 
 # ---------------------------------------------------------------------------------------------- encoding
