@@ -124,6 +124,7 @@ def bootstrap_draws(
             resample = rng.multinomial(total, probabilities).astype(float)
             try:
                 refit = type(model)(**settings).fit(data, weights=resample, initial_params=start)
+                _check_same_parameters(model, refit)
             except (ConvergenceError, DataValidationError):
                 failures += 1
                 if failures > max(n_draws // 10, 1):
@@ -138,6 +139,18 @@ def bootstrap_draws(
             stacklevel=3,
         )
     return np.asarray(draws)
+
+
+def _check_same_parameters(model: BaseModel, refit: BaseModel) -> None:
+    """Refuse a refit with other parameters than the model's: a resample without any customer of a covariate's level."""
+    if not refit.params_.index.equals(model.params_.index):
+        missing = sorted(set(model.params_.index) - set(refit.params_.index))
+        raise DataValidationError(
+            f"A bootstrap resample has no customer with the covariate level of {', '.join(missing)}, so it cannot "
+            "estimate that coefficient: levels with very few customers make the bootstrap fail; merge them with "
+            "another level, or use method='asymptotic'.",
+            column=missing[0] if missing else None,
+        )
 
 
 def check_interval_settings(interval: float, method: str, n_draws: int) -> int:

@@ -6,7 +6,7 @@ CLVTools' parameterisation, written out here on its own so that the tests check 
 
 * BG/NBD: ``alpha_i = alpha exp(-g_P'z)``, ``a_i = a exp(g_D'z)``, ``b_i = b exp(g_D'z)``;
 * Pareto/NBD: ``alpha_i = alpha exp(-g_P'z)``, ``beta_i = beta exp(-g_D'z)``;
-* Gamma-Gamma: ``v_i = v exp(-g_S'z)``.
+* Gamma-Gamma: ``v_i = v exp(g_S'z)`` (v is the scale of spend, so a positive coefficient means more spend).
 
 Each stratum is drawn by the model without covariates at its parameters (``from_params(...).simulate``). Effects
 are given by encoded column, as the fitted coefficients are named: ``channel[store]``, ``channel[web]`` (against
@@ -35,7 +35,7 @@ TENURES = (0.0, 1.0, 2.5)
 LINKS: dict[type[BaseModel], dict[str, tuple[str, float]]] = {
     pyclv.BetaGeo: {"alpha": ("purchase", -1.0), "a": ("dropout", 1.0), "b": ("dropout", 1.0)},
     pyclv.ParetoNBD: {"alpha": ("purchase", -1.0), "beta": ("dropout", -1.0)},
-    pyclv.GammaGamma: {"v": ("spend", -1.0)},
+    pyclv.GammaGamma: {"v": ("spend", 1.0)},  # v is the scale of spend: a positive coefficient, more spend
 }
 
 BETA_GEO = {"r": 0.8, "alpha": 6.0, "a": 0.9, "b": 3.0}
@@ -197,7 +197,7 @@ def simulate_spend(
     """A summary with average spends whose covariate effects are known (Gamma-Gamma).
 
     Frequencies and recencies come from a BG/NBD without covariates (:data:`SPEND_TRANSACTIONS`); the average
-    spends from a Gamma-Gamma at each stratum's ``v_i = v exp(-g_S'z)``.
+    spends from a Gamma-Gamma at each stratum's ``v_i = v exp(g_S'z)``.
 
     Parameters
     ----------

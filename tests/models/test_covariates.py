@@ -550,3 +550,38 @@ def test_row_order_does_not_matter(
     model = CASES[name].build().fit(shuffled)
     np.testing.assert_allclose(model.params_, recovery_fit[name].params_, rtol=1e-10)
     assert model.log_likelihood_ == pytest.approx(recovery_fit[name].log_likelihood_, rel=1e-12)
+
+
+def test_a_positive_coefficient_means_more_purchases_longer_lives_or_more_spend() -> None:
+    """The direction of each process's coefficient, on the models' own predictions of one profile against another."""
+    layout_names = ("purchase.flag", "dropout.flag")
+    for cls, base in ((pyclv.BetaGeo, [0.5, 10.0, 0.8, 2.5]), (pyclv.ParetoNBD, [0.5, 10.0, 0.6, 12.0])):
+        model = cls.from_estimates(
+            theta=np.array([*base, 0.4, 0.0]), covariance=np.zeros((6, 6)), time_unit="W",
+            settings={"purchase_covariates": ["flag"], "dropout_covariates": ["flag"]},
+            encodings=(pyclv.models.Encoding("flag"),),
+        )
+        assert tuple(model.params_.index[4:]) == layout_names
+        low, high = (model.for_covariates(flag=v).expected_purchases_new_customer(52.0) for v in (0.0, 1.0))
+        assert high > low  # more purchases
+        if cls is pyclv.ParetoNBD:  # a positive dropout coefficient: a higher dropout rate, fewer purchases
+            model.params_.iloc[4:] = [0.0, 0.4]
+            model = cls.from_estimates(theta=model.params_.to_numpy(), covariance=np.zeros((6, 6)), time_unit="W",
+                                       settings=model.get_params(), encodings=model.covariate_encodings_)
+            low, high = (model.for_covariates(flag=v).expected_purchases_new_customer(52.0) for v in (0.0, 1.0))
+            assert high < low
+    spend = pyclv.GammaGamma.from_estimates(
+        theta=np.array([6.0, 4.0, 15.0, 0.4]), covariance=np.zeros((4, 4)),
+        settings={"spend_covariates": ["flag"]}, encodings=(pyclv.models.Encoding("flag"),),
+    )
+    means = [spend.for_covariates(flag=v).expected_spend(pd.DataFrame({"frequency": [0.0], "monetary_value": [0.0]}))
+             for v in (0.0, 1.0)]
+    assert float(means[1].iloc[0] / means[0].iloc[0]) == pytest.approx(np.exp(0.4), rel=1e-12)
+
+
+def test_the_same_information_on_different_processes_is_identified(small_data: pd.DataFrame) -> None:
+    """Collinearity is judged per parameter: a flag on purchases and its copy on dropout are two identified effects."""
+    data = small_data.assign(vip_copy=small_data["vip"])
+    model = pyclv.ParetoNBD(purchase_covariates=["vip"], dropout_covariates=["vip_copy"]).fit(data)
+    assert list(model.params_.index[4:]) == ["purchase.vip", "dropout.vip_copy"]
+    assert np.all(np.isfinite(model.standard_errors_))

@@ -440,12 +440,16 @@ class BaseModel:
             raise DataValidationError(f"{type(self).__name__}.fit needs at least one row with a positive weight.")
         if self.has_covariates:
             base = self._fit_arrays(type(self)._params, arrays, weights_used, None, self.penalizer)
-            layout = _covariates.learn_layout(data.loc[mask], type(self)._params, self._links, *settings)
+            # the covariates of the customers that count: a level seen only with weight 0 gets no coefficient
+            keep = weights_used > 0
+            customers = data.iloc[np.flatnonzero(mask)[keep]]
+            layout = _covariates.learn_layout(customers, type(self)._params, self._links, *settings)
             self._set_layout(layout)
             start = np.concatenate([base.theta, np.zeros(len(layout.names))])
             penalty = np.concatenate([np.full(len(layout.base), float(self.penalizer)), layout.penalties])
-            z = encode(data.loc[mask], layout.encodings)
-            result = self._fit_strata(layout, z, arrays, weights_used, start, initial_params, penalty)
+            z = encode(customers, layout.encodings)
+            result = self._fit_strata(layout, z, tuple(a[keep] for a in arrays), weights_used[keep], start,
+                                      initial_params, penalty)
             self.null_log_likelihood_ = base.log_likelihood
         else:
             result = self._fit_arrays(self._params, arrays, weights_used, initial_params, self.penalizer)

@@ -122,8 +122,9 @@ def learn(data: pd.DataFrame, names: Sequence[str]) -> tuple[Encoding, ...]:
     Raises
     ------
     DataValidationError
-        If a column is missing, has missing or infinite values, or is constant (a categorical column with one
-        level, a numeric one with one value: its effect cannot be told from the base parameters).
+        If a column is missing, has missing or infinite values, or is constant among the customers of the fit
+        (a categorical column with one level, a numeric one with one value: its effect cannot be told from the
+        base parameters; for Gamma-Gamma these are the customers with repeat purchases).
     """
     encodings = []
     for name in names:
@@ -132,7 +133,7 @@ def learn(data: pd.DataFrame, names: Sequence[str]) -> tuple[Encoding, ...]:
             values = series.to_numpy(dtype=float)
             _check_finite(data, name, values)
             if len(values) and np.all(values == values[0]):
-                raise _constant(name, f"every customer has the value {values[0]:g}")
+                raise _constant(name, f"every customer of the fit has the value {values[0]:g}")
             encodings.append(Encoding(name))
             continue
         if isinstance(series.dtype, pd.CategoricalDtype):
@@ -141,7 +142,7 @@ def learn(data: pd.DataFrame, names: Sequence[str]) -> tuple[Encoding, ...]:
         else:
             levels = tuple(sorted(series.astype(str).unique()))
         if len(levels) < 2:
-            raise _constant(name, f"every customer has the level {levels[0]!r}" if levels else "it is empty")
+            raise _constant(name, f"every customer of the fit has the level {levels[0]!r}" if levels else "it is empty")
         encodings.append(Encoding(name, levels))
     return tuple(encodings)
 
