@@ -136,11 +136,11 @@ def learn(data: pd.DataFrame, names: Sequence[str]) -> tuple[Encoding, ...]:
                 raise _constant(name, f"every customer of the fit has the value {values[0]:g}")
             encodings.append(Encoding(name))
             continue
+        present = {str(v) for v in pd.unique(series)}
         if isinstance(series.dtype, pd.CategoricalDtype):
-            present = set(series.astype(str).unique())
             levels = tuple(str(c) for c in series.cat.categories if str(c) in present)
         else:
-            levels = tuple(sorted(series.astype(str).unique()))
+            levels = tuple(sorted(present))
         if len(levels) < 2:
             raise _constant(name, f"every customer of the fit has the level {levels[0]!r}" if levels else "it is empty")
         encodings.append(Encoding(name, levels))
@@ -204,11 +204,12 @@ def encode(data: pd.DataFrame, encodings: Sequence[Encoding], *, what: str = "da
             _check_finite(data, enc.name, values)
             blocks.append(values[:, None])
             continue
-        text = series.astype(str).to_numpy()
-        position = pd.Index(enc.levels).get_indexer(pd.Index(text))
+        codes, values = pd.factorize(series)  # each distinct value once: text is made of those only
+        text = np.asarray([str(v) for v in values], dtype=object)
+        position = pd.Index(enc.levels).get_indexer(pd.Index(text))[codes]
         unknown = position < 0
         if unknown.any():
-            examples = ", ".join(repr(v) for v in pd.unique(text[unknown])[:_EXAMPLES])
+            examples = ", ".join(repr(v) for v in pd.unique(text[codes[unknown]])[:_EXAMPLES])
             raise DataValidationError(
                 f"The covariate column {enc.name!r} has {int(unknown.sum())} row(s) with a level the model was not "
                 f"fitted on ({examples}; the fit knew {', '.join(map(repr, enc.levels))}). Map them to a known "
@@ -216,7 +217,7 @@ def encode(data: pd.DataFrame, encodings: Sequence[Encoding], *, what: str = "da
                 column=enc.name,
                 n_rows=int(unknown.sum()),
             )
-        onehot = np.zeros((len(text), len(enc.levels) - 1))
+        onehot = np.zeros((len(series), len(enc.levels) - 1))
         rows = np.flatnonzero(position > 0)
         onehot[rows, position[rows] - 1] = 1.0
         blocks.append(onehot)
