@@ -204,8 +204,8 @@ def encode(data: pd.DataFrame, encodings: Sequence[Encoding], *, what: str = "da
             _check_finite(data, enc.name, values)
             blocks.append(values[:, None])
             continue
-        codes, values = pd.factorize(series)  # each distinct value once: text is made of those only
-        text = np.asarray([str(v) for v in values], dtype=object)
+        codes, distinct = pd.factorize(series)  # each distinct value once: text is made of those only
+        text = np.asarray([str(v) for v in distinct], dtype=object)
         position = pd.Index(enc.levels).get_indexer(pd.Index(text))[codes]
         unknown = position < 0
         if unknown.any():
