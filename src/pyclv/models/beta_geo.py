@@ -540,6 +540,53 @@ def _kernel_hessian_totals(theta: np.ndarray, rows: Any) -> tuple[float, np.ndar
     return nbd.totals(theta, rows)
 
 
+def _kernel_prepare_strata(
+    arrays: tuple[np.ndarray, ...], w: np.ndarray, codes: np.ndarray, n_strata: int, *, modified: bool = False
+) -> Any:
+    """The fit's data with each row's stratum, for the kernel's pass over all strata (a model with covariates).
+
+    Parameters
+    ----------
+    arrays : tuple of numpy.ndarray
+        ``(x, t_x, T)``.
+    w : numpy.ndarray
+        The rows' weights.
+    codes : numpy.ndarray
+        Each row's stratum, in ``0..n_strata-1``.
+    n_strata : int
+        The number of strata.
+    modified : bool, default False
+        MBG/NBD's likelihood instead of BG/NBD's.
+
+    Returns
+    -------
+    pyclv._kernels.nbd.StrataRows
+    """
+    from pyclv._kernels import nbd
+
+    return nbd.prepare_strata(arrays, w, codes, n_strata, modified=modified)
+
+
+def _kernel_strata_totals(thetas: np.ndarray, rows: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each stratum's log-likelihood total, gradient and Hessian at its own parameters, from one pass.
+
+    Parameters
+    ----------
+    thetas : numpy.ndarray
+        Shape (strata, 4): each stratum's ``(r, alpha, a, b)``.
+    rows : pyclv._kernels.nbd.StrataRows
+        From :func:`_kernel_prepare_strata`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Shapes (strata,), (strata, 4) and (strata, 4, 4).
+    """
+    from pyclv._kernels import nbd
+
+    return nbd.strata_totals(thetas, rows)
+
+
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
     # Poisson-Gamma moment start with no dropout: E[x] = r T / alpha with r = 1.
     x, _, T = arrays
@@ -618,6 +665,8 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
         prepare=_kernel_prepare,
         hessian_totals=_kernel_hessian_totals,
         compress_rows=False,
+        prepare_strata=_kernel_prepare_strata,
+        strata_totals=_kernel_strata_totals,
         p_alive=p_alive,
         conditional_expected_purchases=conditional_expected_purchases,
         expected_purchases=expected_purchases,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal, overload
+from typing import TYPE_CHECKING, ClassVar, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from pyclv.models._functions import SpendFunctions
 from pyclv.models._history import History
 from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
+
+if TYPE_CHECKING:
+    from pyclv._kernels.strata import Blocks
 
 __all__ = [
     "MAX_TOTAL_SPEND",
@@ -106,7 +109,7 @@ def loglik_grad(p: float, q: float, v: float, x: np.ndarray, zbar: np.ndarray) -
     return grad
 
 
-def _x_terms(p: float, q: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _x_terms(p: ArrayLike, q: ArrayLike, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The terms of the likelihood in x alone, at the distinct values u of x.
 
     They are log Gamma(pu+q) - log Gamma(pu), digamma(pu+q) and digamma(pu).
@@ -262,29 +265,157 @@ class SpendData:
         tuple
             The total (float), the gradient (shape (3,)) and the Hessian (shape (3, 3)).
         """
-        u, wu, n = self.distinct_x, self.weight_of_x, float(self.weight_of_x.sum())
-        lg, psi_pxq, psi_px = _x_terms(p, q, u)
-        tri_pxq, tri_px = special.polygamma(1, p * u + q), special.polygamma(1, p * u)
         from pyclv._kernels import gamma_gamma as kernel  # loaded on first use: numba is not free to import
 
-        w_log, wx_log, w_inv, wx_inv, w_inv2, wx_inv2 = kernel.sums(np.array([p, q, v]), self.x, self.total, self.w)
-        ll = (
-            float(wu @ lg)
-            + n * (q * np.log(v) - special.gammaln(q))
-            + p * self.sum_wx_log_total
-            - self.sum_w_log_zbar
-            - (p * wx_log + q * w_log)
-        )
-        d_p = float(wu @ (u * (psi_pxq - psi_px))) + self.sum_wx_log_total - wx_log
-        d_q = float(wu @ psi_pxq) - n * special.digamma(q) + n * np.log(v) - w_log
-        d_v = n * q / v - (p * wx_inv + q * w_inv)
-        d_pp = float(wu @ (u * u * (tri_pxq - tri_px)))
-        d_pq = float(wu @ (u * tri_pxq))
-        d_qq = float(wu @ tri_pxq) - n * float(special.polygamma(1, q))
-        d_qv = n / v - w_inv
-        d_vv = -n * q / (v * v) + p * wx_inv2 + q * w_inv2
-        hessian = np.array([[d_pp, d_pq, -wx_inv], [d_pq, d_qq, d_qv], [-wx_inv, d_qv, d_vv]])
-        return ll, np.array([d_p, d_q, d_v]), hessian
+        x_sums = tuple(float(self.weight_of_x @ term) for term in _x_jet(p, q, self.distinct_x))
+        sums = kernel.sums(np.array([p, q, v]), self.x, self.total, self.w)
+        ll, gradient, hessian = _assemble(p, q, v, float(self.weight_of_x.sum()), x_sums, sums,
+                                          self.sum_wx_log_total, self.sum_w_log_zbar)
+        return float(ll), gradient, hessian
+
+
+def _x_jet(p: ArrayLike, q: ArrayLike, u: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The terms in x alone of the total, the gradient and the Hessian, at the distinct values u of x.
+
+    They are log Gamma(pu+q) - log Gamma(pu), u [digamma(pu+q) - digamma(pu)], digamma(pu+q),
+    u^2 [trigamma(pu+q) - trigamma(pu)], u trigamma(pu+q) and trigamma(pu+q) (``p`` and ``q`` may hold one value
+    per value of u).
+    """
+    lg, psi_pxq, psi_px = _x_terms(p, q, u)
+    tri_pxq, tri_px = special.polygamma(1, p * u + q), special.polygamma(1, p * u)
+    return lg, u * (psi_pxq - psi_px), psi_pxq, u * u * (tri_pxq - tri_px), u * tri_pxq, tri_pxq
+
+
+def _assemble(
+    p: ArrayLike, q: ArrayLike, v: ArrayLike, n: ArrayLike, x_sums: tuple[ArrayLike, ...], sums: np.ndarray,
+    sum_wx_log_total: ArrayLike, sum_w_log_zbar: ArrayLike,
+) -> tuple[ArrayLike, np.ndarray, np.ndarray]:
+    """The total, gradient and Hessian of :meth:`SpendData.hessian_totals` from its weighted sums.
+
+    Parameters
+    ----------
+    p, q, v : float or numpy.ndarray
+        The parameters (arrays: one value per stratum).
+    n : float or numpy.ndarray
+        The total weight.
+    x_sums : tuple
+        The weighted sums of the six terms of :func:`_x_jet`.
+    sums : numpy.ndarray
+        The six sums of :func:`pyclv._kernels.gamma_gamma.row`, shape (6,) or (6, strata).
+    sum_wx_log_total, sum_w_log_zbar : float or numpy.ndarray
+        The parameter-free sums.
+
+    Returns
+    -------
+    tuple
+        The total, the gradient (shape (..., 3)) and the Hessian (shape (..., 3, 3)).
+    """
+    lg, u_dpsi, psi_pxq, uu_dtri, u_tri_pxq, tri_pxq = x_sums
+    w_log, wx_log, w_inv, wx_inv, w_inv2, wx_inv2 = sums
+    ll = (
+        lg
+        + n * (q * np.log(v) - special.gammaln(q))
+        + p * sum_wx_log_total
+        - sum_w_log_zbar
+        - (p * wx_log + q * w_log)
+    )
+    d_p = u_dpsi + sum_wx_log_total - wx_log
+    d_q = psi_pxq - n * special.digamma(q) + n * np.log(v) - w_log
+    d_v = n * q / v - (p * wx_inv + q * w_inv)
+    d_qq = tri_pxq - n * special.polygamma(1, q)
+    d_qv = n / v - w_inv
+    d_vv = -n * q / (v * v) + p * wx_inv2 + q * w_inv2
+    rows = ((uu_dtri, u_tri_pxq, -wx_inv), (u_tri_pxq, d_qq, d_qv), (-wx_inv, d_qv, d_vv))
+    hessian = np.stack([np.stack(np.broadcast_arrays(*r), axis=-1) for r in rows], axis=-2)
+    return ll, np.stack(np.broadcast_arrays(d_p, d_q, d_v), axis=-1), hessian
+
+
+@dataclass(frozen=True)
+class SpendStrata:
+    """Customers' spend data sorted by stratum, for each stratum's likelihood at its own parameters in one pass.
+
+    The strata of a model with covariates (:mod:`pyclv.models._covariates`): the terms in x alone are evaluated
+    per (stratum, distinct x), the six sums of the compiled kernel per stratum
+    (:func:`pyclv._kernels.gamma_gamma.strata_sums`), and :func:`_assemble` puts them together as
+    :meth:`SpendData.hessian_totals` does for one stratum. Build it with :meth:`build`.
+
+    Attributes
+    ----------
+    blocks : pyclv._kernels.strata.Blocks
+        The sorted rows' strata and blocks.
+    pair_stratum, pair_x, pair_weight : numpy.ndarray
+        The distinct (stratum, x) pairs and their total weights.
+    x, total, w : numpy.ndarray
+        Per customer, sorted: repeat transactions, total spend x zbar and the weight.
+    n, sum_wx_log_total, sum_w_log_zbar : numpy.ndarray
+        Per stratum: the total weight and the parameter-free sums of the likelihood.
+    """
+
+    blocks: Blocks
+    pair_stratum: np.ndarray
+    pair_x: np.ndarray
+    pair_weight: np.ndarray
+    x: np.ndarray
+    total: np.ndarray
+    w: np.ndarray
+    n: np.ndarray
+    sum_wx_log_total: np.ndarray
+    sum_w_log_zbar: np.ndarray
+
+    @classmethod
+    def build(cls, x: np.ndarray, zbar: np.ndarray, w: np.ndarray, codes: np.ndarray, n_strata: int) -> SpendStrata:
+        """The data of customers with ``x`` repeat transactions of average ``zbar``, weights ``w`` and strata.
+
+        Parameters
+        ----------
+        x, zbar, w : numpy.ndarray
+            Repeat transactions (x >= 1), average spend (> 0) and weight per customer.
+        codes : numpy.ndarray
+            Each customer's stratum, in ``0..n_strata-1``.
+        n_strata : int
+            The number of strata.
+
+        Returns
+        -------
+        SpendStrata
+        """
+        from pyclv._kernels import strata  # loaded on first use: numba is not free to import
+
+        columns = (np.asarray(x, dtype=float), np.asarray(zbar, dtype=float))
+        w = np.asarray(w, dtype=float)
+        blocks = strata.arrange(codes, columns, w, n_strata)
+        x, zbar, w = (np.ascontiguousarray(a[blocks.order]) for a in (*columns, w))
+        total = x * zbar
+        pair, pair_stratum, pair_x = strata.pairs(blocks.code, x)
+        per_stratum = [np.bincount(blocks.code, weights=values, minlength=n_strata)
+                       for values in (w, w * x * np.log(total), w * np.log(zbar))]
+        return cls(blocks, pair_stratum, pair_x, np.bincount(pair, weights=w, minlength=len(pair_x)), x, total, w,
+                   *per_stratum)
+
+    def hessian_totals(self, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each stratum's weighted log-likelihood total, gradient and Hessian at its own (p, q, v).
+
+        Parameters
+        ----------
+        thetas : numpy.ndarray
+            Shape (strata, 3).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            Shapes (strata,), (strata, 3) and (strata, 3, 3).
+        """
+        from pyclv._kernels import gamma_gamma as kernel
+
+        thetas = np.asarray(thetas, dtype=float)
+        n_strata = self.blocks.n_strata
+        at_pair = thetas[self.pair_stratum]
+        x_sums = tuple(np.bincount(self.pair_stratum, weights=self.pair_weight * term, minlength=n_strata)
+                       for term in _x_jet(at_pair[:, 0], at_pair[:, 1], self.pair_x))
+        sums = kernel.strata_sums(thetas, self.x, self.total, self.w, self.blocks).T
+        p, q, v = thetas.T
+        ll, gradient, hessian = _assemble(p, q, v, self.n, x_sums, sums, self.sum_wx_log_total, self.sum_w_log_zbar)
+        return np.asarray(ll), gradient, hessian
 
 
 def _prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> SpendData:
@@ -294,6 +425,15 @@ def _prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> SpendData:
 
 def _hessian_totals(theta: np.ndarray, data: SpendData) -> tuple[float, np.ndarray, np.ndarray]:
     return data.hessian_totals(*theta)
+
+
+def _prepare_strata(arrays: tuple[np.ndarray, ...], w: np.ndarray, codes: np.ndarray, n_strata: int) -> SpendStrata:
+    x, zbar = arrays
+    return SpendStrata.build(x, zbar, w, codes, n_strata)
+
+
+def _strata_totals(thetas: np.ndarray, data: SpendStrata) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return data.hessian_totals(thetas)
 
 
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
@@ -468,6 +608,8 @@ class GammaGamma(BaseModel):  # numpydoc ignore=PR02
         prepare=_prepare,
         hessian_totals=_hessian_totals,
         compress_rows=False,
+        prepare_strata=_prepare_strata,
+        strata_totals=_strata_totals,
         expected_spend=_expected_spend_checked,
         simulate=simulate,
     )

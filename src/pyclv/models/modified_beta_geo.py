@@ -488,6 +488,11 @@ def _prepare(arrays: tuple[np.ndarray, ...], w: np.ndarray) -> Any:
     return beta_geo._kernel_prepare(arrays, w, modified=True)
 
 
+def _prepare_strata(arrays: tuple[np.ndarray, ...], w: np.ndarray, codes: np.ndarray, n_strata: int) -> Any:
+    # the compiled kernel's pass over all strata, with MBG/NBD's terms
+    return beta_geo._kernel_prepare_strata(arrays, w, codes, n_strata, modified=True)
+
+
 def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.ndarray:
     # Poisson-Gamma moment start among the repeat buyers, with no dropout: E[x | x > 0] ~ r T / alpha with
     # r = 1; the share of customers with x = 0 sets the mean dropout probability a / (a + b) with a = 1.
@@ -560,6 +565,8 @@ class ModifiedBetaGeo(TransactionModel):  # numpydoc ignore=PR02
         prepare=_prepare,
         hessian_totals=beta_geo._kernel_hessian_totals,
         compress_rows=False,
+        prepare_strata=_prepare_strata,
+        strata_totals=beta_geo._kernel_strata_totals,
         p_alive=p_alive,
         conditional_expected_purchases=conditional_expected_purchases,
         expected_purchases=expected_purchases,
