@@ -187,7 +187,8 @@ def model_from_dict(spec: Mapping[str, Any]) -> BaseModel:
     except KeyError as exc:
         raise ModelFormatError(f"The {model_type} entry of the model file is malformed: no field {exc}.") from exc
     except (AttributeError, TypeError, ValueError) as exc:
-        raise ModelFormatError(f"The {model_type} entry of the model file is malformed: {exc}.") from exc
+        reason = str(exc).rstrip(".")
+        raise ModelFormatError(f"The {model_type} entry of the model file is malformed: {reason}.") from exc
 
 
 def _flag(value: object) -> bool:

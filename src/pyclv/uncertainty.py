@@ -125,16 +125,23 @@ def bootstrap_draws(
             try:
                 refit = type(model)(**settings).fit(data, weights=resample, initial_params=start)
                 _check_same_parameters(model, refit)
-            except (ConvergenceError, DataValidationError):
+            except (ConvergenceError, DataValidationError) as exc:
                 failures += 1
                 if failures > max(n_draws // 10, 1):
+                    if model.has_covariates and isinstance(exc, DataValidationError):
+                        raise DataValidationError(
+                            f"{failures} bootstrap resamples could not be fitted; the last: {exc} Covariate levels "
+                            "with very few customers make resamples without them: merge such levels with another "
+                            "one, or use method='asymptotic'.",
+                            column=exc.column,
+                        ) from exc
                     raise
                 continue
             draws.append(refit.params_.to_numpy())
     if failures:
         warnings.warn(
-            f"{type(model).__name__}: {failures} bootstrap refit(s) did not converge and were replaced by new "
-            "resamples.",
+            f"{type(model).__name__}: {failures} bootstrap refit(s) did not converge or could not be fitted (e.g. a "
+            "resample without a rare covariate level) and were replaced by new resamples.",
             PyCLVWarning,
             stacklevel=3,
         )

@@ -250,13 +250,9 @@ def _evaluate_strata(
     with covariates on resampled customers) and mapped to each group's parameters, so a customer's interval does
     not depend on which other customers are scored with it.
     """
-    if not data.index.is_unique:
-        twice = data.index[data.index.duplicated()].unique()
-        raise DataValidationError(
-            f"The data repeat {len(twice)} customer id(s) (e.g. {twice[0]!r}): one row per customer, please.",
-            column=str(data.index.name or "index"), n_rows=len(twice),
-        )
     models = (transaction_model, spend_model)
+    for model in models:  # every rule of the data at once, before the groups
+        model.check_data(data)
     z = [m.covariate_matrix(data) for m in models]
     strata = covariate_strata(np.hstack(z))
     draws: list[np.ndarray] | None = None

@@ -22,6 +22,7 @@ inherits fitting (:mod:`pyclv.models._mle`), the summary (:mod:`pyclv.models._su
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import numbers
 import time
 from collections.abc import Callable, Mapping
@@ -47,6 +48,22 @@ from pyclv.models._params import Param, jacobian, to_natural, to_unconstrained
 from pyclv.models._summary import ModelSummary, likelihood_ratio_test, wald_intervals
 
 __all__ = ["BaseModel"]
+
+
+class _class_or_instance:  # noqa: N801 - used as a decorator, like classmethod
+    """A method that receives the class when called on it, and the instance when called on one.
+
+    Like ``classmethod``, but an instance with parameters of its own (a fitted model with covariates) answers for
+    itself.
+    """
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+        functools.update_wrapper(self, function)  # type: ignore[arg-type]
+
+    def __get__(self, instance: object, owner: type) -> Callable[[], Any]:
+        bound = functools.partial(self.function, owner if instance is None else instance)
+        return functools.update_wrapper(bound, self.function)
 
 
 class BaseModel:
@@ -79,6 +96,10 @@ class BaseModel:
         self.penalizer = penalizer
         self.max_iterations = max_iterations
 
+    def _data_columns(self) -> tuple[str, ...]:
+        """The summary columns the model's likelihood reads (not covariates)."""
+        return tuple(getattr(self, "columns", ()))
+
     def _set_covariate_settings(
         self, covariates: Mapping[str, Any], constrained: Any = None, penalty: Any = 0.0
     ) -> None:
@@ -100,7 +121,7 @@ class BaseModel:
     @property
     def has_covariates(self) -> bool:
         """Whether the model has covariates (any ``*_covariates`` setting names a column)."""
-        return any(getattr(self, f"{p}_covariates", None) for p in self._processes)
+        return any(_covariates.named(getattr(self, f"{p}_covariates", None)) for p in self._processes)
 
     # ------------------------------------------------------------------ what subclasses provide
     def _arrays(self, data: pd.DataFrame) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
@@ -130,25 +151,25 @@ class BaseModel:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ parameters and settings
-    @classmethod
-    def param_names(cls) -> tuple[str, ...]:
-        """The model's parameter names, in order.
+    @_class_or_instance
+    def param_names(owner: Any) -> tuple[str, ...]:  # noqa: N805 - the class, or a fitted model with covariates
+        """The model's parameter names, in order (a fitted model with covariates: its coefficients' too).
 
         Returns
         -------
         tuple of str
         """
-        return tuple(p.name for p in cls._params)
+        return tuple(p.name for p in owner._params)
 
-    @classmethod
-    def parameters(cls) -> tuple[Param, ...]:
-        """The model's parameters with their domains, in order.
+    @_class_or_instance
+    def parameters(owner: Any) -> tuple[Param, ...]:  # noqa: N805 - the class, or a fitted model with covariates
+        """The model's parameters with their domains, in order (a fitted model with covariates: its coefficients' too).
 
         Returns
         -------
         tuple of Param
         """
-        return cls._params
+        return tuple(owner._params)
 
     @classmethod
     def parameters_for(cls, settings: Mapping[str, Any], encodings: tuple[Encoding, ...] = ()) -> tuple[Param, ...]:
@@ -168,8 +189,17 @@ class BaseModel:
         """
         model = cls(**dict(settings))
         if not model.has_covariates:
+            if encodings:
+                raise ValueError("the covariates field describes covariates that the settings do not name")
             return cls._params
-        return _covariates.layout(cls._params, cls._links, *model._checked_covariate_settings(), encodings).params
+        per_process, shared, lambdas = model._checked_covariate_settings()
+        expected = list(dict.fromkeys(name for names in per_process.values() for name in names))
+        if [enc.name for enc in encodings] != expected:
+            raise ValueError(
+                f"the covariates field must hold one encoding for each covariate column of the settings, in order "
+                f"({', '.join(expected)}); it holds {', '.join(enc.name for enc in encodings) or 'none'}"
+            )
+        return _covariates.layout(cls._params, cls._links, per_process, shared, lambdas, encodings).params
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor settings (scikit-learn's meaning), e.g. to build an unfitted copy.
@@ -432,7 +462,7 @@ class BaseModel:
         if not (np.isfinite(self.penalizer) and self.penalizer >= 0):
             raise ValueError(f"penalizer must be a finite number >= 0; got {self.penalizer!r}.")
         start_clock = time.perf_counter()
-        if self.has_covariates:
+        if self._processes:
             settings = self._checked_covariate_settings()  # before the data: a wrong setting is said first
         arrays, mask = self._arrays(data)
         weights_used = resolve_weights(data, weights)[mask]
@@ -443,7 +473,9 @@ class BaseModel:
             # the covariates of the customers that count: a level seen only with weight 0 gets no coefficient
             keep = weights_used > 0
             customers = data.iloc[np.flatnonzero(mask)[keep]]
+            _covariates.refuse_model_columns(settings[0], self._data_columns())
             layout = _covariates.learn_layout(customers, type(self)._params, self._links, *settings)
+            _covariates.refuse_levels_outside(data, customers, layout)
             self._set_layout(layout)
             start = np.concatenate([base.theta, np.zeros(len(layout.names))])
             penalty = np.concatenate([np.full(len(layout.base), float(self.penalizer)), layout.penalties])
@@ -545,8 +577,35 @@ class BaseModel:
 
     def _per_stratum(self, data: pd.DataFrame, call: Callable[[Self, pd.DataFrame], pd.Series]) -> pd.Series:
         """``call`` on the model without covariates of each group of customers with equal covariates."""
-        self.check_fitted()
+        self.check_data(data)
         return _covariates.per_stratum(self, data, call)  # type: ignore[arg-type]
+
+    def check_data(self, data: pd.DataFrame) -> None:
+        """Check ``data`` as the model's predictions read it, every rule at once (covariates aside).
+
+        A model with covariates predicts group by group; its data are checked whole first, so that an error
+        counts every bad row, as for a model without covariates.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            The customers to predict.
+
+        Raises
+        ------
+        NotFittedError
+            If the model is not fitted.
+        DataValidationError
+            If the data break a rule (the message names the column and counts the rows).
+        """
+        self.check_fitted()
+        plain = self if self._layout is None else self.for_covariate_row(np.zeros(self.covariate_matrix_width))
+        plain.history(data)
+
+    @property
+    def covariate_matrix_width(self) -> int:
+        """The number of encoded covariate columns (0 without covariates)."""
+        return 0 if self._layout is None else sum(len(enc.columns) for enc in self._layout.encodings)
 
     def _refuse_covariates(self, what: str) -> None:
         """Raise for a model with covariates where ``what`` needs one parameter vector for every customer."""
@@ -676,12 +735,12 @@ class BaseModel:
         ------
         NotFittedError
             If the model is not fitted.
-        TypeError
+        DataValidationError
             If the model has no covariates.
         """
         self.check_fitted()
         if self._layout is None:
-            raise TypeError(f"This {type(self).__name__} has no covariates to test.")
+            raise DataValidationError(f"This {type(self).__name__} has no covariates to test: fit it with some.")
         return likelihood_ratio_test(self.log_likelihood_, self.null_log_likelihood_, len(self._layout.names))
 
     def for_covariates(self, **values: object) -> Self:
@@ -710,7 +769,9 @@ class BaseModel:
         """
         self.check_fitted()
         if self._layout is None:
-            raise TypeError(f"This {type(self).__name__} has no covariates.")
+            raise DataValidationError(
+                f"This {type(self).__name__} has no covariates: it is the model of every customer already."
+            )
         names = [enc.name for enc in self._layout.encodings]
         missing, unknown = [n for n in names if n not in values], [n for n in values if n not in names]
         if missing or unknown:

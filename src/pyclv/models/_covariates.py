@@ -51,14 +51,19 @@ __all__ = [
     "Layout",
     "Link",
     "Strata",
+    "check_identified",
     "check_settings",
     "hessian_totals",
     "individual",
-    "per_stratum_totals",
     "layout",
+    "learn_layout",
+    "named",
     "per_stratum",
-    "stratum_covariance",
+    "per_stratum_totals",
+    "refuse_levels_outside",
+    "refuse_model_columns",
     "strata",
+    "stratum_covariance",
 ]
 
 #: The prefix of a constrained coefficient's name: one value for the purchase and the dropout process.
@@ -74,9 +79,31 @@ class Link:
     sign: float
 
 
+def named(value: object) -> bool:
+    """Whether a ``*_covariates`` setting names any column (None and empty lists do not).
+
+    Parameters
+    ----------
+    value : object
+        The setting.
+
+    Returns
+    -------
+    bool
+    """
+    if value is None:
+        return False
+    try:
+        return len(value) > 0  # type: ignore[arg-type]
+    except TypeError:
+        return True  # not a list: check_settings says so
+
+
 def _names(value: object, setting: str) -> tuple[str, ...]:
     if value is None:
         return ()
+    if isinstance(value, pd.Index | np.ndarray):
+        value = value.tolist()
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise DataValidationError(
             f"{setting} must be a list of column names (e.g. ['channel', 'region']); got {value!r}.", column=setting
@@ -258,7 +285,80 @@ def layout(
                 add(process, column, (process,), lambdas[process])
     for column in shared:  # stands for a coefficient of each process, so penalised by both (as in CLVTools)
         add(SHARED, column, tuple(per_process), sum(lambdas[p] for p in per_process))
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataValidationError(
+            f"Two covariates give the coefficient name {twice[0]!r} (a column named like another's level, e.g. "
+            "'channel[web]' beside 'channel'): rename the column.",
+            column=twice[0].split(".", 1)[1],
+        )
     return Layout(base, links, encodings, tuple(names), tuple(columns), tuple(processes), tuple(penalties))
+
+
+def refuse_model_columns(per_process: Mapping[str, tuple[str, ...]], columns: tuple[str, ...]) -> None:
+    """Refuse the model's own data columns as covariates (the likelihood reads them already).
+
+    Parameters
+    ----------
+    per_process : mapping
+        Columns per process, from :func:`check_settings`.
+    columns : tuple of str
+        The summary columns of the model.
+
+    Raises
+    ------
+    DataValidationError
+        If a covariate is one of ``columns``.
+    """
+    for process, names in per_process.items():
+        for name in names:
+            if name in columns:
+                raise DataValidationError(
+                    f"{process}_covariates names {name!r}, a column the model itself is fitted on "
+                    f"({', '.join(columns)}): a covariate is an attribute of the customer, such as a channel or a "
+                    "region, not a summary of its purchases.",
+                    column=name,
+                )
+
+
+def refuse_levels_outside(data: pd.DataFrame, customers: pd.DataFrame, lay: Layout) -> None:
+    """Refuse levels held only by customers that do not inform the fit.
+
+    Gamma-Gamma learns from customers with repeat purchases, and no model from customers of weight 0: a level that
+    only the others have has no coefficient, and those customers could not be predicted.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Every customer passed to ``fit``.
+    customers : pandas.DataFrame
+        Those that inform it.
+    lay : Layout
+        The coefficients learnt from ``customers``.
+
+    Raises
+    ------
+    DataValidationError
+        If a categorical column of ``data`` has a level that ``customers`` do not.
+    """
+    if len(customers) == len(data):
+        return
+    for enc in lay.encodings:
+        if enc.levels is None:
+            continue
+        values = data[enc.name].dropna()  # missing values are refused where they are used, with their own words
+        text = pd.Series([str(v) for v in pd.unique(values)])
+        outside = [v for v in text if v not in set(enc.levels)]
+        if outside:
+            holders = int(values.astype(str).isin(outside).sum())
+            raise DataValidationError(
+                f"The covariate column {enc.name!r} has the level(s) {', '.join(map(repr, outside[:3]))} only among "
+                f"{holders} customer(s) that do not inform the fit (customers without repeat purchases for "
+                "Gamma-Gamma, or of weight 0): the model cannot estimate their effect nor predict them. Merge those "
+                "levels with another one.",
+                column=enc.name,
+                n_rows=holders,
+            )
 
 
 def learn_layout(
@@ -511,7 +611,7 @@ def per_stratum(
     model : BaseModel
         A fitted model with covariates.
     data : pandas.DataFrame
-        Customers with the model's columns and covariates.
+        Customers with the model's columns and covariates, checked (:meth:`BaseModel.check_data`).
     call : callable
         What to compute for a model without covariates and its customers.
 
@@ -520,13 +620,6 @@ def per_stratum(
     pandas.Series
         The pieces put back in the order of ``data``.
     """
-    if not data.index.is_unique:
-        twice = data.index[data.index.duplicated()].unique()
-        raise DataValidationError(
-            f"The data repeat {len(twice)} customer id(s) (e.g. {twice[0]!r}): one row per customer, please.",
-            column=str(data.index.name or "index"),
-            n_rows=len(twice),
-        )
     st = strata(encode(data, model.covariate_encodings_))
     pieces = [(rows, call(model.for_covariate_row(st.rows[s]), data.iloc[rows])) for s, rows in
               enumerate(st.members()) if len(rows)]
