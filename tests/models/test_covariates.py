@@ -585,3 +585,85 @@ def test_the_same_information_on_different_processes_is_identified(small_data: p
     model = pyclv.ParetoNBD(purchase_covariates=["vip"], dropout_covariates=["vip_copy"]).fit(data)
     assert list(model.params_.index[4:]) == ["purchase.vip", "dropout.vip_copy"]
     assert np.all(np.isfinite(model.standard_errors_))
+
+
+# -- what a review of the first landing found
+
+
+def _by_year(n: int = 20_000) -> pd.DataFrame:
+    """BG/NBD customers whose purchase rate grows by exp(0.2) a year of signup, 2019 to 2023."""
+    rng = np.random.default_rng(0)
+    year = rng.integers(2019, 2024, n)
+    parts = []
+    for y in range(2019, 2024):
+        rows = np.flatnonzero(year == y)
+        model = pyclv.BetaGeo.from_params(r=0.6, alpha=4.0 * np.exp(-0.2 * (y - 2019)), a=0.8, b=2.5, time_unit="W")
+        part = model.simulate(len(rows), 52.0, seed=y)
+        part.index = rows
+        parts.append(part)
+    data = pd.concat(parts).sort_index()
+    data.attrs["time_unit"] = "W"
+    return data.assign(year=year.astype(float), since_2019=year - 2019.0)
+
+
+def test_numeric_covariates_of_any_location_and_scale_give_the_same_effect() -> None:
+    """The optimiser runs on centred, scaled covariates and maps back: 1e6 x and 1e-8 x the column, shifted."""
+    data = _by_year()
+    data = data.assign(big=data["since_2019"] * 1e6 + 5e8, tiny=data["since_2019"] * 1e-8)
+    reference = pyclv.BetaGeo(purchase_covariates=["since_2019"]).fit(data)
+    assert reference.params_["purchase.since_2019"] == pytest.approx(0.2, abs=3 * reference.standard_errors_.iloc[-1])
+    for column, factor in (("big", 1e6), ("tiny", 1e-8)):
+        model = pyclv.BetaGeo(purchase_covariates=[column]).fit(data)
+        assert model.converged_
+        assert model.params_[f"purchase.{column}"] * factor == pytest.approx(
+            reference.params_["purchase.since_2019"], rel=1e-6
+        )
+        assert model.log_likelihood_ == pytest.approx(reference.log_likelihood_, rel=1e-10)
+        assert model.p_alive(data).to_numpy() == pytest.approx(reference.p_alive(data).to_numpy(), rel=1e-6)
+
+
+def test_a_covariate_too_far_from_zero_is_refused_with_what_to_do() -> None:
+    data = _by_year()
+    with pytest.raises(DataValidationError) as excinfo:
+        pyclv.BetaGeo(purchase_covariates=["year"]).fit(data)
+    one_line_error(excinfo, "year", "far from 0", "Centre the column")
+
+
+def test_review_defects_are_refused_clearly(small_data: pd.DataFrame, small_fit: BaseModel) -> None:
+    for build, column, words in (
+        (lambda: pyclv.BetaGeo(purchase_covariates=["frequency"]).fit(small_data), "frequency", "fitted on"),
+        (lambda: pyclv.BetaGeo(constrained_covariates=["vip"]).fit(small_data), "constrained_covariates", "also"),
+        (lambda: pyclv.BetaGeo(covariate_penalty=-5).fit(small_data), "covariate_penalty", ">= 0"),
+        (lambda: pyclv.BetaGeo(purchase_covariates=["channel", "channel[web]"]).fit(
+            small_data.assign(**{"channel[web]": np.arange(len(small_data)) % 2})), "channel[web]", "rename"),
+    ):
+        with pytest.raises(DataValidationError) as excinfo:
+            build()
+        one_line_error(excinfo, column, words)
+    # a pandas Index is a list of names
+    assert pyclv.BetaGeo(purchase_covariates=pd.Index(["vip"])).fit(small_data).param_names()[-1] == "purchase.vip"
+
+
+def test_a_level_only_outside_the_spend_fit_is_refused_at_fit(small_data: pd.DataFrame) -> None:
+    data = small_data.assign(monetary_value=1.0 + small_data["vip"])
+    outside = data.index[data["frequency"] == 0][:5]
+    data.loc[outside, "channel"] = "fax"
+    with pytest.raises(DataValidationError) as excinfo:
+        pyclv.GammaGamma(spend_covariates=["channel"]).fit(data)
+    one_line_error(excinfo, "channel", "'fax'", "do not inform the fit")
+    assert excinfo.value.n_rows == 5
+
+
+def test_predictions_check_the_whole_data_first(small_data: pd.DataFrame, small_fit: BaseModel) -> None:
+    """Every bad row is counted (not only the first group's), and empty or non-DataFrame data are refused."""
+    bad = small_data.copy()
+    rows = bad.index[:10]
+    bad.loc[rows, "recency"] = bad.loc[rows, "T"] + 5.0
+    with pytest.raises(DataValidationError) as excinfo:
+        small_fit.p_alive(bad)
+    assert excinfo.value.n_rows == 10
+    with pytest.raises(DataValidationError):
+        small_fit.p_alive(small_data.iloc[:0])
+    with pytest.raises(DataValidationError):
+        small_fit.p_alive(small_data.to_numpy())  # type: ignore[arg-type]
+    assert len(small_fit.param_names()) == len(small_fit.params_) > 4

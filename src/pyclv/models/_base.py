@@ -21,6 +21,7 @@ inherits fitting (:mod:`pyclv.models._mle`), the summary (:mod:`pyclv.models._su
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import functools
 import numbers
@@ -544,7 +545,10 @@ class BaseModel:
                                        group=functions.compress_rows)
                 prepared.append(self._prepare(sub, w))
             strata_totals = _covariates.per_stratum_totals(functions.hessian_totals, prepared)
-        totals = _covariates.hessian_totals(strata_totals, prepared, layout.loadings(strata.rows), len(layout.base))
+        k = len(layout.base)
+        # the optimiser's scale: numeric covariates centred (unless the base parameters are penalised) and scaled
+        scaled = _covariates.Standardisation.of(layout, z, weights, centred=not np.any(penalty[:k] > 0))
+        totals = _covariates.hessian_totals(strata_totals, prepared, layout.loadings(scaled.apply(strata.rows)), k)
         known = {p.name for p in layout.params}
         unknown = sorted(set(initial_params or {}) - known)
         if unknown:
@@ -555,11 +559,14 @@ class BaseModel:
         for i, p in enumerate(layout.params):
             if initial_params and p.name in initial_params:
                 start[i] = float(initial_params[p.name])
-        return _mle.maximise(
-            type(self).__name__, layout.params, lambda theta, _: totals(theta, None)[:2], None, start,
-            total_w=float(weights.sum()), penalizer=penalty, max_iterations=self.max_iterations,
+        result = _mle.maximise(
+            type(self).__name__, layout.params, lambda theta, _: totals(theta, None)[:2], None,
+            scaled.to_fit(layout, start), total_w=float(weights.sum()),
+            penalizer=np.concatenate([penalty[:k], scaled.penalties(layout)]), max_iterations=self.max_iterations,
             hessian_totals=totals,
         )
+        theta, covariance = scaled.from_fit(layout, result.theta, result.covariance)
+        return dataclasses.replace(result, theta=theta, covariance=covariance)
 
     # ------------------------------------------------------------------ results
     def check_fitted(self) -> None:

@@ -50,6 +50,7 @@ __all__ = [
     "SHARED",
     "Layout",
     "Link",
+    "Standardisation",
     "Strata",
     "check_identified",
     "check_settings",
@@ -470,6 +471,153 @@ def check_identified(lay: Layout, st: Strata) -> None:
                 f"covariate {owners[lay.columns[c]]!r} (or the one it repeats) out.",
                 column=owners[lay.columns[c]],
             )
+
+
+@dataclass(frozen=True)
+class Standardisation:
+    r"""The numeric covariates centred and scaled for the optimiser, and the map back to the user's coefficients.
+
+    A numeric covariate far from 0 (a year, an income) makes its coefficient and the base parameter it scales
+    nearly collinear, and the optimiser drifts along the ridge. The fit therefore runs on
+    :math:`z' = (z - m) / s` (m, s the weighted mean and standard deviation; dummies as they are) and maps its
+    optimum back exactly: :math:`\gamma = \gamma' / s` and :math:`\log	heta = \log	heta' - B(m)\gamma`, a linear
+    map of :math:`\psi = (\log	heta, \gamma)` that also carries the covariance. The likelihood, and so the
+    estimates, are those of the original parameterisation; only the path of the optimiser changes.
+
+    Attributes
+    ----------
+    centre, scale : numpy.ndarray
+        Per encoded column.
+    """
+
+    centre: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def of(cls, lay: Layout, z: np.ndarray, w: np.ndarray, *, centred: bool) -> Standardisation:
+        """The standardisation of the numeric columns of ``z`` (weights ``w``); centred unless told otherwise.
+
+        Parameters
+        ----------
+        lay : Layout
+            The coefficients (which encoded columns are numeric).
+        z : numpy.ndarray
+            The encoded covariates of the fit's customers.
+        w : numpy.ndarray
+            Their weights.
+        centred : bool
+            Whether to centre as well as scale (a penalty on the base parameters needs them as they are).
+
+        Returns
+        -------
+        Standardisation
+        """
+        numeric = np.array([enc.levels is None for enc in lay.encodings for _ in enc.columns], dtype=bool)
+        centre, scale = np.zeros(z.shape[1]), np.ones(z.shape[1])
+        if numeric.any() and w.sum() > 0:
+            mean = np.average(z[:, numeric], axis=0, weights=w)
+            sd = np.sqrt(np.average((z[:, numeric] - mean) ** 2, axis=0, weights=w))
+            centre[numeric] = mean if centred else 0.0
+            scale[numeric] = np.where(sd > 0, sd, 1.0)
+        return cls(centre, scale)
+
+    def apply(self, z: np.ndarray) -> np.ndarray:
+        """The covariates as the optimiser sees them.
+
+        Parameters
+        ----------
+        z : numpy.ndarray
+            Encoded covariates.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        return (z - self.centre) / self.scale
+
+    def _map(self, lay: Layout) -> np.ndarray:
+        r"""T with :math:`\psi = T \psi'`."""
+        k, m = len(lay.base), len(lay.names)
+        coefficient_scale = self.scale[list(lay.columns)]
+        shift = lay.loadings(self.centre[None])[0] / coefficient_scale  # B(m) D^-1
+        t = np.eye(k + m)
+        t[:k, k:] = -shift
+        t[k:, k:] = np.diag(1.0 / coefficient_scale)
+        return t
+
+    def to_fit(self, lay: Layout, theta: np.ndarray) -> np.ndarray:
+        """The user's parameters (natural) as the optimiser's.
+
+        Parameters
+        ----------
+        lay : Layout
+            The coefficients.
+        theta : numpy.ndarray
+            Natural parameters: base then coefficients.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        k = len(lay.base)
+        psi = np.linalg.solve(self._map(lay), np.concatenate([np.log(theta[:k]), theta[k:]]))
+        return np.concatenate([np.exp(psi[:k]), psi[k:]])
+
+    def from_fit(self, lay: Layout, theta: np.ndarray, covariance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The optimiser's estimate and covariance (natural) as the user's.
+
+        Parameters
+        ----------
+        lay : Layout
+            The coefficients.
+        theta, covariance : numpy.ndarray
+            The optimiser's natural parameters and their covariance.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+
+        Raises
+        ------
+        DataValidationError
+            If the base parameters, at covariates of 0, do not fit in floating point (a covariate far from 0).
+        """
+        k = len(lay.base)
+        t = self._map(lay)
+        psi = t @ np.concatenate([np.log(theta[:k]), theta[k:]])
+        out = np.concatenate([np.exp(psi[:k]), psi[k:]])
+        d_fit = np.ones(len(theta))
+        d_fit[:k] = 1.0 / theta[:k]
+        d_out = np.ones(len(theta))
+        d_out[:k] = out[:k]
+        cov_psi = t @ (np.outer(d_fit, d_fit) * covariance) @ t.T
+        with np.errstate(over="ignore", invalid="ignore"):
+            natural = np.outer(d_out, d_out) * cov_psi
+        if not (np.all(np.isfinite(out)) and not np.any(np.isinf(natural))):
+            column = int(np.argmax(np.abs(self.centre) / self.scale))
+            owners = [enc.name for enc in lay.encodings for _ in enc.columns]
+            raise DataValidationError(
+                f"The covariate {owners[column]!r} is far from 0 (mean {self.centre[column]:.4g}, standard deviation "
+                f"{self.scale[column]:.4g}): the model's base parameters are those of a customer whose covariates "
+                "are all 0, and for this one they lie beyond floating point. Centre the column (e.g. "
+                f"{owners[column]} - {self.centre[column]:.4g}) and fit again.",
+                column=owners[column],
+            )
+        return out, natural
+
+    def penalties(self, lay: Layout) -> np.ndarray:
+        """The coefficients' L2 penalties on the optimiser's scale (the user's penalise the user's coefficients).
+
+        Parameters
+        ----------
+        lay : Layout
+            The coefficients.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        return np.asarray(lay.penalties) / self.scale[list(lay.columns)] ** 2
 
 
 def individual(theta: np.ndarray, loadings: np.ndarray, k: int) -> np.ndarray:
