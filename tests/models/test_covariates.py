@@ -667,3 +667,11 @@ def test_predictions_check_the_whole_data_first(small_data: pd.DataFrame, small_
     with pytest.raises(DataValidationError):
         small_fit.p_alive(small_data.to_numpy())  # type: ignore[arg-type]
     assert len(small_fit.param_names()) == len(small_fit.params_) > 4
+
+
+def test_a_continuous_covariate_warns_that_predictions_go_group_by_group() -> None:
+    data = pyclv.datasets.load_cdnow_summary().iloc[:1500]
+    data = data.assign(x=np.random.default_rng(0).normal(size=len(data)))
+    with pytest.warns(pyclv.PyCLVWarning, match="1,500 groups.*'x' alone has 1,500 distinct values.*qcut"):
+        model = pyclv.BetaGeo(purchase_covariates=["x"]).fit(data)
+    assert model.converged_

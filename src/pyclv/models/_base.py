@@ -531,6 +531,7 @@ class BaseModel:
             raise TypeError(f"{type(self).__name__} takes no covariates (its likelihood has no closed-form Hessian).")
         strata = _covariates.strata(z)
         _covariates.check_identified(layout, strata)
+        _covariates.warn_many_strata(layout, strata)
         functions = self._functions
         assert functions.hessian_totals is not None  # checked above
         if functions.prepare_strata is not None and functions.strata_totals is not None:

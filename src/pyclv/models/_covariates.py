@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from pyclv._validation import warn
 from pyclv.exceptions import DataValidationError
 from pyclv.models._design import Encoding, encode, learn
 from pyclv.models._params import Param
@@ -65,6 +66,7 @@ __all__ = [
     "refuse_model_columns",
     "strata",
     "stratum_covariance",
+    "warn_many_strata",
 ]
 
 #: The prefix of a constrained coefficient's name: one value for the purchase and the dropout process.
@@ -433,6 +435,33 @@ def strata(z: np.ndarray) -> Strata:
         key = key * len(values) + codes.reshape(-1)
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     return Strata(z[first], inverse.reshape(-1).astype(np.intp))
+
+
+#: Above this many groups of customers with equal covariates, a fit warns that predictions will be slow.
+MANY_STRATA = 1_000
+
+
+def warn_many_strata(lay: Layout, st: Strata) -> None:
+    """Warn when the covariates make many groups: predictions and intervals cost a little per group.
+
+    Parameters
+    ----------
+    lay : Layout
+        The coefficients.
+    st : Strata
+        The fit's groups of customers with equal covariates.
+    """
+    if len(st.rows) <= MANY_STRATA:
+        return
+    distinct = [len(np.unique(st.rows[:, j])) for j in range(st.rows.shape[1])]
+    owners = [enc.name for enc in lay.encodings for _ in enc.columns]
+    widest = owners[int(np.argmax(distinct))]
+    warn(
+        f"The covariates make {len(st.rows):,} groups of customers with equal values ({widest!r} alone has "
+        f"{max(distinct):,} distinct values). Predictions, and Pareto/NBD's fit, work group by group (a few "
+        "milliseconds each, tens with intervals): for a large base, bin a continuous covariate (e.g. into deciles "
+        "with pandas.qcut) before fitting."
+    )
 
 
 def check_identified(lay: Layout, st: Strata) -> None:
