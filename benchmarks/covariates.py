@@ -4,7 +4,7 @@ The data are simulated with known effects of five covariates: ``channel`` (3 lev
 ``tier`` (a loyalty tier, 3 levels) and two 0/1 flags (``newsletter``, ``app_user``), 144 distinct profiles and 9
 encoded columns. Each profile (stratum) is drawn by the model without covariates at its parameters, in CLVTools'
 parameterisation: BG/NBD ``alpha_i = alpha exp(-g_P'z)``, ``a_i = a exp(g_D'z)``, ``b_i = b exp(g_D'z)``;
-Pareto/NBD ``alpha_i = alpha exp(-g_P'z)``, ``beta_i = beta exp(-g_D'z)``; Gamma-Gamma ``v_i = v exp(-g_S'z)``
+Pareto/NBD ``alpha_i = alpha exp(-g_P'z)``, ``beta_i = beta exp(-g_D'z)``; Gamma-Gamma ``v_i = v exp(g_S'z)``
 (its customers' frequencies from a BG/NBD without covariates). BG/NBD and Pareto/NBD take every covariate on both
 processes (18 coefficients), Gamma-Gamma on spend (9).
 
@@ -60,7 +60,7 @@ BASE = {
 LINKS = {
     "BetaGeo": {"alpha": ("purchase", -1.0), "a": ("dropout", 1.0), "b": ("dropout", 1.0)},
     "ParetoNBD": {"alpha": ("purchase", -1.0), "beta": ("dropout", -1.0)},
-    "GammaGamma": {"v": ("spend", -1.0)},
+    "GammaGamma": {"v": ("spend", 1.0)},  # v is the scale of spend
 }
 PROCESSES = {"BetaGeo": ("purchase", "dropout"), "ParetoNBD": ("purchase", "dropout"), "GammaGamma": ("spend",)}
 MODELS: dict[str, type[pyclv.BetaGeo] | type[pyclv.ParetoNBD] | type[pyclv.GammaGamma]] = {
