@@ -38,7 +38,7 @@ from pyclv._time import DAYS_PER_UNIT, rate_per_unit
 from pyclv._validation import check_margin
 from pyclv._validation.summaries import check_finite_output
 from pyclv.exceptions import DataValidationError
-from pyclv.models import TransactionModel, check_models, covariate_strata
+from pyclv.models import TransactionModel, check_models, profile_groups
 from pyclv.models.gamma_gamma import GammaGamma
 from pyclv.uncertainty import Method, check_interval_settings, draws_for
 
@@ -253,26 +253,20 @@ def _evaluate_strata(
     models = (transaction_model, spend_model)
     for model in models:  # every rule of the data at once, before the groups
         model.check_data(data)
-    z = [m.covariate_matrix(data) for m in models]
-    strata = covariate_strata(np.hstack(z))
     draws: list[np.ndarray] | None = None
     if settings.interval is not None:
         rng = np.random.default_rng(seed)
         draws = [draws_for(m, data, method=method, n_draws=n_draws, rng=rng, weights=weights) for m in models]
-    width = z[0].shape[1]
     out: dict[str, np.ndarray] = {}
-    for s, rows in enumerate(strata.members()):
-        if not len(rows):
-            continue
-        z_t, z_s = strata.rows[s][:width], strata.rows[s][width:]
+    for group in profile_groups(data, *models):
         pair = None
         if draws is not None:
-            pair_draws = (transaction_model.draws_for_row(draws[0], z_t), spend_model.draws_for_row(draws[1], z_s))
+            pair_draws = tuple(m.draws_for_row(d, z) for m, d, z in zip(models, draws, group.covariates, strict=True))
             pair = (lambda d=pair_draws: d)  # noqa: E731 - the draws of this group, handed over when asked
-        values, _ = _evaluate_customers(transaction_model.for_covariate_row(z_t), spend_model.for_covariate_row(z_s),
-                                        data.iloc[rows], settings, pair)
+        transaction, spend = group.models
+        values, _ = _evaluate_customers(transaction, spend, data.iloc[group.rows], settings, pair)  # type: ignore[arg-type]
         for name, v in values.items():
-            out.setdefault(name, np.empty(len(data)))[rows] = v
+            out.setdefault(name, np.empty(len(data)))[group.rows] = v
     return out, data.index
 
 

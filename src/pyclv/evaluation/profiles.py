@@ -4,7 +4,8 @@ A model with covariates gives each customer its own parameters. Per-customer pre
 ``expected_purchases``, ``pyclv.score``) handle that themselves; the tables built on a *new* customer's
 expectations (the tracking curves' :math:`E[X(t)]`, the period-transactions histogram's :math:`P(X(T) = n)`) and
 the report's sums over parameter draws do not, since a model with covariates has no one new customer. They ask
-:func:`profile_groups` for the customers of each profile (equal covariates under every model) with the models
+:func:`profile_groups` (:func:`pyclv.models.profile_groups`, re-exported here: the grouping the models' own
+predictions use) for the customers of each profile (equal covariates under every model) with the models
 *without* covariates at that profile's parameters, compute on each group and add the groups up. For models
 without covariates there is one group, of every customer, with the models themselves, so a table computes the
 same numbers either way.
@@ -17,39 +18,16 @@ the model was fitted on) and says clearly when it is missing or incomplete.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from pyclv.exceptions import DataValidationError
-from pyclv.models import BaseModel, covariate_strata
+from pyclv.models import BaseModel, ProfileGroup, profile_groups
 
 __all__ = ["ProfileGroup", "attach_covariates", "covariate_columns", "profile_groups"]
 
 #: How many customer ids an error message shows.
 _EXAMPLES = 3
-
-
-@dataclass(frozen=True)
-class ProfileGroup:
-    """The customers of one covariate profile and the models at its parameters.
-
-    Attributes
-    ----------
-    rows : numpy.ndarray
-        The customers' positions in the data, in their order there.
-    models : tuple of BaseModel
-        Each model without covariates at the profile's parameters (the model itself if it has none), in the
-        order given to :func:`profile_groups`.
-    covariates : tuple of numpy.ndarray
-        Each model's encoded covariates of the profile (empty for a model without covariates): map the whole
-        model's parameter draws to the profile with ``model.draws_for_row(draws, covariates[i])``.
-    """
-
-    rows: np.ndarray
-    models: tuple[BaseModel, ...]
-    covariates: tuple[np.ndarray, ...]
 
 
 def covariate_columns(*models: BaseModel) -> list[str]:
@@ -70,43 +48,6 @@ def covariate_columns(*models: BaseModel) -> list[str]:
             if setting.endswith("_covariates") and value:
                 names.update(dict.fromkeys(value))
     return list(names)
-
-
-def profile_groups(data: pd.DataFrame, *models: BaseModel) -> list[ProfileGroup]:
-    """The customers of ``data`` grouped by their covariates under every model, with each group's models.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Customers, with the models' covariate columns.
-    *models : BaseModel
-        Fitted models (with or without covariates).
-
-    Returns
-    -------
-    list of ProfileGroup
-        One group per distinct profile present in ``data`` (in a fixed order that does not depend on the order
-        of the rows); a single group of every customer when no model has covariates.
-
-    Raises
-    ------
-    DataValidationError
-        If a covariate column is missing, has missing values or a level the fit did not see.
-    """
-    encoded = [model.covariate_matrix(data) for model in models]
-    widths = np.cumsum([0] + [z.shape[1] for z in encoded])
-    strata = covariate_strata(np.hstack(encoded) if encoded else np.zeros((len(data), 0)))
-    groups = []
-    for s, rows in enumerate(strata.members()):
-        if not len(rows):
-            continue
-        row = strata.rows[s]
-        z = tuple(row[widths[i] : widths[i + 1]] for i in range(len(models)))
-        plain = tuple(
-            model.for_covariate_row(zi) if model.has_covariates else model for model, zi in zip(models, z, strict=True)
-        )
-        groups.append(ProfileGroup(rows=rows, models=plain, covariates=z))
-    return groups
 
 
 def attach_covariates(

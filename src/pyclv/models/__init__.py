@@ -2,7 +2,7 @@
 
 from pyclv.models._base import BaseModel
 from pyclv.models._checks import check_models
-from pyclv.models._covariates import Strata
+from pyclv.models._covariates import ProfileGroup, Strata, profile_groups
 from pyclv.models._covariates import strata as covariate_strata
 from pyclv.models._design import Encoding
 from pyclv.models._history import History
@@ -27,10 +27,12 @@ __all__ = [
     "ModifiedBetaGeo",
     "Param",
     "ParetoNBD",
+    "ProfileGroup",
     "ShiftedBetaGeo",
     "Strata",
     "TransactionModel",
     "check_models",
     "covariate_strata",
+    "profile_groups",
     "survivors_to_data",
 ]

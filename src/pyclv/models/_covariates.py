@@ -41,7 +41,7 @@ import pandas as pd
 
 from pyclv._validation import warn
 from pyclv.exceptions import DataValidationError
-from pyclv.models._design import Encoding, encode, learn
+from pyclv.models._design import Encoding, learn
 from pyclv.models._params import Param
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ __all__ = [
     "SHARED",
     "Layout",
     "Link",
+    "ProfileGroup",
     "Standardisation",
     "Strata",
     "check_identified",
@@ -62,6 +63,7 @@ __all__ = [
     "named",
     "per_stratum",
     "per_stratum_totals",
+    "profile_groups",
     "refuse_levels_outside",
     "refuse_model_columns",
     "strata",
@@ -776,6 +778,64 @@ def stratum_covariance(theta: np.ndarray, covariance: np.ndarray, loadings: np.n
     return cov_log * np.outer(th, th)
 
 
+@dataclass(frozen=True)
+class ProfileGroup:
+    """The customers of one covariate profile and the models at its parameters.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        The customers' positions in the data, in their order there.
+    models : tuple of BaseModel
+        Each model without covariates at the profile's parameters (the model itself if it has none), in the
+        order given to :func:`profile_groups`.
+    covariates : tuple of numpy.ndarray
+        Each model's encoded covariates of the profile (empty for a model without covariates): map the whole
+        model's parameter draws to the profile with ``model.draws_for_row(draws, covariates[i])``.
+    """
+
+    rows: np.ndarray
+    models: tuple[BaseModel, ...]
+    covariates: tuple[np.ndarray, ...]
+
+
+def profile_groups(data: pd.DataFrame, *models: BaseModel) -> list[ProfileGroup]:
+    """The customers of ``data`` grouped by their covariates under every model, with each group's models.
+
+    What every computation that needs one parameter vector per group uses: a model's own predictions, the score
+    table, and the tables and report sums of :mod:`pyclv.evaluation`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Customers, with the models' covariate columns.
+    *models : BaseModel
+        Fitted models (with or without covariates).
+
+    Returns
+    -------
+    list of ProfileGroup
+        One group per distinct profile present in ``data`` (in a fixed order that does not depend on the order
+        of the rows); a single group of every customer when no model has covariates.
+
+    Raises
+    ------
+    DataValidationError
+        If a covariate column is missing, has missing values or a level the fit did not see.
+    """
+    encoded = [model.covariate_matrix(data) for model in models]
+    widths = np.cumsum([0] + [z.shape[1] for z in encoded])
+    grouped = strata(np.hstack(encoded) if encoded else np.zeros((len(data), 0)))
+    groups = []
+    for s, rows in enumerate(grouped.members()):
+        if not len(rows):
+            continue
+        z = tuple(grouped.rows[s][widths[i] : widths[i + 1]] for i in range(len(models)))
+        plain = tuple(model.for_covariate_row(zi) for model, zi in zip(models, z, strict=True))
+        groups.append(ProfileGroup(rows=rows, models=plain, covariates=z))
+    return groups
+
+
 def per_stratum(
     model: BaseModel,
     data: pd.DataFrame,
@@ -797,9 +857,7 @@ def per_stratum(
     pandas.Series
         The pieces put back in the order of ``data``.
     """
-    st = strata(encode(data, model.covariate_encodings_))
-    pieces = [(rows, call(model.for_covariate_row(st.rows[s]), data.iloc[rows])) for s, rows in
-              enumerate(st.members()) if len(rows)]
+    pieces = [(g.rows, call(g.models[0], data.iloc[g.rows])) for g in profile_groups(data, model)]
     values = np.empty(len(data), dtype=float)
     for rows, piece in pieces:
         values[rows] = piece.to_numpy(dtype=float)

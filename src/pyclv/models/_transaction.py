@@ -8,6 +8,7 @@ intervals use (see :mod:`pyclv.models._base`): they evaluate at any parameter ve
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -22,7 +23,7 @@ from pyclv.models._base import BaseModel
 from pyclv.models._functions import TransactionFunctions
 from pyclv.models._history import History
 
-__all__ = ["TransactionFunctions", "TransactionModel"]
+__all__ = ["PurchaseDropoutModel", "TransactionFunctions", "TransactionModel"]
 
 Pairs = tuple[tuple[np.ndarray, ...], np.ndarray]
 
@@ -485,3 +486,41 @@ class TransactionModel(BaseModel):
         )
         frame.attrs["time_unit"] = self.time_unit_
         return frame
+
+
+class PurchaseDropoutModel(TransactionModel):
+    """A transaction model whose covariates act on its purchase and its dropout process (BG/NBD, Pareto/NBD).
+
+    A subclass sets ``_links``: which of its parameters each process scales (see
+    :mod:`pyclv.models._covariates`).
+
+    Parameters
+    ----------
+    purchase_covariates, dropout_covariates : list of str, optional
+        Columns of the data (one value per customer) that shift each process.
+    constrained_covariates : list of str, optional
+        Columns of both lists with one coefficient for both processes.
+    covariate_penalty : float or dict, default 0.0
+        L2 penalty on the coefficients, one number or one per process.
+    penalizer : float, default 0.0
+        L2 penalty on the model's own parameters (see :class:`pyclv.models._base.BaseModel`).
+    max_iterations : int, default 2000
+        Iteration limit of the optimizer.
+    """
+
+    _processes = ("purchase", "dropout")
+
+    def __init__(
+        self,
+        *,
+        purchase_covariates: Sequence[str] | None = None,
+        dropout_covariates: Sequence[str] | None = None,
+        constrained_covariates: Sequence[str] | None = None,
+        covariate_penalty: float | Mapping[str, float] = 0.0,
+        penalizer: float = 0.0,
+        max_iterations: int = 2000,
+    ) -> None:
+        super().__init__(penalizer=penalizer, max_iterations=max_iterations)
+        self._set_covariate_settings(
+            {"purchase": purchase_covariates, "dropout": dropout_covariates}, constrained_covariates, covariate_penalty
+        )

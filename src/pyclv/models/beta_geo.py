@@ -19,7 +19,6 @@ Fader, P. S., Hardie, B. G. S. (2013). Overcoming the BG/NBD model's #NUM! error
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,7 +37,7 @@ from pyclv.models._special import (
     log_hyp2f1_series,
     one_minus_power_times,
 )
-from pyclv.models._transaction import TransactionModel
+from pyclv.models._transaction import PurchaseDropoutModel
 
 __all__ = [
     "BetaGeo",
@@ -597,7 +596,7 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
 
 # numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
 # these Parameters describe, hence the PR02 exemption.
-class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
+class BetaGeo(PurchaseDropoutModel):  # numpydoc ignore=PR02
     r"""The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005).
 
     Parameters
@@ -656,7 +655,6 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
                "nobody drops out, P(alive) is about 1 and the model is in effect an NBD"),
     )
     alive_kernel = "bg_nbd"
-    _processes = ("purchase", "dropout")
     _links = (Link("alpha", "purchase", -1.0), Link("a", "dropout", 1.0), Link("b", "dropout", 1.0))
     _functions = TransactionFunctions(
         initial_params=_initial_params,
@@ -675,18 +673,3 @@ class BetaGeo(TransactionModel):  # numpydoc ignore=PR02
         simulate=simulate,
         expected_purchases_if_alive=_one_minus_scaled_hyp2f1,
     )
-
-    def __init__(
-        self,
-        *,
-        purchase_covariates: Sequence[str] | None = None,
-        dropout_covariates: Sequence[str] | None = None,
-        constrained_covariates: Sequence[str] | None = None,
-        covariate_penalty: float | Mapping[str, float] = 0.0,
-        penalizer: float = 0.0,
-        max_iterations: int = 2000,
-    ) -> None:
-        super().__init__(penalizer=penalizer, max_iterations=max_iterations)
-        self._set_covariate_settings(
-            {"purchase": purchase_covariates, "dropout": dropout_covariates}, constrained_covariates, covariate_penalty
-        )

@@ -33,7 +33,6 @@ Pareto/NBD model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,7 +44,7 @@ from pyclv.models._identification import Mixing
 from pyclv.models._params import Param
 from pyclv.models._pareto_integrals import log_integral, log_integral_quad, log_j_quad, log_laplace_gamma_tail
 from pyclv.models._special import one_minus_power_over
-from pyclv.models._transaction import TransactionModel
+from pyclv.models._transaction import PurchaseDropoutModel
 
 __all__ = [
     "ParetoNBD",
@@ -569,7 +568,7 @@ def _initial_params(arrays: tuple[np.ndarray, ...], weights: np.ndarray) -> np.n
 
 # numpydoc's checker reads one file's syntax tree: it cannot see the constructor, inherited from BaseModel, that
 # these Parameters describe, hence the PR02 exemption.
-class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
+class ParetoNBD(PurchaseDropoutModel):  # numpydoc ignore=PR02
     r"""The Pareto/NBD model of repeat purchasing (Schmittlein, Morrison & Colombo 1987).
 
     Parameters
@@ -636,7 +635,6 @@ class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
         Mixing("gamma", ("s", "beta"), "dropout rate",
                "nobody drops out, P(alive) is about 1 and the model is in effect an NBD"),
     )
-    _processes = ("purchase", "dropout")
     _links = (Link("alpha", "purchase", -1.0), Link("beta", "dropout", -1.0))
     _functions = TransactionFunctions(
         initial_params=_initial_params,
@@ -653,18 +651,3 @@ class ParetoNBD(TransactionModel):  # numpydoc ignore=PR02
         expected_purchases_if_alive=_expected_purchases_if_alive,
         dert=dert,
     )
-
-    def __init__(
-        self,
-        *,
-        purchase_covariates: Sequence[str] | None = None,
-        dropout_covariates: Sequence[str] | None = None,
-        constrained_covariates: Sequence[str] | None = None,
-        covariate_penalty: float | Mapping[str, float] = 0.0,
-        penalizer: float = 0.0,
-        max_iterations: int = 2000,
-    ) -> None:
-        super().__init__(penalizer=penalizer, max_iterations=max_iterations)
-        self._set_covariate_settings(
-            {"purchase": purchase_covariates, "dropout": dropout_covariates}, constrained_covariates, covariate_penalty
-        )
